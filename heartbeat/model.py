@@ -1,0 +1,90 @@
+"""The residual Conv1d network of Kachuee et al. 2018: 55,013 parameters with the default arguments."""
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class ResBlock(nn.Module):
+    """conv -> ReLU -> conv, add the input, ReLU, then max-pool (k5, s2) that halves the length."""
+
+    def __init__(self, channels, kernel_size):
+        super().__init__()
+        self.conv1 = nn.Conv1d(channels, channels, kernel_size, padding="same")
+        self.conv2 = nn.Conv1d(channels, channels, kernel_size, padding="same")
+        self.pool = nn.MaxPool1d(kernel_size=5, stride=2)
+
+    def forward(self, x):  # (B, C, L)
+        y = self.conv2(F.relu(self.conv1(x)))
+        return self.pool(F.relu(y + x))  # (B, C, (L - 5) // 2 + 1)
+
+
+@dataclass
+class ModelConfig:
+    beat_len: int = 187
+    channels: int = 32
+    kernel_size: int = 5
+    num_blocks: int = 5
+    hidden: int = 32
+    num_classes: int = 5
+
+    def flat_len(self):
+        """Length after the pooling of every block: 187 -> 92 -> 44 -> 20 -> 8 -> 2."""
+        length = self.beat_len
+        for _ in range(self.num_blocks):
+            length = (length - 5) // 2 + 1
+        if length < 1:
+            raise ValueError(f"beat_len {self.beat_len} is too short for {self.num_blocks} pooling blocks")
+        return length
+
+
+class BeatNet(nn.Module):
+    """Input (B, 1, beat_len) beats scaled to [0, 1]; output (B, num_classes) logits."""
+
+    def __init__(self, **model_args):
+        super().__init__()
+        self.config = cfg = ModelConfig(**model_args)
+        self.stem = nn.Conv1d(1, cfg.channels, cfg.kernel_size, padding="same")
+        self.blocks = nn.ModuleList(ResBlock(cfg.channels, cfg.kernel_size) for _ in range(cfg.num_blocks))
+        self.fc1 = nn.Linear(cfg.channels * cfg.flat_len(), cfg.hidden)
+        self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
+        self.out = nn.Linear(cfg.hidden, cfg.num_classes)
+
+    def model_args(self):
+        """Plain constructor arguments, stored in checkpoints so the model can be rebuilt exactly."""
+        return asdict(self.config)
+
+    def forward(self, x):  # (B, 1, 187)
+        x = self.stem(x)  # (B, 32, 187); no activation here, as in the original network
+        for block in self.blocks:
+            x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
+        x = x.flatten(1)  # (B, 64)
+        x = F.relu(self.fc1(x))  # (B, 32)
+        x = self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
+        return self.out(x)  # (B, 5)
+
+
+def num_parameters(model):
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def seed_state_dict_to_beatnet(state_dict):
+    """Rename a state dict of the original project (DeCuuTranVo/ECG_Beat_Classification) to BeatNet's keys.
+
+    conv_1 -> stem, residual_block_i.conv_j -> blocks.(i-1).convj, linear_1/2/3 -> fc1/fc2/out.
+    """
+    renamed = {}
+    for key, value in state_dict.items():
+        layer, _, param = key.rpartition(".")
+        if layer == "conv_1":
+            new = "stem"
+        elif layer.startswith("residual_block_"):
+            block, conv = layer.split(".")
+            new = f"blocks.{int(block.rsplit('_', 1)[1]) - 1}.conv{conv.rsplit('_', 1)[1]}"
+        elif layer in ("linear_1", "linear_2", "linear_3"):
+            new = {"linear_1": "fc1", "linear_2": "fc2", "linear_3": "out"}[layer]
+        else:
+            raise KeyError(f"unexpected key {key!r}: not a checkpoint of the original project")
+        renamed[f"{new}.{param}"] = torch.as_tensor(value)
+    return renamed
