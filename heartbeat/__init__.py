@@ -7,3 +7,7 @@ the model, config, checkpoints, training, metrics and inference.
 # The five AAMI classes, in the order of the Kaggle labels 0..4.
 CLASSES = ("N", "S", "V", "F", "Q")
 BEAT_LEN = 187  # values per beat row in the Kaggle CSVs
+
+
+class UserError(ValueError):
+    """A problem with the user's input (file, config, checkpoint): scripts print its message, no traceback."""

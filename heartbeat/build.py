@@ -14,6 +14,7 @@ METHODS = ("kaggle", "paper")
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
 META_COLUMNS = ["record", "sample", "symbol", "rr_prev_s", "rr_next_s"]
+META_SUFFIX = ".meta.csv"  # sidecar of a beat CSV: mitbih_test.csv -> mitbih_test.meta.csv
 
 
 @dataclass
@@ -110,4 +111,4 @@ def write_kaggle_csv(path, table):
 def meta_path(csv_path):
     """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
     csv_path = Path(csv_path)
-    return csv_path.with_name(csv_path.stem + ".meta.csv")
+    return csv_path.with_name(csv_path.stem + META_SUFFIX)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from . import BEAT_LEN, CLASSES
+from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
 
 CACHE_VERSION = 1
@@ -21,11 +21,11 @@ RANGE_TOLERANCE = 1e-6  # beats are min-max scaled; allow float rounding around 
 INDEX_NAMES = ("", "unnamed: 0", "index", "id", "row")
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """A beat CSV that cannot be used; the message names the file and the first bad row."""
 
 
-def load_beats(path, cache=True):
+def load_beats(path, cache=False):
     """Read a beat CSV -> (x (n, 187) float32, y (n,) int64 or None when the file has no labels).
 
     With cache=True the parsed arrays are kept beside the CSV in `<name>.cache.npy`, keyed on the
@@ -102,10 +102,10 @@ def _parse(path):
     try:
         table = pd.read_csv(path, header=None, skiprows=int(has_header), dtype=np.float64,
                             engine="c", skip_blank_lines=True).to_numpy()
+    except pd.errors.EmptyDataError:  # (a ValueError too, so caught first)
+        raise DataError(f"{path}: a header but no beats") from None
     except (ValueError, pd.errors.ParserError):
         table = None  # a malformed row: the diagnosis below names it
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: a header but no beats") from None
     if table is None or table.shape[1] != n_cols or not np.isfinite(table).all():
         raise DataError(_diagnose(path, n_cols, int(has_header)))
 
@@ -148,8 +148,14 @@ def _diagnose(path, n_cols, skip):
 
 
 def train_val_split(y, val_fraction, seed):
-    """Stratified, seeded split of a training set into (train_index, val_index); the one place it is made."""
+    """Stratified, seeded split of a training set into (train_index, val_index); the one place it is made.
+
+    A class with fewer than two beats cannot be stratified: its beats all stay in training.
+    """
     index = np.arange(len(y))
     if val_fraction <= 0:
         return index, index[:0]
-    return train_test_split(index, test_size=val_fraction, stratify=y, random_state=seed)
+    counts = np.bincount(y)
+    rare = counts[y] < 2
+    train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
+    return np.sort(np.concatenate([train, index[rare]])), val

@@ -1,0 +1,110 @@
+"""Self-describing checkpoints of plain types, loadable with torch.load(..., weights_only=True).
+
+A checkpoint is a dict: the model's state and constructor args, the class names, how beats were
+cut (sampling rate, length, preprocessing), the epoch, the validation metrics and the resolved
+config. last.pt of a run also carries the optimizer and scheduler state for --resume.
+"""
+from pathlib import Path
+
+import torch
+
+from . import BEAT_LEN, CLASSES, UserError, segment
+from .fileio import atomic_path
+from .model import BeatNet, seed_state_dict_to_beatnet
+
+FORMAT = "heartbeat-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(UserError):
+    pass
+
+
+def preprocessing(method):
+    """What a model expects of its input beats, stored with it so inference cuts beats the same way."""
+    if method == "kaggle":
+        return {"method": "kaggle", "source_fs_hz": segment.KAGGLE_FS, "sampling_rate_hz":
+                segment.KAGGLE_FS / segment.KAGGLE_STEP, "step": segment.KAGGLE_STEP,
+                "tail_fraction": segment.KAGGLE_TAIL, "scaling": "min-max per beat", "beat_len": BEAT_LEN,
+                "padding": "zeros"}
+    if method == "paper":
+        return {"method": "paper", "sampling_rate_hz": segment.PAPER_FS, "window_s": segment.PAPER_WINDOW_S,
+                "rr_factor": segment.PAPER_RR_FACTOR, "scaling": "min-max per window", "beat_len": BEAT_LEN,
+                "padding": "zeros"}
+    raise ValueError(f"unknown segmentation {method!r}")
+
+
+def make_checkpoint(model, cfg, epoch, metrics, optimizer=None, scheduler=None):
+    ckpt = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_state": model.state_dict(),
+        "model_args": model.model_args(),
+        "classes": list(CLASSES),
+        "preprocessing": preprocessing(cfg["data"]["segmentation"]),
+        "epoch": epoch,
+        "metrics": metrics,
+        "config": cfg,
+    }
+    if optimizer is not None:
+        ckpt["optimizer_state"] = optimizer.state_dict()
+        ckpt["scheduler_state"] = scheduler.state_dict()
+    return ckpt
+
+
+def save_checkpoint(ckpt, path):
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
+
+
+def read_checkpoint(path, device="cpu"):
+    """The raw checkpoint dict, checked to be ours (or the original project's, converted)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e:  # torch.load fails in many ways on a file that is not a checkpoint
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first[:160]})") from None
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(f"{path}: holds a {type(ckpt).__name__}, not a checkpoint dict")
+    if ckpt.get("format") == FORMAT:
+        if ckpt.get("format_version", 0) > FORMAT_VERSION:
+            raise CheckpointError(f"{path}: checkpoint format {ckpt['format_version']} is newer than this "
+                                  f"code reads ({FORMAT_VERSION}); update the project")
+        return ckpt
+    if "conv_1.weight" in ckpt and "linear_3.weight" in ckpt:
+        return _from_original_project(ckpt)
+    keys = ", ".join(list(ckpt)[:5])
+    raise CheckpointError(f"{path}: not a heartbeat checkpoint (keys: {keys}...)")
+
+
+def _from_original_project(state_dict):
+    """A bare state dict of DeCuuTranVo/ECG_Beat_Classification, trained on the Kaggle CSVs."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_state": seed_state_dict_to_beatnet(state_dict),
+        "model_args": BeatNet().model_args(),
+        "classes": list(CLASSES),
+        "preprocessing": preprocessing("kaggle"),
+        "epoch": None,
+        "metrics": {},
+        "config": None,
+        "source": "state dict of the original project (DeCuuTranVo/ECG_Beat_Classification)",
+    }
+
+
+def load_checkpoint(path, device="cpu"):
+    """(model in eval mode on `device`, metadata dict without the weights and optimizer state)."""
+    ckpt = read_checkpoint(path, device)
+    try:
+        model = BeatNet(**ckpt["model_args"])
+        model.load_state_dict(ckpt["model_state"])
+    except (KeyError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None
+    model.to(device).eval()
+    skip = ("model_state", "optimizer_state", "scheduler_state")
+    meta = {k: v for k, v in ckpt.items() if k not in skip}
+    return model, meta

@@ -1,0 +1,137 @@
+"""JSON configs with named overrides. The schema is here; the values live in config/*.json.
+
+A config file either lists every key (config/config.json) or names another file to extend:
+    {"extends": "config.json", "train": {"epochs": 5}}
+Overrides on the command line use dotted names: --set train.lr=3e-4 data.val_fraction=0.2.
+Unknown keys and values of the wrong type are errors that list what is allowed.
+"""
+import copy
+import json
+from pathlib import Path
+
+from . import UserError
+
+# section -> key -> (allowed types, help). None in the types means the key may be null.
+SCHEMA = {
+    "data": {
+        "train_csv": ((str,), "training beats, Kaggle CSV format"),
+        "test_csv": ((str,), "test beats, used by test.py only (never for model selection)"),
+        "val_fraction": ((float,), "fraction of the training CSV held out for validation (stratified, seeded)"),
+        "segmentation": ((str,), "how the CSV beats were cut: 'kaggle' or 'paper' (stored in the checkpoint)"),
+        "cache": ((bool,), "keep parsed CSVs as <csv>.cache.npy beside them"),
+    },
+    "model": {
+        "beat_len": ((int,), "values per beat"),
+        "channels": ((int,), "conv channels"),
+        "kernel_size": ((int,), "conv kernel size"),
+        "num_blocks": ((int,), "residual blocks, each halving the length"),
+        "hidden": ((int,), "width of the two hidden linear layers"),
+        "num_classes": ((int,), "output classes"),
+    },
+    "train": {
+        "epochs": ((int,), "passes over the training split"),
+        "batch_size": ((int,), "beats per optimizer step"),
+        "lr": ((float,), "Adam learning rate"),
+        "betas": ((list,), "Adam beta1, beta2"),
+        "weight_decay": ((float,), "Adam L2 penalty"),
+        "lr_decay": ((float,), "multiply the LR by this ..."),
+        "lr_decay_every": ((int,), "... every this many optimizer steps (the paper: 0.75 per 10,000)"),
+        "seed": ((int,), "seeds the validation split, the initialisation and the batch order"),
+        "threads": ((int,), "torch CPU threads"),
+        "max_batches": ((int, None), "stop each epoch after this many batches (null: all; for dry runs)"),
+    },
+    "run": {
+        "log_dir": ((str,), "parent folder of the run folders"),
+        "name": ((str, None), "run folder name (null: a timestamp)"),
+    },
+}
+SEGMENTATIONS = ("kaggle", "paper")
+
+
+class ConfigError(UserError):
+    pass
+
+
+def valid_keys():
+    return [f"{section}.{key}" for section, keys in SCHEMA.items() for key in keys]
+
+
+def load_config(path, overrides=()):
+    """Read a config file (following `extends`), apply "section.key=value" overrides, check it all."""
+    cfg = _read(Path(path), seen=())
+    for item in overrides:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override {item!r} is not of the form section.key=value")
+        section, _, key = name.strip().partition(".")
+        _check_key(section, key, where="override")
+        cfg.setdefault(section, {})[key] = _parse_value(text)
+    return validate(cfg)
+
+
+def _read(path, seen):
+    if path in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to itself")
+    try:
+        raw = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a config is a JSON object of sections")
+    base = {}
+    if "extends" in raw:
+        base = _read(path.parent / raw.pop("extends"), seen + (path,))
+    for section, values in raw.items():
+        if section not in SCHEMA or not isinstance(values, dict):
+            raise ConfigError(f"{path}: unknown section {section!r}; sections are {', '.join(SCHEMA)}")
+        for key, value in values.items():
+            _check_key(section, key, where=str(path))
+            base.setdefault(section, {})[key] = value
+    return base
+
+
+def _check_key(section, key, where):
+    if section not in SCHEMA or key not in SCHEMA[section]:
+        raise ConfigError(f"{where}: unknown key {section}.{key}; valid keys: {', '.join(valid_keys())}")
+
+
+def _parse_value(text):
+    """JSON when it parses (numbers, true/false/null, lists), else a plain string (paths, names)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def validate(cfg):
+    """Check that every key is present with a value of its type; ints are accepted where floats are."""
+    cfg = copy.deepcopy(cfg)
+    for section, keys in SCHEMA.items():
+        for key, (types, _) in keys.items():
+            if key not in cfg.get(section, {}):
+                raise ConfigError(f"config lacks {section}.{key} ({keys[key][1]})")
+            value = cfg[section][key]
+            if value is None and None in types:
+                continue
+            if float in types and isinstance(value, int) and not isinstance(value, bool):
+                value = cfg[section][key] = float(value)
+            allowed = tuple(t for t in types if t is not None)
+            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+                names = " or ".join("null" if t is None else t.__name__ for t in types)
+                raise ConfigError(f"{section}.{key} = {value!r}: expected {names}")
+    if cfg["data"]["segmentation"] not in SEGMENTATIONS:
+        raise ConfigError(f"data.segmentation must be one of {SEGMENTATIONS}")
+    if not 0 <= cfg["data"]["val_fraction"] < 1:
+        raise ConfigError("data.val_fraction must be in [0, 1)")
+    for key in ("epochs", "batch_size", "lr_decay_every", "threads"):
+        if cfg["train"][key] < 1:
+            raise ConfigError(f"train.{key} must be at least 1")
+    return cfg
+
+
+def save_config(cfg, path):
+    from .fileio import write_text_atomic
+
+    write_text_atomic(path, json.dumps(cfg, indent=2) + "\n")

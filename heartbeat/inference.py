@@ -1,0 +1,24 @@
+"""Batched inference on beats that are already cut and scaled."""
+import numpy as np
+import pandas as pd
+import torch
+
+
+@torch.no_grad()
+def predict_proba(model, beats, batch_size=2048, device="cpu"):
+    """beats (n, beat_len) in [0, 1] -> class probabilities (n, num_classes) float32."""
+    model.eval()
+    beats = torch.as_tensor(np.asarray(beats, dtype=np.float32))
+    out = [torch.softmax(model(beats[i:i + batch_size].unsqueeze(1).to(device)), dim=1).cpu()  # (b, 1, L) -> (b, C)
+           for i in range(0, len(beats), batch_size)]
+    n_classes = model.config.num_classes
+    return torch.cat(out).numpy() if out else np.zeros((0, n_classes), np.float32)
+
+
+def predictions_table(proba, classes):
+    """(n, C) probabilities -> DataFrame: row (0-based input row), class, class_index, p_<class> ..."""
+    index = proba.argmax(1)
+    table = pd.DataFrame({"row": np.arange(len(proba)), "class": np.asarray(classes)[index], "class_index": index})
+    for i, name in enumerate(classes):
+        table[f"p_{name}"] = proba[:, i]
+    return table

@@ -1,0 +1,118 @@
+"""The training loop: one-epoch and evaluation functions, the fit loop with TensorBoard and checkpoints."""
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from .checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
+from .inference import predict_proba
+from .metrics import classification_metrics
+from .model import BeatNet
+
+
+def batches(n, batch_size, generator):
+    """Shuffled index batches over n items, drawn from `generator` (so a seed fixes the order)."""
+    order = torch.randperm(n, generator=generator)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def train_epoch(model, x, y, optimizer, scheduler, batch_size, generator, max_batches=None, desc=""):
+    """One pass over (x (n, 1, L) float32 tensor, y (n,) int64 tensor) -> (mean training loss, beats seen)."""
+    model.train()
+    plan = batches(len(y), batch_size, generator)[:max_batches]
+    total, seen = 0.0, 0
+    bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
+    for idx in bar:
+        logits = model(x[idx])  # (b, 1, L) -> (b, C)
+        loss = F.cross_entropy(logits, y[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()  # per optimizer step: the paper decays the LR every 10,000 iterations
+        total += loss.item() * len(idx)
+        seen += len(idx)
+        # refresh=False: the bar redraws at most once a second instead of after every batch
+        bar.set_postfix(loss=f"{total / seen:.4f}", beats_s=f"{seen / max(bar.format_dict['elapsed'], 1e-9):.0f}",
+                        refresh=False)
+    return total / max(seen, 1), seen
+
+
+@torch.no_grad()
+def evaluate(model, x, y):
+    """Loss and classification metrics of the model on numpy beats x (n, L) and labels y (n,)."""
+    if len(y) == 0:
+        return {}
+    proba = predict_proba(model, x)
+    loss = F.nll_loss(torch.log(torch.from_numpy(proba).clamp_min(1e-12)), torch.from_numpy(y)).item()
+    return {"loss": loss, **classification_metrics(y, proba.argmax(1))}
+
+
+def fit(cfg, data, run_dir, resume=False, log=print):
+    """Train per `cfg` on data = (x_train, y_train, x_val, y_val) numpy arrays; write the run to run_dir.
+
+    run_dir gets TensorBoard events, best.pt (best validation macro-F1; no optimizer state) and
+    last.pt (every epoch, with optimizer and scheduler state). resume=True continues from last.pt:
+    each epoch's batch order is seeded by (seed, epoch), so a resumed run matches an uninterrupted one.
+    """
+    from torch.utils.tensorboard import SummaryWriter
+
+    tc = cfg["train"]
+    torch.set_num_threads(tc["threads"])
+    torch.manual_seed(tc["seed"])
+    x_train, y_train, x_val, y_val = data
+    xt = torch.from_numpy(x_train).unsqueeze(1)  # (n, 1, L)
+    yt = torch.from_numpy(y_train)
+
+    model = BeatNet(**cfg["model"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=tc["lr"], betas=tuple(tc["betas"]),
+                                 weight_decay=tc["weight_decay"])
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=tc["lr_decay_every"], gamma=tc["lr_decay"])
+    start_epoch, best_f1 = 1, -math.inf
+    run_dir = Path(run_dir)
+    if resume:
+        ckpt = read_checkpoint(run_dir / "last.pt")
+        model.load_state_dict(ckpt["model_state"])
+        optimizer.load_state_dict(ckpt["optimizer_state"])
+        scheduler.load_state_dict(ckpt["scheduler_state"])
+        start_epoch = ckpt["epoch"] + 1
+        best_f1 = ckpt["best_val_macro_f1"]
+        log(f"resuming {run_dir} after epoch {ckpt['epoch']}")
+
+    writer = SummaryWriter(str(run_dir))
+    for epoch in range(start_epoch, tc["epochs"] + 1):
+        t0 = time.perf_counter()
+        generator = torch.Generator().manual_seed(tc["seed"] * 100_003 + epoch)
+        lr = optimizer.param_groups[0]["lr"]
+        train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, tc["batch_size"], generator,
+                                 tc["max_batches"], desc=f"epoch {epoch}/{tc['epochs']}")
+        seconds = time.perf_counter() - t0
+        val = evaluate(model, x_val, y_val)
+        writer.add_scalar("loss/train", train_loss, epoch)
+        writer.add_scalar("lr", lr, epoch)
+        writer.add_scalar("time/epoch_s", seconds, epoch)
+        for tag, key in (("loss/val", "loss"), ("acc/val", "accuracy"), ("f1_macro/val", "macro_f1")):
+            if key in val:
+                writer.add_scalar(tag, val[key], epoch)
+        writer.flush()
+
+        metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
+                   "val": val}
+        f1 = val.get("macro_f1", -train_loss)  # with no validation split, fall back on the training loss
+        improved = f1 > best_f1
+        if improved:
+            best_f1 = f1
+            save_checkpoint(make_checkpoint(model, cfg, epoch, metrics), run_dir / "best.pt")
+        last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
+        last["best_val_macro_f1"] = best_f1
+        save_checkpoint(last, run_dir / "last.pt")
+        summary = (f"val loss {val['loss']:.4f} acc {val['accuracy']:.4f} macro-F1 {val['macro_f1']:.4f}"
+                   if val else "no validation split")
+        log(f"epoch {epoch:3d}  train loss {train_loss:.4f}  {summary}  lr {lr:.2e}  "
+            f"{seen / seconds:.0f} beats/s  {seconds:.1f} s"
+            + ("  *best" if improved else ""))
+    writer.close()
+    return run_dir / "best.pt"

@@ -1,0 +1,63 @@
+"""Evaluate a checkpoint on a labelled beat CSV.
+
+    python test.py                                    # models/mitbih.pt on data/mitbih_test.csv
+    python test.py --checkpoint log/RUN/best.pt --csv data/mitbih_ds2.csv --out results/ds2
+    python test.py --json                             # stdout: exactly one JSON object
+
+Prints accuracy, macro-F1, per-class precision/recall/F1/support and the confusion matrix (counts
+and row-normalized); writes metrics.json and confusion.png into --out.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from heartbeat import UserError
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.data import DataError, load_beats
+from heartbeat.fileio import atomic_path, write_text_atomic
+from heartbeat.inference import predict_proba
+from heartbeat.metrics import classification_metrics, confusion_figure, format_report
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", default="models/mitbih.pt", help="checkpoint to evaluate")
+    p.add_argument("--csv", default="data/mitbih_test.csv", help="labelled beats, Kaggle CSV format")
+    p.add_argument("--out", help="folder for metrics.json and confusion.png (default: log/test-TIMESTAMP)")
+    p.add_argument("--json", action="store_true", help="print only the metrics as one JSON object")
+    p.add_argument("--force", action="store_true", help="overwrite metrics in an existing --out folder")
+    args = p.parse_args(argv)
+
+    out = Path(args.out or time.strftime("log/test-%Y%m%d-%H%M%S"))
+    try:
+        if (out / "metrics.json").exists() and not args.force:
+            raise UserError(f"{out}/metrics.json exists; choose another --out or add --force")
+        model, meta = load_checkpoint(args.checkpoint)
+        x, y = load_beats(args.csv)
+        if y is None:
+            raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")
+        if x.shape[1] != meta["model_args"]["beat_len"]:
+            raise DataError(f"{args.csv}: beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
+    except UserError as e:
+        sys.exit(f"error: {e}")
+
+    metrics = classification_metrics(y, predict_proba(model, x).argmax(1))
+    result = {**metrics, "checkpoint": str(args.checkpoint), "csv": str(args.csv)}
+    write_text_atomic(out / "metrics.json", json.dumps(result, indent=2) + "\n")
+    fig = confusion_figure(metrics["confusion"], title=f"{Path(args.checkpoint).name} on {Path(args.csv).name}")
+    with atomic_path(out / "confusion.png") as tmp:
+        fig.savefig(tmp, format="png")
+
+    if args.json:
+        print(json.dumps(metrics))
+        print(f"wrote {out}/metrics.json and confusion.png", file=sys.stderr)
+    else:
+        print(f"{args.checkpoint} on {args.csv} ({len(y)} beats)\n")
+        print(format_report(metrics))
+        print(f"\nwrote {out}/metrics.json and {out}/confusion.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Shared fixtures. Tests that need the real MIT-BIH records skip when ../shared/data/mitdb is absent."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MITDB = Path(os.environ.get("MITDB_DIR", ROOT.parent / "shared" / "data" / "mitdb"))
+REFERENCE = ROOT.parent / "shared" / "reference" / "seed_trial-0.pth"
+
+HAVE_MITDB = (MITDB / "100.hea").exists()
+if not HAVE_MITDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
+    raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the MIT-BIH records are not in {MITDB}")
+needs_mitdb = pytest.mark.skipif(not HAVE_MITDB, reason=f"MIT-BIH records not found in {MITDB}")
+
+
+def run_script(script, *args, cwd=ROOT):
+    """Run a top-level script as a user would; returns the CompletedProcess (never raises on failure)."""
+    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def real_beats():
+    """Kaggle-rule beats of records 208 (N, V, F), 217 (Q) and 232 (S): every class, real data."""
+    if not HAVE_MITDB:
+        pytest.skip(f"MIT-BIH records not found in {MITDB}")
+    from heartbeat.build import build_beats
+
+    return build_beats(MITDB, names=["208", "217", "232"], workers=1)
+
+
+@pytest.fixture(scope="session")
+def small_csvs(real_beats, tmp_path_factory):
+    """A small real train/test pair in the Kaggle format (400 / 200 beats, every class in both)."""
+    import numpy as np
+
+    from heartbeat.build import write_kaggle_csv
+
+    rng = np.random.default_rng(0)
+    y = real_beats.y
+    picks = [rng.permutation(np.flatnonzero(y == c))[:120] for c in range(5)]
+    train = np.concatenate([p[: 2 * len(p) // 3] for p in picks])
+    test = np.concatenate([p[2 * len(p) // 3:] for p in picks])
+    out = tmp_path_factory.mktemp("csv")
+    write_kaggle_csv(out / "train.csv", real_beats.take(rng.permutation(train)))
+    write_kaggle_csv(out / "test.csv", real_beats.take(test))
+    return out / "train.csv", out / "test.csv"

@@ -1,0 +1,116 @@
+"""The beat CSV loader: every accepted layout, every rejected input, and the cache."""
+import os
+
+import numpy as np
+import pytest
+
+from heartbeat.data import DataError, load_beats, train_val_split
+
+rng = np.random.default_rng(0)
+X = rng.random((6, 187)).astype(np.float32)
+Y = np.array([0, 1, 2, 3, 4, 0])
+
+
+def write(path, rows, header=None):
+    lines = [header] if header else []
+    lines += [",".join(f"{v:.9g}" if isinstance(v, float) else str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def kaggle_rows(x=X, y=Y):
+    return [list(map(float, r)) + [float(label)] for r, label in zip(x, y)]
+
+
+def test_kaggle_format(tmp_path):
+    x, y = load_beats(write(tmp_path / "a.csv", kaggle_rows()))
+    assert x.dtype == np.float32 and np.array_equal(x, X)
+    assert y.dtype == np.int64 and y.tolist() == Y.tolist()
+
+
+def test_header_and_index_column_as_pandas_writes_them(tmp_path):
+    header = "," + ",".join(str(i) for i in range(188))
+    rows = [[i] + r for i, r in enumerate(kaggle_rows())]
+    x, y = load_beats(write(tmp_path / "a.csv", rows, header))
+    assert np.array_equal(x, X) and y.tolist() == Y.tolist()
+
+
+def test_index_column_without_header(tmp_path):
+    rows = [[i] + r for i, r in enumerate(kaggle_rows())]
+    x, y = load_beats(write(tmp_path / "a.csv", rows))
+    assert np.array_equal(x, X) and y.tolist() == Y.tolist()
+
+
+def test_rows_without_labels(tmp_path):
+    x, y = load_beats(write(tmp_path / "a.csv", [list(map(float, r)) for r in X]))
+    assert y is None and np.array_equal(x, X)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda rows: rows.__setitem__(3, rows[3][:-5]), "line 4: 183 columns, expected 188"),
+    (lambda rows: rows[2].append(0.5), "line 3: 189 columns, expected 188"),
+    (lambda rows: rows[4].__setitem__(10, "nan"), "line 5, column 11: nan"),
+    (lambda rows: rows[1].__setitem__(0, "inf"), "line 2, column 1: inf"),
+    (lambda rows: rows[5].__setitem__(7, "abc"), "line 6, column 8: 'abc' is not a number"),
+    (lambda rows: rows[2].__setitem__(187, 2.5), "line 3: label 2.5 is not an integer in 0..4"),
+    (lambda rows: rows[0].__setitem__(187, 7.0), "line 1: label 7 is not an integer"),
+    (lambda rows: rows[1].__setitem__(5, 300.0), r"line 2: values from .* to 300; beats must be scaled to \[0, 1\]"),
+])
+def test_bad_rows_are_named(tmp_path, mutate, message):
+    rows = kaggle_rows()
+    mutate(rows)
+    path = write(tmp_path / "bad.csv", rows)
+    with pytest.raises(DataError, match=message) as err:
+        load_beats(path)
+    assert str(path) in str(err.value)
+
+
+def test_wrong_width_file(tmp_path):
+    with pytest.raises(DataError, match="line 1: 100 columns; expected 187"):
+        load_beats(write(tmp_path / "a.csv", [[0.5] * 100]))
+
+
+def test_empty_missing_and_header_only(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataError, match="empty"):
+        load_beats(tmp_path / "empty.csv")
+    with pytest.raises(DataError, match="no such file"):
+        load_beats(tmp_path / "missing.csv")
+    (tmp_path / "h.csv").write_text(",".join(f"c{i}" for i in range(188)) + "\n")
+    with pytest.raises(DataError, match="a header but no beats"):
+        load_beats(tmp_path / "h.csv")
+
+
+def test_cache_is_used_and_never_stale(tmp_path):
+    path = write(tmp_path / "a.csv", kaggle_rows())
+    first = load_beats(path, cache=True)
+    cache = tmp_path / "a.csv.cache.npy"
+    assert cache.exists()
+    # Prove the second load reads the cache: plant a marker in the cached labels.
+    key, y, x = (np.load(f) for f in [open(cache, "rb")] * 3)
+    with open(cache, "wb") as f:
+        for a in (key, y + 1, x):
+            np.save(f, a)
+    assert load_beats(path, cache=True)[1].tolist() == (Y + 1).tolist()
+    # Changing the CSV (size and mtime) invalidates the cache.
+    write(path, kaggle_rows(X[:3], Y[:3]))
+    os.utime(path, ns=(1, 1))
+    x, y = load_beats(path, cache=True)
+    assert np.array_equal(x, X[:3]) and y.tolist() == Y[:3].tolist()
+    assert np.array_equal(first[0], X)
+
+
+def test_validation_split_is_stratified_and_seeded():
+    y = np.repeat(np.arange(5), [500, 40, 100, 20, 60])
+    a_train, a_val = train_val_split(y, 0.25, seed=3)
+    b_train, b_val = train_val_split(y, 0.25, seed=3)
+    assert np.array_equal(a_val, b_val) and not set(a_train) & set(a_val)
+    assert np.bincount(y[a_val]).tolist() == [125, 10, 25, 5, 15]
+    assert not np.array_equal(a_val, train_val_split(y, 0.25, seed=4)[1])
+
+
+def test_a_class_too_rare_to_stratify_stays_in_training():
+    y = np.array([0] * 20 + [1] + [2] * 10)
+    train, val = train_val_split(y, 0.3, seed=0)
+    assert 20 in train and 20 not in val
+    assert sorted(np.concatenate([train, val]).tolist()) == list(range(len(y)))

@@ -1,0 +1,94 @@
+"""End to end: the real scripts on small real data in a temp dir, as a user runs them."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from conftest import ROOT, run_script
+
+pytestmark = pytest.mark.slow
+
+
+def train_args(tmp_path, train_csv, name, *sets):
+    return ["--config", ROOT / "config" / "config.json", "--set", f"data.train_csv={train_csv}",
+            f"run.log_dir={tmp_path / 'log'}", f"run.name={name}", "data.val_fraction=0.25",
+            "train.batch_size=64", "train.threads=1", *sets]
+
+
+def ok(proc):
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def test_train_test_predict(tmp_path, small_csvs):
+    train_csv, test_csv = small_csvs
+    out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "e2e", "train.epochs=2")))
+    run = tmp_path / "log" / "e2e"
+    assert "best checkpoint" in out.stdout
+    assert {"config.json", "best.pt", "last.pt"} <= {p.name for p in run.iterdir()}
+    assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
+    assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 2
+
+    proc = ok(run_script("test.py", "--checkpoint", run / "best.pt", "--csv", test_csv,
+                         "--out", tmp_path / "t", "--json"))
+    metrics = json.loads(proc.stdout)  # stdout is exactly one JSON object
+    assert set(metrics) == {"accuracy", "macro_f1", "per_class", "confusion"}
+    assert list(metrics["per_class"]) == ["N", "S", "V", "F", "Q"]
+    assert np.array(metrics["confusion"]).sum() == 200 and metrics["per_class"]["Q"]["support"] == 40
+    assert (tmp_path / "t" / "confusion.png").stat().st_size > 1000
+
+    pred = tmp_path / "pred.csv"
+    proc = ok(run_script("predict.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", pred))
+    table = pd.read_csv(pred)
+    assert list(table.columns) == ["row", "class", "class_index", "p_N", "p_S", "p_V", "p_F", "p_Q"]
+    assert len(table) == 200 and np.allclose(table.filter(like="p_").sum(axis=1), 1, atol=1e-4)
+    acc = (table["class_index"].to_numpy() == np.repeat(np.arange(5), 40)).mean()
+    assert f"accuracy against the file's labels: {acc:.4f}" in proc.stdout
+    assert f"accuracy {metrics['accuracy']:.4f}" in ok(run_script(
+        "test.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", tmp_path / "t2")).stdout
+
+    # outputs are never overwritten without --force
+    again = run_script("predict.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", pred)
+    assert again.returncode != 0 and "exists" in again.stderr
+    again = run_script("train.py", *train_args(tmp_path, train_csv, "e2e"))
+    assert again.returncode != 0 and "exists" in again.stderr
+
+
+def test_resume_matches_an_uninterrupted_run(tmp_path, small_csvs):
+    train_csv, _ = small_csvs
+    ok(run_script("train.py", *train_args(tmp_path, train_csv, "full", "train.epochs=3")))
+    ok(run_script("train.py", *train_args(tmp_path, train_csv, "cut", "train.epochs=1")))
+    ok(run_script("train.py", "--resume", tmp_path / "log" / "cut", "--set", "train.epochs=3"))
+    full = torch.load(tmp_path / "log" / "full" / "last.pt", weights_only=True)
+    cut = torch.load(tmp_path / "log" / "cut" / "last.pt", weights_only=True)
+    assert cut["epoch"] == full["epoch"] == 3
+    for key, value in full["model_state"].items():
+        assert torch.equal(value, cut["model_state"][key]), key
+    assert cut["metrics"]["val"] == full["metrics"]["val"]
+
+
+def test_predict_default_runs_the_shipped_model_on_the_samples():
+    proc = ok(run_script("predict.py"))
+    assert "mitbih_test_labelled.csv: 50 beats" in proc.stdout
+    assert "unlabelled.csv: 20 beats" in proc.stdout
+    assert "accuracy against the file's labels" in proc.stdout
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("train.py", ["--set", "train.lrr=1"], "unknown key train.lrr"),
+    ("train.py", ["--set", "data.train_csv=nowhere.csv", "train.epochs=1"], "nowhere.csv: no such file"),
+    ("train.py", ["--resume", "nowhere"], "no such config file"),
+    ("train.py", ["--resume", "nowhere", "--set", "train.lr=1"], "only --set train.epochs"),
+    ("test.py", ["--checkpoint", "nowhere.pt"], "nowhere.pt: no such checkpoint file"),
+    ("test.py", ["--checkpoint", "pytest.ini"], "not a readable PyTorch checkpoint"),
+    ("test.py", ["--csv", "samples/unlabelled.csv", "--out", "{tmp}/o"], "has no labels"),
+    ("predict.py", ["--csv", "samples/unlabelled.meta.csv"], "columns; expected 187"),
+    ("predict.py", ["--csv", "nowhere.csv"], "nowhere.csv: no such file"),
+])
+def test_cli_errors_are_one_line(tmp_path, script, args, message):
+    proc = run_script(script, *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert proc.returncode != 0
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0

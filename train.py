@@ -1,0 +1,65 @@
+"""Train the beat classifier from a JSON config.
+
+    python train.py                                   # config/config.json
+    python train.py --config config/ds1.json          # inter-patient: train on DS1
+    python train.py --set train.epochs=5 train.lr=3e-4
+    python train.py --resume log/RUN                  # continue an interrupted run
+    python train.py --dry-run                         # one epoch of two batches, for a quick check
+
+Each run gets a folder log/RUN with the resolved config, TensorBoard events, best.pt and last.pt.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from heartbeat import UserError
+from heartbeat.config import ConfigError, load_config, save_config, valid_keys
+from heartbeat.data import DataError, load_beats, train_val_split
+from heartbeat.training import fit
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default="config/config.json", help="JSON config file")
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                   help=f"override config values by name; keys: {', '.join(valid_keys())}")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
+    p.add_argument("--dry-run", action="store_true", help="one epoch of two batches (checks the setup)")
+    args = p.parse_args(argv)
+
+    try:
+        if args.resume:
+            # A resumed run keeps its own config; only a longer schedule may be asked for.
+            if any(not item.startswith("train.epochs=") for item in args.set):
+                raise ConfigError("--resume takes only --set train.epochs=N; the run's config is fixed")
+            run_dir = Path(args.resume)
+            cfg = load_config(run_dir / "config.json", args.set)
+            if not (run_dir / "last.pt").is_file():
+                raise ConfigError(f"{run_dir}: no last.pt to resume from")
+        else:
+            overrides = list(args.set)
+            if args.dry_run:
+                overrides += ["train.epochs=1", "train.max_batches=2"]
+            cfg = load_config(args.config, overrides)
+            name = cfg["run"]["name"] or time.strftime("%Y%m%d-%H%M%S-") + Path(args.config).stem
+            run_dir = Path(cfg["run"]["log_dir"]) / name
+            if run_dir.exists():
+                raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
+        x, y = load_beats(cfg["data"]["train_csv"], cache=cfg["data"]["cache"])
+        if y is None:
+            raise DataError(f"{cfg['data']['train_csv']}: has no labels; training needs the label column")
+        train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"])
+        if not args.resume:
+            run_dir.mkdir(parents=True)
+            save_config(cfg, run_dir / "config.json")
+        print(f"run {run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats "
+              f"from {cfg['data']['train_csv']}")
+        best = fit(cfg, (x[train_idx], y[train_idx], x[val_idx], y[val_idx]), run_dir, resume=bool(args.resume))
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")
+
+
+if __name__ == "__main__":
+    main()
