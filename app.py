@@ -6,22 +6,18 @@ Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> prediction
 import tempfile
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import streamlit as st
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from heartbeat import UserError  # noqa: E402
-from heartbeat.build import META_SUFFIX  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint  # noqa: E402
-from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.inference import predict_proba, predictions_table  # noqa: E402
-from heartbeat.metrics import confusion_figure, format_report  # noqa: E402
+from heartbeat import UserError
+from heartbeat.build import META_SUFFIX
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.data import load_beats
+from heartbeat.figures import beats_figure, confusion_figure
+from heartbeat.inference import predict_proba, predictions_table
+from heartbeat.metrics import format_report
 
 ROOT = Path(__file__).resolve().parent
-CLASS_COLOURS = {"N": "tab:green", "S": "tab:orange", "V": "tab:red", "F": "tab:purple", "Q": "tab:gray"}
 
 
 @st.cache_resource
@@ -39,21 +35,6 @@ def model_view(meta):
     st.subheader("Validation metrics stored in the checkpoint")
     st.code(format_report(val))
     st.pyplot(confusion_figure(val["confusion"], title="validation split"))
-
-
-def beats_figure(x, classes_pred, max_beats=60):
-    """Overlay of the beats (x axis in seconds at 120 Hz), one colour per predicted class."""
-    fig, ax = plt.subplots(figsize=(9, 3.5), dpi=100)
-    t = np.arange(x.shape[1]) / 120.0
-    seen = set()
-    for beat, name in zip(x[:max_beats], classes_pred[:max_beats]):
-        ax.plot(t, beat, color=CLASS_COLOURS.get(name, "black"), alpha=0.6, lw=1,
-                label=None if name in seen else name)
-        seen.add(name)
-    ax.set(xlabel="time from the R peak (s)", ylabel="scaled amplitude")
-    ax.legend(title="predicted", loc="upper right")
-    fig.tight_layout()
-    return fig
 
 
 def beats_view(model, meta):
@@ -79,7 +60,7 @@ def beats_view(model, meta):
     if y is not None:
         table.insert(3, "label", np.asarray(meta["classes"])[y])
         st.metric("accuracy against the file's labels", f"{(table['class_index'].to_numpy() == y).mean():.3f}")
-    st.pyplot(beats_figure(x, table["class"].to_numpy()))
+    st.pyplot(beats_figure(x, table["class"].to_numpy(), fs=meta["preprocessing"]["sampling_rate_hz"]))
     st.dataframe(table, hide_index=True)
     st.download_button("download predictions CSV", table.to_csv(index=False, float_format="%.6f"),
                        file_name=f"{Path(path).stem}_predictions.csv", mime="text/csv")

@@ -1,12 +1,15 @@
-"""Classify beats with a trained checkpoint.
+"""Classify heartbeats with a trained checkpoint: pre-cut beats, or a whole ECG recording.
 
     python predict.py                                  # the shipped model on the sample CSVs in samples/
     python predict.py --csv beats.csv --out predictions.csv
-    python predict.py --checkpoint log/RUN/best.pt --csv data/mitbih_test.csv --out pred.csv
+    python predict.py --record data/mitdb/208 --out beats.csv --plot strip.png
+    python predict.py --signal ecg.csv --fs 250 --out beats.csv
 
-Input: beats in the Kaggle CSV format (187 values in [0, 1] per row, label column optional).
-Output CSV columns: row (0-based data row of the input), class, class_index, p_N, p_S, p_V, p_F, p_Q.
-When the input has labels, the accuracy against them is printed too.
+Beat CSVs are in the Kaggle format (187 values in [0, 1] per row, label optional); output columns
+row (0-based input row), class, class_index, p_N ... p_Q. Recordings (a WFDB record, or a one-column
+CSV / .npy signal at any rate from 100 Hz) are resampled to 360 Hz, their R peaks detected and their
+beats cut exactly as the training beats were; output columns sample (at the input's rate), time_s,
+class, class_index, p_N ... p_Q.
 """
 import argparse
 import sys
@@ -22,51 +25,95 @@ from heartbeat.inference import predict_proba, predictions_table
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
-def report(csv, table, labels, classes, show):
-    print(f"\n{csv}: {len(table)} beats")
-    proba = table[[f"p_{c}" for c in classes]].to_numpy()
-    for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):
-        truth = f"  (label {classes[labels[row]]})" if labels is not None else ""
-        print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
-    if len(table) > show:
-        print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
+def counts_line(table, classes):
     counts = table["class"].value_counts()
-    print("  predicted: " + "  ".join(f"{c} {counts.get(c, 0)}" for c in classes))
-    if labels is not None:
-        print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == labels).mean():.4f}")
+    return "  ".join(f"{c} {counts.get(c, 0)}" for c in classes)
+
+
+def predict_csvs(model, meta, csvs, show):
+    """Classify each beat CSV, print a report; returns the last file's table."""
+    classes = meta["classes"]
+    for csv in csvs:
+        x, y = load_beats(csv)
+        if x.shape[1] != meta["model_args"]["beat_len"]:
+            raise DataError(f"{csv}: beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
+        table = predictions_table(predict_proba(model, x), classes)
+        print(f"\n{csv}: {len(table)} beats")
+        proba = table[[f"p_{c}" for c in classes]].to_numpy()
+        for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):
+            truth = f"  (label {classes[y[row]]})" if y is not None else ""
+            print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
+        if len(table) > show:
+            print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
+        print(f"  predicted: {counts_line(table, classes)}")
+        if y is not None:
+            print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == y).mean():.4f}")
+    return table
+
+
+def predict_recording(model, meta, args):
+    from heartbeat.recording import classify_recording, mean_heart_rate, read_signal_file, read_wfdb, \
+        reference_agreement
+
+    rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
+    table = classify_recording(model, meta, rec)
+    where = f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
+    print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
+          f"mean heart rate {mean_heart_rate(table):.0f} bpm")
+    print(f"  predicted: {counts_line(table, meta['classes'])}")
+    if rec.ref_samples is not None and len(rec.ref_samples) > 1:
+        agree = reference_agreement(table, rec)
+        print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
+              f"class of the {agree['matched']} matched beats right for {agree['accuracy']:.4f}")
+    if args.plot:
+        from heartbeat.figures import strip_figure
+
+        fig = strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                           seconds=args.plot_seconds, title=where)
+        with atomic_path(args.plot) as tmp:
+            fig.savefig(tmp, format="png")
+        print(f"wrote {args.plot}")
+    return table
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default="models/mitbih.pt", help="trained checkpoint")
-    p.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
-    p.add_argument("--out", help="write the predictions to this CSV (one input CSV only)")
-    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    p.add_argument("--show", type=int, default=20, help="beats to print per file")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
+    src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
+    src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
+    p.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
+    p.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
+    p.add_argument("--out", help="write the predictions to this CSV (one input only)")
+    p.add_argument("--plot", help="recordings: save a rhythm strip with the labelled beats to this PNG")
+    p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")
+    p.add_argument("--force", action="store_true", help="overwrite --out / --plot if they exist")
+    p.add_argument("--show", type=int, default=20, help="beats to print per beat CSV")
     args = p.parse_args(argv)
 
-    csvs = args.csv or sorted(str(c) for c in SAMPLES.glob("*.csv") if not c.name.endswith(META_SUFFIX))
+    recording = args.record or args.signal
+    csvs = args.csv or ([] if recording else
+                        sorted(str(c) for c in SAMPLES.glob("*.csv") if not c.name.endswith(META_SUFFIX)))
     try:
-        if not csvs:
+        if not recording and not csvs:
             raise UserError(f"no --csv given and no sample CSVs in {SAMPLES}")
+        if args.plot and not recording:
+            raise UserError("--plot draws a recording; use it with --record or --signal")
         if args.out and len(csvs) > 1:
-            raise UserError("--out takes one input CSV; give a single --csv")
-        if args.out and Path(args.out).exists() and not args.force:
-            raise UserError(f"{args.out} exists; choose another --out or add --force")
+            raise UserError("--out takes one input; give a single --csv")
+        for out in (args.out, args.plot):
+            if out and Path(out).exists() and not args.force:
+                raise UserError(f"{out} exists; choose another name or add --force")
         model, meta = load_checkpoint(args.checkpoint)
-        classes = meta["classes"]
-        print(f"model {args.checkpoint}: classes {' '.join(classes)}, beats of {meta['model_args']['beat_len']} "
-              f"values at {meta['preprocessing']['sampling_rate_hz']:g} Hz ({meta['preprocessing']['method']} rule)")
-        for csv in csvs:
-            x, y = load_beats(csv)
-            if x.shape[1] != meta["model_args"]["beat_len"]:
-                raise DataError(f"{csv}: beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
-            table = predictions_table(predict_proba(model, x), classes)
-            report(csv, table, y, classes, args.show)
-            if args.out:
-                with atomic_path(args.out) as tmp:
-                    table.to_csv(tmp, index=False, float_format="%.6f")
-                print(f"wrote {args.out}")
+        print(f"model {args.checkpoint}: classes {' '.join(meta['classes'])}, beats of "
+              f"{meta['model_args']['beat_len']} values at {meta['preprocessing']['sampling_rate_hz']:g} Hz "
+              f"({meta['preprocessing']['method']} rule)")
+        table = predict_recording(model, meta, args) if recording else predict_csvs(model, meta, csvs, args.show)
+        if args.out:
+            with atomic_path(args.out) as tmp:
+                table.to_csv(tmp, index=False, float_format="%.6f")
+            print(f"wrote {args.out}")
     except UserError as e:
         sys.exit(f"error: {e}")
 

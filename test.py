@@ -1,6 +1,7 @@
 """Evaluate a checkpoint on a labelled beat CSV.
 
     python test.py                                    # models/mitbih.pt on data/mitbih_test.csv
+    python test.py --checkpoint log/RUN/best.pt       # on the test CSV named in the run's config
     python test.py --checkpoint log/RUN/best.pt --csv data/mitbih_ds2.csv --out results/ds2
     python test.py --json                             # stdout: exactly one JSON object
 
@@ -18,13 +19,15 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import DataError, load_beats
 from heartbeat.fileio import atomic_path, write_text_atomic
 from heartbeat.inference import predict_proba
-from heartbeat.metrics import classification_metrics, confusion_figure, format_report
+from heartbeat.figures import confusion_figure
+from heartbeat.metrics import classification_metrics, format_report
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default="models/mitbih.pt", help="checkpoint to evaluate")
-    p.add_argument("--csv", default="data/mitbih_test.csv", help="labelled beats, Kaggle CSV format")
+    p.add_argument("--csv", help="labelled beats, Kaggle CSV format (default: data.test_csv of the "
+                   "checkpoint's config, else data/mitbih_test.csv)")
     p.add_argument("--out", help="folder for metrics.json and confusion.png (default: log/test-TIMESTAMP)")
     p.add_argument("--json", action="store_true", help="print only the metrics as one JSON object")
     p.add_argument("--force", action="store_true", help="overwrite metrics in an existing --out folder")
@@ -35,6 +38,7 @@ def main(argv=None):
         if (out / "metrics.json").exists() and not args.force:
             raise UserError(f"{out}/metrics.json exists; choose another --out or add --force")
         model, meta = load_checkpoint(args.checkpoint)
+        args.csv = args.csv or (meta["config"] or {}).get("data", {}).get("test_csv", "data/mitbih_test.csv")
         x, y = load_beats(args.csv)
         if y is None:
             raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")

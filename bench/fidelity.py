@@ -31,8 +31,9 @@ def main():
 
     model, _ = load_checkpoint(args.reference)
     print(f"reference model {args.reference}, beats from {args.mitdb}\n")
-    print(f"| method | beats | accuracy | macro-F1 | " + " | ".join(f"recall {c}" for c in CLASSES) + " | build s |")
+    print("| method | beats | accuracy | macro-F1 | " + " | ".join(f"recall {c}" for c in CLASSES) + " | build s |")
     print("|---" * (5 + len(CLASSES)) + "|")
+    counts = {}
     for method in args.methods:
         t0 = time.perf_counter()
         table = build_beats(args.mitdb, method=method)
@@ -41,9 +42,10 @@ def main():
         recalls = " | ".join(f"{m['per_class'][c]['recall']:.3f}" for c in CLASSES)
         print(f"| {method} | {len(table.y)} | {100 * m['accuracy']:.2f}% | {m['macro_f1']:.3f} | {recalls} | "
               f"{seconds:.1f} |")
-        if method == "kaggle":
-            counts = " · ".join(f"{c} {n}" for c, n in zip(CLASSES, np.bincount(table.y, minlength=5)))
-            print(f"|   class counts: {counts} |")
+        counts[method] = " · ".join(f"{c} {n}" for c, n in zip(CLASSES, np.bincount(table.y, minlength=5)))
+    print()
+    for method, text in counts.items():
+        print(f"{method} beats per class: {text}")
 
 
 if __name__ == "__main__":

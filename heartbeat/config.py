@@ -123,6 +123,9 @@ def validate(cfg):
                 raise ConfigError(f"{section}.{key} = {value!r}: expected {names}")
     if cfg["data"]["segmentation"] not in SEGMENTATIONS:
         raise ConfigError(f"data.segmentation must be one of {SEGMENTATIONS}")
+    betas = cfg["train"]["betas"]
+    if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
+        raise ConfigError(f"train.betas = {betas!r}: expected two numbers in [0, 1)")
     if not 0 <= cfg["data"]["val_fraction"] < 1:
         raise ConfigError("data.val_fraction must be in [0, 1)")
     for key in ("epochs", "batch_size", "lr_decay_every", "threads"):

@@ -1,4 +1,4 @@
-"""Classification metrics (scikit-learn) and the confusion-matrix figure (matplotlib)."""
+"""Classification metrics (scikit-learn) and their text report."""
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
@@ -40,26 +40,3 @@ def format_report(m):
     lines += ["", "confusion (row-normalized: recall on the diagonal)", header]
     lines += [f"{n:<9}" + "".join(f"{v:>8.3f}" for v in row) for n, row in zip(CLASSES, row_normalized(m["confusion"]))]
     return "\n".join(lines)
-
-
-def confusion_figure(confusion, title=""):
-    """Matplotlib figure: row-normalized confusion matrix with the counts in each cell."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # figures go to files; no display needed
-    import matplotlib.pyplot as plt
-
-    counts = np.asarray(confusion)
-    norm = row_normalized(counts)
-    fig, ax = plt.subplots(figsize=(5.2, 4.4), dpi=120)
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ticks = range(len(CLASSES))
-    ax.set(xticks=ticks, yticks=ticks, xticklabels=CLASSES, yticklabels=CLASSES,
-           xlabel="predicted class", ylabel="true class", title=title)
-    for i in ticks:
-        for j in ticks:
-            ax.text(j, i, f"{norm[i, j]:.3f}\n({counts[i, j]})", ha="center", va="center", fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black")
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="fraction of true class")
-    fig.tight_layout()
-    return fig

@@ -30,6 +30,7 @@ def test_overrides_are_typed():
     ("train.epochs=0", "at least 1"),
     ("data.segmentation=fourier", "must be one of"),
     ("train.lr", "not of the form"),
+    ("train.betas=[0.9]", "expected two numbers"),
 ])
 def test_bad_overrides(override, message):
     with pytest.raises(ConfigError, match=message):
@@ -54,3 +55,9 @@ def test_extends_and_unknown_keys_in_files(tmp_path):
 def test_shipped_configs_load():
     for path in (ROOT / "config").glob("*.json"):
         load_config(path)
+
+
+def test_readme_documents_every_key():
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in valid_keys() if f"`{key}`" not in readme]
+    assert not missing, f"README.md config table lacks {missing}"

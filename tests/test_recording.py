@@ -1,0 +1,114 @@
+"""Continuous ECG -> beats: detection on real records, any sampling rate, and every bad input."""
+import numpy as np
+import pytest
+from scipy import signal as sps
+
+from conftest import MITDB, ROOT, needs_mitdb, run_script
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.recording import (Recording, SignalError, beats_of, check_signal, classify_recording,
+                                 read_signal_file, read_wfdb, reference_agreement)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_checkpoint(ROOT / "models" / "mitbih.pt")
+
+
+@needs_mitdb
+@pytest.mark.parametrize("name", ["100", "208"])
+def test_detection_on_real_records(shipped, name):
+    rec = read_wfdb(MITDB / name)
+    assert rec.channel == "MLII" and rec.fs == 360
+    agree = reference_agreement(classify_recording(*shipped, rec), rec)
+    assert agree["se"] >= 0.99 and agree["ppv"] >= 0.99
+
+
+@needs_mitdb
+def test_other_sampling_rates_give_the_same_beats(tmp_path):
+    rec = read_wfdb(MITDB / "100")
+    seg = rec.signal[: 120 * 360]  # two minutes
+    ref_samples, ref_beats = beats_of(check_signal(Recording(seg, 360.0, "100")))
+    for fs, up, down in ((250, 25, 36), (500, 25, 18)):
+        sig = sps.resample_poly(seg, up, down)
+        path = tmp_path / f"ecg{fs}.csv"
+        np.savetxt(path, sig, fmt="%.5f", header="ecg_mV", comments="")
+        samples, beats = beats_of(check_signal(read_signal_file(path, fs)))
+        times, ref_times = samples / fs, ref_samples / 360
+        assert abs(len(times) - len(ref_times)) <= 1
+        nearest = np.abs(times[:, None] - ref_times[None, :]).min(axis=1)
+        assert np.median(nearest) <= 0.003  # same beats, within a sample of the 360 Hz grid
+        assert (nearest < 0.05).mean() > 0.99
+
+
+def make(sig, fs=360.0):
+    return Recording(np.asarray(sig, dtype=np.float64), fs, "x")
+
+
+def test_bad_signals():
+    rng = np.random.default_rng(0)
+    ok = rng.normal(size=3600)
+    with pytest.raises(SignalError, match="sampling rate 50 Hz is implausible"):
+        check_signal(make(ok, 50))
+    with pytest.raises(SignalError, match="flat"):
+        check_signal(make(np.ones(3600)))
+    with pytest.raises(SignalError, match="at least 5 s"):
+        check_signal(make(ok[:1000]))
+    gap = ok.copy()
+    gap[100:200] = np.nan
+    with pytest.raises(SignalError, match="100 missing \\(NaN\\) samples in a row from sample 100"):
+        check_signal(make(gap))
+    glitch = ok.copy()
+    glitch[500] = np.nan  # a single missing sample is interpolated
+    assert np.isfinite(check_signal(make(glitch)).signal).all()
+    with pytest.raises(SignalError, match="found 0 beats|found [0-3] beats"):
+        beats_of(check_signal(make(np.sin(np.arange(3600) / 1000))))
+
+
+def test_bad_signal_files(tmp_path):
+    with pytest.raises(SignalError, match="--fs"):
+        read_signal_file(tmp_path / "a.csv", None)
+    with pytest.raises(SignalError, match="no such file"):
+        read_signal_file(tmp_path / "a.csv", 250)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(SignalError, match="empty"):
+        read_signal_file(tmp_path / "empty.csv", 250)
+    (tmp_path / "text.csv").write_text("mV\n0.1\n0.2\nabc\n0.3\n")
+    with pytest.raises(SignalError, match="line 4: 'abc' is not a number"):
+        read_signal_file(tmp_path / "text.csv", 250)
+    (tmp_path / "two.csv").write_text("0.1,0.2\n0.3,0.4\n")
+    with pytest.raises(SignalError, match="2 columns"):
+        read_signal_file(tmp_path / "two.csv", 250)
+    np.save(tmp_path / "m.npy", np.zeros((3, 3)))
+    with pytest.raises(SignalError, match="1-D numeric array"):
+        read_signal_file(tmp_path / "m.npy", 250)
+
+
+@needs_mitdb
+def test_bad_records(tmp_path):
+    with pytest.raises(SignalError, match="no such WFDB header"):
+        read_wfdb(tmp_path / "nothing")
+    with pytest.raises(SignalError, match="no channel 'V9'; channels: MLII, V5"):
+        read_wfdb(MITDB / "100", "V9")
+    with pytest.raises(SignalError, match="channel 5 out of range"):
+        read_wfdb(MITDB / "100", "5")
+    assert read_wfdb(MITDB / "114").channel == "MLII"  # MLII is the second channel there
+    assert read_wfdb(MITDB / "114", "0").channel == "V5"
+
+
+@needs_mitdb
+@pytest.mark.slow
+def test_predict_script_on_a_record_and_a_signal(tmp_path):
+    out = tmp_path / "beats.csv"
+    proc = run_script("predict.py", "--record", MITDB / "100", "--out", out, "--plot", tmp_path / "s.png")
+    assert proc.returncode == 0, proc.stderr
+    assert "detection Se 1.0000" in proc.stdout or "detection Se 0.99" in proc.stdout
+    header = out.read_text().splitlines()[0]
+    assert header == "sample,time_s,class,class_index,p_N,p_S,p_V,p_F,p_Q"
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+    sig = read_wfdb(MITDB / "100").signal[: 60 * 360]
+    np.save(tmp_path / "ecg.npy", sps.resample_poly(sig, 25, 36))
+    proc = run_script("predict.py", "--signal", tmp_path / "ecg.npy", "--fs", 250)
+    assert proc.returncode == 0, proc.stderr
+    assert "60.0 s at 250 Hz" in proc.stdout
+    proc = run_script("predict.py", "--signal", tmp_path / "ecg.npy")
+    assert proc.returncode != 0 and "--fs" in proc.stderr and "Traceback" not in proc.stderr
