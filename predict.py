@@ -12,6 +12,7 @@ beats cut exactly as the training beats were; output columns sample (at the inpu
 class, class_index, p_N ... p_Q.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def main(argv=None):
 
     recording = args.record or args.signal
     csvs = args.csv or ([] if recording else
-                        sorted(str(c) for c in SAMPLES.glob("*.csv") if not c.name.endswith(META_SUFFIX)))
+                        sorted(os.path.relpath(c) for c in SAMPLES.glob("*.csv") if not c.name.endswith(META_SUFFIX)))
     try:
         if not recording and not csvs:
             raise UserError(f"no --csv given and no sample CSVs in {SAMPLES}")
