@@ -1,7 +1,9 @@
-"""Streamlit app: look at the model and classify beats.  Run:  streamlit run app.py
+"""Streamlit app: look at the model, classify beats, label a whole recording.  Run:  streamlit run app.py
 
-Views: Model (classes, preprocessing, stored validation metrics, confusion matrix) and
-Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download).
+Views: Model (classes, preprocessing, stored validation metrics, confusion matrix);
+Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
+Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> rhythm strip
+with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr).
 """
 import tempfile
 from pathlib import Path
@@ -13,11 +15,14 @@ from heartbeat import UserError
 from heartbeat.build import META_SUFFIX
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import load_beats
-from heartbeat.figures import beats_figure, confusion_figure
+from heartbeat.figures import beats_figure, confusion_figure, strip_figure
 from heartbeat.inference import predict_proba, predictions_table
-from heartbeat.metrics import format_report
+from heartbeat.metrics import classification_metrics, format_report
+from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
+                                 reference_agreement)
 
 ROOT = Path(__file__).resolve().parent
+SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
 
 
 @st.cache_resource
@@ -39,11 +44,12 @@ def model_view(meta):
 
 def beats_view(model, meta):
     samples = sorted(p for p in (ROOT / "samples").glob("*.csv") if not p.name.endswith(META_SUFFIX))
-    source = st.radio("Beats from", ["a sample file", "my CSV"], horizontal=True)
+    source = st.radio("Beats from", ["a sample file", "my CSV"], horizontal=True, key="beats_source")
     if source == "a sample file":
         path = st.selectbox("sample", samples, format_func=lambda p: p.name)
     else:
-        upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv")
+        upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
+                                  key="beats_csv")
         if upload is None:
             return
         tmp = Path(tempfile.mkdtemp()) / upload.name
@@ -66,6 +72,65 @@ def beats_view(model, meta):
                        file_name=f"{Path(path).stem}_predictions.csv", mime="text/csv")
 
 
+def uploaded_recording(source):
+    """Write the uploads to a temporary folder and read them; None while nothing is uploaded."""
+    tmp = Path(tempfile.mkdtemp())
+    if source == "a WFDB record":
+        files = st.file_uploader("the record's .hea and .dat (and .atr for a reference)", accept_multiple_files=True,
+                                 key="wfdb_files")
+        if not files:
+            return None
+        for f in files:
+            (tmp / Path(f.name).name).write_bytes(f.getvalue())
+        headers = sorted(tmp.glob("*.hea"))
+        if len(headers) != 1:
+            raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
+        return read_wfdb(headers[0].with_suffix(""))
+    upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
+    fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
+    if upload is None:
+        return None
+    (tmp / Path(upload.name).name).write_bytes(upload.getvalue())
+    return read_signal_file(tmp / Path(upload.name).name, fs)
+
+
+def recording_view(model, meta):
+    source = st.radio("Recording from", ["the sample recording", "a WFDB record", "a CSV signal"], horizontal=True,
+                      key="recording_source")
+    try:
+        rec = read_wfdb(SAMPLE_RECORD) if source == "the sample recording" else uploaded_recording(source)
+        if rec is None:
+            return
+        table = classify_recording(model, meta, rec)
+    except UserError as e:
+        st.error(str(e))
+        return
+    duration = len(rec.signal) / rec.fs
+    st.caption(f"{rec.name} {rec.channel}: {duration:.1f} s at {rec.fs:g} Hz"
+               + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
+    counts = table["class"].value_counts()
+    cols = st.columns(len(meta["classes"]) + 1)
+    cols[0].metric("heart rate", f"{mean_heart_rate(table):.0f} bpm")
+    for col, name in zip(cols[1:], meta["classes"]):
+        col.metric(f"{name} beats", int(counts.get(name, 0)))
+
+    window = st.select_slider("window (s)", [5, 10, 20, 30, 60], value=20)
+    start = st.slider("start (s)", 0.0, max(duration - window, 0.0), 0.0, step=1.0)
+    st.pyplot(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                           start_s=start, seconds=window, title=f"{rec.name} {rec.channel}"))
+    rr = np.diff(table["time_s"].to_numpy())
+    st.line_chart({"time (s)": table["time_s"].to_numpy()[1:], "heart rate (bpm)": 60.0 / rr},
+                  x="time (s)", y="heart rate (bpm)", height=200)
+    if rec.ref_samples is not None and len(rec.ref_samples) > 1:
+        agree = reference_agreement(table, rec)
+        st.write(f"Against the reference annotations: detection Se **{agree['se']:.4f}**, +P **{agree['ppv']:.4f}**; "
+                 f"class right for **{agree['accuracy']:.4f}** of the {agree['matched']} matched beats.")
+        st.code(format_report(classification_metrics(agree["y_true"], agree["y_pred"])))
+    st.dataframe(table, hide_index=True)
+    st.download_button("download beats CSV", table.to_csv(index=False, float_format="%.6f"),
+                       file_name=f"{rec.name}_beats.csv", mime="text/csv")
+
+
 def main():
     st.set_page_config(page_title="Heartbeat classifier", layout="wide")
     st.title("Heartbeat classification (MIT-BIH, AAMI classes)")
@@ -75,11 +140,13 @@ def main():
     except UserError as e:
         st.error(str(e))
         return
-    model_tab, beats_tab = st.tabs(["Model", "Beats"])
+    model_tab, beats_tab, recording_tab = st.tabs(["Model", "Beats", "Recording"])
     with model_tab:
         model_view(meta)
     with beats_tab:
         beats_view(model, meta)
+    with recording_tab:
+        recording_view(model, meta)
 
 
 main()

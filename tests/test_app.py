@@ -1,22 +1,58 @@
-"""The Streamlit app runs its views headless (streamlit.testing) without exceptions."""
+"""The Streamlit app runs every view headless (streamlit.testing) without exceptions, bad uploads included."""
 import pytest
 
-from conftest import ROOT
+from conftest import MITDB, ROOT, needs_mitdb
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 
-def test_app_shows_the_model_and_classifies_a_sample():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert not at.exception
-    assert any("Validation metrics" in s.value for s in at.subheader)
-    assert at.radio[0].value == "a sample file"
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) > 0
-    assert any("accuracy" in m.label for m in at.metric)
+@pytest.fixture
+def app():
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
 
-def test_app_reports_a_bad_checkpoint():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at.sidebar.text_input[0].set_value(str(ROOT / "pytest.ini")).run()
-    assert not at.exception
-    assert "not a readable PyTorch checkpoint" in at.error[0].value
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def test_every_view_renders_with_the_shipped_files(app):
+    assert not app.exception and not errors(app)
+    assert any("Validation metrics" in s.value for s in app.subheader)          # Model
+    assert app.radio(key="beats_source").value == "a sample file"               # Beats
+    assert any(m.label == "accuracy against the file's labels" for m in app.metric)
+    assert any(m.label == "heart rate" for m in app.metric)                      # Recording
+    assert any("Against the reference annotations" in md.value for md in app.markdown)
+    assert len(app.dataframe) == 2  # beats table and recording table
+
+
+def test_bad_beats_upload_shows_an_error(app):
+    app.radio(key="beats_source").set_value("my CSV").run()
+    app.file_uploader(key="beats_csv").set_value(("bad.csv", b"0.1,0.2,0.3\n", "text/csv")).run()
+    assert not app.exception
+    assert any("3 columns; expected 187" in e for e in errors(app))
+
+
+def test_signal_upload_and_a_bad_one(app):
+    app.radio(key="recording_source").set_value("a CSV signal").run()
+    app.file_uploader(key="signal_csv").set_value(("flat.csv", b"mV\n" + b"0.5\n" * 4000, "text/csv")).run()
+    assert not app.exception and any("flat" in e for e in errors(app))
+    app.number_input(key="signal_fs").set_value(20.0).run()
+    assert any("implausible" in e for e in errors(app))
+
+
+@needs_mitdb
+def test_wfdb_upload(app):
+    app.radio(key="recording_source").set_value("a WFDB record").run()
+    files = [(f"100.{ext}", (MITDB / f"100.{ext}").read_bytes(), "application/octet-stream")
+             for ext in ("hea", "dat", "atr")]
+    app.file_uploader(key="wfdb_files").set_value(files).run()
+    assert not app.exception and not errors(app)
+    assert any("detection Se **1.0000**" in md.value or "detection Se **0.99" in md.value for md in app.markdown)
+    app.file_uploader(key="wfdb_files").set_value([files[1]]).run()  # a .dat alone
+    assert any("exactly one .hea" in e for e in errors(app))
+
+
+def test_bad_checkpoint_path(app):
+    app.sidebar.text_input[0].set_value(str(ROOT / "pytest.ini")).run()
+    assert not app.exception
+    assert any("not a readable PyTorch checkpoint" in e for e in errors(app))
