@@ -10,6 +10,8 @@ T_WAVE_S = 0.36        # a candidate this soon after a beat must show QRS-like s
 SEARCHBACK_RR = 1.66   # no beat for 1.66 x the mean R-R: look again with half the threshold
 INTEGRATION_S = 0.15   # moving-window integration, about one QRS wide
 REFINE_S = 0.1         # the R peak is searched within this distance of a detection
+FLUTTER_RR_S = 0.3     # a run of intervals this short (> 200 bpm) ...
+FLUTTER_RUN = 4        # ... this many in a row is flutter or fibrillation: waves, not beats
 
 
 def _bandpass(sig, fs, lo, hi, order=2):
@@ -26,64 +28,82 @@ def qrs_energy(sig, fs):
     return energy, band
 
 
+def _max_slope(band, fs, peaks):
+    """Steepest sample-to-sample change of the QRS band within 75 ms of each peak."""
+    half = int(round(0.075 * fs))
+    return np.array([np.abs(np.diff(band[max(p - half, 0):p + half + 1])).max(initial=0) for p in peaks])
+
+
 def _thresholded_peaks(energy, band, fs):
-    """The adaptive-threshold decision of Pan & Tompkins 1985 over local maxima of the energy."""
+    """The adaptive-threshold decision of Pan & Tompkins 1985 over local maxima of the energy.
+
+    A signal level (spk) and a noise level (npk) follow the heights of accepted and rejected
+    candidates; a candidate is a beat above npk + 0.25 (spk - npk), unless it is a T wave. When no beat
+    came for 1.66 x the mean R-R, the gap is searched again at half the threshold, as often as needed.
+    """
     cand, _ = sps.find_peaks(energy, distance=max(1, int(REFRACTORY_S * fs)))
     if len(cand) == 0:
         return cand
     heights = energy[cand]
-    half = int(round(0.075 * fs))
-    slopes = np.array([np.abs(np.diff(band[max(c - half, 0):c + half + 1])).max(initial=0) for c in cand])
-    # learn the first levels from the first 2 s
-    first = heights[cand < 2 * fs]
+    slopes = _max_slope(band, fs, cand)
+    first = heights[cand < 2 * fs]  # the first 2 s set the starting levels
     spk = 0.25 * (first.max() if len(first) else heights.max())
-    npk = 0.5 * (np.mean(first) if len(first) else np.mean(heights)) * 0.25
-    beats, rr_hist = [], []
-    last_slope = None
-    i = 0
-    while i < len(cand):
-        c, h = cand[i], heights[i]
+    npk = 0.125 * (np.mean(first) if len(first) else np.mean(heights))
+    beats, rr = [], []  # accepted candidate indices; recent R-R intervals (samples)
+
+    def accept(weight, h):
+        # clipped at 3 x the level, so that one artifact cannot lift the threshold over the next beats
+        nonlocal spk
+        spk = weight * min(h, 3 * spk) + (1 - weight) * spk
+
+    def is_t_wave(j, prev):
+        return cand[j] - cand[prev] < T_WAVE_S * fs and slopes[j] < 0.5 * slopes[prev]
+
+    def search_back(a, b, thr):
+        """Best candidate strictly between beats a and b above thr; recurse into what is left of the gap."""
+        inside = [j for j in range(a + 1, b) if heights[j] > thr and not is_t_wave(j, a)]
+        if not inside:
+            return []
+        j = max(inside, key=lambda k: heights[k])
+        limit = SEARCHBACK_RR * np.mean(rr)
+        left = search_back(a, j, thr) if cand[j] - cand[a] > limit else []
+        right = search_back(j, b, thr) if b < len(cand) and cand[b] - cand[j] > limit else []
+        return left + [j] + right
+
+    for i in range(len(cand)):
         thr = npk + 0.25 * (spk - npk)
-        is_beat = h > thr
-        if is_beat and beats and c - beats[-1] < T_WAVE_S * fs and last_slope is not None \
-                and slopes[i] < 0.5 * last_slope:
-            is_beat = False  # a T wave: slower than the QRS before it
-        if is_beat:
+        if len(rr) >= 2 and cand[i] - cand[beats[-1]] > SEARCHBACK_RR * np.mean(rr):
+            for j in search_back(beats[-1], i, 0.5 * thr):
+                rr = (rr + [cand[j] - cand[beats[-1]]])[-8:]
+                beats.append(j)
+                accept(0.25, heights[j])
+            thr = npk + 0.25 * (spk - npk)
+        if heights[i] > thr and not (beats and is_t_wave(i, beats[-1])):
             if beats:
-                rr_hist = (rr_hist + [c - beats[-1]])[-8:]
-            beats.append(c)
-            last_slope = slopes[i]
-            spk = 0.125 * h + 0.875 * spk
+                rr = (rr + [cand[i] - cand[beats[-1]]])[-8:]
+            beats.append(i)
+            accept(0.125, heights[i])
         else:
-            npk = 0.125 * h + 0.875 * npk
-        # search-back: a long gap since the last beat -> take the best skipped candidate above thr / 2
-        if beats and len(rr_hist) >= 2 and i + 1 < len(cand):
-            mean_rr = np.mean(rr_hist)
-            if cand[i + 1] - beats[-1] > SEARCHBACK_RR * mean_rr:
-                lo = np.searchsorted(cand, beats[-1] + int(REFRACTORY_S * fs))
-                hi = i + 1
-                window = [j for j in range(lo, hi) if heights[j] > 0.5 * thr and cand[j] not in beats[-1:]]
-                if window:
-                    j = max(window, key=lambda j: heights[j])
-                    beats.append(cand[j])
-                    beats.sort()
-                    spk = 0.25 * heights[j] + 0.75 * spk
-        i += 1
-    return np.unique(np.asarray(beats, dtype=np.int64))
+            npk = 0.125 * heights[i] + 0.875 * npk
+    return cand[np.asarray(beats, dtype=np.int64)]
 
 
 def refine_to_r_peak(sig, fs, peaks):
-    """Move each detection to the largest deflection from the local baseline within +-REFINE_S.
+    """Move each detection onto the QRS's main peak (0.5-40 Hz band, within +-REFINE_S).
 
-    MIT-BIH annotations sit on the QRS's major peak (R, or S/QS in negative complexes); the beats of
-    the training CSVs start exactly there.
+    The training beats start exactly at MIT-BIH's annotation: the R peak, or the trough of a QRS
+    that is mostly negative. So: the highest point, unless the lowest is more than twice as deep.
+    Always the largest deflection is worse: in paced beats a deep S wave outweighs the R peak and
+    cutting there cost the shipped model most of its paced-beat recall (bench/eval_records.py).
     """
     wide = _bandpass(sig, fs, 0.5, 40.0)  # baseline wander and mains noise out, QRS shape kept
     half = int(round(REFINE_S * fs))
     out = np.empty_like(peaks)
     for k, p in enumerate(peaks):
         lo, hi = max(p - half, 0), min(p + half + 1, len(wide))
-        out[k] = lo + np.argmax(np.abs(wide[lo:hi]))
+        w = wide[lo:hi]
+        top, bottom = np.argmax(w), np.argmin(w)
+        out[k] = lo + (top if w[top] >= -0.5 * w[bottom] else bottom)
     return np.unique(out)
 
 
@@ -101,9 +121,29 @@ def _drop_p_and_t_waves(peaks, energy, fs, ratio=0.25):
     return peaks[keep]
 
 
+def _drop_flutter(peaks, fs, max_rr=FLUTTER_RR_S, run=FLUTTER_RUN):
+    """Drop detections inside runs of at least `run` consecutive R-R intervals under `max_rr` s.
+
+    Ventricular flutter and fibrillation waves come faster than 200 per minute and are not beats
+    (MIT-BIH marks them as '!' waves, not as beats); no real run of beats in the database is that fast.
+    """
+    short = np.diff(peaks) < max_rr * fs  # short[k]: interval between peaks k and k+1
+    drop = np.zeros(len(peaks), dtype=bool)
+    start = None
+    for k, is_short in enumerate(np.r_[short, False]):
+        if is_short and start is None:
+            start = k
+        elif not is_short and start is not None:
+            if k - start >= run:
+                drop[start:k + 1] = True
+            start = None
+    return peaks[~drop]
+
+
 def detect_r_peaks(sig, fs):
     """R-peak sample positions (sorted, unique) of a single-lead ECG `sig` sampled at `fs` Hz."""
     sig = np.asarray(sig, dtype=np.float64)
     energy, band = qrs_energy(sig, fs)
-    peaks = _drop_p_and_t_waves(_thresholded_peaks(energy, band, fs), energy, fs)
+    peaks = _thresholded_peaks(energy, band, fs)
+    peaks = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), fs)
     return refine_to_r_peak(sig, fs, peaks) if len(peaks) else peaks

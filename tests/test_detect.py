@@ -1,0 +1,44 @@
+"""The R-peak detector on synthetic signals with known beats (real records: test_recording.py)."""
+import numpy as np
+
+from heartbeat.detect import _drop_flutter, detect_r_peaks, refine_to_r_peak
+
+
+def synthetic_ecg(fs, beats_s, seconds, negative=()):
+    """Gaussian QRS spikes (12 ms wide) at the given times, small noise; `negative` beats point down."""
+    t = np.arange(int(seconds * fs)) / fs
+    sig = np.random.default_rng(0).normal(0, 0.01, len(t))
+    for k, b in enumerate(beats_s):
+        sign = -1 if k in negative else 1
+        sig += sign * np.exp(-0.5 * ((t - b) / 0.012) ** 2)
+        sig += 0.15 * np.exp(-0.5 * ((t - b - 0.25) / 0.06) ** 2)  # a T wave
+    return sig
+
+
+def test_finds_every_beat_on_the_peak():
+    fs = 360
+    beats = np.cumsum(np.r_[0.5, np.tile([0.8, 0.7, 0.9], 10)])  # irregular, 60-86 bpm
+    found = detect_r_peaks(synthetic_ecg(fs, beats, beats[-1] + 1), fs)
+    assert len(found) == len(beats)
+    assert np.abs(found / fs - beats).max() <= 1.5 / fs
+
+
+def test_negative_qrs_is_marked_at_its_trough():
+    fs = 360
+    beats = np.arange(1, 20) * 0.8
+    sig = synthetic_ecg(fs, beats, 17, negative={5})
+    found = refine_to_r_peak(sig, fs, np.round(beats * fs).astype(int) + 10)
+    assert np.abs(found / fs - beats).max() <= 1.5 / fs
+
+
+def test_flutter_runs_are_not_beats():
+    fs = 360
+    regular = np.arange(0, 10) * fs          # 1 s apart
+    flutter = 10 * fs + np.arange(1, 8) * 90  # 250 ms apart, 7 waves
+    after = flutter[-1] + np.arange(1, 4) * fs
+    kept = _drop_flutter(np.r_[regular, flutter, after], fs)
+    assert kept.tolist() == regular.tolist() + after.tolist()
+    three = np.r_[regular, 10 * fs + np.arange(1, 5) * 90]  # 3 short intervals: not yet a run
+    assert len(_drop_flutter(three, fs)) == len(three)
+    four = np.r_[regular, 10 * fs + np.arange(1, 6) * 90]   # 4 short intervals: a run
+    assert len(_drop_flutter(four, fs)) == len(regular)
