@@ -7,11 +7,15 @@ from scipy import signal as sps
 
 REFRACTORY_S = 0.2     # no second QRS within 200 ms
 T_WAVE_S = 0.36        # a candidate this soon after a beat must show QRS-like slope, or it is a T wave
-SEARCHBACK_RR = 1.66   # no beat for 1.66 x the mean R-R: look again with half the threshold
+SEARCHBACK_RR = 1.5    # no beat for 1.5 x the mean R-R: look again ...
+SEARCHBACK_THR = 0.35  # ... with this fraction of the threshold
+P_WAVE_RATIO = 0.35    # of two detections closer than T_WAVE_S, the first is a P wave under this energy ratio,
+T_WAVE_RATIO = 0.25    # the second a T wave under this one
 INTEGRATION_S = 0.15   # moving-window integration, about one QRS wide
 REFINE_S = 0.1         # the R peak is searched within this distance of a detection
-FLUTTER_RR_S = 0.3     # a run of intervals this short (> 200 bpm) ...
-FLUTTER_RUN = 4        # ... this many in a row is flutter or fibrillation: waves, not beats
+FLUTTER_RR_S = 0.6     # a run of FLUTTER_RUN intervals shorter than this, before each of which
+FLUTTER_RUN = 4        # the QRS energy never fell below FLUTTER_FLOOR of the next peak,
+FLUTTER_FLOOR = 0.1    # is flutter or fibrillation: waves, not beats
 
 
 def _bandpass(sig, fs, lo, hi, order=2):
@@ -39,7 +43,8 @@ def _thresholded_peaks(energy, band, fs):
 
     A signal level (spk) and a noise level (npk) follow the heights of accepted and rejected
     candidates; a candidate is a beat above npk + 0.25 (spk - npk), unless it is a T wave. When no beat
-    came for 1.66 x the mean R-R, the gap is searched again at half the threshold, as often as needed.
+    came for SEARCHBACK_RR x the mean R-R, the gap is searched again at SEARCHBACK_THR x the threshold,
+    as often as needed.
     """
     cand, _ = sps.find_peaks(energy, distance=max(1, int(REFRACTORY_S * fs)))
     if len(cand) == 0:
@@ -73,7 +78,7 @@ def _thresholded_peaks(energy, band, fs):
     for i in range(len(cand)):
         thr = npk + 0.25 * (spk - npk)
         if len(rr) >= 2 and cand[i] - cand[beats[-1]] > SEARCHBACK_RR * np.mean(rr):
-            for j in search_back(beats[-1], i, 0.5 * thr):
+            for j in search_back(beats[-1], i, SEARCHBACK_THR * thr):
                 rr = (rr + [cand[j] - cand[beats[-1]]])[-8:]
                 beats.append(j)
                 accept(0.25, heights[j])
@@ -107,35 +112,40 @@ def refine_to_r_peak(sig, fs, peaks):
     return np.unique(out)
 
 
-def _drop_p_and_t_waves(peaks, energy, fs, ratio=0.25):
-    """Of two detections closer than T_WAVE_S, drop the one with under `ratio` of the other's energy:
-    a tall P wave before its QRS, or a T wave after it."""
+def _drop_p_and_t_waves(peaks, energy, fs):
+    """Of two detections closer than T_WAVE_S, drop the weak one: a tall P wave before its QRS
+    (under P_WAVE_RATIO of the next one's energy) or a T wave after it (under T_WAVE_RATIO)."""
     keep = np.ones(len(peaks), dtype=bool)
     e = energy[peaks]
     for k in range(1, len(peaks)):
         if peaks[k] - peaks[k - 1] < T_WAVE_S * fs:
-            if e[k] < ratio * e[k - 1]:
+            if e[k] < T_WAVE_RATIO * e[k - 1]:
                 keep[k] = False
-            elif e[k - 1] < ratio * e[k]:
+            elif e[k - 1] < P_WAVE_RATIO * e[k]:
                 keep[k - 1] = False
     return peaks[keep]
 
 
-def _drop_flutter(peaks, fs, max_rr=FLUTTER_RR_S, run=FLUTTER_RUN):
-    """Drop detections inside runs of at least `run` consecutive R-R intervals under `max_rr` s.
+def _drop_flutter(peaks, energy, fs):
+    """Drop runs of detections that are flutter or fibrillation waves, not beats.
 
-    Ventricular flutter and fibrillation waves come faster than 200 per minute and are not beats
-    (MIT-BIH marks them as '!' waves, not as beats); no real run of beats in the database is that fast.
+    Between two beats the QRS energy falls back to nearly nothing; between the waves of ventricular
+    flutter it does not (MIT-BIH marks those as '!' waves, not beats). A run of FLUTTER_RUN or more
+    intervals under FLUTTER_RR_S, each without that fall (floor > FLUTTER_FLOOR of the next peak's
+    energy, in the 150 ms that end 83 ms before it), is dropped with the detection that opens it.
     """
-    short = np.diff(peaks) < max_rr * fs  # short[k]: interval between peaks k and k+1
+    width, gap = int(0.15 * fs), int(0.083 * fs)
+    floor = np.array([energy[max(p - gap - width, 0):max(p - gap, 1)].min() / max(energy[p], 1e-12)
+                      for p in peaks])
+    wave = np.r_[False, (np.diff(peaks) < FLUTTER_RR_S * fs) & (floor[1:] > FLUTTER_FLOOR)]
     drop = np.zeros(len(peaks), dtype=bool)
     start = None
-    for k, is_short in enumerate(np.r_[short, False]):
-        if is_short and start is None:
+    for k, is_wave in enumerate(np.r_[wave, False]):
+        if is_wave and start is None:
             start = k
-        elif not is_short and start is not None:
-            if k - start >= run:
-                drop[start:k + 1] = True
+        elif not is_wave and start is not None:
+            if k - start >= FLUTTER_RUN:
+                drop[start - 1:k] = True
             start = None
     return peaks[~drop]
 
@@ -145,5 +155,5 @@ def detect_r_peaks(sig, fs):
     sig = np.asarray(sig, dtype=np.float64)
     energy, band = qrs_energy(sig, fs)
     peaks = _thresholded_peaks(energy, band, fs)
-    peaks = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), fs)
+    peaks = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, fs)
     return refine_to_r_peak(sig, fs, peaks) if len(peaks) else peaks
