@@ -35,6 +35,10 @@ def main(argv=None):
                 raise ConfigError("--resume takes only --set train.epochs=N; the run's config is fixed")
             run_dir = Path(args.resume)
             cfg = load_config(run_dir / "config.json", args.set)
+            planned = load_config(run_dir / "config.json")["train"]["epochs"]
+            if cfg["train"]["epochs"] != planned and cfg["train"]["schedule"] != "step":
+                raise ConfigError(f"a {cfg['train']['schedule']} schedule is laid out over the planned "
+                                  f"{planned} epochs; it cannot be extended")
             if not (run_dir / "last.pt").is_file():
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
         else:

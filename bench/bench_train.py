@@ -21,7 +21,7 @@ from heartbeat.build import build_beats, random_split, write_kaggle_csv  # noqa:
 from heartbeat.config import load_config  # noqa: E402
 from heartbeat.data import load_beats  # noqa: E402
 from heartbeat.model import BeatNet  # noqa: E402
-from heartbeat.training import train_epoch  # noqa: E402
+from heartbeat.training import epoch_plan, train_epoch  # noqa: E402
 
 
 def model_only(model, optimizer, x, y, n_batches):
@@ -74,8 +74,8 @@ def main():
         rates.setdefault("model", []).append(
             model_only(model, opt, xt[:tc["batch_size"]], yt[:tc["batch_size"]], args.batches))
         t0 = time.perf_counter()
-        loss, seen = train_epoch(model, xt, yt, opt, sched, tc["batch_size"], torch.Generator().manual_seed(trial),
-                                 max_batches=args.batches)
+        plan = epoch_plan(yt, tc["batch_size"], torch.Generator().manual_seed(trial), max_batches=args.batches)
+        loss, seen = train_epoch(model, xt, yt, opt, sched, plan)
         rates.setdefault("pipeline", []).append(seen / (time.perf_counter() - t0))
     pipe, floor = max(rates["pipeline"]), max(rates["model"])
     print(f"training, batch {tc['batch_size']}, {tc['threads']} threads, best of 2 x {args.batches} batches:")

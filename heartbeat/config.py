@@ -39,6 +39,12 @@ SCHEMA = {
         "seed": ((int,), "seeds the validation split, the initialisation and the batch order"),
         "threads": ((int,), "torch CPU threads"),
         "max_batches": ((int, None), "stop each epoch after this many batches (null: all; for dry runs)"),
+        "schedule": ((str,), "LR schedule per step: 'step' (lr_decay every lr_decay_every), 'cosine', 'onecycle'"),
+        "loss": ((str,), "'ce', 'weighted' (inverse class frequency) or 'focal'"),
+        "focal_gamma": ((float,), "focusing exponent of the focal loss"),
+        "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (classes drawn equally often)"),
+        "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
+        "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
     },
     "run": {
         "log_dir": ((str,), "parent folder of the run folders"),
@@ -46,6 +52,12 @@ SCHEMA = {
     },
 }
 SEGMENTATIONS = ("kaggle", "paper")
+CHOICES = {  # keys whose string value must be one of these
+    ("data", "segmentation"): SEGMENTATIONS,
+    ("train", "schedule"): ("step", "cosine", "onecycle"),
+    ("train", "loss"): ("ce", "weighted", "focal"),
+    ("train", "sampler"): ("shuffle", "balanced"),
+}
 
 
 class ConfigError(UserError):
@@ -121,13 +133,16 @@ def validate(cfg):
             if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
                 names = " or ".join("null" if t is None else t.__name__ for t in types)
                 raise ConfigError(f"{section}.{key} = {value!r}: expected {names}")
-    if cfg["data"]["segmentation"] not in SEGMENTATIONS:
-        raise ConfigError(f"data.segmentation must be one of {SEGMENTATIONS}")
+    for (section, key), allowed in CHOICES.items():
+        if cfg[section][key] not in allowed:
+            raise ConfigError(f"{section}.{key} = {cfg[section][key]!r}: must be one of {', '.join(allowed)}")
     betas = cfg["train"]["betas"]
     if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
         raise ConfigError(f"train.betas = {betas!r}: expected two numbers in [0, 1)")
     if not 0 <= cfg["data"]["val_fraction"] < 1:
         raise ConfigError("data.val_fraction must be in [0, 1)")
+    if cfg["train"]["patience"] is not None and cfg["train"]["patience"] < 1:
+        raise ConfigError("train.patience must be at least 1 (or null)")
     for key in ("epochs", "batch_size", "lr_decay_every", "threads"):
         if cfg["train"][key] < 1:
             raise ConfigError(f"train.{key} must be at least 1")

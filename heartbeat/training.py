@@ -8,27 +8,32 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from .augment import augment_beats
 from .checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
+from .imbalance import epoch_order, make_loss
 from .inference import predict_proba
 from .metrics import classification_metrics
 from .model import BeatNet
 
 
-def batches(n, batch_size, generator):
-    """Shuffled index batches over n items, drawn from `generator` (so a seed fixes the order)."""
-    order = torch.randperm(n, generator=generator)
-    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
+    """Index batches for one epoch, drawn from `generator` (so a seed fixes the order)."""
+    order = epoch_order(y, generator, sampler)
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_batches]
 
 
-def train_epoch(model, x, y, optimizer, scheduler, batch_size, generator, max_batches=None, desc=""):
-    """One pass over (x (n, 1, L) float32 tensor, y (n,) int64 tensor) -> (mean training loss, beats seen)."""
+def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc=""):
+    """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor).
+
+    augment: None, or a torch.Generator that drives the paper's augmentation of each batch.
+    Returns (mean training loss, beats seen).
+    """
     model.train()
-    plan = batches(len(y), batch_size, generator)[:max_batches]
     total, seen = 0.0, 0
     bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
     for idx in bar:
-        logits = model(x[idx])  # (b, 1, L) -> (b, C)
-        loss = F.cross_entropy(logits, y[idx])
+        xb = x[idx] if augment is None else augment_beats(x[idx], augment)
+        loss = loss_fn(model(xb), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -39,6 +44,18 @@ def train_epoch(model, x, y, optimizer, scheduler, batch_size, generator, max_ba
         bar.set_postfix(loss=f"{total / seen:.4f}", beats_s=f"{seen / max(bar.format_dict['elapsed'], 1e-9):.0f}",
                         refresh=False)
     return total / max(seen, 1), seen
+
+
+def make_scheduler(optimizer, tc, steps_per_epoch):
+    """Per-step LR schedule: the paper's step decay, cosine annealing, or one-cycle, over the whole run."""
+    total = max(1, tc["epochs"] * steps_per_epoch)
+    if tc["schedule"] == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=tc["lr_decay_every"], gamma=tc["lr_decay"])
+    if tc["schedule"] == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
+    if tc["schedule"] == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=tc["lr"], total_steps=total)
+    raise ValueError(f"unknown schedule {tc['schedule']!r}")
 
 
 @torch.no_grad()
@@ -70,8 +87,10 @@ def fit(cfg, data, run_dir, resume=False, log=print):
     model = BeatNet(**cfg["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=tc["lr"], betas=tuple(tc["betas"]),
                                  weight_decay=tc["weight_decay"])
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=tc["lr_decay_every"], gamma=tc["lr_decay"])
-    start_epoch, best_f1 = 1, -math.inf
+    steps = math.ceil(len(yt) / tc["batch_size"])
+    scheduler = make_scheduler(optimizer, tc, min(steps, tc["max_batches"] or steps))
+    loss_fn = make_loss(tc["loss"], yt, cfg["model"]["num_classes"], tc["focal_gamma"])
+    start_epoch, best_f1, best_epoch = 1, -math.inf, 0
     run_dir = Path(run_dir)
     if resume:
         ckpt = read_checkpoint(run_dir / "last.pt")
@@ -79,16 +98,21 @@ def fit(cfg, data, run_dir, resume=False, log=print):
         optimizer.load_state_dict(ckpt["optimizer_state"])
         scheduler.load_state_dict(ckpt["scheduler_state"])
         start_epoch = ckpt["epoch"] + 1
-        best_f1 = ckpt["best_val_macro_f1"]
+        best_f1, best_epoch = ckpt["best_val_macro_f1"], ckpt.get("best_epoch", ckpt["epoch"])
         log(f"resuming {run_dir} after epoch {ckpt['epoch']}")
 
     writer = SummaryWriter(str(run_dir))
     for epoch in range(start_epoch, tc["epochs"] + 1):
+        if tc["patience"] is not None and epoch - 1 - best_epoch >= tc["patience"]:
+            log(f"early stop: no better validation macro-F1 since epoch {best_epoch}")
+            break
         t0 = time.perf_counter()
         generator = torch.Generator().manual_seed(tc["seed"] * 100_003 + epoch)
         lr = optimizer.param_groups[0]["lr"]
-        train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, tc["batch_size"], generator,
-                                 tc["max_batches"], desc=f"epoch {epoch}/{tc['epochs']}")
+        plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"])
+        train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
+                                       augment=generator if tc["augment"] else None,
+                                       desc=f"epoch {epoch}/{tc['epochs']}")
         seconds = time.perf_counter() - t0
         val = evaluate(model, x_val, y_val)
         writer.add_scalar("loss/train", train_loss, epoch)
@@ -104,10 +128,10 @@ def fit(cfg, data, run_dir, resume=False, log=print):
         f1 = val.get("macro_f1", -train_loss)  # with no validation split, fall back on the training loss
         improved = f1 > best_f1
         if improved:
-            best_f1 = f1
+            best_f1, best_epoch = f1, epoch
             save_checkpoint(make_checkpoint(model, cfg, epoch, metrics), run_dir / "best.pt")
         last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
-        last["best_val_macro_f1"] = best_f1
+        last["best_val_macro_f1"], last["best_epoch"] = best_f1, best_epoch
         save_checkpoint(last, run_dir / "last.pt")
         summary = (f"val loss {val['loss']:.4f} acc {val['accuracy']:.4f} macro-F1 {val['macro_f1']:.4f}"
                    if val else "no validation split")

@@ -31,6 +31,8 @@ def test_overrides_are_typed():
     ("data.segmentation=fourier", "must be one of"),
     ("train.lr", "not of the form"),
     ("train.betas=[0.9]", "expected two numbers"),
+    ("train.loss=hinge", "train.loss = 'hinge': must be one of ce, weighted, focal"),
+    ("train.patience=0", "patience must be at least 1"),
 ])
 def test_bad_overrides(override, message):
     with pytest.raises(ConfigError, match=message):

@@ -69,6 +69,26 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, small_csvs):
     assert cut["metrics"]["val"] == full["metrics"]["val"]
 
 
+def test_training_options_run(tmp_path, small_csvs):
+    train_csv, _ = small_csvs
+    ok(run_script("train.py", *train_args(tmp_path, train_csv, "opts", "train.epochs=2", "train.max_batches=3",
+                                          "train.augment=true", "train.sampler=balanced", "train.loss=focal",
+                                          "train.schedule=onecycle", "train.patience=3")))
+    cfg = json.loads((tmp_path / "log" / "opts" / "config.json").read_text())["train"]
+    assert (cfg["augment"], cfg["sampler"], cfg["loss"], cfg["schedule"]) == (True, "balanced", "focal", "onecycle")
+    resume = run_script("train.py", "--resume", tmp_path / "log" / "opts", "--set", "train.epochs=4")
+    assert resume.returncode != 0 and "cannot be extended" in resume.stderr
+
+
+def test_early_stopping(tmp_path, small_csvs):
+    train_csv, _ = small_csvs
+    # lr 0: the model never changes, so epoch 1 stays the best and patience 1 stops before epoch 3
+    out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "stop", "train.epochs=5", "train.lr=0",
+                                                "train.patience=1", "train.max_batches=2")))
+    assert "early stop: no better validation macro-F1 since epoch 1" in out.stdout
+    assert torch.load(tmp_path / "log" / "stop" / "last.pt", weights_only=True)["epoch"] == 2
+
+
 def test_predict_default_runs_the_shipped_model_on_the_samples():
     proc = ok(run_script("predict.py"))
     assert "mitbih_test_labelled.csv: 50 beats" in proc.stdout

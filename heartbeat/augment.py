@@ -1,0 +1,22 @@
+"""The paper's beat augmentation, on a batch at once: random time stretch and amplitude warp."""
+import torch
+
+STRETCH = (5 / 6, 7 / 6)  # time-stretch factor range (Kachuee et al. 2018, section III-C)
+ALPHA = 0.5               # amplitude warp x * (-a x + 1 + a), a ~ U(-ALPHA, ALPHA)
+
+
+def augment_beats(x, generator):
+    """x (B, 1, L) beats in [0, 1] -> (B, 1, L): each stretched in time by its own factor in STRETCH
+    (linear interpolation; what falls past the end is cropped, what is missing zero-padded), then
+    warped in amplitude. The warp keeps 0 at 0 and 1 at 1 and stays monotonic for |a| <= 0.5."""
+    b, _, length = x.shape
+    factor = STRETCH[0] + (STRETCH[1] - STRETCH[0]) * torch.rand(b, 1, generator=generator)
+    pos = torch.arange(length, dtype=x.dtype)[None, :] / factor  # (B, L) source position of each output sample
+    lo = pos.floor().long().clamp(max=length - 1)
+    hi = (lo + 1).clamp(max=length - 1)
+    w = pos - lo
+    src = x[:, 0]
+    out = torch.gather(src, 1, lo) * (1 - w) + torch.gather(src, 1, hi) * w
+    out = out.masked_fill(pos > length - 1, 0.0)  # stretched past the end: zero-pad, as the CSV rows are
+    alpha = (2 * torch.rand(b, 1, generator=generator) - 1) * ALPHA
+    return (out * (-alpha * out + 1 + alpha)).unsqueeze(1)

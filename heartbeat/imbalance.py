@@ -1,0 +1,42 @@
+"""Class imbalance (N is 83% of the beats, F under 1%): class weights, focal loss, balanced sampling."""
+from functools import partial
+
+import torch
+from torch.nn import functional as F
+
+LOSSES = ("ce", "weighted", "focal")
+SAMPLERS = ("shuffle", "balanced")
+
+
+def class_weights(y, num_classes):
+    """Inverse class frequency, scaled so that the average weight over the beats is 1: n / (C * n_c)."""
+    counts = torch.bincount(y, minlength=num_classes).clamp_min(1).double()
+    return (len(y) / (num_classes * counts)).float()
+
+
+def focal_loss(logits, target, gamma=2.0):
+    """Lin et al. 2017: cross-entropy scaled by (1 - p_true)^gamma, so easy beats count for little."""
+    logp = F.log_softmax(logits, dim=1).gather(1, target[:, None])[:, 0]  # (B,)
+    return (-(1 - logp.exp()) ** gamma * logp).mean()
+
+
+def make_loss(name, y, num_classes, gamma):
+    """Loss function (logits (B, C), target (B,)) -> scalar, by its config name."""
+    if name == "ce":
+        return F.cross_entropy
+    if name == "weighted":
+        return partial(F.cross_entropy, weight=class_weights(y, num_classes))
+    if name == "focal":
+        return partial(focal_loss, gamma=gamma)
+    raise ValueError(f"unknown loss {name!r}; choose one of {LOSSES}")
+
+
+def epoch_order(y, generator, sampler="shuffle"):
+    """Indices for one epoch of len(y) beats: a seeded shuffle, or drawn with replacement so that
+    every class is equally likely ('balanced')."""
+    if sampler == "shuffle":
+        return torch.randperm(len(y), generator=generator)
+    if sampler == "balanced":
+        per_class = torch.bincount(y).clamp_min(1).double()
+        return torch.multinomial(1.0 / per_class[y], len(y), replacement=True, generator=generator)
+    raise ValueError(f"unknown sampler {sampler!r}; choose one of {SAMPLERS}")
