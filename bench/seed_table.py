@@ -1,0 +1,50 @@
+"""Mean ± standard deviation of test metrics over several runs (e.g. the same config, three seeds).
+
+    python bench/seed_table.py log/mitbih-default/best.pt log/mitbih-seed1/best.pt log/mitbih-seed2/best.pt
+    python bench/seed_table.py --csv data/mitbih_ds2.csv log/ds1-*/best.pt
+
+Each checkpoint is tested on --csv (default: its own config's data.test_csv).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from heartbeat import CLASSES  # noqa: E402
+from heartbeat.checkpoint import load_checkpoint  # noqa: E402
+from heartbeat.data import load_beats  # noqa: E402
+from heartbeat.inference import predict_proba  # noqa: E402
+from heartbeat.metrics import classification_metrics  # noqa: E402
+
+
+def row(m):
+    """accuracy, macro-F1, then recall and precision per class."""
+    return ([m["accuracy"], m["macro_f1"]] + [m["per_class"][c]["recall"] for c in CLASSES]
+            + [m["per_class"][c]["precision"] for c in CLASSES])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("--csv", help="labelled test beats (default: each checkpoint's data.test_csv)")
+    args = p.parse_args()
+    names = ["accuracy", "macro-F1"] + [f"Se {c}" for c in CLASSES] + [f"+P {c}" for c in CLASSES]
+    rows = []
+    for path in args.checkpoints:
+        model, meta = load_checkpoint(path)
+        csv = args.csv or meta["config"]["data"]["test_csv"]
+        x, y = load_beats(csv)
+        rows.append(row(classification_metrics(y, predict_proba(model, x).argmax(1))))
+        print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")
+    values = np.array(rows)
+    print(f"\n| metric | mean ± sd over {len(rows)} runs |\n|---|---|")
+    for name, mean, sd in zip(names, values.mean(0), values.std(0, ddof=1) if len(rows) > 1 else 0 * values[0]):
+        print(f"| {name} | {mean:.4f} ± {sd:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
