@@ -5,9 +5,12 @@ Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> prediction
 Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr).
 """
+import hashlib
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import streamlit as st
 
@@ -30,6 +33,13 @@ def cached_model(path):
     return load_checkpoint(path)
 
 
+@st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
+def labelled_beats(checkpoint, content_key, _rec):
+    """Beats table of a recording, cached by checkpoint and content so moving the window is instant."""
+    model, meta = cached_model(checkpoint)
+    return classify_recording(model, meta, _rec)
+
+
 def model_view(meta):
     st.write(f"Classes: **{' · '.join(meta['classes'])}**  ·  epoch {meta['epoch']}")
     st.json(meta["preprocessing"], expanded=False)
@@ -39,24 +49,39 @@ def model_view(meta):
         return
     st.subheader("Validation metrics stored in the checkpoint")
     st.code(format_report(val))
-    st.pyplot(confusion_figure(val["confusion"], title="validation split"))
+    show(confusion_figure(val["confusion"], title="validation split"))
+
+
+def show(fig):
+    """Draw a matplotlib figure and free it: pyplot keeps every figure alive until closed."""
+    st.pyplot(fig)
+    plt.close(fig)
+
+
+@contextmanager
+def saved_uploads(files):
+    """Write uploaded files into a temporary folder (removed afterwards) for readers that take paths."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in files:
+            (Path(tmp) / Path(f.name).name).write_bytes(f.getvalue())
+        yield Path(tmp)
 
 
 def beats_view(model, meta):
     samples = sorted(p for p in (ROOT / "samples").glob("*.csv") if not p.name.endswith(META_SUFFIX))
     source = st.radio("Beats from", ["a sample file", "my CSV"], horizontal=True, key="beats_source")
-    if source == "a sample file":
-        path = st.selectbox("sample", samples, format_func=lambda p: p.name)
-    else:
-        upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
-                                  key="beats_csv")
-        if upload is None:
-            return
-        tmp = Path(tempfile.mkdtemp()) / upload.name
-        tmp.write_bytes(upload.getvalue())
-        path = tmp
     try:
-        x, y = load_beats(path)
+        if source == "a sample file":
+            path = st.selectbox("sample", samples, format_func=lambda p: p.name)
+            x, y = load_beats(path)
+        else:
+            upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
+                                      key="beats_csv")
+            if upload is None:
+                return
+            path = Path(upload.name)
+            with saved_uploads([upload]) as folder:
+                x, y = load_beats(folder / path.name)
         if x.shape[1] != meta["model_args"]["beat_len"]:
             raise UserError(f"beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
     except UserError as e:
@@ -66,42 +91,47 @@ def beats_view(model, meta):
     if y is not None:
         table.insert(3, "label", np.asarray(meta["classes"])[y])
         st.metric("accuracy against the file's labels", f"{(table['class_index'].to_numpy() == y).mean():.3f}")
-    st.pyplot(beats_figure(x, table["class"].to_numpy(), fs=meta["preprocessing"]["sampling_rate_hz"]))
+    show(beats_figure(x, table["class"].to_numpy(), fs=meta["preprocessing"]["sampling_rate_hz"]))
     st.dataframe(table, hide_index=True)
     st.download_button("download predictions CSV", table.to_csv(index=False, float_format="%.6f"),
-                       file_name=f"{Path(path).stem}_predictions.csv", mime="text/csv")
+                       file_name=f"{path.stem}_predictions.csv", mime="text/csv")
+
+
+def content_key(files, *extra):
+    return tuple(hashlib.sha1(f.getvalue()).hexdigest() for f in files) + extra
 
 
 def uploaded_recording(source):
-    """Write the uploads to a temporary folder and read them; None while nothing is uploaded."""
-    tmp = Path(tempfile.mkdtemp())
+    """(the uploaded recording, read; a key of its content), or (None, None) while nothing is uploaded."""
     if source == "a WFDB record":
         files = st.file_uploader("the record's .hea and .dat (and .atr for a reference)", accept_multiple_files=True,
                                  key="wfdb_files")
         if not files:
-            return None
-        for f in files:
-            (tmp / Path(f.name).name).write_bytes(f.getvalue())
-        headers = sorted(tmp.glob("*.hea"))
-        if len(headers) != 1:
-            raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
-        return read_wfdb(headers[0].with_suffix(""))
+            return None, None
+        with saved_uploads(files) as folder:
+            headers = sorted(folder.glob("*.hea"))
+            if len(headers) != 1:
+                raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
+            return read_wfdb(headers[0].with_suffix("")), content_key(files)
     upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
     fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
     if upload is None:
-        return None
-    (tmp / Path(upload.name).name).write_bytes(upload.getvalue())
-    return read_signal_file(tmp / Path(upload.name).name, fs)
+        return None, None
+    with saved_uploads([upload]) as folder:
+        return read_signal_file(folder / Path(upload.name).name, fs), content_key([upload], fs)
 
 
-def recording_view(model, meta):
+def recording_view(checkpoint, meta):
     source = st.radio("Recording from", ["the sample recording", "a WFDB record", "a CSV signal"], horizontal=True,
                       key="recording_source")
     try:
-        rec = read_wfdb(SAMPLE_RECORD) if source == "the sample recording" else uploaded_recording(source)
+        if source == "the sample recording":
+            rec, key = read_wfdb(SAMPLE_RECORD), str(SAMPLE_RECORD)
+        else:
+            rec, key = uploaded_recording(source)
         if rec is None:
             return
-        table = classify_recording(model, meta, rec)
+        table = labelled_beats(checkpoint, key, rec)
     except UserError as e:
         st.error(str(e))
         return
@@ -116,8 +146,8 @@ def recording_view(model, meta):
 
     window = st.select_slider("window (s)", [5, 10, 20, 30, 60], value=20)
     start = st.slider("start (s)", 0.0, max(duration - window, 0.0), 0.0, step=1.0)
-    st.pyplot(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
-                           start_s=start, seconds=window, title=f"{rec.name} {rec.channel}"))
+    show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                      start_s=start, seconds=window, title=f"{rec.name} {rec.channel}"))
     rr = np.diff(table["time_s"].to_numpy())
     st.line_chart({"time (s)": table["time_s"].to_numpy()[1:], "heart rate (bpm)": 60.0 / rr},
                   x="time (s)", y="heart rate (bpm)", height=200)
@@ -146,7 +176,7 @@ def main():
     with beats_tab:
         beats_view(model, meta)
     with recording_tab:
-        recording_view(model, meta)
+        recording_view(ckpt, meta)
 
 
 main()
