@@ -99,7 +99,10 @@ def read_wfdb(path, channel=None):
         raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
     out = Recording(rec.p_signal[:, 0].astype(np.float64), float(rec.fs), path.name, names[index])
     if path.with_suffix(".atr").is_file():
-        ann = wfdb.rdann(str(path), "atr")
+        try:
+            ann = wfdb.rdann(str(path), "atr")
+        except Exception as e:  # as above: a damaged .atr fails in many ways
+            raise SignalError(f"{path}.atr: unreadable annotations ({str(e).strip()[:160]})") from None
         labels = np.array([AAMI_LABEL.get(s, -1) for s in ann.symbol])
         out.ref_samples, out.ref_labels = ann.sample[labels >= 0], labels[labels >= 0]
     return out

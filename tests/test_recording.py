@@ -92,6 +92,12 @@ def test_bad_records(tmp_path):
     with pytest.raises(SignalError, match="channel 5 out of range"):
         read_wfdb(MITDB / "100", "5")
     assert read_wfdb(MITDB / "114").channel == "MLII"  # MLII is the second channel there
+    for ext in ("hea", "dat"):
+        (tmp_path / f"r.{ext}").write_bytes((MITDB / f"100.{ext}").read_bytes())
+    (tmp_path / "r.hea").write_text((MITDB / "100.hea").read_text().replace("100", "r"))
+    (tmp_path / "r.atr").write_bytes(b"\x00garbage")
+    with pytest.raises(SignalError, match="r.atr: unreadable annotations"):
+        read_wfdb(tmp_path / "r")
     assert read_wfdb(MITDB / "114", "0").channel == "V5"
 
 
