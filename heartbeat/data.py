@@ -158,4 +158,4 @@ def train_val_split(y, val_fraction, seed):
     counts = np.bincount(y)
     rare = counts[y] < 2
     train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
-    return np.sort(np.concatenate([train, index[rare]])), val
+    return np.concatenate([train, index[rare]]), val  # order kept: it is the order training sees
