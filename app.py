@@ -19,7 +19,7 @@ from heartbeat.build import META_SUFFIX
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import load_beats
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
-from heartbeat.inference import predict_proba, predictions_table
+from heartbeat.inference import check_beat_len, predict_proba, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
                                  reference_agreement)
@@ -82,8 +82,7 @@ def beats_view(model, meta):
             path = Path(upload.name)
             with saved_uploads([upload]) as folder:
                 x, y = load_beats(folder / path.name)
-        if x.shape[1] != meta["model_args"]["beat_len"]:
-            raise UserError(f"beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
+        check_beat_len(x, meta, path.name)
     except UserError as e:
         st.error(str(e))
         return

@@ -19,9 +19,9 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.build import META_SUFFIX
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import DataError, load_beats
+from heartbeat.data import load_beats
 from heartbeat.fileio import atomic_path
-from heartbeat.inference import predict_proba, predictions_table
+from heartbeat.inference import check_beat_len, predict_proba, predictions_table
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -36,8 +36,7 @@ def predict_csvs(model, meta, csvs, show):
     classes = meta["classes"]
     for csv in csvs:
         x, y = load_beats(csv)
-        if x.shape[1] != meta["model_args"]["beat_len"]:
-            raise DataError(f"{csv}: beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
+        check_beat_len(x, meta, csv)
         table = predictions_table(predict_proba(model, x), classes)
         print(f"\n{csv}: {len(table)} beats")
         proba = table[[f"p_{c}" for c in classes]].to_numpy()

@@ -18,7 +18,7 @@ from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import DataError, load_beats
 from heartbeat.fileio import atomic_path, write_text_atomic
-from heartbeat.inference import predict_proba
+from heartbeat.inference import check_beat_len, predict_proba
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
 
@@ -42,8 +42,7 @@ def main(argv=None):
         x, y = load_beats(args.csv)
         if y is None:
             raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")
-        if x.shape[1] != meta["model_args"]["beat_len"]:
-            raise DataError(f"{args.csv}: beats of {x.shape[1]} values; the model takes {meta['model_args']['beat_len']}")
+        check_beat_len(x, meta, args.csv)
     except UserError as e:
         sys.exit(f"error: {e}")
 

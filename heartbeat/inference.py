@@ -3,6 +3,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .data import DataError
+
+
+def check_beat_len(x, meta, source):
+    """Raise DataError when the beats of `source` do not have the length the checkpoint's model takes."""
+    want = meta["model_args"]["beat_len"]
+    if x.shape[1] != want:
+        raise DataError(f"{source}: beats of {x.shape[1]} values; the model takes {want}")
+
 
 @torch.no_grad()
 def predict_proba(model, beats, batch_size=2048, device="cpu"):

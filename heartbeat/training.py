@@ -3,7 +3,6 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
