@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from heartbeat import UserError
-from heartbeat.checkpoint import load_checkpoint
+from heartbeat.checkpoint import load_checkpoint, test_csv_of
 from heartbeat.data import DataError, load_beats
 from heartbeat.fileio import atomic_path, write_text_atomic
 from heartbeat.inference import check_beat_len, predict_proba
@@ -38,7 +38,7 @@ def main(argv=None):
         if (out / "metrics.json").exists() and not args.force:
             raise UserError(f"{out}/metrics.json exists; choose another --out or add --force")
         model, meta = load_checkpoint(args.checkpoint)
-        args.csv = args.csv or (meta["config"] or {}).get("data", {}).get("test_csv", "data/mitbih_test.csv")
+        args.csv = args.csv or test_csv_of(meta)
         x, y = load_beats(args.csv)
         if y is None:
             raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from heartbeat import CLASSES  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint  # noqa: E402
+from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
 from heartbeat.data import load_beats  # noqa: E402
 from heartbeat.inference import predict_proba  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
@@ -36,7 +36,7 @@ def main():
     rows = []
     for path in args.checkpoints:
         model, meta = load_checkpoint(path)
-        csv = args.csv or meta["config"]["data"]["test_csv"]
+        csv = args.csv or test_csv_of(meta)
         x, y = load_beats(csv)
         rows.append(row(classification_metrics(y, predict_proba(model, x).argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")

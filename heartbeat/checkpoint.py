@@ -96,6 +96,11 @@ def _from_original_project(state_dict):
     }
 
 
+def test_csv_of(meta, default="data/mitbih_test.csv"):
+    """The test CSV named in the checkpoint's own config; `default` for checkpoints without one."""
+    return (meta.get("config") or {}).get("data", {}).get("test_csv", default)
+
+
 def load_checkpoint(path, device="cpu"):
     """(model in eval mode on `device`, metadata dict without the weights and optimizer state)."""
     ckpt = read_checkpoint(path, device)
