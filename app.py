@@ -15,11 +15,10 @@ import numpy as np
 import streamlit as st
 
 from heartbeat import UserError
-from heartbeat.build import META_SUFFIX
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import load_beats
+from heartbeat.data import META_SUFFIX, load_beats, meta_path
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
-from heartbeat.inference import check_beat_len, predict_proba, predictions_table
+from heartbeat.inference import check_beat_len, csv_rr_features, predict_proba, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
                                  reference_agreement)
@@ -74,19 +73,28 @@ def beats_view(model, meta):
         if source == "a sample file":
             path = st.selectbox("sample", samples, format_func=lambda p: p.name)
             x, y = load_beats(path)
+            check_beat_len(x, meta, path.name)
+            rr = csv_rr_features(meta, path, len(x))
         else:
             upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
                                       key="beats_csv")
+            sidecar = None
+            if meta["model_args"].get("rr_features"):
+                sidecar = st.file_uploader("its .meta.csv sidecar from prepare_data.py (this model also takes the "
+                                           "R-R intervals around each beat)", type="csv", key="beats_meta_csv")
             if upload is None:
                 return
             path = Path(upload.name)
             with saved_uploads([upload]) as folder:
+                if sidecar is not None:  # named as the CSV's sidecar, whatever the upload was called
+                    meta_path(folder / path.name).write_bytes(sidecar.getvalue())
                 x, y = load_beats(folder / path.name)
-        check_beat_len(x, meta, path.name)
+                check_beat_len(x, meta, path.name)
+                rr = csv_rr_features(meta, folder / path.name, len(x))
     except UserError as e:
         st.error(str(e))
         return
-    table = predictions_table(predict_proba(model, x), meta["classes"])
+    table = predictions_table(predict_proba(model, x, rr), meta["classes"])
     if y is not None:
         table.insert(3, "label", np.asarray(meta["classes"])[y])
         st.metric("accuracy against the file's labels", f"{(table['class_index'].to_numpy() == y).mean():.3f}")

@@ -16,7 +16,8 @@ import numpy as np
 from tqdm import tqdm
 
 from heartbeat import CLASSES
-from heartbeat.build import METHODS, build_beats, meta_path, patient_split, random_split, write_kaggle_csv
+from heartbeat.build import METHODS, build_beats, patient_split, random_split, write_kaggle_csv
+from heartbeat.data import meta_path
 
 OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
 

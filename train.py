@@ -4,19 +4,24 @@
     python train.py --config config/ds1.json          # inter-patient: train on DS1
     python train.py --set train.epochs=5 train.lr=3e-4
     python train.py --resume log/RUN                  # continue an interrupted run
+    python train.py --calibrate log/RUN               # prior correction of a finished run, chosen on its validation split
     python train.py --dry-run                         # one epoch of two batches, for a quick check
 
-Each run gets a folder log/RUN with the resolved config, TensorBoard events, best.pt and last.pt.
+Each run gets a folder log/RUN with the resolved config, TensorBoard events, best.pt and last.pt
+(and calibrated.pt with train.calibrate=true or --calibrate).
 """
 import argparse
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from heartbeat import UserError
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
-from heartbeat.data import DataError, load_beats, train_val_split
-from heartbeat.training import fit
+from heartbeat.calibration import calibrate_checkpoint
+from heartbeat.data import DataError, load_beats, load_rr_features, train_val_split
+from heartbeat.training import Beats, fit
 
 
 def main(argv=None):
@@ -24,12 +29,22 @@ def main(argv=None):
     p.add_argument("--config", default="config/config.json", help="JSON config file")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
                    help=f"override config values by name; keys: {', '.join(valid_keys())}")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
+    mode.add_argument("--calibrate", metavar="RUN_DIR", help="choose the prior correction of RUN_DIR/best.pt on "
+                      "the run's own validation split; writes RUN_DIR/calibrated.pt")
     p.add_argument("--dry-run", action="store_true", help="one epoch of two batches (checks the setup)")
     args = p.parse_args(argv)
 
     try:
-        if args.resume:
+        if args.calibrate:
+            run_dir = Path(args.calibrate)
+            cfg = load_config(run_dir / "config.json", args.set)
+            if not (run_dir / "best.pt").is_file():
+                raise ConfigError(f"{run_dir}: no best.pt to calibrate")
+            if (run_dir / "calibrated.pt").exists():
+                raise ConfigError(f"{run_dir}/calibrated.pt exists; remove it to calibrate again")
+        elif args.resume:
             # A resumed run keeps its own config; only a longer schedule may be asked for.
             if any(not item.startswith("train.epochs=") for item in args.set):
                 raise ConfigError("--resume takes only --set train.epochs=N; the run's config is fixed")
@@ -50,16 +65,27 @@ def main(argv=None):
             run_dir = Path(cfg["run"]["log_dir"]) / name
             if run_dir.exists():
                 raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
-        x, y = load_beats(cfg["data"]["train_csv"], cache=cfg["data"]["cache"])
+        csv = cfg["data"]["train_csv"]
+        x, y = load_beats(csv, cache=cfg["data"]["cache"])
         if y is None:
-            raise DataError(f"{cfg['data']['train_csv']}: has no labels; training needs the label column")
+            raise DataError(f"{csv}: has no labels; training needs the label column")
+        beats = Beats(x, y, load_rr_features(csv, len(y)) if cfg["model"]["rr_features"] else None)
         train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"])
+        train, val = beats.take(train_idx), beats.take(val_idx)
+        if args.calibrate:
+            if len(val.y) == 0:
+                raise ConfigError(f"{run_dir}: the run has no validation split (data.val_fraction 0) to calibrate on")
+            counts = np.bincount(train.y, minlength=cfg["model"]["num_classes"])
+            before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, counts)
+            print(f"{run_dir}: tau {tau:.2f} chosen on {len(val.y)} validation beats; "
+                  f"validation macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f}")
+            print(f"evaluate it: python test.py --checkpoint {run_dir / 'calibrated.pt'}")
+            return
         if not args.resume:
             run_dir.mkdir(parents=True)
             save_config(cfg, run_dir / "config.json")
-        print(f"run {run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats "
-              f"from {cfg['data']['train_csv']}")
-        best = fit(cfg, (x[train_idx], y[train_idx], x[val_idx], y[val_idx]), run_dir, resume=bool(args.resume))
+        print(f"run {run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats from {csv}")
+        best = fit(cfg, train, val, run_dir, resume=bool(args.resume))
     except UserError as e:
         sys.exit(f"error: {e}")
     print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")

@@ -8,13 +8,14 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from . import records, segment
+from .data import meta_path
 from .fileio import atomic_path
+from .rr import CONTEXT_COLUMNS, rr_context
 
 METHODS = ("kaggle", "paper")
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
-META_COLUMNS = ["record", "sample", "symbol", "rr_prev_s", "rr_next_s"]
-META_SUFFIX = ".meta.csv"  # sidecar of a beat CSV: mitbih_test.csv -> mitbih_test.meta.csv
+META_COLUMNS = ["record", "sample", "symbol"] + CONTEXT_COLUMNS
 
 
 @dataclass
@@ -25,15 +26,6 @@ class BeatTable:
 
     def take(self, index):
         return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True))
-
-
-def rr_intervals(beat_samples, fs):
-    """Previous and next R-R interval in seconds of each beat (NaN where there is no neighbour)."""
-    t = np.asarray(beat_samples, dtype=np.float64) / fs
-    rr = np.diff(t)
-    prev = np.concatenate([[np.nan], rr])
-    nxt = np.concatenate([rr, [np.nan]])
-    return prev, nxt
 
 
 def record_beats(path, method="kaggle"):
@@ -48,17 +40,11 @@ def record_beats(path, method="kaggle"):
         x = segment.paper_beats(rec.signal, rec.fs, rec.ann_samples[index])
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    # R-R intervals between consecutive beat annotations (rhythm and noise marks are not beats).
+    # R-R context between consecutive beat annotations (rhythm and noise marks are not beats).
     all_beats = np.flatnonzero(labels >= 0)
-    prev, nxt = rr_intervals(rec.ann_samples[all_beats], rec.fs)
-    where = np.searchsorted(all_beats, index)
-    meta = pd.DataFrame({
-        "record": rec.name,
-        "sample": rec.ann_samples[index],
-        "symbol": rec.ann_symbols[index],
-        "rr_prev_s": prev[where],
-        "rr_next_s": nxt[where],
-    })
+    context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
+    meta = pd.DataFrame({"record": rec.name, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
+    meta = pd.concat([meta, context.reset_index(drop=True)], axis=1)
     return BeatTable(x, labels[index], meta)
 
 
@@ -107,8 +93,3 @@ def write_kaggle_csv(path, table):
     with atomic_path(meta_path(path)) as tmp:
         table.meta.to_csv(tmp, index=False, float_format="%.6f")
 
-
-def meta_path(csv_path):
-    """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
-    csv_path = Path(csv_path)
-    return csv_path.with_name(csv_path.stem + META_SUFFIX)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from . import BEAT_LEN, CLASSES, UserError, segment
+from . import BEAT_LEN, CLASSES, UserError, rr, segment
 from .fileio import atomic_path
 from .model import BeatNet, seed_state_dict_to_beatnet
 
@@ -35,13 +35,16 @@ def preprocessing(method):
 
 
 def make_checkpoint(model, cfg, epoch, metrics, optimizer=None, scheduler=None):
+    prep = preprocessing(cfg["data"]["segmentation"])
+    if model.config.rr_features:
+        prep["rr_features"] = list(rr.FEATURES)  # checked on load: the inputs must mean what they meant
     ckpt = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model_state": model.state_dict(),
         "model_args": model.model_args(),
         "classes": list(CLASSES),
-        "preprocessing": preprocessing(cfg["data"]["segmentation"]),
+        "preprocessing": prep,
         "epoch": epoch,
         "metrics": metrics,
         "config": cfg,
@@ -101,14 +104,25 @@ def test_csv_of(meta, default="data/mitbih_test.csv"):
     return (meta.get("config") or {}).get("data", {}).get("test_csv", default)
 
 
+def model_from_checkpoint(ckpt, path):
+    """The BeatNet a checkpoint dict describes, with its weights (and calibration offsets, if any)."""
+    if ckpt.get("model_args", {}).get("rr_features") and ckpt["preprocessing"].get("rr_features") != rr.FEATURES:
+        raise CheckpointError(f"{path}: trained with R-R features {ckpt['preprocessing'].get('rr_features')}; "
+                              f"this code computes {rr.FEATURES}")
+    try:
+        model = BeatNet(**ckpt["model_args"])
+        state = dict(ckpt["model_state"])
+        state.setdefault("logit_bias", torch.zeros_like(model.logit_bias))  # checkpoints from before calibration
+        model.load_state_dict(state)
+    except (KeyError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None
+    return model
+
+
 def load_checkpoint(path, device="cpu"):
     """(model in eval mode on `device`, metadata dict without the weights and optimizer state)."""
     ckpt = read_checkpoint(path, device)
-    try:
-        model = BeatNet(**ckpt["model_args"])
-        model.load_state_dict(ckpt["model_state"])
-    except (KeyError, TypeError, RuntimeError) as e:
-        raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None
+    model = model_from_checkpoint(ckpt, path)
     model.to(device).eval()
     skip = ("model_state", "optimizer_state", "scheduler_state")
     meta = {k: v for k, v in ckpt.items() if k not in skip}

@@ -27,6 +27,8 @@ SCHEMA = {
         "num_blocks": ((int,), "residual blocks, each halving the length"),
         "hidden": ((int,), "width of the two hidden linear layers"),
         "num_classes": ((int,), "output classes"),
+        "rr_features": ((bool,), "also feed the R-R intervals around each beat (previous, next, local and "
+                        "long-term average, and their ratios) from the CSV's .meta.csv sidecar; off = the paper's model"),
     },
     "train": {
         "epochs": ((int,), "passes over the training split"),
@@ -45,6 +47,8 @@ SCHEMA = {
         "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (classes drawn equally often)"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
+        "calibrate": ((bool,), "after training, choose a prior correction on the validation split "
+                      "(maximising macro-F1) and write calibrated.pt beside best.pt"),
     },
     "run": {
         "log_dir": ((str,), "parent folder of the run folders"),
@@ -52,6 +56,14 @@ SCHEMA = {
     },
 }
 SEGMENTATIONS = ("kaggle", "paper")
+# Keys added after the first runs were logged, with the value that reproduces those runs: a run's saved
+# config.json without them still loads (for --resume and --calibrate).
+LATER_KEYS = {
+    ("model", "rr_features"): False,
+    ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
+    ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
+    ("train", "calibrate"): False,
+}
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
     ("train", "schedule"): ("step", "cosine", "onecycle"),
@@ -120,6 +132,8 @@ def _parse_value(text):
 def validate(cfg):
     """Check that every key is present with a value of its type; ints are accepted where floats are."""
     cfg = copy.deepcopy(cfg)
+    for (section, key), value in LATER_KEYS.items():
+        cfg.setdefault(section, {}).setdefault(key, value)
     for section, keys in SCHEMA.items():
         for key, (types, _) in keys.items():
             if key not in cfg.get(section, {}):

@@ -15,10 +15,12 @@ from sklearn.model_selection import train_test_split
 
 from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
+from .rr import CONTEXT_COLUMNS, rr_features
 
 CACHE_VERSION = 1
 RANGE_TOLERANCE = 1e-6  # beats are min-max scaled; allow float rounding around 0 and 1
 INDEX_NAMES = ("", "unnamed: 0", "index", "id", "row")
+META_SUFFIX = ".meta.csv"  # sidecar of a beat CSV: mitbih_test.csv -> mitbih_test.meta.csv
 
 
 class DataError(UserError):
@@ -145,6 +147,39 @@ def _diagnose(path, n_cols, skip):
                 if not math.isfinite(value):
                     return f"{path} line {line_no}, column {col}: {text.strip()} (NaN or infinite value)"
     return f"{path}: could not be parsed as a beat CSV"
+
+
+def meta_path(csv_path):
+    """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.stem + META_SUFFIX)
+
+
+def load_rr_features(csv_path, n_beats):
+    """R-R input features (n_beats, len(rr.FEATURES)) float32 from the .meta.csv sidecar of a beat CSV.
+
+    prepare_data.py writes the sidecar; a model trained with R-R features needs it for every CSV it reads.
+    """
+    path = meta_path(csv_path)
+    if not path.is_file():
+        raise DataError(f"{csv_path}: this model also takes R-R intervals, read from the sidecar {path.name} "
+                        f"beside the CSV (columns {', '.join(CONTEXT_COLUMNS)}); there is none. Rebuild the CSVs "
+                        f"with prepare_data.py, or classify the raw recording with predict.py --record/--signal")
+    try:
+        context = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: unreadable sidecar ({str(e).strip()[:120]})") from None
+    missing = [c for c in CONTEXT_COLUMNS if c not in context.columns]
+    if missing:
+        raise DataError(f"{path}: no column {', '.join(missing)}; it was written by an older prepare_data.py, "
+                        f"rebuild the CSVs")
+    if len(context) != n_beats:
+        raise DataError(f"{path}: {len(context)} rows for the {n_beats} beats of {csv_path}")
+    values = context[CONTEXT_COLUMNS].apply(pd.to_numeric, errors="coerce").to_numpy()
+    bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)).all(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
+    return rr_features(context)
 
 
 def train_val_split(y, val_fraction, seed):

@@ -13,6 +13,7 @@ from . import UserError, segment
 from .detect import detect_r_peaks
 from .inference import predict_proba, predictions_table
 from .records import AAMI_LABEL
+from .rr import rr_context, rr_features
 
 MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
 MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
@@ -137,7 +138,8 @@ def check_signal(rec):
 
 
 def beats_of(rec, method="kaggle"):
-    """(peaks in input samples (n,), beats (n, 187) float32) for every detected beat that has a successor."""
+    """(peaks in input samples (n,), beats (n, 187) float32, times in seconds of all n + 1 detected beats)
+    for every detected beat that has a successor."""
     sig, fs = segment.resample(rec.signal, rec.fs, segment.KAGGLE_FS)  # the rate the beats were cut at
     peaks = detect_r_peaks(sig, fs)
     if len(peaks) < MIN_BEATS + 1:
@@ -148,14 +150,16 @@ def beats_of(rec, method="kaggle"):
     else:
         beats = segment.paper_beats(sig, fs, peaks[index])
     in_samples = np.round(peaks[index] * rec.fs / fs).astype(np.int64)
-    return in_samples, beats
+    return in_samples, beats, peaks / fs
 
 
 def classify_recording(model, meta, rec):
     """DataFrame with one row per beat: sample (input rate), time_s, class, class_index, p_<class>..."""
     check_signal(rec)
-    samples, beats = beats_of(rec, meta["preprocessing"]["method"])
-    table = predictions_table(predict_proba(model, beats), meta["classes"]).drop(columns="row")
+    samples, beats, times = beats_of(rec, meta["preprocessing"]["method"])
+    # R-R context from every detected beat, including the last one, which is not cut (no successor)
+    rr = rr_features(rr_context(times).iloc[:len(samples)]) if meta["model_args"].get("rr_features") else None
+    table = predictions_table(predict_proba(model, beats, rr), meta["classes"]).drop(columns="row")
     table.insert(0, "sample", samples)
     table.insert(1, "time_s", samples / rec.fs)
     return table

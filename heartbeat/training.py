@@ -1,18 +1,33 @@
 """The training loop: one-epoch and evaluation functions, the fit loop with TensorBoard and checkpoints."""
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
 from .augment import augment_beats
+from .calibration import calibrate_checkpoint
 from .checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
 from .imbalance import epoch_order, make_loss
 from .inference import predict_proba
 from .metrics import classification_metrics
 from .model import BeatNet
+
+
+@dataclass
+class Beats:
+    """Labelled beats for training or validation: x (n, L) float32, y (n,) int64, rr (n, 8) float32 or None."""
+    x: np.ndarray
+    y: np.ndarray
+    rr: np.ndarray = None
+
+    def take(self, index):
+        return Beats(self.x[index], self.y[index], None if self.rr is None else self.rr[index])
 
 
 def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
@@ -21,8 +36,9 @@ def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_batches]
 
 
-def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc=""):
-    """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor).
+def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="", rr=None):
+    """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor,
+    rr (n, 8) float32 tensor of R-R features when the model takes them).
 
     augment: None, or a torch.Generator that drives the paper's augmentation of each batch.
     Returns (mean training loss, beats seen).
@@ -32,7 +48,7 @@ def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy
     bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
     for idx in bar:
         xb = x[idx] if augment is None else augment_beats(x[idx], augment)
-        loss = loss_fn(model(xb), y[idx])  # (b, 1, L) -> (b, C) -> scalar
+        loss = loss_fn(model(xb, None if rr is None else rr[idx]), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -58,30 +74,32 @@ def make_scheduler(optimizer, tc, steps_per_epoch):
 
 
 @torch.no_grad()
-def evaluate(model, x, y):
-    """Loss and classification metrics of the model on numpy beats x (n, L) and labels y (n,)."""
-    if len(y) == 0:
+def evaluate(model, beats):
+    """Loss and classification metrics of the model on Beats."""
+    if len(beats.y) == 0:
         return {}
-    proba = predict_proba(model, x)
-    loss = F.nll_loss(torch.log(torch.from_numpy(proba).clamp_min(1e-12)), torch.from_numpy(y)).item()
-    return {"loss": loss, **classification_metrics(y, proba.argmax(1))}
+    proba = predict_proba(model, beats.x, beats.rr)
+    loss = F.nll_loss(torch.log(torch.from_numpy(proba).clamp_min(1e-12)), torch.from_numpy(beats.y)).item()
+    return {"loss": loss, **classification_metrics(beats.y, proba.argmax(1))}
 
 
-def fit(cfg, data, run_dir, resume=False, log=print):
-    """Train per `cfg` on data = (x_train, y_train, x_val, y_val) numpy arrays; write the run to run_dir.
+def fit(cfg, train, val, run_dir, resume=False, log=print):
+    """Train per `cfg` on the Beats `train`, select on the Beats `val`; write the run to run_dir.
 
     run_dir gets TensorBoard events, best.pt (best validation macro-F1; no optimizer state) and
-    last.pt (every epoch, with optimizer and scheduler state). resume=True continues from last.pt:
-    each epoch's batch order is seeded by (seed, epoch), so a resumed run matches an uninterrupted one.
+    last.pt (every epoch, with optimizer and scheduler state); with train.calibrate also calibrated.pt,
+    best.pt with class offsets fitted on `val`. resume=True continues from last.pt: each epoch's batch
+    order is seeded by (seed, epoch), so a resumed run matches an uninterrupted one.
+    Returns the path of the checkpoint to use (calibrated.pt or best.pt).
     """
     from torch.utils.tensorboard import SummaryWriter
 
     tc = cfg["train"]
     torch.set_num_threads(tc["threads"])
     torch.manual_seed(tc["seed"])
-    x_train, y_train, x_val, y_val = data
-    xt = torch.from_numpy(x_train).unsqueeze(1)  # (n, 1, L)
-    yt = torch.from_numpy(y_train)
+    xt = torch.from_numpy(train.x).unsqueeze(1)  # (n, 1, L)
+    yt = torch.from_numpy(train.y)
+    rrt = None if train.rr is None else torch.from_numpy(train.rr)  # (n, 8)
 
     model = BeatNet(**cfg["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=tc["lr"], betas=tuple(tc["betas"]),
@@ -111,20 +129,20 @@ def fit(cfg, data, run_dir, resume=False, log=print):
         plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"])
         train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
                                        augment=generator if tc["augment"] else None,
-                                       desc=f"epoch {epoch}/{tc['epochs']}")
+                                       desc=f"epoch {epoch}/{tc['epochs']}", rr=rrt)
         seconds = time.perf_counter() - t0
-        val = evaluate(model, x_val, y_val)
+        val_metrics = evaluate(model, val)
         writer.add_scalar("loss/train", train_loss, epoch)
         writer.add_scalar("lr", lr, epoch)
         writer.add_scalar("time/epoch_s", seconds, epoch)
         for tag, key in (("loss/val", "loss"), ("acc/val", "accuracy"), ("f1_macro/val", "macro_f1")):
-            if key in val:
-                writer.add_scalar(tag, val[key], epoch)
+            if key in val_metrics:
+                writer.add_scalar(tag, val_metrics[key], epoch)
         writer.flush()
 
         metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
-                   "val": val}
-        f1 = val.get("macro_f1", -train_loss)  # with no validation split, fall back on the training loss
+                   "val": val_metrics}
+        f1 = val_metrics.get("macro_f1", -train_loss)  # with no validation split, fall back on the training loss
         improved = f1 > best_f1
         if improved:
             best_f1, best_epoch = f1, epoch
@@ -132,10 +150,19 @@ def fit(cfg, data, run_dir, resume=False, log=print):
         last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
         last["best_val_macro_f1"], last["best_epoch"] = best_f1, best_epoch
         save_checkpoint(last, run_dir / "last.pt")
-        summary = (f"val loss {val['loss']:.4f} acc {val['accuracy']:.4f} macro-F1 {val['macro_f1']:.4f}"
-                   if val else "no validation split")
+        summary = (f"val loss {val_metrics['loss']:.4f} acc {val_metrics['accuracy']:.4f} "
+                   f"macro-F1 {val_metrics['macro_f1']:.4f}" if val_metrics else "no validation split")
         log(f"epoch {epoch:3d}  train loss {train_loss:.4f}  {summary}  lr {lr:.2e}  "
             f"{seen / seconds:.0f} beats/s  {seconds:.1f} s"
             + ("  *best" if improved else ""))
     writer.close()
-    return run_dir / "best.pt"
+    if not tc["calibrate"]:
+        return run_dir / "best.pt"
+    if len(val.y) == 0:
+        log("no validation split: nothing to calibrate on; use best.pt")
+        return run_dir / "best.pt"
+    counts = np.bincount(train.y, minlength=cfg["model"]["num_classes"])
+    before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, counts)
+    log(f"calibrated on validation: tau {tau:.2f}, macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f} "
+        f"(wrote {run_dir / 'calibrated.pt'})")
+    return run_dir / "calibrated.pt"
