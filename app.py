@@ -25,6 +25,7 @@ from heartbeat.recording import (classify_recording, mean_heart_rate, read_signa
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
+OTHER = "another checkpoint file ..."
 
 
 @st.cache_resource
@@ -171,7 +172,13 @@ def recording_view(checkpoint, meta):
 def main():
     st.set_page_config(page_title="Heartbeat classifier", layout="wide")
     st.title("Heartbeat classification (MIT-BIH, AAMI classes)")
-    ckpt = st.sidebar.text_input("checkpoint", str(ROOT / "models" / "mitbih.pt"))
+    shipped = sorted((ROOT / "models").glob("*.pt"), key=lambda p: (p.name != "mitbih.pt", p.name))
+    choice = st.sidebar.selectbox("model", [p.name for p in shipped] + [OTHER], key="model_choice")
+    ckpt = (st.sidebar.text_input("checkpoint file", key="checkpoint_path") if choice == OTHER
+            else str(ROOT / "models" / choice))
+    if not ckpt:
+        st.info("Give the path of a checkpoint, e.g. log/RUN/best.pt.")
+        return
     try:
         model, meta = cached_model(ckpt)
     except UserError as e:

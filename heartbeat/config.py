@@ -44,6 +44,8 @@ SCHEMA = {
         "schedule": ((str,), "LR schedule per step: 'step' (lr_decay every lr_decay_every), 'cosine', 'onecycle'"),
         "loss": ((str,), "'ce', 'weighted' (inverse class frequency) or 'focal'"),
         "focal_gamma": ((float,), "focusing exponent of the focal loss"),
+        "weight_power": ((float,), "'weighted' loss: class weight (1 / class count) ** weight_power "
+                         "(1: inverse frequency, 0.5: its square root)"),
         "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (classes drawn equally often)"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
@@ -62,7 +64,7 @@ LATER_KEYS = {
     ("model", "rr_features"): False,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
-    ("train", "calibrate"): False,
+    ("train", "calibrate"): False, ("train", "weight_power"): 1.0,
 }
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,

@@ -106,7 +106,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
                                  weight_decay=tc["weight_decay"])
     steps = math.ceil(len(yt) / tc["batch_size"])
     scheduler = make_scheduler(optimizer, tc, min(steps, tc["max_batches"] or steps))
-    loss_fn = make_loss(tc["loss"], yt, cfg["model"]["num_classes"], tc["focal_gamma"])
+    loss_fn = make_loss(tc["loss"], yt, cfg["model"]["num_classes"], tc["focal_gamma"], tc["weight_power"])
     start_epoch, best_f1, best_epoch = 1, -math.inf, 0
     run_dir = Path(run_dir)
     if resume:

@@ -53,6 +53,38 @@ def test_wfdb_upload(app):
 
 
 def test_bad_checkpoint_path(app):
-    app.sidebar.text_input[0].set_value(str(ROOT / "pytest.ini")).run()
+    app.selectbox(key="model_choice").set_value("another checkpoint file ...").run()
+    app.text_input(key="checkpoint_path").set_value(str(ROOT / "pytest.ini")).run()
     assert not app.exception
     assert any("not a readable PyTorch checkpoint" in e for e in errors(app))
+
+
+@pytest.fixture(scope="module")
+def rr_checkpoint(tmp_path_factory):
+    """An (untrained) model that takes R-R features, saved as a checkpoint file."""
+    from heartbeat.checkpoint import make_checkpoint, save_checkpoint
+    from heartbeat.config import load_config
+    from heartbeat.model import BeatNet
+
+    cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true"])
+    path = tmp_path_factory.mktemp("ckpt") / "rr.pt"
+    save_checkpoint(make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {}), path)
+    return path
+
+
+def test_rr_model_in_every_view(app, rr_checkpoint):
+    app.selectbox(key="model_choice").set_value("another checkpoint file ...").run()
+    app.text_input(key="checkpoint_path").set_value(str(rr_checkpoint)).run()
+    assert not app.exception and not errors(app)  # sample beats (with sidecars) and the sample recording
+    assert any(m.label == "accuracy against the file's labels" for m in app.metric)
+    assert any("Against the reference annotations" in md.value for md in app.markdown)
+
+    labelled = ROOT / "samples" / "mitbih_test_labelled"
+    app.radio(key="beats_source").set_value("my CSV").run()
+    app.file_uploader(key="beats_csv").set_value(("mine.csv", labelled.with_suffix(".csv").read_bytes(),
+                                                  "text/csv")).run()
+    assert any("there is none" in e for e in errors(app))  # the CSV alone is not enough for this model
+    sidecar = (ROOT / "samples" / "mitbih_test_labelled.meta.csv").read_bytes()
+    app.file_uploader(key="beats_meta_csv").set_value(("whatever.csv", sidecar, "text/csv")).run()
+    assert not app.exception and not errors(app)
+    assert len(app.dataframe) == 2

@@ -112,3 +112,26 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_rr_model_end_to_end(tmp_path, small_csvs):
+    """Train with R-R features and calibration; test, predict on CSVs and on a recording; a CSV without
+    its sidecar is refused with a clear message."""
+    train_csv, test_csv = small_csvs
+    out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "rr", "train.epochs=1", "model.rr_features=true",
+                                                "train.calibrate=true")))
+    run = tmp_path / "log" / "rr"
+    assert "calibrated on validation: tau" in out.stdout and (run / "calibrated.pt").is_file()
+    assert torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"].startswith("validation")
+    ok(run_script("test.py", "--checkpoint", run / "calibrated.pt", "--csv", test_csv, "--out", tmp_path / "t"))
+    ok(run_script("predict.py", "--checkpoint", run / "calibrated.pt", "--csv", test_csv))
+    proc = ok(run_script("predict.py", "--checkpoint", run / "calibrated.pt",
+                         "--record", ROOT / "samples" / "recording" / "208_min15"))
+    assert "against the reference annotations" in proc.stdout
+
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes(test_csv.read_bytes())
+    proc = run_script("test.py", "--checkpoint", run / "calibrated.pt", "--csv", bare, "--out", tmp_path / "t2")
+    assert proc.returncode != 0 and "sidecar bare.meta.csv" in proc.stderr and "Traceback" not in proc.stderr
+    again = run_script("train.py", "--calibrate", run)
+    assert again.returncode != 0 and "calibrated.pt exists" in again.stderr

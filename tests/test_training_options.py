@@ -39,6 +39,9 @@ def test_class_weights_and_losses():
     y = torch.tensor([0] * 90 + [1] * 10)
     w = class_weights(y, 2)
     assert torch.allclose(w, torch.tensor([100 / 180, 100 / 20]))
+    tempered = class_weights(y, 2, power=0.5)
+    assert torch.isclose(tempered[1] / tempered[0], torch.tensor(3.0))  # sqrt(90 / 10)
+    assert torch.isclose(tempered[y].mean(), torch.tensor(1.0))  # the average beat still weighs 1
     logits = torch.randn(100, 2)
     assert torch.isclose(focal_loss(logits, y, gamma=0.0), F.cross_entropy(logits, y))
     assert focal_loss(logits, y, gamma=2.0) < F.cross_entropy(logits, y)

@@ -1,0 +1,55 @@
+"""Prior calibration: the choice of tau on validation data, and calibrated checkpoints."""
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT
+from heartbeat.calibration import TAUS, calibrate_checkpoint, fit_prior_tau, macro_f1, prior_offsets
+from heartbeat.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+from heartbeat.config import load_config
+from heartbeat.inference import predict_proba
+from heartbeat.model import BeatNet
+from heartbeat.training import Beats
+
+
+def test_offsets_favour_rare_classes():
+    counts = [9000, 250, 600, 70, 700]
+    assert np.array_equal(prior_offsets(counts, 0.0), np.zeros(5))
+    b = prior_offsets(counts, 0.5)
+    assert b[0] == 0 and (b[1:] > 0).all() and b[3] == b.max()  # F, the rarest, is moved most
+    assert prior_offsets(counts, 1.0) == pytest.approx(np.log(9000 / np.array(counts)))
+
+
+def test_tau_moves_an_under_predicted_class_and_leaves_a_good_model_alone():
+    y = np.repeat([0, 1], [900, 100])
+    p = np.full((1000, 2), 0.0)
+    p[:, 0] = np.where(y == 0, 0.9, 0.6)  # the rare class is seen, but never wins the argmax
+    p[:, 1] = 1 - p[:, 0]
+    counts = [900, 100]
+    tau = fit_prior_tau(np.log(p), y, counts)
+    assert tau > 0 and macro_f1(y, (np.log(p) + prior_offsets(counts, tau)).argmax(1), 2) == 1.0
+    assert fit_prior_tau(np.log(np.eye(2)[y] * 0.98 + 0.01), y, counts) == TAUS[0]  # ties go to no change
+
+
+def test_calibrated_checkpoint_carries_its_offsets(tmp_path, real_beats):
+    cfg = load_config(ROOT / "config" / "config.json")
+    torch.manual_seed(0)
+    save_checkpoint(make_checkpoint(BeatNet(), cfg, 1, {}), tmp_path / "best.pt")
+    val = Beats(real_beats.x[::7], real_beats.y[::7])
+    counts = np.bincount(real_beats.y, minlength=5)
+    before, after, tau, offsets = calibrate_checkpoint(tmp_path / "best.pt", tmp_path / "cal.pt", val, counts)
+    assert after["macro_f1"] >= before["macro_f1"]
+    model, meta = load_checkpoint(tmp_path / "cal.pt")
+    assert meta["calibration"]["tau"] == tau and meta["metrics"]["val"] == after
+    assert np.allclose(model.logit_bias.numpy(), offsets)
+    raw, _ = load_checkpoint(tmp_path / "best.pt")
+    expected = (np.log(predict_proba(raw, val.x)) + offsets).argmax(1)
+    assert np.array_equal(predict_proba(model, val.x).argmax(1), expected)
+
+
+def test_checkpoints_from_before_calibration_load(tmp_path):
+    ckpt = make_checkpoint(BeatNet(), load_config(ROOT / "config" / "config.json"), 1, {})
+    del ckpt["model_state"]["logit_bias"]  # as saved before the buffer existed
+    save_checkpoint(ckpt, tmp_path / "old.pt")
+    model, _ = load_checkpoint(tmp_path / "old.pt")
+    assert torch.equal(model.logit_bias, torch.zeros(5))
