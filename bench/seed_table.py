@@ -1,9 +1,10 @@
-"""Mean ± standard deviation of test metrics over several runs (e.g. the same config, three seeds).
+"""Test metrics of several runs side by side, with mean ± standard deviation (e.g. one config, three seeds).
 
     python bench/seed_table.py log/mitbih-default/best.pt log/mitbih-seed1/best.pt log/mitbih-seed2/best.pt
     python bench/seed_table.py --csv data/mitbih_ds2.csv log/ds1-*/best.pt
 
-Each checkpoint is tested on --csv (default: its own config's data.test_csv).
+Each checkpoint is tested on --csv (default: its own config's data.test_csv); models with R-R
+features read them from the CSV's .meta.csv sidecar.
 """
 import argparse
 import sys
@@ -17,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from heartbeat import CLASSES  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
 from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.inference import predict_proba  # noqa: E402
+from heartbeat.inference import csv_rr_features, predict_proba  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
 
 
@@ -38,12 +39,16 @@ def main():
         model, meta = load_checkpoint(path)
         csv = args.csv or test_csv_of(meta)
         x, y = load_beats(csv)
-        rows.append(row(classification_metrics(y, predict_proba(model, x).argmax(1))))
+        proba = predict_proba(model, x, csv_rr_features(meta, csv, len(x)))
+        rows.append(row(classification_metrics(y, proba.argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")
-    values = np.array(rows)
-    print(f"\n| metric | mean ± sd over {len(rows)} runs |\n|---|---|")
-    for name, mean, sd in zip(names, values.mean(0), values.std(0, ddof=1) if len(rows) > 1 else 0 * values[0]):
-        print(f"| {name} | {mean:.4f} ± {sd:.4f} |")
+    values = np.array(rows)  # (runs, metrics)
+    runs = [Path(c).parent.name or c for c in args.checkpoints]
+    print("\n| metric | " + " | ".join(runs) + f" | mean ± sd over {len(rows)} runs |")
+    print("|---" * (len(runs) + 2) + "|")
+    sds = values.std(0, ddof=1) if len(rows) > 1 else np.full(values.shape[1], np.nan)
+    for name, column, mean, sd in zip(names, values.T, values.mean(0), sds):
+        print(f"| {name} | " + " | ".join(f"{v:.4f}" for v in column) + f" | {mean:.4f} ± {sd:.4f} |")
 
 
 if __name__ == "__main__":

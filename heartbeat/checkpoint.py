@@ -104,6 +104,13 @@ def test_csv_of(meta, default="data/mitbih_test.csv"):
     return (meta.get("config") or {}).get("data", {}).get("test_csv", default)
 
 
+def load_weights(model, state):
+    """model.load_state_dict, also for checkpoints saved before the logit_bias buffer existed (zero offsets)."""
+    state = dict(state)
+    state.setdefault("logit_bias", torch.zeros_like(model.logit_bias))
+    model.load_state_dict(state)
+
+
 def model_from_checkpoint(ckpt, path):
     """The BeatNet a checkpoint dict describes, with its weights (and calibration offsets, if any)."""
     if ckpt.get("model_args", {}).get("rr_features") and ckpt["preprocessing"].get("rr_features") != rr.FEATURES:
@@ -111,9 +118,7 @@ def model_from_checkpoint(ckpt, path):
                               f"this code computes {rr.FEATURES}")
     try:
         model = BeatNet(**ckpt["model_args"])
-        state = dict(ckpt["model_state"])
-        state.setdefault("logit_bias", torch.zeros_like(model.logit_bias))  # checkpoints from before calibration
-        model.load_state_dict(state)
+        load_weights(model, ckpt["model_state"])
     except (KeyError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None
     return model

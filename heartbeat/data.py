@@ -179,7 +179,7 @@ def load_rr_features(csv_path, n_beats):
     bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)).all(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
-    return rr_features(context)
+    return rr_features(pd.DataFrame(values, columns=CONTEXT_COLUMNS))
 
 
 def train_val_split(y, val_fraction, seed):

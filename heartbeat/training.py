@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
 from .augment import augment_beats
 from .calibration import calibrate_checkpoint
-from .checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
+from .checkpoint import load_weights, make_checkpoint, read_checkpoint, save_checkpoint
 from .imbalance import epoch_order, make_loss
 from .inference import predict_proba
 from .metrics import classification_metrics
@@ -111,7 +110,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     run_dir = Path(run_dir)
     if resume:
         ckpt = read_checkpoint(run_dir / "last.pt")
-        model.load_state_dict(ckpt["model_state"])
+        load_weights(model, ckpt["model_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
         scheduler.load_state_dict(ckpt["scheduler_state"])
         start_epoch = ckpt["epoch"] + 1
