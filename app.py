@@ -17,8 +17,9 @@ import streamlit as st
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import META_SUFFIX, load_beats, meta_path
+from heartbeat.features import needed_columns
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
-from heartbeat.inference import check_beat_len, csv_rr_features, predict_proba, predictions_table
+from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
                                  reference_agreement)
@@ -75,14 +76,15 @@ def beats_view(model, meta):
             path = st.selectbox("sample", samples, format_func=lambda p: p.name)
             x, y = load_beats(path)
             check_beat_len(x, meta, path.name)
-            rr = csv_rr_features(meta, path, len(x))
+            extra = csv_extra_inputs(meta, path, len(x))
         else:
             upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
                                       key="beats_csv")
             sidecar = None
-            if meta["model_args"].get("rr_features"):
+            if needed_columns(meta["model_args"]):
                 sidecar = st.file_uploader("its .meta.csv sidecar from prepare_data.py (this model also takes the "
-                                           "R-R intervals around each beat)", type="csv", key="beats_meta_csv")
+                                           "beat's context: R-R intervals / template)", type="csv",
+                                           key="beats_meta_csv")
             if upload is None:
                 return
             path = Path(upload.name)
@@ -91,11 +93,11 @@ def beats_view(model, meta):
                     meta_path(folder / path.name).write_bytes(sidecar.getvalue())
                 x, y = load_beats(folder / path.name)
                 check_beat_len(x, meta, path.name)
-                rr = csv_rr_features(meta, folder / path.name, len(x))
+                extra = csv_extra_inputs(meta, folder / path.name, len(x))
     except UserError as e:
         st.error(str(e))
         return
-    table = predictions_table(predict_proba(model, x, rr), meta["classes"])
+    table = predictions_table(predict_proba(model, x, extra), meta["classes"])
     if y is not None:
         table.insert(3, "label", np.asarray(meta["classes"])[y])
         st.metric("accuracy against the file's labels", f"{(table['class_index'].to_numpy() == y).mean():.3f}")

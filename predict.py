@@ -20,7 +20,7 @@ from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import META_SUFFIX, load_beats
 from heartbeat.fileio import atomic_path
-from heartbeat.inference import check_beat_len, csv_rr_features, predict_proba, predictions_table
+from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -36,7 +36,7 @@ def predict_csvs(model, meta, csvs, show):
     for csv in csvs:
         x, y = load_beats(csv)
         check_beat_len(x, meta, csv)
-        table = predictions_table(predict_proba(model, x, csv_rr_features(meta, csv, len(x))), classes)
+        table = predictions_table(predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))), classes)
         print(f"\n{csv}: {len(table)} beats")
         proba = table[[f"p_{c}" for c in classes]].to_numpy()
         for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):

@@ -18,7 +18,7 @@ from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint, test_csv_of
 from heartbeat.data import DataError, load_beats
 from heartbeat.fileio import atomic_path, write_text_atomic
-from heartbeat.inference import check_beat_len, csv_rr_features, predict_proba
+from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
 
@@ -43,11 +43,11 @@ def main(argv=None):
         if y is None:
             raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")
         check_beat_len(x, meta, args.csv)
-        rr = csv_rr_features(meta, args.csv, len(x))
+        extra = csv_extra_inputs(meta, args.csv, len(x))
     except UserError as e:
         sys.exit(f"error: {e}")
 
-    metrics = classification_metrics(y, predict_proba(model, x, rr).argmax(1))
+    metrics = classification_metrics(y, predict_proba(model, x, extra).argmax(1))
     result = {**metrics, "checkpoint": str(args.checkpoint), "csv": str(args.csv)}
     write_text_atomic(out / "metrics.json", json.dumps(result, indent=2) + "\n")
     fig = confusion_figure(metrics["confusion"], title=f"{Path(args.checkpoint).name} on {Path(args.csv).name}")

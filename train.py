@@ -20,7 +20,7 @@ import numpy as np
 from heartbeat import UserError
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
 from heartbeat.calibration import calibrate_checkpoint
-from heartbeat.data import DataError, load_beats, load_rr_features, train_val_split
+from heartbeat.data import DataError, load_beats, load_extra_inputs, train_val_split
 from heartbeat.training import Beats, fit
 
 
@@ -69,7 +69,7 @@ def main(argv=None):
         x, y = load_beats(csv, cache=cfg["data"]["cache"])
         if y is None:
             raise DataError(f"{csv}: has no labels; training needs the label column")
-        beats = Beats(x, y, load_rr_features(csv, len(y)) if cfg["model"]["rr_features"] else None)
+        beats = Beats(x, y, load_extra_inputs(csv, len(y), cfg["model"]))
         train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"])
         train, val = beats.take(train_idx), beats.take(val_idx)
         if args.calibrate:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from heartbeat import CLASSES  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
 from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.inference import csv_rr_features, predict_proba  # noqa: E402
+from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
 
 
@@ -39,7 +39,7 @@ def main():
         model, meta = load_checkpoint(path)
         csv = args.csv or test_csv_of(meta)
         x, y = load_beats(csv)
-        proba = predict_proba(model, x, csv_rr_features(meta, csv, len(x)))
+        proba = predict_proba(model, x, csv_extra_inputs(meta, csv, len(x)))
         rows.append(row(classification_metrics(y, proba.argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")
     values = np.array(rows)  # (runs, metrics)

@@ -10,12 +10,14 @@ from sklearn.model_selection import train_test_split
 from . import records, segment
 from .data import meta_path
 from .fileio import atomic_path
-from .rr import CONTEXT_COLUMNS, rr_context
+from .features import SIDECAR_COLUMNS
+from .rr import rr_context
+from .template import template_context
 
 METHODS = ("kaggle", "paper")
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
-META_COLUMNS = ["record", "sample", "symbol"] + CONTEXT_COLUMNS
+META_COLUMNS = ["record", "sample", "symbol"] + SIDECAR_COLUMNS
 
 
 @dataclass
@@ -44,7 +46,7 @@ def record_beats(path, method="kaggle"):
     all_beats = np.flatnonzero(labels >= 0)
     context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
     meta = pd.DataFrame({"record": rec.name, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
-    meta = pd.concat([meta, context.reset_index(drop=True)], axis=1)
+    meta = pd.concat([meta, context.reset_index(drop=True), template_context(x)], axis=1)
     return BeatTable(x, labels[index], meta)
 
 

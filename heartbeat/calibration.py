@@ -47,7 +47,7 @@ def calibrate_checkpoint(src, dst, val, class_counts):
     ckpt = read_checkpoint(src)
     model = model_from_checkpoint(ckpt, src)
     model.logit_bias.zero_()
-    log_proba = np.log(np.clip(predict_proba(model, val.x, val.rr), 1e-12, None))
+    log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
     tau = fit_prior_tau(log_proba, val.y, class_counts)
     offsets = prior_offsets(class_counts, tau)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from . import BEAT_LEN, CLASSES, UserError, rr, segment
+from . import BEAT_LEN, CLASSES, UserError, rr, segment, template
 from .fileio import atomic_path
 from .model import BeatNet, seed_state_dict_to_beatnet
 
@@ -36,8 +36,7 @@ def preprocessing(method):
 
 def make_checkpoint(model, cfg, epoch, metrics, optimizer=None, scheduler=None):
     prep = preprocessing(cfg["data"]["segmentation"])
-    if model.config.rr_features:
-        prep["rr_features"] = list(rr.FEATURES)  # checked on load: the inputs must mean what they meant
+    prep.update(extra_inputs(model.model_args()))  # checked on load: the inputs must mean what they meant
     ckpt = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -111,11 +110,23 @@ def load_weights(model, state):
     model.load_state_dict(state)
 
 
+def extra_inputs(model_args):
+    """What the model's extra inputs are, as stored in checkpoints: feature names and how they are made."""
+    out = {}
+    if model_args.get("rr_features"):
+        out["rr_features"] = list(rr.FEATURES)
+    if model_args.get("template_features"):
+        out["template_features"] = {"names": list(template.COLUMNS), "window": template.WINDOW,
+                                    "template": "median beat of the recording"}
+    return out
+
+
 def model_from_checkpoint(ckpt, path):
     """The BeatNet a checkpoint dict describes, with its weights (and calibration offsets, if any)."""
-    if ckpt.get("model_args", {}).get("rr_features") and ckpt["preprocessing"].get("rr_features") != rr.FEATURES:
-        raise CheckpointError(f"{path}: trained with R-R features {ckpt['preprocessing'].get('rr_features')}; "
-                              f"this code computes {rr.FEATURES}")
+    for key, now in extra_inputs(ckpt.get("model_args", {})).items():
+        if ckpt["preprocessing"].get(key) != now:
+            raise CheckpointError(f"{path}: trained with {key} {ckpt['preprocessing'].get(key)}; "
+                                  f"this code computes {now}")
     try:
         model = BeatNet(**ckpt["model_args"])
         load_weights(model, ckpt["model_state"])

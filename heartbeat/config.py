@@ -29,6 +29,8 @@ SCHEMA = {
         "num_classes": ((int,), "output classes"),
         "rr_features": ((bool,), "also feed the R-R intervals around each beat (previous, next, local and "
                         "long-term average, and their ratios) from the CSV's .meta.csv sidecar; off = the paper's model"),
+        "template_features": ((bool,), "also feed the beat's correlation with and distance to the recording's "
+                              "median beat (from the sidecar); off = the paper's model"),
     },
     "train": {
         "epochs": ((int,), "passes over the training split"),
@@ -61,7 +63,7 @@ SEGMENTATIONS = ("kaggle", "paper")
 # Keys added after the first runs were logged, with the value that reproduces those runs: a run's saved
 # config.json without them still loads (for --resume and --calibrate).
 LATER_KEYS = {
-    ("model", "rr_features"): False,
+    ("model", "rr_features"): False, ("model", "template_features"): False,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0,

@@ -15,7 +15,7 @@ from sklearn.model_selection import train_test_split
 
 from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
-from .rr import CONTEXT_COLUMNS, rr_features
+from .features import beat_features, needed_columns
 
 CACHE_VERSION = 1
 RANGE_TOLERANCE = 1e-6  # beats are min-max scaled; allow float rounding around 0 and 1
@@ -155,31 +155,41 @@ def meta_path(csv_path):
     return csv_path.with_name(csv_path.stem + META_SUFFIX)
 
 
-def load_rr_features(csv_path, n_beats):
-    """R-R input features (n_beats, len(rr.FEATURES)) float32 from the .meta.csv sidecar of a beat CSV.
+def load_extra_inputs(csv_path, n_beats, model_args):
+    """The model's extra inputs (n_beats, k) float32 from the .meta.csv sidecar of a beat CSV, or None
+    when the model (its constructor args) takes none.
 
-    prepare_data.py writes the sidecar; a model trained with R-R features needs it for every CSV it reads.
+    prepare_data.py writes the sidecar; a model trained with R-R or template features needs it for
+    every CSV it reads.
     """
+    columns = needed_columns(model_args)
+    if not columns:
+        return None
     path = meta_path(csv_path)
     if not path.is_file():
-        raise DataError(f"{csv_path}: this model also takes R-R intervals, read from the sidecar {path.name} "
-                        f"beside the CSV (columns {', '.join(CONTEXT_COLUMNS)}); there is none. Rebuild the CSVs "
-                        f"with prepare_data.py, or classify the raw recording with predict.py --record/--signal")
+        raise DataError(f"{csv_path}: this model also takes the beat's context (R-R intervals / template), read "
+                        f"from the sidecar {path.name} beside the CSV (columns {', '.join(columns)}); there is none. "
+                        f"Rebuild the CSVs with prepare_data.py, or classify the raw recording with "
+                        f"predict.py --record/--signal")
     try:
         context = pd.read_csv(path)
     except (ValueError, pd.errors.ParserError) as e:
         raise DataError(f"{path}: unreadable sidecar ({str(e).strip()[:120]})") from None
-    missing = [c for c in CONTEXT_COLUMNS if c not in context.columns]
+    missing = [c for c in columns if c not in context.columns]
     if missing:
         raise DataError(f"{path}: no column {', '.join(missing)}; it was written by an older prepare_data.py, "
                         f"rebuild the CSVs")
     if len(context) != n_beats:
         raise DataError(f"{path}: {len(context)} rows for the {n_beats} beats of {csv_path}")
-    values = context[CONTEXT_COLUMNS].apply(pd.to_numeric, errors="coerce").to_numpy()
-    bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)).all(axis=1))
+    values = context[columns].apply(pd.to_numeric, errors="coerce").to_numpy()
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
+    rr_columns = [i for i, c in enumerate(columns) if c.startswith("rr_")]
+    bad = np.flatnonzero((values[:, rr_columns] <= 0).any(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
-    return rr_features(pd.DataFrame(values, columns=CONTEXT_COLUMNS))
+    return beat_features(pd.DataFrame(values, columns=columns), model_args)
 
 
 def train_val_split(y, val_fraction, seed):

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import DataError, load_rr_features
+from .data import DataError, load_extra_inputs
 
 
 def check_beat_len(x, meta, source):
@@ -13,19 +13,19 @@ def check_beat_len(x, meta, source):
         raise DataError(f"{source}: beats of {x.shape[1]} values; the model takes {want}")
 
 
-def csv_rr_features(meta, csv_path, n_beats):
-    """The R-R features of a beat CSV (from its sidecar) when the checkpoint's model takes them, else None."""
-    return load_rr_features(csv_path, n_beats) if meta["model_args"].get("rr_features") else None
+def csv_extra_inputs(meta, csv_path, n_beats):
+    """The extra inputs of a beat CSV's beats (from its sidecar) when the checkpoint's model takes any, else None."""
+    return load_extra_inputs(csv_path, n_beats, meta["model_args"])
 
 
 @torch.no_grad()
-def predict_proba(model, beats, rr=None, batch_size=2048, device="cpu"):
-    """beats (n, beat_len) in [0, 1], rr (n, 8) R-R features or None -> class probabilities (n, num_classes)."""
+def predict_proba(model, beats, extra=None, batch_size=2048, device="cpu"):
+    """beats (n, beat_len) in [0, 1], extra (n, k) inputs or None -> class probabilities (n, num_classes)."""
     model.eval()
     beats = torch.as_tensor(np.asarray(beats, dtype=np.float32))
-    rr = None if rr is None else torch.as_tensor(np.asarray(rr, dtype=np.float32))
+    extra = None if extra is None else torch.as_tensor(np.asarray(extra, dtype=np.float32))
     out = [torch.softmax(model(beats[i:i + batch_size].unsqueeze(1).to(device),  # (b, 1, L) -> (b, C)
-                               None if rr is None else rr[i:i + batch_size].to(device)), dim=1).cpu()
+                               None if extra is None else extra[i:i + batch_size].to(device)), dim=1).cpu()
            for i in range(0, len(beats), batch_size)]
     n_classes = model.config.num_classes
     return torch.cat(out).numpy() if out else np.zeros((0, n_classes), np.float32)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .rr import FEATURES as RR_FEATURES
+from .features import feature_names
 
 
 class ResBlock(nn.Module):
@@ -30,7 +30,8 @@ class ModelConfig:
     num_blocks: int = 5
     hidden: int = 32
     num_classes: int = 5
-    rr_features: bool = False  # also take the R-R features of rr.py, joined to the conv features at fc1
+    rr_features: bool = False  # also take the 8 R-R features of rr.py, joined to the conv features at fc1
+    template_features: bool = False  # also take the 2 template features of template.py, likewise
 
     def flat_len(self):
         """Length after the pooling of every block: 187 -> 92 -> 44 -> 20 -> 8 -> 2."""
@@ -43,8 +44,8 @@ class ModelConfig:
 
 
 class BeatNet(nn.Module):
-    """Input (B, 1, beat_len) beats scaled to [0, 1] (and (B, 8) R-R features if rr_features);
-    output (B, num_classes) logits.
+    """Input (B, 1, beat_len) beats scaled to [0, 1], and (B, num_extra) extra inputs when rr_features or
+    template_features (features.feature_names lists them); output (B, num_classes) logits.
 
     logit_bias is a buffer, zero unless the prior calibration of calibration.py set it after training: it shifts
     the decision between classes without touching the learned weights (and is not a parameter).
@@ -55,8 +56,8 @@ class BeatNet(nn.Module):
         self.config = cfg = ModelConfig(**model_args)
         self.stem = nn.Conv1d(1, cfg.channels, cfg.kernel_size, padding="same")
         self.blocks = nn.ModuleList(ResBlock(cfg.channels, cfg.kernel_size) for _ in range(cfg.num_blocks))
-        self.num_rr = len(RR_FEATURES) if cfg.rr_features else 0
-        self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + self.num_rr, cfg.hidden)
+        self.num_extra = len(feature_names(asdict(cfg)))
+        self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + self.num_extra, cfg.hidden)
         self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.num_classes)
         self.register_buffer("logit_bias", torch.zeros(cfg.num_classes))
@@ -65,15 +66,16 @@ class BeatNet(nn.Module):
         """Plain constructor arguments, stored in checkpoints so the model can be rebuilt exactly."""
         return asdict(self.config)
 
-    def forward(self, x, rr=None):  # x (B, 1, 187), rr (B, 8) or None
-        if (rr is not None) != bool(self.num_rr):
-            raise ValueError("this model takes R-R features" if self.num_rr else "this model takes no R-R features")
+    def forward(self, x, extra=None):  # x (B, 1, 187), extra (B, num_extra) or None
+        if (extra is not None) != bool(self.num_extra):
+            raise ValueError("this model takes extra inputs (R-R / template features)" if self.num_extra
+                             else "this model takes no extra inputs")
         x = self.stem(x)  # (B, 32, 187); no activation here, as in the original network
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
         x = x.flatten(1)  # (B, 64)
-        if rr is not None:
-            x = torch.cat([x, rr], dim=1)  # (B, 64 + 8)
+        if extra is not None:
+            x = torch.cat([x, extra], dim=1)  # (B, 64 + num_extra)
         x = F.relu(self.fc1(x))  # (B, 32)
         x = self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
         return self.out(x) + self.logit_bias  # (B, 5)

@@ -13,7 +13,7 @@ from . import UserError, segment
 from .detect import detect_r_peaks
 from .inference import predict_proba, predictions_table
 from .records import AAMI_LABEL
-from .rr import rr_context, rr_features
+from .features import beat_features, recording_context
 
 MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
 MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
@@ -157,9 +157,8 @@ def classify_recording(model, meta, rec):
     """DataFrame with one row per beat: sample (input rate), time_s, class, class_index, p_<class>..."""
     check_signal(rec)
     samples, beats, times = beats_of(rec, meta["preprocessing"]["method"])
-    # R-R context from every detected beat, including the last one, which is not cut (no successor)
-    rr = rr_features(rr_context(times).iloc[:len(samples)]) if meta["model_args"].get("rr_features") else None
-    table = predictions_table(predict_proba(model, beats, rr), meta["classes"]).drop(columns="row")
+    extra = beat_features(recording_context(times, beats), meta["model_args"])
+    table = predictions_table(predict_proba(model, beats, extra), meta["classes"]).drop(columns="row")
     table.insert(0, "sample", samples)
     table.insert(1, "time_s", samples / rec.fs)
     return table

@@ -20,13 +20,13 @@ from .model import BeatNet
 
 @dataclass
 class Beats:
-    """Labelled beats for training or validation: x (n, L) float32, y (n,) int64, rr (n, 8) float32 or None."""
+    """Labelled beats for training or validation: x (n, L) float32, y (n,) int64, extra (n, k) float32 or None."""
     x: np.ndarray
     y: np.ndarray
-    rr: np.ndarray = None
+    extra: np.ndarray = None
 
     def take(self, index):
-        return Beats(self.x[index], self.y[index], None if self.rr is None else self.rr[index])
+        return Beats(self.x[index], self.y[index], None if self.extra is None else self.extra[index])
 
 
 def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
@@ -35,9 +35,10 @@ def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_batches]
 
 
-def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="", rr=None):
+def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
+                extra=None):
     """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor,
-    rr (n, 8) float32 tensor of R-R features when the model takes them).
+    extra (n, k) float32 tensor of extra inputs when the model takes them).
 
     augment: None, or a torch.Generator that drives the paper's augmentation of each batch.
     Returns (mean training loss, beats seen).
@@ -47,7 +48,7 @@ def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy
     bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
     for idx in bar:
         xb = x[idx] if augment is None else augment_beats(x[idx], augment)
-        loss = loss_fn(model(xb, None if rr is None else rr[idx]), y[idx])  # (b, 1, L) -> (b, C) -> scalar
+        loss = loss_fn(model(xb, None if extra is None else extra[idx]), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -77,7 +78,7 @@ def evaluate(model, beats):
     """Loss and classification metrics of the model on Beats."""
     if len(beats.y) == 0:
         return {}
-    proba = predict_proba(model, beats.x, beats.rr)
+    proba = predict_proba(model, beats.x, beats.extra)
     loss = F.nll_loss(torch.log(torch.from_numpy(proba).clamp_min(1e-12)), torch.from_numpy(beats.y)).item()
     return {"loss": loss, **classification_metrics(beats.y, proba.argmax(1))}
 
@@ -98,7 +99,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     torch.manual_seed(tc["seed"])
     xt = torch.from_numpy(train.x).unsqueeze(1)  # (n, 1, L)
     yt = torch.from_numpy(train.y)
-    rrt = None if train.rr is None else torch.from_numpy(train.rr)  # (n, 8)
+    extra = None if train.extra is None else torch.from_numpy(train.extra)  # (n, k)
 
     model = BeatNet(**cfg["model"])
     optimizer = torch.optim.Adam(model.parameters(), lr=tc["lr"], betas=tuple(tc["betas"]),
@@ -128,7 +129,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"])
         train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
                                        augment=generator if tc["augment"] else None,
-                                       desc=f"epoch {epoch}/{tc['epochs']}", rr=rrt)
+                                       desc=f"epoch {epoch}/{tc['epochs']}", extra=extra)
         seconds = time.perf_counter() - t0
         val_metrics = evaluate(model, val)
         writer.add_scalar("loss/train", train_loss, epoch)

@@ -1,5 +1,5 @@
-"""R-R context and features: the arithmetic, the sidecars, the model input, and agreement between the
-sidecar (reference annotations) and the recording pipeline (detected peaks) on a real record."""
+"""R-R and template context: the arithmetic, the sidecars, the model inputs, and agreement between the
+sidecar (reference annotations) and the recording pipeline (detected peaks) on real records."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,9 +8,11 @@ import torch
 from conftest import MITDB, ROOT, needs_mitdb
 from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoint, save_checkpoint
 from heartbeat.config import load_config
-from heartbeat.data import DataError, load_rr_features, meta_path
+from heartbeat.data import DataError, load_extra_inputs, meta_path
+from heartbeat.features import beat_features, feature_names, recording_context
 from heartbeat.model import BeatNet, num_parameters
 from heartbeat.rr import CONTEXT_COLUMNS, FEATURES, rr_context, rr_features
+from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, template_context
 
 
 def test_premature_beat_stands_out_against_its_local_rhythm():
@@ -40,8 +42,13 @@ def write_sidecar(csv, rows):
     pd.DataFrame(rows).to_csv(meta_path(csv), index=False)
 
 
+def load_rr_features(csv, n):
+    return load_extra_inputs(csv, n, {"rr_features": True})
+
+
 def test_sidecar_errors(tmp_path):
     csv = tmp_path / "beats.csv"
+    assert load_extra_inputs(csv, 2, {}) is None  # the paper's model needs no sidecar
     with pytest.raises(DataError, match="beats.meta.csv.*there is none"):
         load_rr_features(csv, 2)
     write_sidecar(csv, {"record": [1, 1], "rr_prev_s": [0.8, 0.8], "rr_next_s": [0.8, 0.8]})
@@ -56,17 +63,24 @@ def test_sidecar_errors(tmp_path):
         load_rr_features(csv, 2)
     write_sidecar(csv, good)
     assert load_rr_features(csv, 2).shape == (2, len(FEATURES))
+    with pytest.raises(DataError, match="no column template_corr, template_rmse"):
+        load_extra_inputs(csv, 2, {"rr_features": True, "template_features": True})
+    write_sidecar(csv, {**good, "template_corr": [0.9, float("nan")], "template_rmse": [0.1, 0.1]})
+    with pytest.raises(DataError, match="line 3: a value that is not a finite number"):
+        load_extra_inputs(csv, 2, {"template_features": True})
 
 
 def test_model_with_rr_inputs():
     paper, rr_model = BeatNet(), BeatNet(rr_features=True)
     assert num_parameters(paper) == 55_013  # the paper's model is untouched
     assert num_parameters(rr_model) == 55_013 + len(FEATURES) * 32  # one fc1 weight per feature and unit
+    both = BeatNet(rr_features=True, template_features=True)
+    assert both.num_extra == len(feature_names(both.model_args())) == len(FEATURES) + 2
     x, rr = torch.rand(3, 1, 187), torch.rand(3, len(FEATURES))
     assert rr_model(x, rr).shape == (3, 5)
-    with pytest.raises(ValueError, match="takes R-R features"):
+    with pytest.raises(ValueError, match="takes extra inputs"):
         rr_model(x)
-    with pytest.raises(ValueError, match="takes no R-R features"):
+    with pytest.raises(ValueError, match="takes no extra inputs"):
         paper(x, rr)
     rr_model.eval()
     # the R-R inputs matter: a different rhythm changes the output for the same beat
@@ -80,13 +94,16 @@ def test_checkpoint_records_the_feature_list(tmp_path):
     assert ckpt["preprocessing"]["rr_features"] == FEATURES
     save_checkpoint(ckpt, tmp_path / "ok.pt")
     loaded, meta = load_checkpoint(tmp_path / "ok.pt")
-    assert loaded.num_rr == len(FEATURES) and meta["model_args"]["rr_features"]
+    assert loaded.num_extra == len(FEATURES) and meta["model_args"]["rr_features"]
     ckpt["preprocessing"]["rr_features"] = FEATURES[:-1]  # trained on another feature set
     save_checkpoint(ckpt, tmp_path / "other.pt")
-    with pytest.raises(CheckpointError, match="trained with R-R features"):
+    with pytest.raises(CheckpointError, match="trained with rr_features"):
         load_checkpoint(tmp_path / "other.pt")
-    assert "rr_features" not in make_checkpoint(BeatNet(), load_config(ROOT / "config" / "config.json"), 1, {})[
-        "preprocessing"]
+    paper = make_checkpoint(BeatNet(), load_config(ROOT / "config" / "config.json"), 1, {})["preprocessing"]
+    assert "rr_features" not in paper and "template_features" not in paper
+    cfg = load_config(ROOT / "config" / "config.json", ["model.template_features=true"])
+    stored = make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {})["preprocessing"]["template_features"]
+    assert stored["names"] == TEMPLATE_COLUMNS and stored["window"] == 40
 
 
 @needs_mitdb
@@ -120,3 +137,30 @@ def test_recording_pipeline_computes_the_sidecar_features(real_beats):
     assert hit.mean() > 0.99
     diff = np.abs(detected[j[hit]] - reference[hit])
     assert np.median(diff, axis=0).max() < 0.01  # seconds and ratios alike
+
+
+def test_template_features_single_out_the_odd_beat():
+    t = np.linspace(0, 1, 187)
+    usual = np.exp(-((t - 0.05) / 0.02) ** 2)  # a narrow spike at the start: the patient's usual QRS
+    odd = np.exp(-((t - 0.12) / 0.06) ** 2)    # later and wider
+    beats = np.stack([usual] * 9 + [odd])
+    ctx = template_context(beats)
+    assert list(ctx.columns) == TEMPLATE_COLUMNS
+    assert np.allclose(ctx["template_corr"][:9], 1.0) and np.allclose(ctx["template_rmse"][:9], 0.0)
+    assert ctx["template_corr"][9] < 0.5 and ctx["template_rmse"][9] > 0.1
+
+
+@needs_mitdb
+def test_template_features_on_a_bundle_branch_block_record():
+    """Record 214 (left bundle branch block, and V beats): every beat is wide, yet its N beats match
+    the record's median beat far better than its V beats do."""
+    from heartbeat.build import record_beats
+
+    table = record_beats(MITDB / "214")
+    corr = table.meta["template_corr"].to_numpy()
+    assert np.median(corr[table.y == 0]) > 0.95
+    assert np.median(corr[table.y == 2]) < np.median(corr[table.y == 0]) - 0.2
+    # the recording pipeline computes the same columns from its own beats
+    ctx = recording_context(np.arange(len(table.x) + 1) * 0.8, table.x)
+    assert np.allclose(ctx["template_corr"], corr, atol=1e-6)
+    assert beat_features(ctx, {"rr_features": True, "template_features": True}).shape == (len(table.x), 10)
