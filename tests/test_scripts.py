@@ -116,11 +116,11 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
 
 
 def test_rr_model_end_to_end(tmp_path, small_csvs):
-    """Train with R-R features and calibration; test, predict on CSVs and on a recording; a CSV without
-    its sidecar is refused with a clear message."""
+    """Train with R-R and template features and calibration; test, predict on CSVs and on a recording;
+    a CSV without its sidecar is refused with a clear message."""
     train_csv, test_csv = small_csvs
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "rr", "train.epochs=1", "model.rr_features=true",
-                                                "train.calibrate=true")))
+                                                "model.template_features=true", "train.calibrate=true")))
     run = tmp_path / "log" / "rr"
     assert "calibrated on validation: tau" in out.stdout and (run / "calibrated.pt").is_file()
     assert torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"].startswith("validation")
