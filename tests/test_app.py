@@ -88,3 +88,13 @@ def test_rr_model_in_every_view(app, rr_checkpoint):
     app.file_uploader(key="beats_meta_csv").set_value(("whatever.csv", sidecar, "text/csv")).run()
     assert not app.exception and not errors(app)
     assert len(app.dataframe) == 2
+
+
+def test_shipped_inter_patient_model(app):
+    """models/mitbih_ds1.pt takes R-R and template features: the sample beats (with sidecars) and the
+    sample recording both work with it."""
+    choice = app.selectbox(key="model_choice")
+    assert choice.options[0] == "mitbih.pt" and "mitbih_ds1.pt" in choice.options
+    choice.set_value("mitbih_ds1.pt").run()
+    assert not app.exception and not errors(app)
+    assert any("Against the reference annotations" in md.value for md in app.markdown)
