@@ -2,11 +2,13 @@
 detection costs the classifier.
 
     python bench/eval_records.py [--mitdb ../shared/data/mitdb] [--checkpoint models/mitbih.pt] [--records 100 208]
+    python bench/eval_records.py --checkpoint models/mitbih_ds1.pt --records ds2   # the DS2 records only
 
 Per record and in total: Se and +P (150 ms matching, wfdb.processing.compare_annotations, channel 0 as
 the published detector comparisons use), the offset of matched detections from the annotations, and
 the time per record. With --checkpoint: the classifier's per-class recall on the matched beats cut at
-the detected positions, beside the same model on beats cut at the reference positions.
+the detected positions, beside the same model on beats cut at the reference positions. A model with
+R-R / template inputs gets them from the reference beats or from the detections respectively.
 """
 import argparse
 import sys
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -21,14 +24,26 @@ sys.path.insert(0, str(ROOT))
 from heartbeat import CLASSES, segment  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint  # noqa: E402
 from heartbeat.detect import detect_r_peaks  # noqa: E402
+from heartbeat.features import beat_features  # noqa: E402
 from heartbeat.inference import predict_proba  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
-from heartbeat.records import ALL_RECORDS, aami_labels, read_record  # noqa: E402
+from heartbeat.records import ALL_RECORDS, DS2, aami_labels, read_record  # noqa: E402
+from heartbeat.rr import rr_context  # noqa: E402
+from heartbeat.template import template_context  # noqa: E402
 
 
 def recall_line(y_true, y_pred):
+    """Accuracy, then Se (recall) / +P (precision) per class."""
     m = classification_metrics(y_true, y_pred)
-    return f"acc {m['accuracy']:.4f}  " + "  ".join(f"{c} {m['per_class'][c]['recall']:.3f}" for c in CLASSES)
+    return f"acc {m['accuracy']:.4f}  Se/+P " + "  ".join(
+        f"{c} {m['per_class'][c]['recall']:.3f}/{m['per_class'][c]['precision']:.3f}" for c in CLASSES)
+
+
+def extra_inputs(model_args, anchors, index, beats, fs):
+    """The model's extra inputs for beats cut at anchors[index]: R-R context from all the anchors."""
+    context = pd.concat([rr_context(anchors / fs).iloc[index].reset_index(drop=True), template_context(beats)],
+                        axis=1)
+    return beat_features(context, model_args)
 
 
 def main():
@@ -37,9 +52,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "mitbih.pt"))
-    p.add_argument("--records", nargs="+", default=ALL_RECORDS)
+    p.add_argument("--records", nargs="+", default=ALL_RECORDS, help="record names, or 'ds2'")
     args = p.parse_args()
-    model = load_checkpoint(args.checkpoint)[0] if args.checkpoint else None
+    if args.records == ["ds2"]:
+        args.records = DS2
+    model, meta = load_checkpoint(args.checkpoint) if args.checkpoint else (None, None)
 
     tp = fp = fn = 0
     offsets, seconds = [], []
@@ -64,11 +81,13 @@ def main():
             # beats cut at the reference positions (the training rule, anchors = beat annotations) and at
             # the matched detections (anchors = detections); both drop the last anchor (no successor)
             ok = hit[:-1] & (match[:-1] < len(det) - 1)
-            at_ref = segment.kaggle_beats(rec.signal, ref, np.flatnonzero(ok))
-            at_det = segment.kaggle_beats(rec.signal, det, match[:-1][ok])
+            i_ref, i_det = np.flatnonzero(ok), match[:-1][ok]
+            at_ref = segment.kaggle_beats(rec.signal, ref, i_ref)
+            at_det = segment.kaggle_beats(rec.signal, det, i_det)
             y_ref.append(labels[labels >= 0][:-1][ok])
-            y_at_ref.append(predict_proba(model, at_ref).argmax(1))
-            y_at_det.append(predict_proba(model, at_det).argmax(1))
+            margs = meta["model_args"]
+            y_at_ref.append(predict_proba(model, at_ref, extra_inputs(margs, ref, i_ref, at_ref, rec.fs)).argmax(1))
+            y_at_det.append(predict_proba(model, at_det, extra_inputs(margs, det, i_det, at_det, rec.fs)).argmax(1))
 
     off = np.concatenate(offsets)
     print(f"\ntotal: {tp + fn} reference beats, Se {100 * tp / (tp + fn):.3f}%, +P {100 * tp / (tp + fp):.3f}%, "
