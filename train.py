@@ -15,8 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from heartbeat import UserError
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
 from heartbeat.calibration import calibrate_checkpoint
@@ -75,8 +73,7 @@ def main(argv=None):
         if args.calibrate:
             if len(val.y) == 0:
                 raise ConfigError(f"{run_dir}: the run has no validation split (data.val_fraction 0) to calibrate on")
-            counts = np.bincount(train.y, minlength=cfg["model"]["num_classes"])
-            before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, counts)
+            before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, train.y)
             print(f"{run_dir}: tau {tau:.2f} chosen on {len(val.y)} validation beats; "
                   f"validation macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f}")
             print(f"evaluate it: python test.py --checkpoint {run_dir / 'calibrated.pt'}")

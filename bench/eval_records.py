@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -24,12 +23,10 @@ sys.path.insert(0, str(ROOT))
 from heartbeat import CLASSES, segment  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint  # noqa: E402
 from heartbeat.detect import detect_r_peaks  # noqa: E402
-from heartbeat.features import beat_features  # noqa: E402
+from heartbeat.features import recording_inputs  # noqa: E402
 from heartbeat.inference import predict_proba  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
 from heartbeat.records import ALL_RECORDS, DS2, aami_labels, read_record  # noqa: E402
-from heartbeat.rr import rr_context  # noqa: E402
-from heartbeat.template import template_context  # noqa: E402
 
 
 def recall_line(y_true, y_pred):
@@ -37,13 +34,6 @@ def recall_line(y_true, y_pred):
     m = classification_metrics(y_true, y_pred)
     return f"acc {m['accuracy']:.4f}  Se/+P " + "  ".join(
         f"{c} {m['per_class'][c]['recall']:.3f}/{m['per_class'][c]['precision']:.3f}" for c in CLASSES)
-
-
-def extra_inputs(model_args, anchors, index, beats, fs):
-    """The model's extra inputs for beats cut at anchors[index]: R-R context from all the anchors."""
-    context = pd.concat([rr_context(anchors / fs).iloc[index].reset_index(drop=True), template_context(beats)],
-                        axis=1)
-    return beat_features(context, model_args)
 
 
 def main():
@@ -86,8 +76,8 @@ def main():
             at_det = segment.kaggle_beats(rec.signal, det, i_det)
             y_ref.append(labels[labels >= 0][:-1][ok])
             margs = meta["model_args"]
-            y_at_ref.append(predict_proba(model, at_ref, extra_inputs(margs, ref, i_ref, at_ref, rec.fs)).argmax(1))
-            y_at_det.append(predict_proba(model, at_det, extra_inputs(margs, det, i_det, at_det, rec.fs)).argmax(1))
+            y_at_ref.append(predict_proba(model, at_ref, recording_inputs(margs, ref / rec.fs, i_ref, at_ref)).argmax(1))
+            y_at_det.append(predict_proba(model, at_det, recording_inputs(margs, det / rec.fs, i_det, at_det)).argmax(1))
 
     off = np.concatenate(offsets)
     print(f"\ntotal: {tp + fn} reference beats, Se {100 * tp / (tp + fn):.3f}%, +P {100 * tp / (tp + fp):.3f}%, "

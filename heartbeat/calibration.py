@@ -9,19 +9,13 @@ The offsets -tau * log(pi_c) go into the model's logit_bias buffer, so every con
 """
 import numpy as np
 import torch
+from sklearn.metrics import f1_score
 
 from .checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from .inference import predict_proba
 from .metrics import classification_metrics
 
 TAUS = np.round(np.arange(0.0, 1.0001, 0.05), 2)  # candidate strengths, 0 = leave the model as trained
-
-
-def macro_f1(y, pred, n_classes):
-    confusion = np.bincount(y * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-    tp = np.diag(confusion).astype(np.float64)
-    denom = confusion.sum(0) + confusion.sum(1)  # 2 tp + fp + fn
-    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
 
 
 def prior_offsets(class_counts, tau):
@@ -33,19 +27,21 @@ def prior_offsets(class_counts, tau):
 
 def fit_prior_tau(log_proba, y, class_counts):
     """The tau in TAUS with the best macro-F1 of log_proba (n, C) + offsets on labels y; ties go to the smaller."""
-    n_classes = log_proba.shape[1]
-    scores = [macro_f1(y, (log_proba + prior_offsets(class_counts, t)).argmax(1), n_classes) for t in TAUS]
+    labels = list(range(log_proba.shape[1]))
+    scores = [f1_score(y, (log_proba + prior_offsets(class_counts, t)).argmax(1), labels=labels, average="macro",
+                       zero_division=0) for t in TAUS]
     return float(TAUS[int(np.argmax(np.array(scores) > max(scores) - 1e-12))])
 
 
-def calibrate_checkpoint(src, dst, val, class_counts):
+def calibrate_checkpoint(src, dst, val, train_y):
     """Choose tau for checkpoint `src` on the validation Beats `val`; write the calibrated model to `dst`.
 
-    class_counts: beats per class in the training split (the priors the model learned).
+    train_y: labels of the training split, whose class frequencies are the priors the model learned.
     Returns (validation metrics before, after, tau, offsets).
     """
     ckpt = read_checkpoint(src)
     model = model_from_checkpoint(ckpt, src)
+    class_counts = np.bincount(train_y, minlength=model.config.num_classes)
     model.logit_bias.zero_()
     log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
     tau = fit_prior_tau(log_proba, val.y, class_counts)

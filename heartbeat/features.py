@@ -32,9 +32,17 @@ def beat_features(context, model_args):
     return np.concatenate(parts, axis=1).astype(np.float32) if parts else None
 
 
-def recording_context(beat_times_s, beats):
-    """Context of the n cut beats of a recording: beat_times_s holds all n + 1 detected beats (the last
-    one is not cut, having no successor, but it closes the last R-R interval)."""
-    n = len(beats)
-    return pd.concat([rr.rr_context(beat_times_s).iloc[:n].reset_index(drop=True), template.template_context(beats)],
-                     axis=1)
+def beat_context(beat_times_s, index, beats):
+    """Context columns of the beats cut at beat_times_s[index] of one recording: the R-R context from all
+    its beat times (the last beat, never cut for want of a successor, still closes an interval), the
+    template context from the cut beats (n, 187)."""
+    return pd.concat([rr.rr_context(beat_times_s).iloc[index].reset_index(drop=True),
+                      template.template_context(beats)], axis=1)
+
+
+def recording_inputs(model_args, beat_times_s, index, beats):
+    """The model's extra inputs for beats cut from a recording, or None (without computing any context)
+    when the model takes none."""
+    if not needed_columns(model_args):
+        return None
+    return beat_features(beat_context(beat_times_s, index, beats), model_args)

@@ -13,7 +13,7 @@ from . import UserError, segment
 from .detect import detect_r_peaks
 from .inference import predict_proba, predictions_table
 from .records import AAMI_LABEL
-from .features import beat_features, recording_context
+from .features import recording_inputs
 
 MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
 MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
@@ -157,7 +157,7 @@ def classify_recording(model, meta, rec):
     """DataFrame with one row per beat: sample (input rate), time_s, class, class_index, p_<class>..."""
     check_signal(rec)
     samples, beats, times = beats_of(rec, meta["preprocessing"]["method"])
-    extra = beat_features(recording_context(times, beats), meta["model_args"])
+    extra = recording_inputs(meta["model_args"], times, np.arange(len(beats)), beats)
     table = predictions_table(predict_proba(model, beats, extra), meta["classes"]).drop(columns="row")
     table.insert(0, "sample", samples)
     table.insert(1, "time_s", samples / rec.fs)

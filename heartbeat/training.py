@@ -161,8 +161,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     if len(val.y) == 0:
         log("no validation split: nothing to calibrate on; use best.pt")
         return run_dir / "best.pt"
-    counts = np.bincount(train.y, minlength=cfg["model"]["num_classes"])
-    before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, counts)
+    before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, train.y)
     log(f"calibrated on validation: tau {tau:.2f}, macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f} "
         f"(wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"

@@ -9,7 +9,7 @@ from conftest import MITDB, ROOT, needs_mitdb
 from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoint, save_checkpoint
 from heartbeat.config import load_config
 from heartbeat.data import DataError, load_extra_inputs, meta_path
-from heartbeat.features import beat_features, feature_names, recording_context
+from heartbeat.features import beat_context, beat_features, feature_names, recording_inputs
 from heartbeat.model import BeatNet, num_parameters
 from heartbeat.rr import CONTEXT_COLUMNS, FEATURES, rr_context, rr_features
 from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, template_context
@@ -161,6 +161,10 @@ def test_template_features_on_a_bundle_branch_block_record():
     assert np.median(corr[table.y == 0]) > 0.95
     assert np.median(corr[table.y == 2]) < np.median(corr[table.y == 0]) - 0.2
     # the recording pipeline computes the same columns from its own beats
-    ctx = recording_context(np.arange(len(table.x) + 1) * 0.8, table.x)
+    ctx = beat_context(np.arange(len(table.x) + 1) * 0.8, np.arange(len(table.x)), table.x)
     assert np.allclose(ctx["template_corr"], corr, atol=1e-6)
-    assert beat_features(ctx, {"rr_features": True, "template_features": True}).shape == (len(table.x), 10)
+    both = {"rr_features": True, "template_features": True}
+    assert beat_features(ctx, both).shape == (len(table.x), 10)
+    times, index = np.arange(len(table.x) + 1) * 0.8, np.arange(len(table.x))
+    assert np.array_equal(recording_inputs(both, times, index, table.x), beat_features(ctx, both))
+    assert recording_inputs({}, times, index, table.x) is None  # the paper's model: no context computed
