@@ -5,32 +5,40 @@ class frequencies raised to a power tau, p(c|x) / pi_c**tau, moves the decision 
 priors (tau = 0) towards equal priors (tau = 1). One number is chosen, on the validation split only,
 to maximise macro-F1; a free offset per class was tried first and fitted the noise of the ~60
 validation F beats instead (its offsets differed in sign between seeds and lowered test macro-F1).
-The offsets -tau * log(pi_c) go into the model's logit_bias buffer, so every consumer uses them.
+The offsets go into the model's logit_bias buffer, so every consumer uses them.
+
+A network trained with a 'balanced' sampler or a 'weighted' loss learned tilted priors, pi_c**(1 - s)
+with s = imbalance.prior_power; its offsets (s - tau) * log(pi_c) first undo the tilt, so tau keeps one
+meaning whatever the training: 0 = the real class frequencies, 1 = equal priors.
 """
 import numpy as np
 import torch
 from sklearn.metrics import f1_score
 
 from .checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
+from .config import validate
+from .imbalance import prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
 
 TAUS = np.round(np.arange(0.0, 1.0001, 0.05), 2)  # candidate strengths, 0 = leave the model as trained
 
 
-def prior_offsets(class_counts, tau):
-    """Logit offsets -tau * log(class frequency), relative to class 0 (N keeps offset 0)."""
+def prior_offsets(class_counts, tau, trained_power=0.0):
+    """Logit offsets (trained_power - tau) * log(class frequency), relative to class 0 (N keeps offset 0)."""
     prior = np.maximum(np.asarray(class_counts, dtype=np.float64), 1) / max(np.sum(class_counts), 1)
-    offsets = -tau * np.log(prior)
+    offsets = (trained_power - tau) * np.log(prior)
     return offsets - offsets[0]
 
 
-def fit_prior_tau(log_proba, y, class_counts):
-    """The tau in TAUS with the best macro-F1 of log_proba (n, C) + offsets on labels y; ties go to the smaller."""
+def fit_prior_tau(log_proba, y, class_counts, trained_power=0.0):
+    """The tau in TAUS with the best macro-F1 of log_proba (n, C) + offsets on labels y; ties go to the one
+    closest to the priors the model learned (tau = trained_power), i.e. to the smallest change."""
     labels = list(range(log_proba.shape[1]))
-    scores = [f1_score(y, (log_proba + prior_offsets(class_counts, t)).argmax(1), labels=labels, average="macro",
-                       zero_division=0) for t in TAUS]
-    return float(TAUS[int(np.argmax(np.array(scores) > max(scores) - 1e-12))])
+    scores = np.array([f1_score(y, (log_proba + prior_offsets(class_counts, t, trained_power)).argmax(1),
+                                labels=labels, average="macro", zero_division=0) for t in TAUS])
+    best = np.flatnonzero(scores > scores.max() - 1e-12)
+    return float(TAUS[best[np.argmin(np.abs(TAUS[best] - trained_power))]])
 
 
 def calibrate_checkpoint(src, dst, val, train_y):
@@ -42,10 +50,11 @@ def calibrate_checkpoint(src, dst, val, train_y):
     ckpt = read_checkpoint(src)
     model = model_from_checkpoint(ckpt, src)
     class_counts = np.bincount(train_y, minlength=model.config.num_classes)
+    trained_power = prior_power(validate(ckpt["config"])["train"])
     model.logit_bias.zero_()
     log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
-    tau = fit_prior_tau(log_proba, val.y, class_counts)
-    offsets = prior_offsets(class_counts, tau)
+    tau = fit_prior_tau(log_proba, val.y, class_counts, trained_power)
+    offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))
     before = classification_metrics(val.y, log_proba.argmax(1))
     after = classification_metrics(val.y, (log_proba + offsets).argmax(1))
@@ -53,6 +62,7 @@ def calibrate_checkpoint(src, dst, val, train_y):
                                                                  "val_uncalibrated": before})
     out["calibration"] = {"tau": tau, "logit_bias": [float(b) for b in offsets],
                           "train_class_counts": [int(c) for c in class_counts],
+                          "trained_prior_power": trained_power,
                           "chosen_on": "validation split, maximising macro-F1", "source": str(src)}
     save_checkpoint(out, dst)
     return before, after, tau, offsets

@@ -46,9 +46,10 @@ SCHEMA = {
         "schedule": ((str,), "LR schedule per step: 'step' (lr_decay every lr_decay_every), 'cosine', 'onecycle'"),
         "loss": ((str,), "'ce', 'weighted' (inverse class frequency) or 'focal'"),
         "focal_gamma": ((float,), "focusing exponent of the focal loss"),
-        "weight_power": ((float,), "'weighted' loss: class weight (1 / class count) ** weight_power "
-                         "(1: inverse frequency, 0.5: its square root)"),
-        "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (classes drawn equally often)"),
+        "weight_power": ((float,), "'weighted' loss and 'balanced' sampler: class weight (1 / class count) ** "
+                         "weight_power (1: inverse frequency, 0.5: its square root)"),
+        "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (beats drawn with replacement, "
+                    "class c with chance ~ count_c ** (1 - weight_power): 1 = classes equally often)"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
         "calibrate": ((bool,), "after training, choose a prior correction on the validation split "

@@ -36,12 +36,19 @@ def make_loss(name, y, num_classes, gamma, weight_power=1.0):
     raise ValueError(f"unknown loss {name!r}; choose one of {LOSSES}")
 
 
-def epoch_order(y, generator, sampler="shuffle"):
-    """Indices for one epoch of len(y) beats: a seeded shuffle, or drawn with replacement so that
-    every class is equally likely ('balanced')."""
+def epoch_order(y, generator, sampler="shuffle", power=1.0):
+    """Indices for one epoch of len(y) beats: a seeded shuffle, or drawn with replacement with each beat's
+    chance proportional to (1 / its class count)^power ('balanced'): power 1 draws every class equally
+    often, 0.5 draws class c in proportion to sqrt(count_c)."""
     if sampler == "shuffle":
         return torch.randperm(len(y), generator=generator)
     if sampler == "balanced":
         per_class = torch.bincount(y).clamp_min(1).double()
-        return torch.multinomial(1.0 / per_class[y], len(y), replacement=True, generator=generator)
+        return torch.multinomial(per_class[y] ** -power, len(y), replacement=True, generator=generator)
     raise ValueError(f"unknown sampler {sampler!r}; choose one of {SAMPLERS}")
+
+
+def prior_power(tc):
+    """How far training tilted the class priors the network learns: it learns priors proportional to
+    count_c^(1 - prior_power). A 'balanced' sampler and a 'weighted' loss each tilt by weight_power."""
+    return tc["weight_power"] * ((tc["sampler"] == "balanced") + (tc["loss"] == "weighted"))

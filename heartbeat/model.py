@@ -47,8 +47,9 @@ class BeatNet(nn.Module):
     """Input (B, 1, beat_len) beats scaled to [0, 1], and (B, num_extra) extra inputs when rr_features or
     template_features (features.feature_names lists them); output (B, num_classes) logits.
 
-    logit_bias is a buffer, zero unless the prior calibration of calibration.py set it after training: it shifts
-    the decision between classes without touching the learned weights (and is not a parameter).
+    logit_bias is a buffer, zero while training: afterwards the prior calibration of calibration.py (or, for a
+    balanced sampler or weighted loss, the undoing of the class priors they tilted) sets it; it shifts the
+    decision between classes without touching the learned weights (and is not a parameter).
     """
 
     def __init__(self, **model_args):

@@ -10,9 +10,9 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from .augment import augment_beats
-from .calibration import calibrate_checkpoint
+from .calibration import calibrate_checkpoint, prior_offsets
 from .checkpoint import load_weights, make_checkpoint, read_checkpoint, save_checkpoint
-from .imbalance import epoch_order, make_loss
+from .imbalance import epoch_order, make_loss, prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
 from .model import BeatNet
@@ -29,9 +29,9 @@ class Beats:
         return Beats(self.x[index], self.y[index], None if self.extra is None else self.extra[index])
 
 
-def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None):
+def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None, power=1.0):
     """Index batches for one epoch, drawn from `generator` (so a seed fixes the order)."""
-    order = epoch_order(y, generator, sampler)
+    order = epoch_order(y, generator, sampler, power)
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_batches]
 
 
@@ -107,11 +107,16 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     steps = math.ceil(len(yt) / tc["batch_size"])
     scheduler = make_scheduler(optimizer, tc, min(steps, tc["max_batches"] or steps))
     loss_fn = make_loss(tc["loss"], yt, cfg["model"]["num_classes"], tc["focal_gamma"], tc["weight_power"])
+    # A balanced sampler or weighted loss teaches tilted class priors; validation and best.pt undo the tilt
+    # (logit offsets back to the real class frequencies) so that epochs and runs compare on equal terms.
+    untilt = torch.as_tensor(prior_offsets(np.bincount(train.y, minlength=cfg["model"]["num_classes"]), 0.0,
+                                           prior_power(tc)), dtype=torch.float32)
     start_epoch, best_f1, best_epoch = 1, -math.inf, 0
     run_dir = Path(run_dir)
     if resume:
         ckpt = read_checkpoint(run_dir / "last.pt")
         load_weights(model, ckpt["model_state"])
+        model.logit_bias.zero_()  # last.pt carries the validation offsets; training runs without
         optimizer.load_state_dict(ckpt["optimizer_state"])
         scheduler.load_state_dict(ckpt["scheduler_state"])
         start_epoch = ckpt["epoch"] + 1
@@ -126,11 +131,12 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         t0 = time.perf_counter()
         generator = torch.Generator().manual_seed(tc["seed"] * 100_003 + epoch)
         lr = optimizer.param_groups[0]["lr"]
-        plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"])
+        plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"], tc["weight_power"])
         train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
                                        augment=generator if tc["augment"] else None,
                                        desc=f"epoch {epoch}/{tc['epochs']}", extra=extra)
         seconds = time.perf_counter() - t0
+        model.logit_bias.copy_(untilt)  # zero unless the training tilted the priors
         val_metrics = evaluate(model, val)
         writer.add_scalar("loss/train", train_loss, epoch)
         writer.add_scalar("lr", lr, epoch)
@@ -150,6 +156,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
         last["best_val_macro_f1"], last["best_epoch"] = best_f1, best_epoch
         save_checkpoint(last, run_dir / "last.pt")
+        model.logit_bias.zero_()  # the network trains without offsets
         summary = (f"val loss {val_metrics['loss']:.4f} acc {val_metrics['accuracy']:.4f} "
                    f"macro-F1 {val_metrics['macro_f1']:.4f}" if val_metrics else "no validation split")
         log(f"epoch {epoch:3d}  train loss {train_loss:.4f}  {summary}  lr {lr:.2e}  "

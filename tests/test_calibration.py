@@ -33,6 +33,26 @@ def test_tau_moves_an_under_predicted_class_and_leaves_a_good_model_alone():
     assert fit_prior_tau(np.log(np.eye(2)[y] * 0.98 + 0.01), y, counts) == TAUS[0]  # ties go to no change
 
 
+def test_offsets_undo_the_priors_a_balanced_training_tilted():
+    counts = [9000, 250, 600, 70, 700]
+    assert prior_offsets(counts, 0.5, trained_power=0.5) == pytest.approx(np.zeros(5))  # left as trained
+    back = prior_offsets(counts, 0.0, trained_power=0.5)  # back to the real frequencies: rare classes pay
+    assert (back[1:] < 0).all() and back[3] == back.min()
+    assert prior_offsets(counts, 1.0, trained_power=0.5) == pytest.approx(-back)
+
+
+def test_tau_reins_in_a_model_that_over_predicts_the_rare_class():
+    y = np.repeat([0, 1], [900, 100])
+    p = np.zeros((1000, 2))
+    p[:, 1] = np.where(y == 1, 0.9, 0.6)  # every N beat leans to the rare class, less than the rare beats do
+    p[:, 0] = 1 - p[:, 1]
+    counts = [900, 100]
+    tau = fit_prior_tau(np.log(p), y, counts, trained_power=1.0)
+    assert tau < 1.0 and (np.log(p) + prior_offsets(counts, tau, 1.0)).argmax(1).tolist() == y.tolist()
+    good = np.log(np.eye(2)[y] * 0.98 + 0.01)
+    assert fit_prior_tau(good, y, counts, trained_power=0.5) == 0.5  # ties go to the model as trained
+
+
 def test_calibrated_checkpoint_carries_its_offsets(tmp_path, real_beats):
     cfg = load_config(ROOT / "config" / "config.json")
     torch.manual_seed(0)
@@ -54,3 +74,15 @@ def test_checkpoints_from_before_calibration_load(tmp_path):
     save_checkpoint(ckpt, tmp_path / "old.pt")
     model, _ = load_checkpoint(tmp_path / "old.pt")
     assert torch.equal(model.logit_bias, torch.zeros(5))
+
+
+def test_calibration_reads_the_tilt_from_the_checkpoints_own_config(tmp_path, real_beats):
+    cfg = load_config(ROOT / "config" / "oversample.json")  # balanced sampler, weight_power 0.5
+    torch.manual_seed(0)
+    save_checkpoint(make_checkpoint(BeatNet(), cfg, 1, {}), tmp_path / "best.pt")
+    val = Beats(real_beats.x[::7], real_beats.y[::7])
+    _, _, tau, offsets = calibrate_checkpoint(tmp_path / "best.pt", tmp_path / "cal.pt", val, real_beats.y)
+    _, meta = load_checkpoint(tmp_path / "cal.pt")
+    assert meta["calibration"]["trained_prior_power"] == 0.5
+    counts = np.bincount(real_beats.y, minlength=5)
+    assert np.allclose(offsets, prior_offsets(counts, tau, 0.5))

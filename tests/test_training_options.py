@@ -5,8 +5,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from conftest import ROOT
 from heartbeat.augment import augment_beats
-from heartbeat.imbalance import class_weights, epoch_order, focal_loss, make_loss
+from heartbeat.imbalance import class_weights, epoch_order, focal_loss, make_loss, prior_power
 from heartbeat.model import BeatNet
 from heartbeat.training import make_scheduler
 
@@ -60,6 +61,22 @@ def test_balanced_sampler_draws_classes_equally():
     assert sorted(shuffled.tolist()) == list(range(len(y)))
 
 
+def test_balanced_sampler_power_half_draws_classes_by_square_root_of_count():
+    y = torch.tensor([0] * 9000 + [1] * 900 + [2] * 100)
+    order = epoch_order(y, torch.Generator().manual_seed(0), "balanced", power=0.5)
+    share = torch.bincount(y[order], minlength=3).float() / len(order)
+    root = torch.tensor([9000, 900, 100]).float().sqrt()
+    assert torch.allclose(share, root / root.sum(), atol=0.02)
+
+
+def test_prior_power_counts_each_tilt_of_the_training_priors():
+    base = {"sampler": "shuffle", "loss": "ce", "weight_power": 0.5}
+    assert prior_power(base) == 0
+    assert prior_power({**base, "loss": "focal"}) == 0  # focal loss reweights hard beats, not classes
+    assert prior_power({**base, "sampler": "balanced"}) == 0.5
+    assert prior_power({**base, "sampler": "balanced", "loss": "weighted"}) == 1.0
+
+
 @pytest.mark.parametrize("schedule", ["step", "cosine", "onecycle"])
 def test_schedules_cover_the_run(schedule):
     opt = torch.optim.Adam(BeatNet().parameters(), lr=1e-3)
@@ -74,3 +91,35 @@ def test_schedules_cover_the_run(schedule):
         assert math.isclose(lrs[-1], 1e-3 * 0.5 ** 4)
     else:
         assert lrs[-1] < 1e-5 and max(lrs) <= 1e-3 + 1e-12
+
+
+def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path, real_beats):
+    """best.pt of a tilted training carries the offsets back to the real class frequencies; the network
+    itself trains without them, so a resumed run still matches an uninterrupted one."""
+    import numpy as np
+
+    from heartbeat.calibration import prior_offsets
+    from heartbeat.checkpoint import read_checkpoint
+    from heartbeat.config import load_config
+    from heartbeat.training import Beats, fit
+
+    rng = np.random.default_rng(0)
+    take = np.concatenate([rng.permutation(np.flatnonzero(real_beats.y == c))[:n]
+                           for c, n in enumerate([300, 40, 80, 20, 60])])
+    data = Beats(real_beats.x[take].astype(np.float32), real_beats.y[take].astype(np.int64))
+    train, val = data.take(np.arange(0, len(take), 2)), data.take(np.arange(1, len(take), 2))
+    cfg = load_config(ROOT / "config" / "oversample.json",
+                      ["train.epochs=2", "train.batch_size=32", "train.max_batches=3", "train.threads=1",
+                       "train.schedule=step", "train.calibrate=false"])
+    quiet = lambda *_: None  # noqa: E731
+    fit(cfg, train, val, tmp_path / "full", log=quiet)
+    fit({**cfg, "train": {**cfg["train"], "epochs": 1}}, train, val, tmp_path / "cut", log=quiet)
+    fit(cfg, train, val, tmp_path / "cut", resume=True, log=quiet)
+
+    full, cut = read_checkpoint(tmp_path / "full" / "last.pt"), read_checkpoint(tmp_path / "cut" / "last.pt")
+    for key, value in full["model_state"].items():
+        assert torch.equal(value, cut["model_state"][key]), key
+    untilt = prior_offsets(np.bincount(train.y, minlength=5), 0.0, 0.5)
+    assert (untilt[1:] < 0).all()
+    best = read_checkpoint(tmp_path / "full" / "best.pt")
+    assert np.allclose(best["model_state"]["logit_bias"].numpy(), untilt)
