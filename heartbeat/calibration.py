@@ -56,7 +56,8 @@ def calibrate_checkpoint(src, dst, val, train_y):
     tau = fit_prior_tau(log_proba, val.y, class_counts, trained_power)
     offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))
-    before = classification_metrics(val.y, log_proba.argmax(1))
+    # before: the model at the real class frequencies (tau 0), as best.pt predicts
+    before = classification_metrics(val.y, (log_proba + prior_offsets(class_counts, 0.0, trained_power)).argmax(1))
     after = classification_metrics(val.y, (log_proba + offsets).argmax(1))
     out = make_checkpoint(model, ckpt["config"], ckpt["epoch"], {**ckpt["metrics"], "val": after,
                                                                  "val_uncalibrated": before})
