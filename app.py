@@ -44,6 +44,10 @@ def labelled_beats(checkpoint, content_key, _rec):
 def model_view(meta):
     st.write(f"Classes: **{' · '.join(meta['classes'])}**  ·  epoch {meta['epoch']}")
     st.json(meta["preprocessing"], expanded=False)
+    if "calibration" in meta:
+        cal = meta["calibration"]
+        st.write(f"Prior calibration τ = {cal['tau']:.2f} (0: the training class frequencies, 1: equal priors), "
+                 f"chosen on the {cal['chosen_on']}.")
     val = meta.get("metrics", {}).get("val")
     if not val:
         st.info("This checkpoint stores no validation metrics.")

@@ -18,6 +18,7 @@ def errors(at):
 def test_every_view_renders_with_the_shipped_files(app):
     assert not app.exception and not errors(app)
     assert any("Validation metrics" in s.value for s in app.subheader)          # Model
+    assert any("Prior calibration τ" in md.value for md in app.markdown)  # the shipped model is calibrated
     assert app.radio(key="beats_source").value == "a sample file"               # Beats
     assert any(m.label == "accuracy against the file's labels" for m in app.metric)
     assert any(m.label == "heart rate" for m in app.metric)                      # Recording
