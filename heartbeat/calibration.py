@@ -21,7 +21,7 @@ from .imbalance import prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
 
-TAUS = np.round(np.arange(0.0, 1.0001, 0.05), 2)  # candidate strengths, 0 = leave the model as trained
+TAUS = np.round(np.arange(0.0, 1.0001, 0.05), 2)  # candidate strengths, 0 = the real class frequencies
 
 
 def prior_offsets(class_counts, tau, trained_power=0.0):
