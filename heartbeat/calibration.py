@@ -51,13 +51,13 @@ def calibrate_checkpoint(src, dst, val, train_y):
     model = model_from_checkpoint(ckpt, src)
     class_counts = np.bincount(train_y, minlength=model.config.num_classes)
     trained_power = prior_power(validate(ckpt["config"])["train"])
+    as_saved = model.logit_bias.numpy().copy()  # best.pt's own offsets (untilt_priors), to report "before"
     model.logit_bias.zero_()
     log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
     tau = fit_prior_tau(log_proba, val.y, class_counts, trained_power)
     offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))
-    # before: the model at the real class frequencies (tau 0), as best.pt predicts
-    before = classification_metrics(val.y, (log_proba + prior_offsets(class_counts, 0.0, trained_power)).argmax(1))
+    before = classification_metrics(val.y, (log_proba + as_saved).argmax(1))
     after = classification_metrics(val.y, (log_proba + offsets).argmax(1))
     out = make_checkpoint(model, ckpt["config"], ckpt["epoch"], {**ckpt["metrics"], "val": after,
                                                                  "val_uncalibrated": before})

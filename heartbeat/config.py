@@ -50,6 +50,9 @@ SCHEMA = {
                          "weight_power (1: inverse frequency, 0.5: its square root)"),
         "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (beats drawn with replacement, "
                     "class c with chance ~ count_c ** (1 - weight_power): 1 = classes equally often)"),
+        "untilt_priors": ((bool,), "with a 'balanced' sampler or 'weighted' loss, validate, pick best.pt and "
+                          "predict at the real class frequencies (logit offsets undo the tilt); false: at the "
+                          "tilted priors the training taught"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
         "calibrate": ((bool,), "after training, choose a prior correction on the validation split "
@@ -67,7 +70,7 @@ LATER_KEYS = {
     ("model", "rr_features"): False, ("model", "template_features"): False,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
-    ("train", "calibrate"): False, ("train", "weight_power"): 1.0,
+    ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
 }
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,

@@ -107,10 +107,12 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     steps = math.ceil(len(yt) / tc["batch_size"])
     scheduler = make_scheduler(optimizer, tc, min(steps, tc["max_batches"] or steps))
     loss_fn = make_loss(tc["loss"], yt, cfg["model"]["num_classes"], tc["focal_gamma"], tc["weight_power"])
-    # A balanced sampler or weighted loss teaches tilted class priors; validation and best.pt undo the tilt
-    # (logit offsets back to the real class frequencies) so that epochs and runs compare on equal terms.
+    # A balanced sampler or weighted loss teaches tilted class priors; with untilt_priors, validation and
+    # best.pt undo the tilt (logit offsets back to the real class frequencies), so that epochs and runs
+    # compare on equal terms.
+    tilt = prior_power(tc) if tc["untilt_priors"] else 0.0
     untilt = torch.as_tensor(prior_offsets(np.bincount(train.y, minlength=cfg["model"]["num_classes"]), 0.0,
-                                           prior_power(tc)), dtype=torch.float32)
+                                           tilt), dtype=torch.float32)
     start_epoch, best_f1, best_epoch = 1, -math.inf, 0
     run_dir = Path(run_dir)
     if resume:

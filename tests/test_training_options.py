@@ -123,3 +123,7 @@ def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path
     assert (untilt[1:] < 0).all()
     best = read_checkpoint(tmp_path / "full" / "best.pt")
     assert np.allclose(best["model_state"]["logit_bias"].numpy(), untilt)
+
+    tilted = {**cfg, "train": {**cfg["train"], "untilt_priors": False}}  # as the DS1 configs train
+    fit(tilted, train, val, tmp_path / "tilted", log=quiet)
+    assert not read_checkpoint(tmp_path / "tilted" / "best.pt")["model_state"]["logit_bias"].any()
