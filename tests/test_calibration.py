@@ -53,12 +53,17 @@ def test_tau_reins_in_a_model_that_over_predicts_the_rare_class():
     assert fit_prior_tau(good, y, counts, trained_power=0.5) == 0.5  # ties go to the model as trained
 
 
-def test_calibrated_checkpoint_carries_its_offsets(tmp_path, real_beats):
-    cfg = load_config(ROOT / "config" / "config.json")
+def calibrate_fresh_model(tmp_path, real_beats, config):
+    """Save an untrained model under `config` as best.pt, calibrate it on every 7th real beat into cal.pt.
+    Returns (validation beats, calibrate_checkpoint's result)."""
     torch.manual_seed(0)
-    save_checkpoint(make_checkpoint(BeatNet(), cfg, 1, {}), tmp_path / "best.pt")
+    save_checkpoint(make_checkpoint(BeatNet(), load_config(ROOT / "config" / config), 1, {}), tmp_path / "best.pt")
     val = Beats(real_beats.x[::7], real_beats.y[::7])
-    before, after, tau, offsets = calibrate_checkpoint(tmp_path / "best.pt", tmp_path / "cal.pt", val, real_beats.y)
+    return val, calibrate_checkpoint(tmp_path / "best.pt", tmp_path / "cal.pt", val, real_beats.y)
+
+
+def test_calibrated_checkpoint_carries_its_offsets(tmp_path, real_beats):
+    val, (before, after, tau, offsets) = calibrate_fresh_model(tmp_path, real_beats, "config.json")
     assert after["macro_f1"] >= before["macro_f1"]
     model, meta = load_checkpoint(tmp_path / "cal.pt")
     assert meta["calibration"]["tau"] == tau and meta["metrics"]["val"] == after
@@ -77,11 +82,7 @@ def test_checkpoints_from_before_calibration_load(tmp_path):
 
 
 def test_calibration_reads_the_tilt_from_the_checkpoints_own_config(tmp_path, real_beats):
-    cfg = load_config(ROOT / "config" / "oversample.json")  # balanced sampler, weight_power 0.5
-    torch.manual_seed(0)
-    save_checkpoint(make_checkpoint(BeatNet(), cfg, 1, {}), tmp_path / "best.pt")
-    val = Beats(real_beats.x[::7], real_beats.y[::7])
-    _, _, tau, offsets = calibrate_checkpoint(tmp_path / "best.pt", tmp_path / "cal.pt", val, real_beats.y)
+    _, (_, _, tau, offsets) = calibrate_fresh_model(tmp_path, real_beats, "oversample.json")  # sqrt sampler
     _, meta = load_checkpoint(tmp_path / "cal.pt")
     assert meta["calibration"]["trained_prior_power"] == 0.5
     counts = np.bincount(real_beats.y, minlength=5)

@@ -1,15 +1,19 @@
 """Training options for class imbalance and variance: augmentation, losses, sampling, schedules."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
 from conftest import ROOT
 from heartbeat.augment import augment_beats
+from heartbeat.calibration import prior_offsets
+from heartbeat.checkpoint import read_checkpoint
+from heartbeat.config import load_config
 from heartbeat.imbalance import class_weights, epoch_order, focal_loss, make_loss, prior_power
 from heartbeat.model import BeatNet
-from heartbeat.training import make_scheduler
+from heartbeat.training import Beats, fit, make_scheduler
 
 
 def beats(n=64, length=187):
@@ -96,13 +100,6 @@ def test_schedules_cover_the_run(schedule):
 def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path, real_beats):
     """best.pt of a tilted training carries the offsets back to the real class frequencies; the network
     itself trains without them, so a resumed run still matches an uninterrupted one."""
-    import numpy as np
-
-    from heartbeat.calibration import prior_offsets
-    from heartbeat.checkpoint import read_checkpoint
-    from heartbeat.config import load_config
-    from heartbeat.training import Beats, fit
-
     rng = np.random.default_rng(0)
     take = np.concatenate([rng.permutation(np.flatnonzero(real_beats.y == c))[:n]
                            for c, n in enumerate([300, 40, 80, 20, 60])])
