@@ -140,6 +140,6 @@ def load_checkpoint(path, device="cpu"):
     ckpt = read_checkpoint(path, device)
     model = model_from_checkpoint(ckpt, path)
     model.to(device).eval()
-    skip = ("model_state", "optimizer_state", "scheduler_state")
+    skip = ("model_state", "optimizer_state", "scheduler_state", "training_model_state", "ema_state")
     meta = {k: v for k, v in ckpt.items() if k not in skip}
     return model, meta

@@ -53,6 +53,8 @@ SCHEMA = {
         "untilt_priors": ((bool,), "with a 'balanced' sampler or 'weighted' loss, validate, pick best.pt and "
                           "predict at the real class frequencies (logit offsets undo the tilt); false: at the "
                           "tilted priors the training taught"),
+        "ema_decay": ((float,), "validate and save an exponential moving average of the weights, updated "
+                      "every step with this decay (0.999: about the last 1,000 steps); 0: off"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
         "calibrate": ((bool,), "after training, choose a prior correction on the validation split "
@@ -71,6 +73,7 @@ LATER_KEYS = {
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
+    ("train", "ema_decay"): 0.0,
 }
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
@@ -163,6 +166,8 @@ def validate(cfg):
         raise ConfigError(f"train.betas = {betas!r}: expected two numbers in [0, 1)")
     if not 0 <= cfg["data"]["val_fraction"] < 1:
         raise ConfigError("data.val_fraction must be in [0, 1)")
+    if not 0 <= cfg["train"]["ema_decay"] < 1:
+        raise ConfigError("train.ema_decay must be in [0, 1) (0: no weight averaging)")
     if cfg["train"]["patience"] is not None and cfg["train"]["patience"] < 1:
         raise ConfigError("train.patience must be at least 1 (or null)")
     for key in ("epochs", "batch_size", "lr_decay_every", "threads"):

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from .augment import augment_beats
@@ -36,11 +37,12 @@ def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None, po
 
 
 def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                extra=None):
+                extra=None, ema=None):
     """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor,
     extra (n, k) float32 tensor of extra inputs when the model takes them).
 
     augment: None, or a torch.Generator that drives the paper's augmentation of each batch.
+    ema: None, or an AveragedModel updated after every optimizer step.
     Returns (mean training loss, beats seen).
     """
     model.train()
@@ -53,6 +55,8 @@ def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy
         loss.backward()
         optimizer.step()
         scheduler.step()  # per optimizer step: the paper decays the LR every 10,000 iterations
+        if ema is not None:
+            ema.update_parameters(model)
         total += loss.item() * len(idx)
         seen += len(idx)
         # refresh=False: the bar redraws at most once a second instead of after every batch
@@ -87,7 +91,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     """Train per `cfg` on the Beats `train`, select on the Beats `val`; write the run to run_dir.
 
     run_dir gets TensorBoard events, best.pt (best validation macro-F1; no optimizer state) and
-    last.pt (every epoch, with optimizer and scheduler state); with train.calibrate also calibrated.pt,
+    last.pt (every epoch, with optimizer and scheduler state); with train.ema_decay the weights validated
+    and saved are the moving average (last.pt also keeps the live weights); with train.calibrate also calibrated.pt,
     best.pt with class offsets fitted on `val`. resume=True continues from last.pt: each epoch's batch
     order is seeded by (seed, epoch), so a resumed run matches an uninterrupted one.
     Returns the path of the checkpoint to use (calibrated.pt or best.pt).
@@ -113,12 +118,18 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     tilt = prior_power(tc) if tc["untilt_priors"] else 0.0
     untilt = torch.as_tensor(prior_offsets(np.bincount(train.y, minlength=cfg["model"]["num_classes"]), 0.0,
                                            tilt), dtype=torch.float32)
+    # A moving average of the weights smooths out where the last steps happened to land; it is what gets
+    # validated and saved. Only parameters are averaged: the logit_bias buffer is set below, not learned.
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(tc["ema_decay"])) if tc["ema_decay"] else None
+    scored = model if ema is None else ema.module
     start_epoch, best_f1, best_epoch = 1, -math.inf, 0
     run_dir = Path(run_dir)
     if resume:
         ckpt = read_checkpoint(run_dir / "last.pt")
-        load_weights(model, ckpt["model_state"])
+        load_weights(model, ckpt.get("training_model_state", ckpt["model_state"]))
         model.logit_bias.zero_()  # last.pt carries the validation offsets; training runs without
+        if ema is not None:
+            ema.load_state_dict(ckpt["ema_state"])
         optimizer.load_state_dict(ckpt["optimizer_state"])
         scheduler.load_state_dict(ckpt["scheduler_state"])
         start_epoch = ckpt["epoch"] + 1
@@ -136,10 +147,10 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"], tc["weight_power"])
         train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
                                        augment=generator if tc["augment"] else None,
-                                       desc=f"epoch {epoch}/{tc['epochs']}", extra=extra)
+                                       desc=f"epoch {epoch}/{tc['epochs']}", extra=extra, ema=ema)
         seconds = time.perf_counter() - t0
-        model.logit_bias.copy_(untilt)  # zero unless the training tilted the priors
-        val_metrics = evaluate(model, val)
+        scored.logit_bias.copy_(untilt)  # zero unless the training tilted the priors
+        val_metrics = evaluate(scored, val)
         writer.add_scalar("loss/train", train_loss, epoch)
         writer.add_scalar("lr", lr, epoch)
         writer.add_scalar("time/epoch_s", seconds, epoch)
@@ -154,11 +165,13 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         improved = f1 > best_f1
         if improved:
             best_f1, best_epoch = f1, epoch
-            save_checkpoint(make_checkpoint(model, cfg, epoch, metrics), run_dir / "best.pt")
-        last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
+            save_checkpoint(make_checkpoint(scored, cfg, epoch, metrics), run_dir / "best.pt")
+        last = make_checkpoint(scored, cfg, epoch, metrics, optimizer, scheduler)
         last["best_val_macro_f1"], last["best_epoch"] = best_f1, best_epoch
+        if ema is not None:  # for --resume: the weights being trained and the average so far
+            last["training_model_state"], last["ema_state"] = model.state_dict(), ema.state_dict()
         save_checkpoint(last, run_dir / "last.pt")
-        model.logit_bias.zero_()  # the network trains without offsets
+        scored.logit_bias.zero_()  # the network trains without offsets
         summary = (f"val loss {val_metrics['loss']:.4f} acc {val_metrics['accuracy']:.4f} "
                    f"macro-F1 {val_metrics['macro_f1']:.4f}" if val_metrics else "no validation split")
         log(f"epoch {epoch:3d}  train loss {train_loss:.4f}  {summary}  lr {lr:.2e}  "

@@ -97,14 +97,19 @@ def test_schedules_cover_the_run(schedule):
         assert lrs[-1] < 1e-5 and max(lrs) <= 1e-3 + 1e-12
 
 
-def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path, real_beats):
-    """best.pt of a tilted training carries the offsets back to the real class frequencies; the network
-    itself trains without them, so a resumed run still matches an uninterrupted one."""
+def small_split(real_beats):
+    """Real beats of every class (300 N, 40 S, 80 V, 20 F, 60 Q), alternately into train and val Beats."""
     rng = np.random.default_rng(0)
     take = np.concatenate([rng.permutation(np.flatnonzero(real_beats.y == c))[:n]
                            for c, n in enumerate([300, 40, 80, 20, 60])])
     data = Beats(real_beats.x[take].astype(np.float32), real_beats.y[take].astype(np.int64))
-    train, val = data.take(np.arange(0, len(take), 2)), data.take(np.arange(1, len(take), 2))
+    return data.take(np.arange(0, len(take), 2)), data.take(np.arange(1, len(take), 2))
+
+
+def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path, real_beats):
+    """best.pt of a tilted training carries the offsets back to the real class frequencies; the network
+    itself trains without them, so a resumed run still matches an uninterrupted one."""
+    train, val = small_split(real_beats)
     cfg = load_config(ROOT / "config" / "oversample.json",
                       ["train.epochs=2", "train.batch_size=32", "train.max_batches=3", "train.threads=1",
                        "train.schedule=step", "train.calibrate=false"])
@@ -124,3 +129,39 @@ def test_balanced_training_validates_at_real_priors_and_resumes_exactly(tmp_path
     tilted = {**cfg, "train": {**cfg["train"], "untilt_priors": False}}  # as the DS1 configs train
     fit(tilted, train, val, tmp_path / "tilted", log=quiet)
     assert not read_checkpoint(tmp_path / "tilted" / "best.pt")["model_state"]["logit_bias"].any()
+
+
+def test_weight_average_is_what_gets_saved_and_resumes_exactly(tmp_path, real_beats):
+    """With train.ema_decay d, best.pt/last.pt hold the running average of the weights after each step
+    (w1, then d*avg + (1-d)*w), and --resume restores both the average and the weights being trained."""
+    train, val = small_split(real_beats)
+    d = 0.6
+    base = load_config(ROOT / "config" / "ema.json",
+                       ["train.epochs=1", "train.batch_size=32", "train.threads=1", "train.schedule=step",
+                        "train.calibrate=false", f"train.ema_decay={d}"])
+    quiet = lambda *_: None  # noqa: E731
+
+    def run(name, max_batches, ema_decay=d, epochs=1, resume=False):
+        cfg = {**base, "train": {**base["train"], "max_batches": max_batches, "ema_decay": ema_decay,
+                                 "epochs": epochs}}
+        fit(cfg, train, val, tmp_path / name, resume=resume, log=quiet)
+        return read_checkpoint(tmp_path / name / "last.pt")
+
+    # The weights after step k: the same seeded batches, cut after k of them (a constant LR for 3 steps).
+    steps = [run(f"plain{k}", k, ema_decay=0.0)["model_state"] for k in (1, 2, 3)]
+    averaged = run("ema", 3)
+    for key, value in averaged["model_state"].items():
+        if key == "logit_bias":
+            continue
+        expected = d * d * steps[0][key] + d * (1 - d) * steps[1][key] + (1 - d) * steps[2][key]
+        assert torch.allclose(value, expected, atol=1e-6), key
+        assert torch.equal(averaged["training_model_state"][key], steps[2][key]), key
+    best = read_checkpoint(tmp_path / "ema" / "best.pt")
+    assert all(torch.equal(best["model_state"][k], v) for k, v in averaged["model_state"].items())
+
+    full = run("full", 3, epochs=2)
+    run("cut", 3, epochs=1)
+    cut = run("cut", 3, epochs=2, resume=True)
+    for part in ("model_state", "training_model_state"):
+        for key, value in full[part].items():
+            assert torch.equal(value, cut[part][key]), (part, key)
