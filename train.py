@@ -18,7 +18,7 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
 from heartbeat.calibration import calibrate_checkpoint
-from heartbeat.data import DataError, load_beats, load_extra_inputs, train_val_split
+from heartbeat.data import DataError, load_beats, load_extra_inputs, load_records, train_val_split
 from heartbeat.training import Beats, fit
 
 
@@ -68,7 +68,8 @@ def main(argv=None):
         if y is None:
             raise DataError(f"{csv}: has no labels; training needs the label column")
         beats = Beats(x, y, load_extra_inputs(csv, len(y), cfg["model"]))
-        train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"])
+        groups = load_records(csv, len(y)) if cfg["data"]["val_split"] == "records" else None
+        train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"], groups)
         train, val = beats.take(train_idx), beats.take(val_idx)
         if args.calibrate:
             if len(val.y) == 0:

@@ -17,6 +17,8 @@ SCHEMA = {
         "train_csv": ((str,), "training beats, Kaggle CSV format"),
         "test_csv": ((str,), "test beats, used by test.py only (never for model selection)"),
         "val_fraction": ((float,), "fraction of the training CSV held out for validation (stratified, seeded)"),
+        "val_split": ((str,), "'beats' (random beats of every record) or 'records' (whole records, from the "
+                      "CSV's .meta.csv sidecar: validation on patients training never saw)"),
         "segmentation": ((str,), "how the CSV beats were cut: 'kaggle' or 'paper' (stored in the checkpoint)"),
         "cache": ((bool,), "keep parsed CSVs as <csv>.cache.npy beside them"),
     },
@@ -69,7 +71,7 @@ SEGMENTATIONS = ("kaggle", "paper")
 # Keys added after the first runs were logged, with the value that reproduces those runs: a run's saved
 # config.json without them still loads (for --resume and --calibrate).
 LATER_KEYS = {
-    ("model", "rr_features"): False, ("model", "template_features"): False,
+    ("data", "val_split"): "beats", ("model", "rr_features"): False, ("model", "template_features"): False,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
@@ -77,6 +79,7 @@ LATER_KEYS = {
 }
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
+    ("data", "val_split"): ("beats", "records"),
     ("train", "schedule"): ("step", "cosine", "onecycle"),
     ("train", "loss"): ("ce", "weighted", "focal"),
     ("train", "sampler"): ("shuffle", "balanced"),

@@ -7,11 +7,12 @@ and rows without the label (for prediction).
 import csv
 import io
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
@@ -192,15 +193,49 @@ def load_extra_inputs(csv_path, n_beats, model_args):
     return beat_features(pd.DataFrame(values, columns=columns), model_args)
 
 
-def train_val_split(y, val_fraction, seed):
-    """Stratified, seeded split of a training set into (train_index, val_index); the one place it is made.
+def train_val_split(y, val_fraction, seed, groups=None):
+    """Seeded split of a training set into (train_index, val_index); the one place it is made.
 
-    A class with fewer than two beats cannot be stratified: its beats all stay in training.
+    groups None: stratified by class over the beats. A class with fewer than two beats cannot be
+    stratified: its beats all stay in training.
+    groups (n,), e.g. the record of each beat: whole groups are held out, so validation sees only patients
+    training did not. Of the round(1 / val_fraction) folds sklearn's StratifiedGroupKFold makes, the one
+    that takes the smallest share of any class is held out: a class found in few records (in DS1, 373
+    of the 415 F beats are record 208's) must not leave training altogether.
     """
     index = np.arange(len(y))
     if val_fraction <= 0:
         return index, index[:0]
+    if groups is not None:
+        folds = max(2, round(1 / val_fraction))
+        if len(np.unique(groups)) < folds:
+            raise DataError(f"holding out 1/{folds} of the records needs at least {folds} records, "
+                            f"got {len(np.unique(groups))}")
+        counts = np.bincount(y)
+        with warnings.catch_warnings():  # "least populated class has fewer members than folds": expected
+            warnings.simplefilter("ignore", UserWarning)
+            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+            splits = list(splitter.split(index, y, groups))
+        shares = [np.max(np.bincount(y[val], minlength=len(counts)) / np.maximum(counts, 1)) for _, val in splits]
+        return splits[int(np.argmin(shares))]
     counts = np.bincount(y)
     rare = counts[y] < 2
     train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
     return np.concatenate([train, index[rare]]), val  # order kept: it is the order training sees
+
+
+def load_records(csv_path, n_beats):
+    """The record (patient) of each beat (n_beats,) str, from the .meta.csv sidecar prepare_data.py writes."""
+    path = meta_path(csv_path)
+    if not path.is_file():
+        raise DataError(f"{csv_path}: a validation split by record needs the sidecar {path.name} beside the CSV "
+                        f"(its 'record' column); rebuild the CSVs with prepare_data.py")
+    try:
+        records = pd.read_csv(path, usecols=["record"], dtype=str)["record"]
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: no readable 'record' column ({str(e).strip()[:120]})") from None
+    if len(records) != n_beats:
+        raise DataError(f"{path}: {len(records)} rows for the {n_beats} beats of {csv_path}")
+    if records.isna().any():
+        raise DataError(f"{path} line {int(np.flatnonzero(records.isna())[0]) + 2}: empty record name")
+    return records.to_numpy()

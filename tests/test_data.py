@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from heartbeat.data import DataError, load_beats, train_val_split
+from heartbeat.data import DataError, load_beats, load_records, train_val_split
 
 rng = np.random.default_rng(0)
 X = rng.random((6, 187)).astype(np.float32)
@@ -107,6 +107,37 @@ def test_validation_split_is_stratified_and_seeded():
     assert np.array_equal(a_val, b_val) and not set(a_train) & set(a_val)
     assert np.bincount(y[a_val]).tolist() == [125, 10, 25, 5, 15]
     assert not np.array_equal(a_val, train_val_split(y, 0.25, seed=4)[1])
+
+
+def test_validation_by_record_holds_out_whole_records_and_keeps_rare_classes():
+    # ten records of 100 N; S in r1-r4, V in r5-r9; every F beat in r0 (as 208 holds DS1's F beats)
+    records = [f"r{i}" for i in range(10)]
+    y = np.concatenate([[0] * 100 + [3 if i == 0 else 1 if i < 5 else 2] * 20 for i in range(10)])
+    groups = np.repeat(records, 120)
+    for seed in range(20):  # sklearn's first fold holds r0 for seeds 15 and 17
+        train, val = train_val_split(y, 0.2, seed=seed, groups=groups)
+        assert sorted(np.concatenate([train, val]).tolist()) == list(range(len(y)))
+        held = set(groups[val])
+        assert held and not held & set(groups[train])  # whole records, on one side only
+        assert "r0" not in held  # the only F record stays in training
+        assert 1 <= len(held) <= 3  # about a fifth of the records
+    assert np.array_equal(val, train_val_split(y, 0.2, seed=seed, groups=groups)[1])  # reproducible
+    with pytest.raises(DataError, match="at least 5 records"):
+        train_val_split(y[:360], 0.2, seed=0, groups=groups[:360])
+
+
+def test_records_come_from_the_sidecar(tmp_path):
+    csv = tmp_path / "beats.csv"
+    write(csv, kaggle_rows(X[:3], Y[:3]))
+    with pytest.raises(DataError, match="needs the sidecar beats.meta.csv"):
+        load_records(csv, 3)
+    (tmp_path / "beats.meta.csv").write_text("record,sample\n100,5\n100,9\n232,4\n")
+    assert load_records(csv, 3).tolist() == ["100", "100", "232"]
+    with pytest.raises(DataError, match="3 rows for the 4 beats"):
+        load_records(csv, 4)
+    (tmp_path / "beats.meta.csv").write_text("sample\n5\n9\n4\n")
+    with pytest.raises(DataError, match="'record' column"):
+        load_records(csv, 3)
 
 
 def test_a_class_too_rare_to_stratify_stays_in_training():

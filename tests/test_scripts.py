@@ -136,3 +136,19 @@ def test_rr_model_end_to_end(tmp_path, small_csvs):
     assert proc.returncode != 0 and "sidecar bare.meta.csv" in proc.stderr and "Traceback" not in proc.stderr
     again = run_script("train.py", "--calibrate", run)
     assert again.returncode != 0 and "calibrated.pt exists" in again.stderr
+
+
+def test_validation_on_held_out_records(tmp_path, small_csvs):
+    """data.val_split=records validates on whole records of the training CSV (named in its sidecar)."""
+    train_csv, _ = small_csvs
+    per_record = pd.read_csv(train_csv.with_name("train.meta.csv"))["record"].value_counts()
+    out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "by-record", "train.epochs=1",
+                                                "train.max_batches=2", "data.val_split=records",
+                                                "data.val_fraction=0.5")))
+    n_val = int(out.stdout.split(" validation beats")[0].split("/ ")[-1])
+    # three records in two folds: one record is held out, or two (all but one)
+    assert n_val in {*per_record, *(per_record.sum() - per_record)}
+    too_many = run_script("train.py", *train_args(tmp_path, train_csv, "by-record-5", "data.val_split=records",
+                                                  "data.val_fraction=0.2"))
+    assert too_many.returncode != 0 and "at least 5 records" in too_many.stderr
+    assert "Traceback" not in too_many.stderr
