@@ -18,8 +18,7 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
 from heartbeat.calibration import calibrate_checkpoint
-from heartbeat.data import DataError, load_beats, load_extra_inputs, load_records, train_val_split
-from heartbeat.training import Beats, fit
+from heartbeat.training import fit, load_split
 
 
 def main(argv=None):
@@ -63,14 +62,7 @@ def main(argv=None):
             run_dir = Path(cfg["run"]["log_dir"]) / name
             if run_dir.exists():
                 raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
-        csv = cfg["data"]["train_csv"]
-        x, y = load_beats(csv, cache=cfg["data"]["cache"])
-        if y is None:
-            raise DataError(f"{csv}: has no labels; training needs the label column")
-        beats = Beats(x, y, load_extra_inputs(csv, len(y), cfg["model"]))
-        groups = load_records(csv, len(y)) if cfg["data"]["val_split"] == "records" else None
-        train_idx, val_idx = train_val_split(y, cfg["data"]["val_fraction"], cfg["train"]["seed"], groups)
-        train, val = beats.take(train_idx), beats.take(val_idx)
+        train, val = load_split(cfg)
         if args.calibrate:
             if len(val.y) == 0:
                 raise ConfigError(f"{run_dir}: the run has no validation split (data.val_fraction 0) to calibrate on")
@@ -82,7 +74,7 @@ def main(argv=None):
         if not args.resume:
             run_dir.mkdir(parents=True)
             save_config(cfg, run_dir / "config.json")
-        print(f"run {run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats from {csv}")
+        print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg['data']['train_csv']}")
         best = fit(cfg, train, val, run_dir, resume=bool(args.resume))
     except UserError as e:
         sys.exit(f"error: {e}")

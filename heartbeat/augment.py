@@ -5,18 +5,24 @@ STRETCH = (5 / 6, 7 / 6)  # time-stretch factor range (Kachuee et al. 2018, sect
 ALPHA = 0.5               # amplitude warp x * (-a x + 1 + a), a ~ U(-ALPHA, ALPHA)
 
 
-def augment_beats(x, generator):
-    """x (B, 1, L) beats in [0, 1] -> (B, 1, L): each stretched in time by its own factor in STRETCH
-    (linear interpolation; what falls past the end is cropped, what is missing zero-padded), then
-    warped in amplitude. The warp keeps 0 at 0 and 1 at 1 and stays monotonic for |a| <= 0.5."""
-    b, _, length = x.shape
-    factor = STRETCH[0] + (STRETCH[1] - STRETCH[0]) * torch.rand(b, 1, generator=generator)
+def stretch(x, factor):
+    """x (B, 1, L) beats -> (B, 1, L), each stretched in time by its factor (B, 1) (linear interpolation;
+    what falls past the end is cropped, what is missing zero-padded, as the CSV rows are)."""
+    length = x.shape[-1]
     pos = torch.arange(length, dtype=x.dtype)[None, :] / factor  # (B, L) source position of each output sample
     lo = pos.floor().long().clamp(max=length - 1)
     hi = (lo + 1).clamp(max=length - 1)
     w = pos - lo
     src = x[:, 0]
     out = torch.gather(src, 1, lo) * (1 - w) + torch.gather(src, 1, hi) * w
-    out = out.masked_fill(pos > length - 1, 0.0)  # stretched past the end: zero-pad, as the CSV rows are
-    alpha = (2 * torch.rand(b, 1, generator=generator) - 1) * ALPHA
-    return (out * (-alpha * out + 1 + alpha)).unsqueeze(1)
+    return out.masked_fill(pos > length - 1, 0.0).unsqueeze(1)
+
+
+def augment_beats(x, generator):
+    """x (B, 1, L) beats in [0, 1] -> (B, 1, L): each stretched in time by its own factor in STRETCH,
+    then warped in amplitude. The warp keeps 0 at 0 and 1 at 1 and stays monotonic for |a| <= 0.5."""
+    b = x.shape[0]
+    factor = STRETCH[0] + (STRETCH[1] - STRETCH[0]) * torch.rand(b, 1, generator=generator)
+    out = stretch(x, factor)
+    alpha = (2 * torch.rand(b, 1, 1, generator=generator) - 1) * ALPHA
+    return out * (-alpha * out + 1 + alpha)

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from .augment import augment_beats
 from .calibration import calibrate_checkpoint, prior_offsets
 from .checkpoint import load_weights, make_checkpoint, read_checkpoint, save_checkpoint
+from .data import DataError, load_beats, load_extra_inputs, load_records, train_val_split
 from .imbalance import epoch_order, make_loss, prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
@@ -28,6 +29,19 @@ class Beats:
 
     def take(self, index):
         return Beats(self.x[index], self.y[index], None if self.extra is None else self.extra[index])
+
+
+def load_split(cfg):
+    """(train, val) Beats of a config: its training CSV (with the sidecar inputs its model takes), split
+    by data.val_fraction / data.val_split / train.seed, the same way for training and for --calibrate."""
+    csv, dc = cfg["data"]["train_csv"], cfg["data"]
+    x, y = load_beats(csv, cache=dc["cache"])
+    if y is None:
+        raise DataError(f"{csv}: has no labels; training needs the label column")
+    beats = Beats(x, y, load_extra_inputs(csv, len(y), cfg["model"]))
+    groups = load_records(csv, len(y)) if dc["val_split"] == "records" else None
+    train_idx, val_idx = train_val_split(y, dc["val_fraction"], cfg["train"]["seed"], groups)
+    return beats.take(train_idx), beats.take(val_idx)
 
 
 def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None, power=1.0):

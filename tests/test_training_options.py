@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from conftest import ROOT
-from heartbeat.augment import augment_beats
+from heartbeat.augment import augment_beats, stretch
 from heartbeat.calibration import prior_offsets
 from heartbeat.checkpoint import read_checkpoint
 from heartbeat.config import load_config
@@ -30,6 +30,15 @@ def test_augmentation_stays_a_beat_and_is_seeded():
     assert torch.equal(a, augment_beats(x, torch.Generator().manual_seed(1)))
     assert not torch.equal(a, augment_beats(x, torch.Generator().manual_seed(2)))
     assert not torch.allclose(a, x, atol=1e-3)
+
+
+def test_stretch_by_a_given_factor():
+    x = torch.zeros(3, 1, 187)
+    x[:, 0, 60] = 1.0
+    out = stretch(x, torch.tensor([[1.0], [1.1], [0.9]]))
+    assert torch.equal(out[0], x[0])  # factor 1: unchanged
+    assert out[1, 0].argmax() == 66 and out[2, 0].argmax() == 54  # the peak moves with the factor
+    assert out[2, 0, 169:].eq(0).all()  # shrunk: the end is zero-padded
 
 
 def test_stretch_moves_the_peak_within_the_paper_range():
