@@ -50,7 +50,9 @@ def calibrate_checkpoint(src, dst, val, train_y):
     ckpt = read_checkpoint(src)
     model = model_from_checkpoint(ckpt, src)
     class_counts = np.bincount(train_y, minlength=model.config.num_classes)
-    trained_power = prior_power(validate(ckpt["config"])["train"])
+    cfg = validate(ckpt["config"])
+    trained_power = prior_power(cfg["train"])
+    split = "held-out records" if cfg["data"]["val_split"] == "records" else "beats of every training record"
     as_saved = model.logit_bias.numpy().copy()  # best.pt's own offsets (untilt_priors), to report "before"
     model.logit_bias.zero_()
     log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
@@ -64,6 +66,7 @@ def calibrate_checkpoint(src, dst, val, train_y):
     out["calibration"] = {"tau": tau, "logit_bias": [float(b) for b in offsets],
                           "train_class_counts": [int(c) for c in class_counts],
                           "trained_prior_power": trained_power,
-                          "chosen_on": "validation split, maximising macro-F1", "source": str(src)}
+                          "chosen_on": f"validation split ({split}), maximising macro-F1",
+                          "source": str(src)}
     save_checkpoint(out, dst)
     return before, after, tau, offsets

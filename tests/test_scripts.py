@@ -123,7 +123,8 @@ def test_rr_model_end_to_end(tmp_path, small_csvs):
                                                 "model.template_features=true", "train.calibrate=true")))
     run = tmp_path / "log" / "rr"
     assert "calibrated on validation: tau" in out.stdout and (run / "calibrated.pt").is_file()
-    assert torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"].startswith("validation")
+    chosen_on = torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"]
+    assert chosen_on == "validation split (beats of every training record), maximising macro-F1"
     ok(run_script("test.py", "--checkpoint", run / "calibrated.pt", "--csv", test_csv, "--out", tmp_path / "t"))
     ok(run_script("predict.py", "--checkpoint", run / "calibrated.pt", "--csv", test_csv))
     proc = ok(run_script("predict.py", "--checkpoint", run / "calibrated.pt",
@@ -144,7 +145,9 @@ def test_validation_on_held_out_records(tmp_path, small_csvs):
     per_record = pd.read_csv(train_csv.with_name("train.meta.csv"))["record"].value_counts()
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "by-record", "train.epochs=1",
                                                 "train.max_batches=2", "data.val_split=records",
-                                                "data.val_fraction=0.5")))
+                                                "data.val_fraction=0.5", "train.calibrate=true")))
+    chosen_on = torch.load(tmp_path / "log" / "by-record" / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"]
+    assert chosen_on.startswith("validation split (held-out records)")
     n_val = int(out.stdout.split(" validation beats")[0].split("/ ")[-1])
     # three records in two folds: one record is held out, or two (all but one)
     assert n_val in {*per_record, *(per_record.sum() - per_record)}
