@@ -206,19 +206,17 @@ def train_val_split(y, val_fraction, seed, groups=None):
     index = np.arange(len(y))
     if val_fraction <= 0:
         return index, index[:0]
+    counts = np.bincount(y)
     if groups is not None:
-        folds = max(2, round(1 / val_fraction))
-        if len(np.unique(groups)) < folds:
-            raise DataError(f"holding out 1/{folds} of the records needs at least {folds} records, "
-                            f"got {len(np.unique(groups))}")
-        counts = np.bincount(y)
+        folds, n_groups = max(2, round(1 / val_fraction)), len(np.unique(groups))
+        if n_groups < folds:
+            raise DataError(f"holding out 1/{folds} of the records needs at least {folds} records, got {n_groups}")
         with warnings.catch_warnings():  # "least populated class has fewer members than folds": expected
             warnings.simplefilter("ignore", UserWarning)
             splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
             splits = list(splitter.split(index, y, groups))
         shares = [np.max(np.bincount(y[val], minlength=len(counts)) / np.maximum(counts, 1)) for _, val in splits]
         return splits[int(np.argmin(shares))]
-    counts = np.bincount(y)
     rare = counts[y] < 2
     train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
     return np.concatenate([train, index[rare]]), val  # order kept: it is the order training sees
