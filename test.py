@@ -22,6 +22,8 @@ from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
 
+OUTPUTS = ("metrics.json", "confusion.png")  # what --out receives; none is overwritten without --force
+
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,13 +32,14 @@ def main(argv=None):
                    "checkpoint's config, else data/mitbih_test.csv)")
     p.add_argument("--out", help="folder for metrics.json and confusion.png (default: log/test-TIMESTAMP)")
     p.add_argument("--json", action="store_true", help="print only the metrics as one JSON object")
-    p.add_argument("--force", action="store_true", help="overwrite metrics in an existing --out folder")
+    p.add_argument("--force", action="store_true", help="overwrite metrics.json and confusion.png in an existing --out folder")
     args = p.parse_args(argv)
 
     out = Path(args.out or time.strftime("log/test-%Y%m%d-%H%M%S"))
     try:
-        if (out / "metrics.json").exists() and not args.force:
-            raise UserError(f"{out}/metrics.json exists; choose another --out or add --force")
+        taken = [name for name in OUTPUTS if (out / name).exists()]
+        if taken and not args.force:
+            raise UserError(f"{out}/{taken[0]} exists; choose another --out or add --force")
         model, meta = load_checkpoint(args.checkpoint)
         args.csv = args.csv or test_csv_of(meta)
         x, y = load_beats(args.csv)

@@ -54,6 +54,12 @@ def test_train_test_predict(tmp_path, small_csvs):
     assert again.returncode != 0 and "exists" in again.stderr
     again = run_script("train.py", *train_args(tmp_path, train_csv, "e2e"))
     assert again.returncode != 0 and "exists" in again.stderr
+    mine = tmp_path / "mine"  # a folder holding only a figure of the user's, named like test.py's
+    mine.mkdir()
+    (mine / "confusion.png").write_bytes(b"user's figure")
+    again = run_script("test.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", mine)
+    assert again.returncode != 0 and "confusion.png exists" in again.stderr
+    assert (mine / "confusion.png").read_bytes() == b"user's figure" and not (mine / "metrics.json").exists()
 
 
 def test_resume_matches_an_uninterrupted_run(tmp_path, small_csvs):
