@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from heartbeat.records import AAMI_LABEL, DS1, DS2, MITDB_FS, read_record  # noqa: E402
 
@@ -55,7 +56,7 @@ def report(name, records, mitdb):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mitdb", default=os.environ.get("MITDB_DIR", "../shared/data/mitdb"))
+    p.add_argument("--mitdb", default=os.environ.get("MITDB_DIR", str(ROOT.parent / "shared" / "data" / "mitdb")))
     args = p.parse_args()
     mitdb = Path(args.mitdb)
     if not (mitdb / "232.hea").is_file():

@@ -4,8 +4,9 @@
 
 For each run, on its own validation split (rebuilt from the run's config.json, never the test split):
 macro-F1 and S / F recall of best.pt at prior-correction strengths tau 0 .. 0.4 (the low end of the
-0 .. 1 range --calibrate chooses from, where its choices fell), and with predictions averaged over time-stretched copies of each beat (test-time
-augmentation with the stretch of the training augmentation).
+0 .. 1 range --calibrate chooses from, where its choices fell), and with predictions averaged over
+time-stretched copies of each beat (test-time augmentation with the stretch of the training
+augmentation).
 """
 import argparse
 import sys
