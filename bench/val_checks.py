@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from heartbeat.augment import stretch  # noqa: E402
-from heartbeat.calibration import TAUS, prior_offsets  # noqa: E402
+from heartbeat.calibration import TAUS, log_probabilities, prior_offsets  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint  # noqa: E402
 from heartbeat.config import load_config  # noqa: E402
 from heartbeat.imbalance import prior_power  # noqa: E402
@@ -51,13 +51,13 @@ def main():
         factors = sorted({f for fs in STRETCH_SETS.values() for f in fs})
         proba = {f: predict_proba(model, stretch(x, torch.full((len(x), 1), f))[:, 0].numpy(), val.extra)
                  for f in factors}  # each stretch predicted once; factor 1 is the beats as they are
-        log_proba = np.log(np.clip(proba[1.0], 1e-12, None))
+        log_proba = log_probabilities(proba[1.0])
         for tau in TAUS[TAUS <= 0.4]:
             print(f"  tau {tau:.2f}: {summary(val.y, (log_proba + prior_offsets(counts, tau, power)).argmax(1))}")
         offsets = prior_offsets(counts, 0.0, power)
         for name, fs in STRETCH_SETS.items():
             averaged = np.mean([proba[f] for f in fs], axis=0)
-            pred = (np.log(np.clip(averaged, 1e-12, None)) + offsets).argmax(1)
+            pred = (log_probabilities(averaged) + offsets).argmax(1)
             print(f"  stretch {name:>13}, tau 0: {summary(val.y, pred)}")
 
 

@@ -31,6 +31,11 @@ def prior_offsets(class_counts, tau, trained_power=0.0):
     return offsets - offsets[0]
 
 
+def log_probabilities(proba):
+    """(n, C) probabilities -> their logs, a zero probability clipped to 1e-12 so that it stays finite."""
+    return np.log(np.clip(proba, 1e-12, None))
+
+
 def fit_prior_tau(log_proba, y, class_counts, trained_power=0.0):
     """The tau in TAUS with the best macro-F1 of log_proba (n, C) + offsets on labels y; ties go to the one
     closest to the priors the model learned (tau = trained_power), i.e. to the smallest change."""
@@ -55,7 +60,7 @@ def calibrate_checkpoint(src, dst, val, train_y):
     split = "held-out records" if cfg["data"]["val_split"] == "records" else "beats of every training record"
     as_saved = model.logit_bias.numpy().copy()  # best.pt's own offsets (untilt_priors), to report "before"
     model.logit_bias.zero_()
-    log_proba = np.log(np.clip(predict_proba(model, val.x, val.extra), 1e-12, None))
+    log_proba = log_probabilities(predict_proba(model, val.x, val.extra))
     tau = fit_prior_tau(log_proba, val.y, class_counts, trained_power)
     offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))
