@@ -10,6 +10,7 @@ import torch
 
 from . import BEAT_LEN, CLASSES, UserError, rr, segment, template
 from .fileio import atomic_path
+from .features import rr_average
 from .model import BeatNet, seed_state_dict_to_beatnet
 
 FORMAT = "heartbeat-checkpoint"
@@ -114,7 +115,7 @@ def extra_inputs(model_args):
     """What the model's extra inputs are, as stored in checkpoints: feature names and how they are made."""
     out = {}
     if model_args.get("rr_features"):
-        out["rr_features"] = list(rr.FEATURES)
+        out["rr_features"] = rr.feature_names(rr_average(model_args))
     if model_args.get("template_features"):
         out["template_features"] = {"names": list(template.COLUMNS), "window": template.WINDOW,
                                     "template": "median beat of the recording"}
@@ -123,12 +124,15 @@ def extra_inputs(model_args):
 
 def model_from_checkpoint(ckpt, path):
     """The BeatNet a checkpoint dict describes, with its weights (and calibration offsets, if any)."""
-    for key, now in extra_inputs(ckpt.get("model_args", {})).items():
+    try:
+        model = BeatNet(**ckpt["model_args"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: describes a model this code cannot build ({str(e)[:160]})") from None
+    for key, now in extra_inputs(model.model_args()).items():
         if ckpt["preprocessing"].get(key) != now:
             raise CheckpointError(f"{path}: trained with {key} {ckpt['preprocessing'].get(key)}; "
                                   f"this code computes {now}")
     try:
-        model = BeatNet(**ckpt["model_args"])
         load_weights(model, ckpt["model_state"])
     except (KeyError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None

@@ -31,6 +31,9 @@ SCHEMA = {
         "num_classes": ((int,), "output classes"),
         "rr_features": ((bool,), "also feed the R-R intervals around each beat (previous, next, local and "
                         "long-term average, and their ratios) from the CSV's .meta.csv sidecar; off = the paper's model"),
+        "rr_average": ((str,), "the patient's average R-R that the R-R ratios divide by: 'median' or 'mean' of "
+                       "the intervals within +-150 s (the mean still shows premature beats early where they "
+                       "are the prevailing rhythm)"),
         "template_features": ((bool,), "also feed the beat's correlation with and distance to the recording's "
                               "median beat (from the sidecar); off = the paper's model"),
     },
@@ -72,6 +75,7 @@ SEGMENTATIONS = ("kaggle", "paper")
 # config.json without them still loads (for --resume and --calibrate).
 LATER_KEYS = {
     ("data", "val_split"): "beats", ("model", "rr_features"): False, ("model", "template_features"): False,
+    ("model", "rr_average"): "median",
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
@@ -80,6 +84,7 @@ LATER_KEYS = {
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
     ("data", "val_split"): ("beats", "records"),
+    ("model", "rr_average"): ("median", "mean"),
     ("train", "schedule"): ("step", "cosine", "onecycle"),
     ("train", "loss"): ("ce", "weighted", "focal"),
     ("train", "sampler"): ("shuffle", "balanced"),

@@ -11,14 +11,19 @@ from . import rr, template
 SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + template.COLUMNS
 
 
+def rr_average(model_args):
+    """How the patient's average R-R is taken; checkpoints from before the choice existed used the median."""
+    return model_args.get("rr_average", "median")
+
+
 def feature_names(model_args):
     """Names of the extra inputs a model with these constructor args takes, in input order."""
-    return (list(rr.FEATURES) if model_args.get("rr_features") else []) + \
+    return (rr.feature_names(rr_average(model_args)) if model_args.get("rr_features") else []) + \
            (list(template.COLUMNS) if model_args.get("template_features") else [])
 
 
 def needed_columns(model_args):
-    return (list(rr.CONTEXT_COLUMNS) if model_args.get("rr_features") else []) + \
+    return (rr.context_columns(rr_average(model_args)) if model_args.get("rr_features") else []) + \
            (list(template.COLUMNS) if model_args.get("template_features") else [])
 
 
@@ -26,7 +31,7 @@ def beat_features(context, model_args):
     """DataFrame with the needed context columns (n rows) -> (n, len(feature_names)) float32, or None."""
     parts = []
     if model_args.get("rr_features"):
-        parts.append(rr.rr_features(context))
+        parts.append(rr.rr_features(context, rr_average(model_args)))
     if model_args.get("template_features"):
         parts.append(context[template.COLUMNS].to_numpy(np.float32))
     return np.concatenate(parts, axis=1).astype(np.float32) if parts else None

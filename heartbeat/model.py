@@ -6,6 +6,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .features import feature_names
+from .rr import AVERAGE_COLUMN
 
 
 class ResBlock(nn.Module):
@@ -31,7 +32,12 @@ class ModelConfig:
     hidden: int = 32
     num_classes: int = 5
     rr_features: bool = False  # also take the 8 R-R features of rr.py, joined to the conv features at fc1
+    rr_average: str = "median"  # the patient's average R-R those features divide by: "median" or "mean"
     template_features: bool = False  # also take the 2 template features of template.py, likewise
+
+    def __post_init__(self):
+        if self.rr_average not in AVERAGE_COLUMN:
+            raise ValueError(f"rr_average {self.rr_average!r}; choose one of {tuple(AVERAGE_COLUMN)}")
 
     def flat_len(self):
         """Length after the pooling of every block: 187 -> 92 -> 44 -> 20 -> 8 -> 2."""

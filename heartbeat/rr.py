@@ -5,6 +5,12 @@ model has never seen: what marks it is timing, a beat that comes early (short pr
 followed by a pause. de Chazal et al. 2004 feed the previous, next and local/average R-R intervals;
 dividing by the patient's own rhythm makes "early" mean the same at 50 and at 120 bpm.
 
+The patient's rhythm is an average R-R over 5 minutes around the beat, taken as a median or a mean
+(model.rr_average). The median was the first choice, because it shrugs off missed beats and pauses, but
+where premature beats are the prevailing rhythm (MIT-BIH record 232: atrial premature beats between long
+pauses) the median *is* the premature interval, and those beats no longer look early; the mean, pulled
+up by the pauses, still shows them early (bench/rr_probe.py measures both).
+
 The same function computes the context for the training CSVs (from the reference annotations, written
 into the .meta.csv sidecar) and for a recording (from the detected R peaks), so both agree.
 """
@@ -12,11 +18,24 @@ import numpy as np
 import pandas as pd
 
 LOCAL_BEATS = 10      # local rhythm: mean of the 10 R-R intervals around the beat
-AVERAGE_WINDOW_S = 300.0  # patient's rhythm: median R-R within +-150 s of the beat
-CONTEXT_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s", "rr_avg_s"]
-# The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load.
-FEATURES = ["rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", "prev/avg", "next/avg",
-            "local/avg"]
+AVERAGE_WINDOW_S = 300.0  # patient's rhythm: R-R intervals within +-150 s of the beat
+# The column of the patient's average R-R for each choice of model.rr_average ("avg" is the median
+# for the checkpoints and sidecars made before the mean existed).
+AVERAGE_COLUMN = {"median": "rr_avg_s", "mean": "rr_mean_s"}
+CONTEXT_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s", "rr_avg_s", "rr_mean_s"]
+N_FEATURES = 8
+
+
+def context_columns(average="median"):
+    """The context columns the R-R features are computed from."""
+    return ["rr_prev_s", "rr_next_s", "rr_local_s", AVERAGE_COLUMN[average]]
+
+
+def feature_names(average="median"):
+    """The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load."""
+    a = AVERAGE_COLUMN[average][3:-2]  # "avg" or "mean"
+    return ["rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", f"prev/{a}", f"next/{a}",
+            f"local/{a}"]
 
 
 def rr_context(times_s):
@@ -39,16 +58,18 @@ def rr_context(times_s):
     hi = np.maximum(hi, lo + 1)  # at least one interval
     lo = np.minimum(lo, hi - 1)
     local = (csum[hi] - csum[lo]) / (hi - lo)
-    # average: median interval ending within the window; a median shrugs off missed beats and pauses
+    # average: median and mean of the intervals ending within the window (at least one interval)
     mid = t[1:]  # time at which each interval ends
-    start = np.searchsorted(mid, t - AVERAGE_WINDOW_S / 2, side="left")
+    start = np.minimum(np.searchsorted(mid, t - AVERAGE_WINDOW_S / 2, side="left"), len(rr) - 1)
     stop = np.maximum(np.searchsorted(mid, t + AVERAGE_WINDOW_S / 2, side="right"), start + 1)
-    avg = np.array([np.median(rr[a:min(b, len(rr))]) if a < len(rr) else rr[-1] for a, b in zip(start, stop)])
-    return pd.DataFrame({"rr_prev_s": prev, "rr_next_s": nxt, "rr_local_s": local, "rr_avg_s": avg})
+    median = np.array([np.median(rr[a:b]) for a, b in zip(start, stop)])
+    mean = (csum[stop] - csum[start]) / (stop - start)
+    return pd.DataFrame({"rr_prev_s": prev, "rr_next_s": nxt, "rr_local_s": local, "rr_avg_s": median,
+                         "rr_mean_s": mean})
 
 
-def rr_features(context):
-    """DataFrame with CONTEXT_COLUMNS (n rows) -> (n, len(FEATURES)) float32 model inputs."""
-    prev, nxt, local, avg = (context[c].to_numpy(np.float64) for c in CONTEXT_COLUMNS)
+def rr_features(context, average="median"):
+    """DataFrame with context_columns(average) (n rows) -> (n, N_FEATURES) float32 model inputs."""
+    prev, nxt, local, avg = (context[c].to_numpy(np.float64) for c in context_columns(average))
     features = np.stack([prev, nxt, local, prev / local, nxt / local, prev / avg, nxt / avg, local / avg], axis=1)
     return features.astype(np.float32)

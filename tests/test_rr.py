@@ -11,7 +11,9 @@ from heartbeat.config import load_config
 from heartbeat.data import DataError, load_extra_inputs, meta_path
 from heartbeat.features import beat_context, beat_features, feature_names, recording_inputs
 from heartbeat.model import BeatNet, num_parameters
-from heartbeat.rr import CONTEXT_COLUMNS, FEATURES, rr_context, rr_features
+from heartbeat.rr import CONTEXT_COLUMNS, N_FEATURES, feature_names as rr_feature_names, rr_context, rr_features
+
+FEATURES = rr_feature_names()  # the median-based set of the first R-R models
 from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, template_context
 
 
@@ -36,6 +38,20 @@ def test_average_follows_a_slow_change_of_rate():
     assert ctx["rr_avg_s"].iloc[100] == pytest.approx(1.0) and ctx["rr_avg_s"].iloc[-100] == pytest.approx(0.5)
     with pytest.raises(ValueError, match="at least two"):
         rr_context([1.0])
+
+
+def test_mean_average_still_shows_a_prevailing_premature_rhythm_early():
+    """Runs of premature beats between long pauses (like record 232): the median interval is the premature
+    one, so against it those beats look on time; the mean, pulled up by the pauses, shows them early."""
+    rr = [0.7, 0.7, 0.7, 2.0] * 100
+    t = np.concatenate([[0.0], np.cumsum(rr)])
+    ctx = rr_context(t)
+    early = np.flatnonzero(ctx["rr_prev_s"].round(3) == 0.7)[50:-50]  # away from the record's ends
+    median = pd.DataFrame(rr_features(ctx), columns=rr_feature_names("median"))
+    mean = pd.DataFrame(rr_features(ctx, "mean"), columns=rr_feature_names("mean"))
+    assert np.allclose(median.loc[early, "prev/avg"], 1.0)
+    assert np.allclose(mean.loc[early, "prev/mean"], 0.7 / np.mean(rr), atol=0.02)  # 0.68
+    assert np.array_equal(mean.iloc[:, :5], median.iloc[:, :5])  # the other five inputs are shared
 
 
 def write_sidecar(csv, rows):
@@ -65,6 +81,13 @@ def test_sidecar_errors(tmp_path):
     assert load_rr_features(csv, 2).shape == (2, len(FEATURES))
     with pytest.raises(DataError, match="no column template_corr, template_rmse"):
         load_extra_inputs(csv, 2, {"rr_features": True, "template_features": True})
+    mean_model = {"rr_features": True, "rr_average": "mean"}
+    write_sidecar(csv, {c: good[c] for c in CONTEXT_COLUMNS if c != "rr_mean_s"})  # an older prepare_data.py
+    assert load_rr_features(csv, 2).shape == (2, N_FEATURES)  # a median model does not need the new column
+    with pytest.raises(DataError, match="no column rr_mean_s.*older prepare_data.py"):
+        load_extra_inputs(csv, 2, mean_model)
+    write_sidecar(csv, {**good, "rr_mean_s": [0.8, 0.4]})
+    assert load_extra_inputs(csv, 2, mean_model)[1, 5] == pytest.approx(2.0)  # prev/mean of the second beat
     write_sidecar(csv, {**good, "template_corr": [0.9, float("nan")], "template_rmse": [0.1, 0.1]})
     with pytest.raises(DataError, match="line 3: a value that is not a finite number"):
         load_extra_inputs(csv, 2, {"template_features": True})
@@ -99,6 +122,15 @@ def test_checkpoint_records_the_feature_list(tmp_path):
     save_checkpoint(ckpt, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="trained with rr_features"):
         load_checkpoint(tmp_path / "other.pt")
+    cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true", "model.rr_average=mean"])
+    ckpt = make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {})
+    assert ckpt["preprocessing"]["rr_features"][5:] == ["prev/mean", "next/mean", "local/mean"]
+    save_checkpoint(ckpt, tmp_path / "mean.pt")
+    assert load_checkpoint(tmp_path / "mean.pt")[1]["model_args"]["rr_average"] == "mean"
+    ckpt["model_args"]["rr_average"] = "mode"  # foreign or corrupted
+    save_checkpoint(ckpt, tmp_path / "mode.pt")
+    with pytest.raises(CheckpointError, match="cannot build.*rr_average 'mode'"):
+        load_checkpoint(tmp_path / "mode.pt")
     paper = make_checkpoint(BeatNet(), load_config(ROOT / "config" / "config.json"), 1, {})["preprocessing"]
     assert "rr_features" not in paper and "template_features" not in paper
     cfg = load_config(ROOT / "config" / "config.json", ["model.template_features=true"])
@@ -118,6 +150,11 @@ def test_sidecar_intervals_are_the_annotation_intervals(real_beats):
     assert meta["rr_prev_s"].iloc[100] == pytest.approx((samples[i] - samples[i - 1]) / 360, abs=1e-6)
     assert meta["rr_next_s"].iloc[100] == pytest.approx((samples[i + 1] - samples[i]) / 360, abs=1e-6)
     assert (meta[CONTEXT_COLUMNS] > 0).all().all()
+    # 232's S beats are its prevailing rhythm: on time against the median, early against the mean
+    s_beats = meta[real_beats.y[real_beats.meta["record"] == "232"] == 1]
+    assert len(s_beats) > 1000
+    assert (s_beats["rr_prev_s"] / s_beats["rr_avg_s"]).median() > 0.9
+    assert (s_beats["rr_prev_s"] / s_beats["rr_mean_s"]).median() < 0.8
 
 
 @needs_mitdb
@@ -127,16 +164,16 @@ def test_recording_pipeline_computes_the_sidecar_features(real_beats):
 
     rec = check_signal(read_wfdb(MITDB / "232"))
     samples, _, times = beats_of(rec)
-    detected = rr_features(rr_context(times).iloc[:len(samples)])
     meta = real_beats.meta[real_beats.meta["record"] == "232"].reset_index(drop=True)
-    reference = rr_features(meta)
     # match each reference beat to the detection within 150 ms
     j = np.clip(np.searchsorted(samples, meta["sample"]), 1, len(samples) - 1)
     j = np.where(np.abs(samples[j - 1] - meta["sample"]) < np.abs(samples[j] - meta["sample"]), j - 1, j)
     hit = np.abs(samples[j] - meta["sample"].to_numpy()) < 0.15 * 360
     assert hit.mean() > 0.99
-    diff = np.abs(detected[j[hit]] - reference[hit])
-    assert np.median(diff, axis=0).max() < 0.01  # seconds and ratios alike
+    for average in ("median", "mean"):
+        detected = rr_features(rr_context(times).iloc[:len(samples)], average)
+        diff = np.abs(detected[j[hit]] - rr_features(meta, average)[hit])
+        assert np.median(diff, axis=0).max() < 0.01, average  # seconds and ratios alike
 
 
 def test_template_features_single_out_the_odd_beat():
