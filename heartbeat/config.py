@@ -34,6 +34,8 @@ SCHEMA = {
         "rr_average": ((str,), "the patient's average R-R that the R-R ratios divide by: 'median' or 'mean' of "
                        "the intervals within +-150 s (the mean still shows premature beats early where they "
                        "are the prevailing rhythm)"),
+        "morphology_dropout": ((float,), "in training, the chance that a beat's conv (morphology) features are "
+                               "zeroed so the model also learns to classify from its extra inputs alone; 0: off"),
         "template_features": ((bool,), "also feed the beat's correlation with and distance to the recording's "
                               "median beat (from the sidecar); off = the paper's model"),
     },
@@ -75,7 +77,7 @@ SEGMENTATIONS = ("kaggle", "paper")
 # config.json without them still loads (for --resume and --calibrate).
 LATER_KEYS = {
     ("data", "val_split"): "beats", ("model", "rr_features"): False, ("model", "template_features"): False,
-    ("model", "rr_average"): "median",
+    ("model", "rr_average"): "median", ("model", "morphology_dropout"): 0.0,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
@@ -176,6 +178,12 @@ def validate(cfg):
         raise ConfigError("data.val_fraction must be in [0, 1)")
     if not 0 <= cfg["train"]["ema_decay"] < 1:
         raise ConfigError("train.ema_decay must be in [0, 1) (0: no weight averaging)")
+    model = cfg["model"]
+    if not 0 <= model["morphology_dropout"] < 1:
+        raise ConfigError("model.morphology_dropout must be in [0, 1)")
+    if model["morphology_dropout"] and not (model["rr_features"] or model["template_features"]):
+        raise ConfigError("model.morphology_dropout needs model.rr_features or model.template_features: "
+                          "without extra inputs a beat whose morphology is dropped has nothing left")
     if cfg["train"]["patience"] is not None and cfg["train"]["patience"] < 1:
         raise ConfigError("train.patience must be at least 1 (or null)")
     for key in ("epochs", "batch_size", "lr_decay_every", "threads"):

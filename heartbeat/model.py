@@ -34,10 +34,18 @@ class ModelConfig:
     rr_features: bool = False  # also take the 8 R-R features of rr.py, joined to the conv features at fc1
     rr_average: str = "median"  # the patient's average R-R those features divide by: "median" or "mean"
     template_features: bool = False  # also take the 2 template features of template.py, likewise
+    # In training, the chance that a beat's conv (morphology) features are zeroed, so that the model must
+    # also classify from its extra inputs alone. Against overfitting the training patients' beat shapes:
+    # in a new patient, the timing of a premature beat transfers where its shape does not.
+    morphology_dropout: float = 0.0
 
     def __post_init__(self):
         if self.rr_average not in AVERAGE_COLUMN:
             raise ValueError(f"rr_average {self.rr_average!r}; choose one of {tuple(AVERAGE_COLUMN)}")
+        if not 0.0 <= self.morphology_dropout < 1.0:
+            raise ValueError(f"morphology_dropout {self.morphology_dropout} must be in [0, 1)")
+        if self.morphology_dropout and not (self.rr_features or self.template_features):
+            raise ValueError("morphology_dropout needs extra inputs (rr_features or template_features) to fall back on")
 
     def flat_len(self):
         """Length after the pooling of every block: 187 -> 92 -> 44 -> 20 -> 8 -> 2."""
@@ -81,6 +89,10 @@ class BeatNet(nn.Module):
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
         x = x.flatten(1)  # (B, 64)
+        if self.training and self.config.morphology_dropout:
+            # whole-vector dropout per beat, not rescaled: the kept beats look exactly as in evaluation
+            keep = torch.rand(x.shape[0], 1, device=x.device) >= self.config.morphology_dropout
+            x = x * keep
         if extra is not None:
             x = torch.cat([x, extra], dim=1)  # (B, 64 + num_extra)
         x = F.relu(self.fc1(x))  # (B, 32)

@@ -33,6 +33,9 @@ def test_overrides_are_typed():
     ("train.betas=[0.9]", "expected two numbers"),
     ("train.loss=hinge", "train.loss = 'hinge': must be one of ce, weighted, focal"),
     ("train.patience=0", "patience must be at least 1"),
+    ("model.rr_average=mode", "model.rr_average = 'mode': must be one of median, mean"),
+    ("model.morphology_dropout=1.0", "morphology_dropout must be in"),
+    ("model.morphology_dropout=0.5", "needs model.rr_features or model.template_features"),
 ])
 def test_bad_overrides(override, message):
     with pytest.raises(ConfigError, match=message):

@@ -32,3 +32,25 @@ def test_rebuilt_from_its_own_args():
     twin.load_state_dict(model.state_dict())
     x = torch.rand(2, 1, 187)
     assert torch.equal(model(x), twin(x))
+
+
+def test_morphology_dropout_leaves_some_beats_to_their_extra_inputs():
+    """In training, the outputs of about p of the beats do not depend on the beat's shape at all; in
+    evaluation, every output does."""
+    torch.manual_seed(0)
+    model = BeatNet(rr_features=True, morphology_dropout=0.5)
+    x, other_x, extra = torch.rand(400, 1, 187), torch.rand(400, 1, 187), torch.rand(400, 8)
+
+    def same_output_rows(train):
+        model.train(train)
+        torch.manual_seed(1)
+        a = model(x, extra)
+        torch.manual_seed(1)  # the same beats dropped
+        b = model(other_x, extra)
+        return torch.isclose(a, b).all(dim=1).sum().item()
+
+    assert 140 < same_output_rows(True) < 260  # ~200 of 400
+    assert same_output_rows(False) == 0
+    assert num_parameters(model) == num_parameters(BeatNet(rr_features=True))  # no new weights
+    with pytest.raises(ValueError, match="needs extra inputs"):
+        BeatNet(morphology_dropout=0.5)
