@@ -9,7 +9,7 @@ The patient's rhythm is an average R-R over 5 minutes around the beat, taken as 
 (model.rr_average). The median was the first choice, because it shrugs off missed beats and pauses, but
 where premature beats are the prevailing rhythm (MIT-BIH record 232: atrial premature beats between long
 pauses) the median *is* the premature interval, and those beats no longer look early; the mean, pulled
-up by the pauses, still shows them early (bench/rr_probe.py measures both).
+up by the pauses, still shows them early (bench/s_probe.py measures both).
 
 The same function computes the context for the training CSVs (from the reference annotations, written
 into the .meta.csv sidecar) and for a recording (from the detected R peaks), so both agree.
