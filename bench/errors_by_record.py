@@ -16,6 +16,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from heartbeat import UserError  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
 from heartbeat.data import load_beats, meta_path  # noqa: E402
 from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
@@ -28,13 +29,16 @@ def main():
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "mitbih_ds1.pt"))
     p.add_argument("--csv", help="labelled beats with a .meta.csv sidecar (default: the checkpoint's test CSV)")
     args = p.parse_args()
-    model, meta = load_checkpoint(args.checkpoint)
-    csv = args.csv or test_csv_of(meta)
-    x, y = load_beats(csv)
-    sidecar = meta_path(csv)
-    if y is None or not sidecar.is_file():
-        sys.exit(f"error: {csv} needs labels and its sidecar {sidecar.name} (record of each beat)")
-    pred = predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))).argmax(1)
+    try:
+        model, meta = load_checkpoint(args.checkpoint)
+        csv = args.csv or test_csv_of(meta)
+        x, y = load_beats(csv)
+        sidecar = meta_path(csv)
+        if y is None or not sidecar.is_file():
+            sys.exit(f"error: {csv} needs labels and its sidecar {sidecar.name} (record of each beat)")
+        pred = predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))).argmax(1)
+    except UserError as e:
+        sys.exit(f"error: {e}")
     beats = pd.DataFrame({"record": pd.read_csv(sidecar, usecols=["record"])["record"].astype(str),
                           "label": y, "pred": pred})
     classes = meta["classes"]
@@ -58,6 +62,7 @@ def main():
         table = table.loc[table.sum(axis=1).sort_values(ascending=False).index[:TOP]]
         cells = [f"{r} (" + ", ".join(f"{k} {n}" for k, n in row.items() if n) + ")" for r, row in table.iterrows()]
         print(f"false {name}: {len(false)}; most from records: " + ", ".join(cells))
+
 
 if __name__ == "__main__":
     main()

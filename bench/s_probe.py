@@ -87,5 +87,6 @@ def main():
         for name, records in [("DS1", DS1), ("DS2", DS2), ("record 232", ["232"])]:
             report(name, records, mitdb)
 
+
 if __name__ == "__main__":
     main()

@@ -22,8 +22,8 @@ AVERAGE_WINDOW_S = 300.0  # patient's rhythm: R-R intervals within +-150 s of th
 # The column of the patient's average R-R for each choice of model.rr_average ("avg" is the median
 # for the checkpoints and sidecars made before the mean existed).
 AVERAGE_COLUMN = {"median": "rr_avg_s", "mean": "rr_mean_s"}
+AVERAGE_NAME = {"median": "avg", "mean": "mean"}  # in the feature names: "prev/avg" or "prev/mean"
 CONTEXT_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s", "rr_avg_s", "rr_mean_s"]
-N_FEATURES = 8
 
 
 def context_columns(average="median"):
@@ -33,9 +33,12 @@ def context_columns(average="median"):
 
 def feature_names(average="median"):
     """The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load."""
-    a = AVERAGE_COLUMN[average][3:-2]  # "avg" or "mean"
+    a = AVERAGE_NAME[average]
     return ["rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", f"prev/{a}", f"next/{a}",
             f"local/{a}"]
+
+
+N_FEATURES = len(feature_names())
 
 
 def rr_context(times_s):

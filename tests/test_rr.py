@@ -12,9 +12,9 @@ from heartbeat.data import DataError, load_extra_inputs, meta_path
 from heartbeat.features import beat_context, beat_features, feature_names, recording_inputs
 from heartbeat.model import BeatNet, num_parameters
 from heartbeat.rr import CONTEXT_COLUMNS, N_FEATURES, feature_names as rr_feature_names, rr_context, rr_features
+from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, template_context
 
 FEATURES = rr_feature_names()  # the median-based set of the first R-R models
-from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, template_context
 
 
 def test_premature_beat_stands_out_against_its_local_rhythm():
@@ -127,6 +127,10 @@ def test_checkpoint_records_the_feature_list(tmp_path):
     assert ckpt["preprocessing"]["rr_features"][5:] == ["prev/mean", "next/mean", "local/mean"]
     save_checkpoint(ckpt, tmp_path / "mean.pt")
     assert load_checkpoint(tmp_path / "mean.pt")[1]["model_args"]["rr_average"] == "mean"
+    ckpt["preprocessing"]["rr_features"] = FEATURES  # names of the median set, weights of a mean model
+    save_checkpoint(ckpt, tmp_path / "mixed.pt")
+    with pytest.raises(CheckpointError, match="trained with rr_features"):
+        load_checkpoint(tmp_path / "mixed.pt")
     ckpt["model_args"]["rr_average"] = "mode"  # foreign or corrupted
     save_checkpoint(ckpt, tmp_path / "mode.pt")
     with pytest.raises(CheckpointError, match="cannot build.*rr_average 'mode'"):
@@ -205,3 +209,19 @@ def test_template_features_on_a_bundle_branch_block_record():
     times, index = np.arange(len(table.x) + 1) * 0.8, np.arange(len(table.x))
     assert np.array_equal(recording_inputs(both, times, index, table.x), beat_features(ctx, both))
     assert recording_inputs({}, times, index, table.x) is None  # the paper's model: no context computed
+
+
+def test_checkpoints_from_before_the_new_model_keys_still_load(tmp_path):
+    """A checkpoint saved before rr_average and morphology_dropout existed (no such model args) is a
+    median-average model without dropout, and still reads a sidecar without the rr_mean_s column."""
+    cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true"])
+    ckpt = make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {})
+    for key in ("rr_average", "morphology_dropout"):
+        del ckpt["model_args"][key]
+    save_checkpoint(ckpt, tmp_path / "old.pt")
+    model, meta = load_checkpoint(tmp_path / "old.pt")
+    assert model.config.rr_average == "median" and model.config.morphology_dropout == 0.0
+    assert meta["preprocessing"]["rr_features"] == FEATURES
+    csv = tmp_path / "beats.csv"
+    write_sidecar(csv, {c: [0.8, 0.4] for c in CONTEXT_COLUMNS if c != "rr_mean_s"})
+    assert load_extra_inputs(csv, 2, meta["model_args"]).shape == (2, N_FEATURES)
