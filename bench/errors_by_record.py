@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from heartbeat import UserError  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.data import load_beats, meta_path  # noqa: E402
+from heartbeat.data import load_beats, load_records, meta_path  # noqa: E402
 from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
 
 TOP = 5
@@ -37,10 +37,10 @@ def main():
         if y is None or not sidecar.is_file():
             sys.exit(f"error: {csv} needs labels and its sidecar {sidecar.name} (record of each beat)")
         pred = predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))).argmax(1)
+        records = load_records(csv, len(x))
     except UserError as e:
         sys.exit(f"error: {e}")
-    beats = pd.DataFrame({"record": pd.read_csv(sidecar, usecols=["record"])["record"].astype(str),
-                          "label": y, "pred": pred})
+    beats = pd.DataFrame({"record": records, "label": y, "pred": pred})
     classes = meta["classes"]
     print(f"{args.checkpoint} on {csv}: {len(beats)} beats, accuracy {(pred == y).mean():.4f}")
     for c, name in enumerate(classes):

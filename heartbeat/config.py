@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from . import UserError
+from .rr import AVERAGE_COLUMN
 
 # section -> key -> (allowed types, help). None in the types means the key may be null.
 SCHEMA = {
@@ -86,7 +87,7 @@ LATER_KEYS = {
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
     ("data", "val_split"): ("beats", "records"),
-    ("model", "rr_average"): ("median", "mean"),
+    ("model", "rr_average"): tuple(AVERAGE_COLUMN),
     ("train", "schedule"): ("step", "cosine", "onecycle"),
     ("train", "loss"): ("ce", "weighted", "focal"),
     ("train", "sampler"): ("shuffle", "balanced"),

@@ -23,12 +23,13 @@ AVERAGE_WINDOW_S = 300.0  # patient's rhythm: R-R intervals within +-150 s of th
 # for the checkpoints and sidecars made before the mean existed).
 AVERAGE_COLUMN = {"median": "rr_avg_s", "mean": "rr_mean_s"}
 AVERAGE_NAME = {"median": "avg", "mean": "mean"}  # in the feature names: "prev/avg" or "prev/mean"
-CONTEXT_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s", "rr_avg_s", "rr_mean_s"]
+INTERVAL_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s"]
+CONTEXT_COLUMNS = INTERVAL_COLUMNS + list(AVERAGE_COLUMN.values())
 
 
 def context_columns(average="median"):
     """The context columns the R-R features are computed from."""
-    return ["rr_prev_s", "rr_next_s", "rr_local_s", AVERAGE_COLUMN[average]]
+    return INTERVAL_COLUMNS + [AVERAGE_COLUMN[average]]
 
 
 def feature_names(average="median"):
