@@ -16,8 +16,8 @@ import streamlit as st
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import META_SUFFIX, load_beats, meta_path
-from heartbeat.features import needed_columns
+from heartbeat.data import beat_csvs, load_beats, meta_path, templates_path
+from heartbeat.features import needed_columns, template_channel
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
 from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
@@ -73,7 +73,7 @@ def saved_uploads(files):
 
 
 def beats_view(model, meta):
-    samples = sorted(p for p in (ROOT / "samples").glob("*.csv") if not p.name.endswith(META_SUFFIX))
+    samples = beat_csvs(ROOT / "samples")
     source = st.radio("Beats from", ["a sample file", "my CSV"], horizontal=True, key="beats_source")
     try:
         if source == "a sample file":
@@ -84,17 +84,24 @@ def beats_view(model, meta):
         else:
             upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
                                       key="beats_csv")
-            sidecar = None
-            if needed_columns(meta["model_args"]):
+            sidecar = templates = None
+            if needed_columns(meta["model_args"]) or template_channel(meta["model_args"]):
                 sidecar = st.file_uploader("its .meta.csv sidecar from prepare_data.py (this model also takes the "
-                                           "beat's context: R-R intervals / template)", type="csv",
+                                           "beat's context: R-R intervals / template / record)", type="csv",
                                            key="beats_meta_csv")
+            if template_channel(meta["model_args"]):
+                templates = st.file_uploader("its .templates.csv from prepare_data.py (this model compares each "
+                                             "beat with its recording's median beat)", type="csv",
+                                             key="beats_templates_csv")
             if upload is None:
                 return
             path = Path(upload.name)
             with saved_uploads([upload]) as folder:
-                if sidecar is not None:  # named as the CSV's sidecar, whatever the upload was called
+                # named as the CSV's sidecar and templates, whatever the uploads were called
+                if sidecar is not None:
                     meta_path(folder / path.name).write_bytes(sidecar.getvalue())
+                if templates is not None:
+                    templates_path(folder / path.name).write_bytes(templates.getvalue())
                 x, y = load_beats(folder / path.name)
                 check_beat_len(x, meta, path.name)
                 extra = csv_extra_inputs(meta, folder / path.name, len(x))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import META_SUFFIX, load_beats
+from heartbeat.data import beat_csvs, load_beats
 from heartbeat.fileio import atomic_path
 from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
 
@@ -93,7 +93,7 @@ def main(argv=None):
 
     recording = args.record or args.signal
     csvs = args.csv or ([] if recording else
-                        sorted(os.path.relpath(c) for c in SAMPLES.glob("*.csv") if not c.name.endswith(META_SUFFIX)))
+                        [os.path.relpath(c) for c in beat_csvs(SAMPLES)])
     try:
         if not recording and not csvs:
             raise UserError(f"no --csv given and no sample CSVs in {SAMPLES}")

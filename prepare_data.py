@@ -5,7 +5,8 @@
     python prepare_data.py --download                                # fetch mitdb from PhysioNet first
 
 Writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and
-mitbih_ds1.csv / mitbih_ds2.csv (de Chazal's inter-patient split), each with a .meta.csv sidecar.
+mitbih_ds1.csv / mitbih_ds2.csv (de Chazal's inter-patient split), each with a .meta.csv sidecar (the context of each beat) and a .templates.csv file (the median beat of
+each record).
 """
 import argparse
 import sys
@@ -17,7 +18,7 @@ from tqdm import tqdm
 
 from heartbeat import CLASSES
 from heartbeat.build import METHODS, build_beats, patient_split, random_split, write_kaggle_csv
-from heartbeat.data import meta_path
+from heartbeat.data import meta_path, templates_path
 
 OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
 
@@ -35,7 +36,8 @@ def main(argv=None):
 
     out = Path(args.out)
     targets = [out / name for name in OUTPUTS]
-    existing = [str(t) for t in targets + [meta_path(t) for t in targets] if t.exists()]
+    existing = [str(t) for t in targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
+                if t.exists()]
     if existing and not args.force:
         sys.exit(f"error: {existing[0]} exists ({len(existing)} output files in all); use --force to overwrite")
     if args.download:

@@ -8,11 +8,11 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from . import records, segment
-from .data import meta_path
+from .data import meta_path, templates_path
 from .fileio import atomic_path
 from .features import SIDECAR_COLUMNS
 from .rr import rr_context
-from .template import template_context
+from .template import median_beat, template_context
 
 METHODS = ("kaggle", "paper")
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
@@ -25,9 +25,11 @@ class BeatTable:
     x: np.ndarray     # (n, 187) float32 in [0, 1]
     y: np.ndarray     # (n,) int64 labels 0..4
     meta: pd.DataFrame  # one row per beat: META_COLUMNS
+    templates: pd.DataFrame  # one row per record (index: record name): the median of all its beats (187 values)
 
     def take(self, index):
-        return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True))
+        """The beats at index; the templates stay those of the whole records."""
+        return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True), self.templates)
 
 
 def record_beats(path, method="kaggle"):
@@ -47,7 +49,8 @@ def record_beats(path, method="kaggle"):
     context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
     meta = pd.DataFrame({"record": rec.name, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
     meta = pd.concat([meta, context.reset_index(drop=True), template_context(x)], axis=1)
-    return BeatTable(x, labels[index], meta)
+    templates = pd.DataFrame([median_beat(x)], index=pd.Index([rec.name], name="record"))
+    return BeatTable(x, labels[index], meta, templates)
 
 
 def build_beats(mitdb_dir, names=records.ALL_RECORDS, method="kaggle", workers=2, progress=None):
@@ -63,6 +66,7 @@ def build_beats(mitdb_dir, names=records.ALL_RECORDS, method="kaggle", workers=2
         np.concatenate([t.x for t in tables]),
         np.concatenate([t.y for t in tables]),
         pd.concat([t.meta for t in tables], ignore_index=True),
+        pd.concat([t.templates for t in tables]),
     )
 
 
@@ -82,9 +86,10 @@ def patient_split(table):
 
 
 def write_kaggle_csv(path, table):
-    """Write the Kaggle format (no header, 187 values then the label, as floats) and the .meta.csv sidecar.
+    """Write the Kaggle format (no header, 187 values then the label, as floats), the .meta.csv sidecar and
+    the .templates.csv file (the median beat of each record in the table).
 
-    '%.9g' round-trips every float32 exactly, the label is written as '2.0'; both files are written atomically.
+    '%.9g' round-trips every float32 exactly, the label is written as '2.0'; all files are written atomically.
     """
     path = Path(path)
     data = np.concatenate([table.x.astype(np.float64), table.y[:, None].astype(np.float64)], axis=1)
@@ -94,4 +99,11 @@ def write_kaggle_csv(path, table):
         f.write("\n")
     with atomic_path(meta_path(path)) as tmp:
         table.meta.to_csv(tmp, index=False, float_format="%.6f")
+    write_templates(templates_path(path), table.templates.loc[table.meta["record"].unique()])
+
+
+def write_templates(path, templates):
+    """templates: DataFrame indexed by record, one median beat per row -> CSV with a 'record' column (atomic)."""
+    with atomic_path(path) as tmp:
+        templates.rename(columns=str).to_csv(tmp, index_label="record", float_format="%.9g")
 

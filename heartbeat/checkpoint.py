@@ -10,7 +10,7 @@ import torch
 
 from . import BEAT_LEN, CLASSES, UserError, rr, segment, template
 from .fileio import atomic_path
-from .features import rr_average
+from .features import rr_average, template_channel
 from .model import BeatNet, seed_state_dict_to_beatnet
 
 FORMAT = "heartbeat-checkpoint"
@@ -119,6 +119,9 @@ def extra_inputs(model_args):
     if model_args.get("template_features"):
         out["template_features"] = {"names": list(template.COLUMNS), "window": template.WINDOW,
                                     "template": "median beat of the recording"}
+    if template_channel(model_args):
+        out["template_channel"] = {"template": "median beat of the recording",
+                                   "stem_input": ["beat", "beat minus template"]}
     return out
 
 

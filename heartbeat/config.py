@@ -39,6 +39,9 @@ SCHEMA = {
                                "zeroed so the model also learns to classify from its extra inputs alone; 0: off"),
         "template_features": ((bool,), "also feed the beat's correlation with and distance to the recording's "
                               "median beat (from the sidecar); off = the paper's model"),
+        "template_channel": ((bool,), "also feed the recording's median beat (from the CSV's .templates.csv): the "
+                             "first conv then sees the beat and the beat minus that template, i.e. its shape against "
+                             "the patient's usual beat (+160 weights); off = the paper's model"),
     },
     "train": {
         "epochs": ((int,), "passes over the training split"),
@@ -78,7 +81,7 @@ SEGMENTATIONS = ("kaggle", "paper")
 # config.json without them still loads (for --resume and --calibrate).
 LATER_KEYS = {
     ("data", "val_split"): "beats", ("model", "rr_features"): False, ("model", "template_features"): False,
-    ("model", "rr_average"): "median", ("model", "morphology_dropout"): 0.0,
+    ("model", "rr_average"): "median", ("model", "morphology_dropout"): 0.0, ("model", "template_channel"): False,
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,

@@ -16,12 +16,13 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
-from .features import beat_features, needed_columns
+from .features import beat_features, join_inputs, needed_columns, template_channel
 
 CACHE_VERSION = 1
 RANGE_TOLERANCE = 1e-6  # beats are min-max scaled; allow float rounding around 0 and 1
 INDEX_NAMES = ("", "unnamed: 0", "index", "id", "row")
 META_SUFFIX = ".meta.csv"  # sidecar of a beat CSV: mitbih_test.csv -> mitbih_test.meta.csv
+TEMPLATES_SUFFIX = ".templates.csv"  # each record's median beat: mitbih_test.csv -> mitbih_test.templates.csv
 
 
 class DataError(UserError):
@@ -150,6 +151,11 @@ def _diagnose(path, n_cols, skip):
     return f"{path}: could not be parsed as a beat CSV"
 
 
+def beat_csvs(folder):
+    """The beat CSVs in a folder, sorted, without the sidecar and template files beside them."""
+    return sorted(p for p in Path(folder).glob("*.csv") if not p.name.endswith((META_SUFFIX, TEMPLATES_SUFFIX)))
+
+
 def meta_path(csv_path):
     """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
     csv_path = Path(csv_path)
@@ -157,15 +163,21 @@ def meta_path(csv_path):
 
 
 def load_extra_inputs(csv_path, n_beats, model_args):
-    """The model's extra inputs (n_beats, k) float32 from the .meta.csv sidecar of a beat CSV, or None
-    when the model (its constructor args) takes none.
+    """The model's extra inputs (n_beats, k) float32 for the beats of a CSV, or None when the model (its
+    constructor args) takes none: the features of features.feature_names from the .meta.csv sidecar, then,
+    for a template_channel model, the median beat of each beat's recording from the .templates.csv file.
 
-    prepare_data.py writes the sidecar; a model trained with R-R or template features needs it for
-    every CSV it reads.
+    prepare_data.py writes both; a model trained with extra inputs needs them for every CSV it reads.
     """
+    features = sidecar_features(csv_path, n_beats, model_args) if needed_columns(model_args) else None
+    templates = (load_templates(csv_path, n_beats, model_args.get("beat_len", BEAT_LEN))
+                 if template_channel(model_args) else None)
+    return join_inputs(features, templates)
+
+
+def sidecar_features(csv_path, n_beats, model_args):
+    """The R-R and template features (n_beats, k) float32 of a beat CSV's beats, from its sidecar."""
     columns = needed_columns(model_args)
-    if not columns:
-        return None
     path = meta_path(csv_path)
     if not path.is_file():
         raise DataError(f"{csv_path}: this model also takes the beat's context (R-R intervals / template), read "
@@ -191,6 +203,43 @@ def load_extra_inputs(csv_path, n_beats, model_args):
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
     return beat_features(pd.DataFrame(values, columns=columns), model_args)
+
+
+def templates_path(csv_path):
+    """The median beats of a beat CSV's records: data/mitbih_ds2.csv -> data/mitbih_ds2.templates.csv."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.stem + TEMPLATES_SUFFIX)
+
+
+def load_templates(csv_path, n_beats, beat_len):
+    """The median beat of each beat's recording (n_beats, beat_len) float32.
+
+    The .templates.csv file beside the CSV holds one row per record (a 'record' column, then beat_len values;
+    prepare_data.py takes the median over all the record's beats, also those in the other split, so a file
+    of a few beats gets the same template as the whole recording); the sidecar names each beat's record.
+    """
+    path = templates_path(csv_path)
+    if not path.is_file():
+        raise DataError(f"{csv_path}: this model also compares each beat with its recording's median beat, read "
+                        f"from {path.name} beside the CSV; there is none. Rebuild the CSVs with prepare_data.py, "
+                        f"or classify the raw recording with predict.py --record/--signal")
+    records = load_records(csv_path, n_beats)
+    try:
+        table = pd.read_csv(path, dtype={"record": str}).set_index("record")
+    except (ValueError, KeyError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: unreadable, or no 'record' column ({str(e).strip()[:120]})") from None
+    if table.shape[1] != beat_len:
+        raise DataError(f"{path}: templates of {table.shape[1]} values; the model takes beats of {beat_len}")
+    if table.index.duplicated().any():
+        raise DataError(f"{path}: record {table.index[table.index.duplicated()][0]} has two templates")
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
+    row = table.index.get_indexer(records)  # (n_beats,) -1 where a record has no template
+    if (row < 0).any():
+        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, named in {meta_path(csv_path).name}")
+    return values[row]
 
 
 def train_val_split(y, val_fraction, seed, groups=None):

@@ -1,7 +1,9 @@
-"""The model's optional inputs beside the beat itself, by name: R-R features and template features.
+"""The model's optional inputs beside the beat itself: R-R features and template features, by name, and
+the template channel (the recording's median beat, which the model subtracts from the beat).
 
-Both come from the recording around the beat: for beat CSVs from the .meta.csv sidecar that
-prepare_data.py writes, for recordings from the detected beats, computed by the same functions.
+All come from the recording around the beat: for beat CSVs from the .meta.csv sidecar (and the
+.templates.csv file) that prepare_data.py writes, for recordings from the detected beats, computed by
+the same functions. In the model's extra-input matrix the named features come first, then the template.
 """
 import numpy as np
 import pandas as pd
@@ -14,6 +16,11 @@ SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + template.COLUMNS
 def rr_average(model_args):
     """How the patient's average R-R is taken; checkpoints from before the choice existed used the median."""
     return model_args.get("rr_average", "median")
+
+
+def template_channel(model_args):
+    """Whether the model also takes the recording's median beat (checkpoints from before: no)."""
+    return bool(model_args.get("template_channel", False))
 
 
 def feature_names(model_args):
@@ -37,6 +44,12 @@ def beat_features(context, model_args):
     return np.concatenate(parts, axis=1).astype(np.float32) if parts else None
 
 
+def join_inputs(features, templates):
+    """The extra-input matrix of a model: features (n, k) or None, then templates (n, L) or None; None if both are."""
+    parts = [p for p in (features, templates) if p is not None]
+    return np.concatenate(parts, axis=1).astype(np.float32) if parts else None
+
+
 def beat_context(beat_times_s, index, beats):
     """Context columns of the beats cut at beat_times_s[index] of one recording: the R-R context from all
     its beat times (the last beat, never cut for want of a successor, still closes an interval), the
@@ -46,8 +59,10 @@ def beat_context(beat_times_s, index, beats):
 
 
 def recording_inputs(model_args, beat_times_s, index, beats):
-    """The model's extra inputs for beats cut from a recording, or None (without computing any context)
+    """The model's extra inputs for beats (n, L) cut from a recording, or None (without computing any context)
     when the model takes none."""
-    if not needed_columns(model_args):
-        return None
-    return beat_features(beat_context(beat_times_s, index, beats), model_args)
+    features = (beat_features(beat_context(beat_times_s, index, beats), model_args)
+                if needed_columns(model_args) else None)
+    templates = (np.broadcast_to(template.median_beat(beats), np.shape(beats))
+                 if template_channel(model_args) else None)
+    return join_inputs(features, templates)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .features import feature_names
+from .features import feature_names, template_channel
 from .rr import AVERAGE_COLUMN
 
 
@@ -34,6 +34,9 @@ class ModelConfig:
     rr_features: bool = False  # also take the 8 R-R features of rr.py, joined to the conv features at fc1
     rr_average: str = "median"  # the patient's average R-R those features divide by: "median" or "mean"
     template_features: bool = False  # also take the 2 template features of template.py, likewise
+    # Also take the recording's median beat (template.median_beat): the stem then sees two channels, the beat
+    # and the beat minus that template, i.e. the beat's shape against the patient's own usual beat.
+    template_channel: bool = False
     # In training, the chance that a beat's conv (morphology) features are zeroed, so that the model must
     # also classify from its extra inputs alone. Against overfitting the training patients' beat shapes:
     # in a new patient, the timing of a premature beat transfers where its shape does not.
@@ -58,8 +61,9 @@ class ModelConfig:
 
 
 class BeatNet(nn.Module):
-    """Input (B, 1, beat_len) beats scaled to [0, 1], and (B, num_extra) extra inputs when rr_features or
-    template_features (features.feature_names lists them); output (B, num_classes) logits.
+    """Input (B, 1, beat_len) beats scaled to [0, 1], and (B, num_extra + beat_len * template_channel) extra
+    inputs when rr_features, template_features (features.feature_names lists them) or template_channel (then
+    the last beat_len values are the recording's median beat); output (B, num_classes) logits.
 
     logit_bias is a buffer, zero while training: afterwards the prior calibration of calibration.py (or, for a
     balanced sampler or weighted loss, the undoing of the class priors they tilted) sets it; it shifts the
@@ -69,9 +73,10 @@ class BeatNet(nn.Module):
     def __init__(self, **model_args):
         super().__init__()
         self.config = cfg = ModelConfig(**model_args)
-        self.stem = nn.Conv1d(1, cfg.channels, cfg.kernel_size, padding="same")
+        self.stem = nn.Conv1d(2 if cfg.template_channel else 1, cfg.channels, cfg.kernel_size, padding="same")
         self.blocks = nn.ModuleList(ResBlock(cfg.channels, cfg.kernel_size) for _ in range(cfg.num_blocks))
-        self.num_extra = len(feature_names(asdict(cfg)))
+        self.num_extra = len(feature_names(asdict(cfg)))  # the named features, joined to the conv features
+        self.num_inputs = self.num_extra + (cfg.beat_len if template_channel(asdict(cfg)) else 0)
         self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + self.num_extra, cfg.hidden)
         self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.num_classes)
@@ -81,10 +86,15 @@ class BeatNet(nn.Module):
         """Plain constructor arguments, stored in checkpoints so the model can be rebuilt exactly."""
         return asdict(self.config)
 
-    def forward(self, x, extra=None):  # x (B, 1, 187), extra (B, num_extra) or None
-        if (extra is not None) != bool(self.num_extra):
-            raise ValueError("this model takes extra inputs (R-R / template features)" if self.num_extra
-                             else "this model takes no extra inputs")
+    def forward(self, x, extra=None):  # x (B, 1, 187), extra (B, num_inputs) or None
+        width = None if extra is None else extra.shape[1]
+        if width != (self.num_inputs or None):
+            raise ValueError(f"this model takes {self.num_inputs} extra inputs (R-R / template features, median "
+                             f"beat), got {width or 'none'}" if self.num_inputs else "this model takes no extra inputs")
+        if self.config.template_channel:
+            extra, template = extra[:, :self.num_extra], extra[:, self.num_extra:]  # (B, k), (B, 187)
+            x = torch.cat([x, x - template.unsqueeze(1)], dim=1)  # (B, 2, 187)
+            extra = extra if self.num_extra else None
         x = self.stem(x)  # (B, 32, 187); no activation here, as in the original network
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)

@@ -14,9 +14,15 @@ COLUMNS = ["template_corr", "template_rmse"]  # sidecar columns, and the model i
 def template_context(beats):
     """beats (n, 187) of one recording, scaled to [0, 1] -> DataFrame of COLUMNS, one row per beat."""
     head = np.asarray(beats, dtype=np.float64)[:, :WINDOW]
-    template = np.median(head, axis=0)  # (WINDOW,) the recording's typical beat
+    template = median_beat(head)  # (WINDOW,) the recording's typical beat
     b = head - head.mean(axis=1, keepdims=True)
     t = template - template.mean()
     corr = b @ t / np.maximum(np.linalg.norm(b, axis=1) * np.linalg.norm(t), 1e-9)
     rmse = np.sqrt(np.mean((head - template) ** 2, axis=1))
     return pd.DataFrame({"template_corr": corr, "template_rmse": rmse})
+
+
+def median_beat(beats):
+    """beats (n, L) of one recording -> (L,) float64, their value-by-value median: the patient's usual beat
+    (most beats of a recording are normal, and a median ignores the ectopic minority)."""
+    return np.median(np.asarray(beats, dtype=np.float64), axis=0)

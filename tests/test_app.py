@@ -61,22 +61,22 @@ def test_bad_checkpoint_path(app):
 
 
 @pytest.fixture(scope="module")
-def rr_checkpoint(tmp_path_factory):
-    """An (untrained) model that takes R-R features, saved as a checkpoint file."""
+def context_checkpoint(tmp_path_factory):
+    """An (untrained) model that takes R-R features and the template channel, saved as a checkpoint file."""
     from heartbeat.checkpoint import make_checkpoint, save_checkpoint
     from heartbeat.config import load_config
     from heartbeat.model import BeatNet
 
-    cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true"])
-    path = tmp_path_factory.mktemp("ckpt") / "rr.pt"
+    cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true", "model.template_channel=true"])
+    path = tmp_path_factory.mktemp("ckpt") / "context.pt"
     save_checkpoint(make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {}), path)
     return path
 
 
-def test_rr_model_in_every_view(app, rr_checkpoint):
+def test_context_model_in_every_view(app, context_checkpoint):
     app.selectbox(key="model_choice").set_value("another checkpoint file ...").run()
-    app.text_input(key="checkpoint_path").set_value(str(rr_checkpoint)).run()
-    assert not app.exception and not errors(app)  # sample beats (with sidecars) and the sample recording
+    app.text_input(key="checkpoint_path").set_value(str(context_checkpoint)).run()
+    assert not app.exception and not errors(app)  # sample beats (with sidecar, templates) and the sample recording
     assert any(m.label == "accuracy against the file's labels" for m in app.metric)
     assert any("Against the reference annotations" in md.value for md in app.markdown)
 
@@ -87,6 +87,9 @@ def test_rr_model_in_every_view(app, rr_checkpoint):
     assert any("there is none" in e for e in errors(app))  # the CSV alone is not enough for this model
     sidecar = (ROOT / "samples" / "mitbih_test_labelled.meta.csv").read_bytes()
     app.file_uploader(key="beats_meta_csv").set_value(("whatever.csv", sidecar, "text/csv")).run()
+    assert any("median beat" in e and "there is none" in e for e in errors(app))  # and its templates
+    templates = (ROOT / "samples" / "mitbih_test_labelled.templates.csv").read_bytes()
+    app.file_uploader(key="beats_templates_csv").set_value(("other.csv", templates, "text/csv")).run()
     assert not app.exception and not errors(app)
     assert len(app.dataframe) == 2
 

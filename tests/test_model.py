@@ -54,3 +54,22 @@ def test_morphology_dropout_leaves_some_beats_to_their_extra_inputs():
     assert num_parameters(model) == num_parameters(BeatNet(rr_features=True))  # no new weights
     with pytest.raises(ValueError, match="needs extra inputs"):
         BeatNet(morphology_dropout=0.5)
+
+
+def test_template_channel_sees_the_beat_against_the_patients_usual_beat():
+    """With the template channel the stem takes (beat, beat - template): 160 more weights; with the beat's own
+    channel silenced, only the difference from the template matters, so shifting beat and template alike
+    changes nothing, while changing the template alone does."""
+    torch.manual_seed(0)
+    model = BeatNet(template_channel=True).eval()
+    assert num_parameters(model) == 55_013 + 32 * 5
+    x, template = torch.rand(6, 1, 187), torch.rand(6, 187)
+    with torch.no_grad():
+        model.stem.weight[:, 0] = 0  # the beat's own channel
+        same = model(x + 0.3, template + 0.3)
+        assert torch.allclose(model(x, template), same, atol=1e-5)
+        assert not torch.allclose(model(x, torch.rand(6, 187)), same, atol=1e-3)
+    with pytest.raises(ValueError, match="takes 187 extra inputs"):
+        model(x)
+    with pytest.raises(ValueError, match="takes 195 extra inputs.*got 187"):
+        BeatNet(rr_features=True, template_channel=True)(x, template)

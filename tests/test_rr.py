@@ -101,7 +101,7 @@ def test_model_with_rr_inputs():
     assert both.num_extra == len(feature_names(both.model_args())) == len(FEATURES) + 2
     x, rr = torch.rand(3, 1, 187), torch.rand(3, len(FEATURES))
     assert rr_model(x, rr).shape == (3, 5)
-    with pytest.raises(ValueError, match="takes extra inputs"):
+    with pytest.raises(ValueError, match="takes 8 extra inputs .*got none"):
         rr_model(x)
     with pytest.raises(ValueError, match="takes no extra inputs"):
         paper(x, rr)
@@ -212,15 +212,17 @@ def test_template_features_on_a_bundle_branch_block_record():
 
 
 def test_checkpoints_from_before_the_new_model_keys_still_load(tmp_path):
-    """A checkpoint saved before rr_average and morphology_dropout existed (no such model args) is a
-    median-average model without dropout, and still reads a sidecar without the rr_mean_s column."""
+    """A checkpoint saved before rr_average, morphology_dropout and template_channel existed (no such model
+    args) is a median-average model without dropout or channel, and still reads a sidecar without the
+    rr_mean_s column."""
     cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true"])
     ckpt = make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {})
-    for key in ("rr_average", "morphology_dropout"):
+    for key in ("rr_average", "morphology_dropout", "template_channel"):
         del ckpt["model_args"][key]
     save_checkpoint(ckpt, tmp_path / "old.pt")
     model, meta = load_checkpoint(tmp_path / "old.pt")
     assert model.config.rr_average == "median" and model.config.morphology_dropout == 0.0
+    assert not model.config.template_channel and model.stem.in_channels == 1
     assert meta["preprocessing"]["rr_features"] == FEATURES
     csv = tmp_path / "beats.csv"
     write_sidecar(csv, {c: [0.8, 0.4] for c in CONTEXT_COLUMNS if c != "rr_mean_s"})

@@ -122,11 +122,12 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
 
 
 def test_rr_model_end_to_end(tmp_path, small_csvs):
-    """Train with R-R and template features and calibration; test, predict on CSVs and on a recording;
-    a CSV without its sidecar is refused with a clear message."""
+    """Train with R-R and template features, the template channel and calibration; test, predict on CSVs
+    and on a recording; a CSV without its sidecar or its templates is refused with a clear message."""
     train_csv, test_csv = small_csvs
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "rr", "train.epochs=1", "model.rr_features=true",
-                                                "model.template_features=true", "train.calibrate=true")))
+                                                "model.template_features=true", "model.template_channel=true",
+                                                "train.calibrate=true")))
     run = tmp_path / "log" / "rr"
     assert "calibrated on validation: tau" in out.stdout and (run / "calibrated.pt").is_file()
     chosen_on = torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"]
@@ -141,6 +142,10 @@ def test_rr_model_end_to_end(tmp_path, small_csvs):
     bare.write_bytes(test_csv.read_bytes())
     proc = run_script("test.py", "--checkpoint", run / "calibrated.pt", "--csv", bare, "--out", tmp_path / "t2")
     assert proc.returncode != 0 and "sidecar bare.meta.csv" in proc.stderr and "Traceback" not in proc.stderr
+    (tmp_path / "bare.meta.csv").write_bytes(test_csv.with_name("test.meta.csv").read_bytes())
+    proc = run_script("predict.py", "--checkpoint", run / "calibrated.pt", "--csv", bare)
+    assert proc.returncode != 0 and "bare.templates.csv beside the CSV; there is none" in proc.stderr
+    assert "Traceback" not in proc.stderr
     again = run_script("train.py", "--calibrate", run)
     assert again.returncode != 0 and "calibrated.pt exists" in again.stderr
 
