@@ -7,7 +7,7 @@ from heartbeat.build import build_beats, patient_split, random_split, record_bea
 from heartbeat.data import load_beats
 from heartbeat.records import AAMI_LABEL, DS1, DS2
 
-from conftest import MITDB, needs_mitdb
+from conftest import MITDB, needs_mitdb, run_script
 
 
 @needs_mitdb
@@ -61,3 +61,10 @@ def test_splits_and_csv_round_trip(tmp_path, real_beats):
 def test_build_reports_missing_records(tmp_path):
     with pytest.raises(FileNotFoundError, match="records missing"):
         build_beats(tmp_path, names=["100"])
+
+
+def test_prepare_data_never_overwrites_an_output_without_force(tmp_path):
+    (tmp_path / "mitbih_ds2.templates.csv").write_text("mine")
+    proc = run_script("prepare_data.py", "--mitdb", tmp_path / "no-records", "--out", tmp_path)
+    assert proc.returncode != 0 and "mitbih_ds2.templates.csv exists" in proc.stderr and "--force" in proc.stderr
+    assert (tmp_path / "mitbih_ds2.templates.csv").read_text() == "mine"
