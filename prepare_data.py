@@ -5,8 +5,8 @@
     python prepare_data.py --download                                # fetch mitdb from PhysioNet first
 
 Writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and
-mitbih_ds1.csv / mitbih_ds2.csv (de Chazal's inter-patient split), each with a .meta.csv sidecar (the context of each beat) and a .templates.csv file (the median beat of
-each record).
+mitbih_ds1.csv / mitbih_ds2.csv (de Chazal's inter-patient split), each with a .meta.csv sidecar
+(the context of each beat) and a .templates.csv file (the median beat of each record).
 """
 import argparse
 import sys

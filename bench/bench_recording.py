@@ -3,7 +3,8 @@
     python bench/bench_recording.py [--record ../shared/data/mitdb/208] [--repeats 3]
 
 Stages as predict.py --record runs them: read (wfdb, physical units), check, resample to 360 Hz,
-detect R peaks, cut beats (the Kaggle rule), classify, write the CSV. Best of --repeats runs.
+detect R peaks, cut beats (the Kaggle rule), compute the model's extra inputs (R-R / template, none
+for the paper's model), classify, write the CSV. Best of --repeats runs.
 """
 import argparse
 import sys
@@ -11,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from heartbeat import segment  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint  # noqa: E402
 from heartbeat.detect import detect_r_peaks  # noqa: E402
+from heartbeat.features import recording_inputs  # noqa: E402
 from heartbeat.inference import predict_proba, predictions_table  # noqa: E402
 from heartbeat.recording import check_signal, read_wfdb  # noqa: E402
 
@@ -43,7 +46,9 @@ def run_once(model, meta, record, out):
     lap("detect")
     beats = segment.kaggle_beats(sig, peaks, range(len(peaks) - 1))
     lap("cut")
-    table = predictions_table(predict_proba(model, beats), meta["classes"])
+    extra = recording_inputs(meta["model_args"], peaks / fs, np.arange(len(beats)), beats)
+    lap("context")
+    table = predictions_table(predict_proba(model, beats, extra), meta["classes"])
     lap("classify")
     table.to_csv(out, index=False, float_format="%.6f")
     lap("write")

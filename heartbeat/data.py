@@ -180,10 +180,8 @@ def sidecar_features(csv_path, n_beats, model_args):
     columns = needed_columns(model_args)
     path = meta_path(csv_path)
     if not path.is_file():
-        raise DataError(f"{csv_path}: this model also takes the beat's context (R-R intervals / template), read "
-                        f"from the sidecar {path.name} beside the CSV (columns {', '.join(columns)}); there is none. "
-                        f"Rebuild the CSVs with prepare_data.py, or classify the raw recording with "
-                        f"predict.py --record/--signal")
+        raise _none_beside(csv_path, f"also takes the beat's context (R-R intervals / template), read from the "
+                                     f"sidecar {path.name} beside the CSV (columns {', '.join(columns)})")
     try:
         context = pd.read_csv(path)
     except (ValueError, pd.errors.ParserError) as e:
@@ -220,26 +218,38 @@ def load_templates(csv_path, n_beats, beat_len):
     """
     path = templates_path(csv_path)
     if not path.is_file():
-        raise DataError(f"{csv_path}: this model also compares each beat with its recording's median beat, read "
-                        f"from {path.name} beside the CSV; there is none. Rebuild the CSVs with prepare_data.py, "
-                        f"or classify the raw recording with predict.py --record/--signal")
+        raise _none_beside(csv_path, f"also compares each beat with its recording's median beat, read from "
+                                     f"{path.name} beside the CSV")
+    if not meta_path(csv_path).is_file():
+        raise _none_beside(csv_path, f"takes each beat's record from the sidecar {meta_path(csv_path).name} "
+                                     f"beside the CSV")
     records = load_records(csv_path, n_beats)
     try:
         table = pd.read_csv(path, dtype={"record": str}).set_index("record")
     except (ValueError, KeyError, pd.errors.ParserError) as e:
         raise DataError(f"{path}: unreadable, or no 'record' column ({str(e).strip()[:120]})") from None
-    if table.shape[1] != beat_len:
-        raise DataError(f"{path}: templates of {table.shape[1]} values; the model takes beats of {beat_len}")
-    if table.index.duplicated().any():
-        raise DataError(f"{path}: record {table.index[table.index.duplicated()][0]} has two templates")
+    if list(table.columns) != [str(i) for i in range(beat_len)]:
+        raise DataError(f"{path}: the columns after 'record' must be 0 .. {beat_len - 1} (the model takes beats "
+                        f"of {beat_len} values), got {len(table.columns)} columns: {', '.join(table.columns[:3])} ...")
+    if table.index.isna().any() or table.index.duplicated().any():
+        bad = table.index[table.index.isna() | table.index.duplicated()][0]
+        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad) else f"record {bad} has two templates"))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
-    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)).all(axis=1))
     if len(bad):
-        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
+        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
+                        f"beats, scaled as the beats are)")
     row = table.index.get_indexer(records)  # (n_beats,) -1 where a record has no template
     if (row < 0).any():
-        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, named in {meta_path(csv_path).name}")
+        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, "
+                        f"named in {meta_path(csv_path).name}")
     return values[row]
+
+
+def _none_beside(csv_path, what):
+    """The error for a file a model needs beside a beat CSV that is not there."""
+    return DataError(f"{csv_path}: this model {what}; there is none. Rebuild the CSVs with prepare_data.py, "
+                     f"or classify the raw recording with predict.py --record/--signal")
 
 
 def train_val_split(y, val_fraction, seed, groups=None):

@@ -14,7 +14,8 @@ def check_beat_len(x, meta, source):
 
 
 def csv_extra_inputs(meta, csv_path, n_beats):
-    """The extra inputs of a beat CSV's beats (from its sidecar) when the checkpoint's model takes any, else None."""
+    """The extra inputs of a beat CSV's beats (from its sidecar and templates file) when the checkpoint's model
+    takes any, else None."""
     return load_extra_inputs(csv_path, n_beats, meta["model_args"])
 
 

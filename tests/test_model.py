@@ -73,3 +73,19 @@ def test_template_channel_sees_the_beat_against_the_patients_usual_beat():
         model(x)
     with pytest.raises(ValueError, match="takes 195 extra inputs.*got 187"):
         BeatNet(rr_features=True, template_channel=True)(x, template)
+
+
+def test_template_channel_takes_the_template_from_the_last_columns():
+    """With R-R features too, the extra inputs are [8 features, 187 template values]: with the beat's own
+    channel silenced, shifting the beat and the last 187 columns alike changes nothing."""
+    torch.manual_seed(0)
+    model = BeatNet(rr_features=True, template_channel=True).eval()
+    x, extra = torch.rand(6, 1, 187), torch.rand(6, 8 + 187)
+    shifted = extra.clone()
+    shifted[:, 8:] += 0.3
+    with torch.no_grad():
+        model.stem.weight[:, 0] = 0
+        assert torch.allclose(model(x, extra), model(x + 0.3, shifted), atol=1e-5)
+        rhythm = extra.clone()
+        rhythm[:, :8] += 0.3
+        assert not torch.allclose(model(x, extra), model(x, rhythm), atol=1e-3)

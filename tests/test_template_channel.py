@@ -7,7 +7,7 @@ import pytest
 from conftest import MITDB, ROOT, needs_mitdb
 from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoint, save_checkpoint
 from heartbeat.config import load_config
-from heartbeat.data import DataError, beat_csvs, load_extra_inputs, load_templates
+from heartbeat.data import DataError, beat_csvs, load_beats, load_extra_inputs, load_templates
 from heartbeat.features import recording_inputs
 from heartbeat.model import BeatNet
 
@@ -35,9 +35,12 @@ GOOD = "record,0,1,2,3"
 
 @pytest.mark.parametrize("records, n_beats, templates, header, message", [
     (["100"], 1, {"232": [0, 1, 0, 0]}, GOOD, "no template for record 100, named in beats.meta.csv"),
-    (["100"], 1, {"100": [0, 1, 0]}, "record,0,1,2", "templates of 3 values; the model takes beats of 4"),
-    (["100"], 1, {"100": [0, 1, 0, 0], "232": [0, "nan", 0, 0]}, GOOD, "line 3: a value that is not a finite"),
-    (["100"], 1, {"100": [0, 1, 0, 0], "232": [0, "x", 0, 0]}, GOOD, "line 3: a value that is not a finite"),
+    (["100"], 1, {"100": [0, 1, 0]}, "record,0,1,2", "must be 0 .. 3 .*beats of 4 values.*got 3 columns"),
+    (["100"], 1, {"100": [0, 1, 0, 0]}, "record,3,2,1,0", "must be 0 .. 3"),  # reordered values
+    (["100"], 1, {"100": [0, 1, 0, 0], "232": [0, "nan", 0, 0]}, GOOD, "line 3: a value that is not a number in"),
+    (["100"], 1, {"100": [0, 1, 0, 0], "232": [0, "x", 0, 0]}, GOOD, "line 3: a value that is not a number in"),
+    (["100"], 1, {"100": [0, 5, 0, 0]}, GOOD, r"line 2: a value that is not a number in \[0, 1\]"),
+    (["100"], 1, {"100": [0, 1, 0, 0], "": [0, 1, 0, 0]}, GOOD, "a row without a record name"),
     (["100"], 1, {"100": [0, 1, 0, 0]}, "rec,0,1,2,3", "no 'record' column"),
     (["100", "100"], 3, {"100": [0, 1, 0, 0]}, GOOD, "2 rows for the 3 beats"),
 ])
@@ -56,14 +59,17 @@ def test_missing_templates_file_and_duplicate_records(tmp_path):
     (tmp_path / "beats.templates.csv").write_text("record,0,1,2,3\n100,0,1,0,0\n100,0,1,0,1\n")
     with pytest.raises(DataError, match="record 100 has two templates"):
         load_templates(csv, 1, 4)
+    (tmp_path / "beats.meta.csv").unlink()
+    with pytest.raises(DataError, match="each beat's record from the sidecar beats.meta.csv.*there is none"):
+        load_templates(csv, 1, 4)
 
 
 def test_sample_files_are_not_beat_csvs():
     names = [p.name for p in beat_csvs(ROOT / "samples")]
     assert names == ["mitbih_test_labelled.csv", "unlabelled.csv"]
     for name in names:  # the shipped samples carry their records' templates
-        x_rows = sum(1 for _ in open(ROOT / "samples" / name))
-        assert load_templates(ROOT / "samples" / name, x_rows, 187).shape == (x_rows, 187)
+        n = len(load_beats(ROOT / "samples" / name)[0])
+        assert load_templates(ROOT / "samples" / name, n, 187).shape == (n, 187)
 
 
 @needs_mitdb
