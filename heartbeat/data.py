@@ -233,9 +233,11 @@ def load_templates(csv_path, n_beats, beat_len):
                         f"of {beat_len} values), got {len(table.columns)} columns: {', '.join(table.columns[:3])} ...")
     if table.index.isna().any() or table.index.duplicated().any():
         bad = table.index[table.index.isna() | table.index.duplicated()][0]
-        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad) else f"record {bad} has two templates"))
+        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad)
+                                       else f"record {bad} has two templates"))
     values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
-    bad = np.flatnonzero(~(np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)).all(axis=1))
+    in_range = np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)
+    bad = np.flatnonzero(~in_range.all(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
                         f"beats, scaled as the beats are)")

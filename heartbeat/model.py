@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .features import feature_names, template_channel
+from .features import feature_names
 from .rr import AVERAGE_COLUMN
 
 
@@ -76,7 +76,7 @@ class BeatNet(nn.Module):
         self.stem = nn.Conv1d(2 if cfg.template_channel else 1, cfg.channels, cfg.kernel_size, padding="same")
         self.blocks = nn.ModuleList(ResBlock(cfg.channels, cfg.kernel_size) for _ in range(cfg.num_blocks))
         self.num_extra = len(feature_names(asdict(cfg)))  # the named features, joined to the conv features
-        self.num_inputs = self.num_extra + (cfg.beat_len if template_channel(asdict(cfg)) else 0)
+        self.num_inputs = self.num_extra + (cfg.beat_len if cfg.template_channel else 0)
         self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + self.num_extra, cfg.hidden)
         self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.num_classes)
