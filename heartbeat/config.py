@@ -67,6 +67,8 @@ SCHEMA = {
         "ema_decay": ((float,), "validate and save an exponential moving average of the weights, updated "
                       "every step with this decay (0.999: about the last 1,000 steps); 0: off"),
         "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
+        "augment_template": ((bool,), "with train.augment and model.template_channel: stretch and warp each "
+                             "beat's template exactly as the beat (false: the beat alone)"),
         "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
         "calibrate": ((bool,), "after training, choose a prior correction on the validation split "
                       "(maximising macro-F1) and write calibrated.pt beside best.pt"),
@@ -85,7 +87,7 @@ LATER_KEYS = {
     ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
     ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
     ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
-    ("train", "ema_decay"): 0.0,
+    ("train", "ema_decay"): 0.0, ("train", "augment_template"): False,
 }
 CHOICES = {  # keys whose string value must be one of these
     ("data", "segmentation"): SEGMENTATIONS,
@@ -188,6 +190,9 @@ def validate(cfg):
     if model["morphology_dropout"] and not (model["rr_features"] or model["template_features"]):
         raise ConfigError("model.morphology_dropout needs model.rr_features or model.template_features: "
                           "without extra inputs a beat whose morphology is dropped has nothing left")
+    if cfg["train"]["augment_template"] and not (cfg["train"]["augment"] and model["template_channel"]):
+        raise ConfigError("train.augment_template needs train.augment and model.template_channel: "
+                          "it augments the template channel together with the beat")
     if cfg["train"]["patience"] is not None and cfg["train"]["patience"] < 1:
         raise ConfigError("train.patience must be at least 1 (or null)")
     for key in ("epochs", "batch_size", "lr_decay_every", "threads"):

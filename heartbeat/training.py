@@ -50,12 +50,24 @@ def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None, po
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)][:max_batches]
 
 
+def augment_batch(xb, eb, generator, with_template):
+    """The paper's augmentation of beats xb (b, 1, L); with_template: their templates, the last L columns of
+    the extra inputs eb (b, k), get the same stretch and warp, as if the whole recording were another
+    patient's, so the beat-minus-template channel keeps what sets the beat apart from its neighbours."""
+    if not with_template:
+        return augment_beats(xb, generator), eb
+    length = xb.shape[-1]
+    both = augment_beats(torch.cat([xb, eb[:, None, -length:]], dim=1), generator)  # (b, 2, L)
+    return both[:, :1], torch.cat([eb[:, :-length], both[:, 1]], dim=1)
+
+
 def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                extra=None, ema=None):
+                extra=None, ema=None, augment_template=False):
     """One pass over the batches of `plan` into (x (n, 1, L) float32 tensor, y (n,) int64 tensor,
     extra (n, k) float32 tensor of extra inputs when the model takes them).
 
     augment: None, or a torch.Generator that drives the paper's augmentation of each batch.
+    augment_template: augment the template channel (the last L extra inputs) together with the beat.
     ema: None, or an AveragedModel updated after every optimizer step.
     Returns (mean training loss, beats seen).
     """
@@ -63,8 +75,10 @@ def train_epoch(model, x, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy
     total, seen = 0.0, 0
     bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
     for idx in bar:
-        xb = x[idx] if augment is None else augment_beats(x[idx], augment)
-        loss = loss_fn(model(xb, None if extra is None else extra[idx]), y[idx])  # (b, 1, L) -> (b, C) -> scalar
+        xb, eb = x[idx], None if extra is None else extra[idx]
+        if augment is not None:
+            xb, eb = augment_batch(xb, eb, augment, augment_template)
+        loss = loss_fn(model(xb, eb), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -161,7 +175,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         plan = epoch_plan(yt, tc["batch_size"], generator, tc["sampler"], tc["max_batches"], tc["weight_power"])
         train_loss, seen = train_epoch(model, xt, yt, optimizer, scheduler, plan, loss_fn,
                                        augment=generator if tc["augment"] else None,
-                                       desc=f"epoch {epoch}/{tc['epochs']}", extra=extra, ema=ema)
+                                       desc=f"epoch {epoch}/{tc['epochs']}", extra=extra, ema=ema,
+                                       augment_template=tc["augment_template"])
         seconds = time.perf_counter() - t0
         scored.logit_bias.copy_(untilt)  # zero unless the training tilted the priors
         val_metrics = evaluate(scored, val)

@@ -36,6 +36,7 @@ def test_overrides_are_typed():
     ("model.rr_average=mode", "model.rr_average = 'mode': must be one of median, mean"),
     ("model.morphology_dropout=1.0", "morphology_dropout must be in"),
     ("model.morphology_dropout=0.5", "needs model.rr_features or model.template_features"),
+    ("train.augment_template=true", "augment_template needs train.augment and model.template_channel"),
 ])
 def test_bad_overrides(override, message):
     with pytest.raises(ConfigError, match=message):

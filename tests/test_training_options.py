@@ -13,7 +13,7 @@ from heartbeat.checkpoint import read_checkpoint
 from heartbeat.config import load_config
 from heartbeat.imbalance import class_weights, epoch_order, focal_loss, make_loss, prior_power
 from heartbeat.model import BeatNet
-from heartbeat.training import Beats, fit, make_scheduler
+from heartbeat.training import Beats, augment_batch, fit, make_scheduler
 
 
 def beats(n=64, length=187):
@@ -47,6 +47,21 @@ def test_stretch_moves_the_peak_within_the_paper_range():
     peak = augment_beats(x, torch.Generator().manual_seed(0))[:, 0].argmax(1).float()
     assert peak.min() >= 60 * 5 / 6 - 1 and peak.max() <= 60 * 7 / 6 + 1
     assert peak.std() > 2  # the factors really vary
+
+
+def test_template_is_augmented_exactly_as_its_beat():
+    x = beats(16)
+    template = beats(16)[:, 0]  # (16, L): other shapes than the beats
+    features = torch.rand(16, 3)
+    extra = torch.cat([features, template], dim=1)  # (16, 3 + L): named features first, the template last
+    xb, eb = augment_batch(x, extra, torch.Generator().manual_seed(5), with_template=True)
+    # one draw per beat, shared: the template comes out as the beat would have, had it been the beat
+    alone = augment_beats(template.unsqueeze(1), torch.Generator().manual_seed(5))[:, 0]
+    assert torch.equal(xb, augment_beats(x, torch.Generator().manual_seed(5)))
+    assert torch.allclose(eb[:, 3:], alone, atol=1e-6) and not torch.allclose(eb[:, 3:], template, atol=1e-3)
+    assert torch.equal(eb[:, :3], features)  # R-R features are times, not shapes: left alone
+    xb2, eb2 = augment_batch(x, extra, torch.Generator().manual_seed(5), with_template=False)
+    assert torch.equal(xb2, xb) and torch.equal(eb2, extra)
 
 
 def test_class_weights_and_losses():
