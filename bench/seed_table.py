@@ -38,17 +38,17 @@ def main():
     p.add_argument("--ensemble", action="store_true", help="also score the mean of the runs' class probabilities")
     args = p.parse_args()
     names = ["accuracy", "macro-F1"] + [f"Se {c}" for c in CLASSES] + [f"+P {c}" for c in CLASSES]
-    rows, probas, csvs = [], [], set()
-    for path in args.checkpoints:
-        model, meta = load_checkpoint(path)
-        csv = args.csv or test_csv_of(meta)
+    models = [load_checkpoint(path) for path in args.checkpoints]
+    csvs = [args.csv or test_csv_of(meta) for _, meta in models]
+    if args.ensemble and (len({Path(c).resolve() for c in csvs}) > 1
+                          or len({tuple(meta["classes"]) for _, meta in models}) > 1):
+        sys.exit("error: --ensemble needs runs with the same classes, all tested on the same CSV (give --csv)")
+    rows, probas = [], []
+    for path, (model, meta), csv in zip(args.checkpoints, models, csvs):
         x, y = load_beats(csv)
         probas.append(predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))))  # (n, classes)
-        csvs.add(str(csv))
         rows.append(row(classification_metrics(y, probas[-1].argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")
-    if args.ensemble and len(csvs) > 1:
-        sys.exit("--ensemble needs every run tested on the same CSV (give --csv)")
     ensemble = row(classification_metrics(y, np.mean(probas, 0).argmax(1))) if args.ensemble else None
     values = np.array(rows)  # (runs, metrics)
     runs = [Path(c).parent.name or c for c in args.checkpoints]

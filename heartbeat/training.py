@@ -53,7 +53,8 @@ def epoch_plan(y, batch_size, generator, sampler="shuffle", max_batches=None, po
 def augment_batch(xb, eb, generator, with_template):
     """The paper's augmentation of beats xb (b, 1, L); with_template: their templates, the last L columns of
     the extra inputs eb (b, k), get the same stretch and warp, as if the whole recording were another
-    patient's, so the beat-minus-template channel keeps what sets the beat apart from its neighbours."""
+    patient's, so the beat-minus-template channel keeps what sets the beat apart from its neighbours.
+    The named extra inputs (R-R times, template correlation and distance) stay as measured on the real beat."""
     if not with_template:
         return augment_beats(xb, generator), eb
     length = xb.shape[-1]

@@ -122,13 +122,12 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
 
 
 def test_rr_model_end_to_end(tmp_path, small_csvs):
-    """Train with R-R and template features, the template channel (augmented with the beat) and calibration;
-    test, predict on CSVs and on a recording; a CSV without its sidecar or its templates is refused with a
-    clear message."""
+    """Train with R-R and template features, the template channel and calibration; test, predict on CSVs
+    and on a recording; a CSV without its sidecar or its templates is refused with a clear message."""
     train_csv, test_csv = small_csvs
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "rr", "train.epochs=1", "model.rr_features=true",
                                                 "model.template_features=true", "model.template_channel=true",
-                                                "train.augment_template=true", "train.calibrate=true")))
+                                                "train.calibrate=true")))
     run = tmp_path / "log" / "rr"
     assert "calibrated on validation: tau" in out.stdout and (run / "calibrated.pt").is_file()
     chosen_on = torch.load(run / "calibrated.pt", weights_only=True)["calibration"]["chosen_on"]

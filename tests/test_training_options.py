@@ -58,8 +58,10 @@ def test_template_is_augmented_exactly_as_its_beat():
     # one draw per beat, shared: the template comes out as the beat would have, had it been the beat
     alone = augment_beats(template.unsqueeze(1), torch.Generator().manual_seed(5))[:, 0]
     assert torch.equal(xb, augment_beats(x, torch.Generator().manual_seed(5)))
-    assert torch.allclose(eb[:, 3:], alone, atol=1e-6) and not torch.allclose(eb[:, 3:], template, atol=1e-3)
-    assert torch.equal(eb[:, :3], features)  # R-R features are times, not shapes: left alone
+    assert torch.equal(eb[:, 3:], alone) and not torch.allclose(eb[:, 3:], template, atol=1e-3)
+    # the named features (R-R times, and template correlation and distance, measured on the real beats)
+    # are left as they are
+    assert torch.equal(eb[:, :3], features)
     xb2, eb2 = augment_batch(x, extra, torch.Generator().manual_seed(5), with_template=False)
     assert torch.equal(xb2, xb) and torch.equal(eb2, extra)
 
@@ -189,3 +191,23 @@ def test_weight_average_is_what_gets_saved_and_resumes_exactly(tmp_path, real_be
     for part in ("model_state", "training_model_state"):
         for key, value in full[part].items():
             assert torch.equal(value, cut[part][key]), (part, key)
+
+
+def test_training_augments_the_template_with_its_beat_only_when_asked(tmp_path, real_beats):
+    """With each beat as its own template, the beat-minus-template channel stays exactly zero in training only
+    if the beat and its template get the same augmentation: then the stem's weights on that channel never
+    get a gradient and keep their initial values; augmenting the beat alone moves them."""
+    train, val = small_split(real_beats)
+    train, val = (Beats(b.x, b.y, b.x.copy()) for b in (train, val))  # extra inputs: the template alone
+    base = load_config(ROOT / "config" / "config.json",
+                       ["model.template_channel=true", "train.epochs=1", "train.batch_size=32", "train.max_batches=3",
+                        "train.threads=1", "train.calibrate=false"])
+    assert base["train"]["augment"]
+    torch.manual_seed(base["train"]["seed"])  # as fit() seeds before building the model
+    initial = BeatNet(**base["model"]).stem.weight.detach().clone()  # (32, 2, k): on the beat, on the difference
+    for together in (True, False):
+        cfg = {**base, "train": {**base["train"], "augment_template": together}}
+        fit(cfg, train, val, tmp_path / str(together), log=lambda *_: None)
+        weights = read_checkpoint(tmp_path / str(together) / "last.pt")["model_state"]["stem.weight"]
+        assert torch.equal(weights[:, 1], initial[:, 1]) == together
+        assert not torch.equal(weights[:, 0], initial[:, 0])  # the weights on the beat itself did train
