@@ -18,9 +18,9 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import beat_csvs, load_beats
+from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
-from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
+from heartbeat.inference import classify_csv, predictions_table
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -34,11 +34,9 @@ def predict_csvs(model, meta, csvs, show):
     """Classify each beat CSV, print a report; returns the last file's table."""
     classes = meta["classes"]
     for csv in csvs:
-        x, y = load_beats(csv)
-        check_beat_len(x, meta, csv)
-        table = predictions_table(predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))), classes)
+        y, proba = classify_csv(model, meta, csv)
+        table = predictions_table(proba, classes)
         print(f"\n{csv}: {len(table)} beats")
-        proba = table[[f"p_{c}" for c in classes]].to_numpy()
         for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):
             truth = f"  (label {classes[y[row]]})" if y is not None else ""
             print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")

@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from heartbeat import UserError  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.data import load_beats, load_records, meta_path  # noqa: E402
-from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
+from heartbeat.data import load_records, meta_path  # noqa: E402
+from heartbeat.inference import classify_csv  # noqa: E402
 
 TOP = 5
 
@@ -32,12 +32,12 @@ def main():
     try:
         model, meta = load_checkpoint(args.checkpoint)
         csv = args.csv or test_csv_of(meta)
-        x, y = load_beats(csv)
+        y, proba = classify_csv(model, meta, csv)
         sidecar = meta_path(csv)
         if y is None or not sidecar.is_file():
             sys.exit(f"error: {csv} needs labels and its sidecar {sidecar.name} (record of each beat)")
-        pred = predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))).argmax(1)
-        records = load_records(csv, len(x))
+        pred = proba.argmax(1)
+        records = load_records(csv, len(pred))
     except UserError as e:
         sys.exit(f"error: {e}")
     beats = pd.DataFrame({"record": records, "label": y, "pred": pred})

@@ -20,8 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from heartbeat import CLASSES  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
+from heartbeat.inference import classify_csv  # noqa: E402
 from heartbeat.metrics import classification_metrics  # noqa: E402
 
 
@@ -45,8 +44,8 @@ def main():
         sys.exit("error: --ensemble needs runs with the same classes, all tested on the same CSV (give --csv)")
     rows, probas = [], []
     for path, (model, meta), csv in zip(args.checkpoints, models, csvs):
-        x, y = load_beats(csv)
-        probas.append(predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))))  # (n, classes)
+        y, proba = classify_csv(model, meta, csv)  # (n,), (n, classes)
+        probas.append(proba)
         rows.append(row(classification_metrics(y, probas[-1].argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")
     ensemble = row(classification_metrics(y, np.mean(probas, 0).argmax(1))) if args.ensemble else None

@@ -21,8 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from heartbeat import CLASSES, UserError  # noqa: E402
 from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.inference import csv_extra_inputs, predict_proba  # noqa: E402
+from heartbeat.inference import classify_csv  # noqa: E402
 
 
 def margin(proba, k):
@@ -34,13 +33,13 @@ def margin(proba, k):
 def ceiling_row(path, csv, k, sensitivity):
     model, meta = load_checkpoint(path)
     csv = csv or test_csv_of(meta)
-    x, y = load_beats(csv)
+    y, proba = classify_csv(model, meta, csv)
     if y is None:
         raise UserError(f"{csv}: has no labels")
     real = y == k
     if not real.any():
         raise UserError(f"{csv}: has no {CLASSES[k]} beats")
-    score = margin(predict_proba(model, x, csv_extra_inputs(meta, csv, len(x))), k)
+    score = margin(proba, k)
     called = score > 0
     se, ppv = (called & real).sum() / real.sum(), (called & real).sum() / max(called.sum(), 1)
     precision, recall, thresholds = precision_recall_curve(real, score)

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import DataError, load_extra_inputs
+from .data import DataError, load_beats, load_extra_inputs
 
 
 def check_beat_len(x, meta, source):
@@ -17,6 +17,14 @@ def csv_extra_inputs(meta, csv_path, n_beats):
     """The extra inputs of a beat CSV's beats (from its sidecar and templates file) when the checkpoint's model
     takes any, else None."""
     return load_extra_inputs(csv_path, n_beats, meta["model_args"])
+
+
+def classify_csv(model, meta, csv_path):
+    """A beat CSV's labels (None when it has none) and class probabilities (n, num_classes), with the extra
+    inputs the model takes read beside it; DataError when its beats are not of the model's length."""
+    x, y = load_beats(csv_path)
+    check_beat_len(x, meta, csv_path)
+    return y, predict_proba(model, x, csv_extra_inputs(meta, csv_path, len(x)))
 
 
 @torch.no_grad()
