@@ -14,15 +14,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import streamlit as st
 
-from heartbeat import UserError
-from heartbeat.checkpoint import load_checkpoint
-from heartbeat.data import beat_csvs, load_beats, meta_path, templates_path
-from heartbeat.features import needed_columns, template_channel
+from heartbeat import CLASSES, UserError
+from heartbeat.checkpoint import load_checkpoint, preprocessing
+from heartbeat.data import beat_csvs
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
-from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba, predictions_table
+from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
                                  reference_agreement)
+from heartbeat.sidecar import meta_path, templates_path
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
@@ -37,18 +37,18 @@ def cached_model(path):
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
 def labelled_beats(checkpoint, content_key, _rec):
     """Beats table of a recording, cached by checkpoint and content so moving the window is instant."""
-    model, meta = cached_model(checkpoint)
-    return classify_recording(model, meta, _rec)
+    model, _ = cached_model(checkpoint)
+    return classify_recording(model, _rec)
 
 
-def model_view(meta):
-    st.write(f"Classes: **{' · '.join(meta['classes'])}**  ·  epoch {meta['epoch']}")
-    st.json(meta["preprocessing"], expanded=False)
-    if "calibration" in meta:
-        cal = meta["calibration"]
+def model_view(info):
+    st.write(f"Classes: **{' · '.join(info['classes'])}**  ·  epoch {info['epoch']}")
+    st.json({"preprocessing": info["preprocessing"], "inputs": info["inputs"]}, expanded=False)
+    if "calibration" in info:
+        cal = info["calibration"]
         st.write(f"Prior calibration τ = {cal['tau']:.2f} (0: the training class frequencies, 1: equal priors), "
                  f"chosen on the {cal['chosen_on']}.")
-    val = meta.get("metrics", {}).get("val")
+    val = info.get("metrics", {}).get("val")
     if not val:
         st.info("This checkpoint stores no validation metrics.")
         return
@@ -72,24 +72,23 @@ def saved_uploads(files):
         yield Path(tmp)
 
 
-def beats_view(model, meta):
+def beats_view(model):
     samples = beat_csvs(ROOT / "samples")
     source = st.radio("Beats from", ["a sample file", "my CSV"], horizontal=True, key="beats_source")
+    spec = model.inputs
     try:
         if source == "a sample file":
             path = st.selectbox("sample", samples, format_func=lambda p: p.name)
-            x, y = load_beats(path)
-            check_beat_len(x, meta, path.name)
-            extra = csv_extra_inputs(meta, path, len(x))
+            inputs, y, proba = classify_csv(model, path)
         else:
             upload = st.file_uploader("Kaggle-format CSV: 187 values in [0, 1] per row, label optional", type="csv",
                                       key="beats_csv")
             sidecar = templates = None
-            if needed_columns(meta["model_args"]) or template_channel(meta["model_args"]):
+            if spec.feature_names or spec.template_channel:
                 sidecar = st.file_uploader("its .meta.csv sidecar from prepare_data.py (this model also takes the "
                                            "beat's context: R-R intervals / template / record)", type="csv",
                                            key="beats_meta_csv")
-            if template_channel(meta["model_args"]):
+            if spec.template_channel:
                 templates = st.file_uploader("its .templates.csv from prepare_data.py (this model compares each "
                                              "beat with its recording's median beat)", type="csv",
                                              key="beats_templates_csv")
@@ -102,17 +101,15 @@ def beats_view(model, meta):
                     meta_path(folder / path.name).write_bytes(sidecar.getvalue())
                 if templates is not None:
                     templates_path(folder / path.name).write_bytes(templates.getvalue())
-                x, y = load_beats(folder / path.name)
-                check_beat_len(x, meta, path.name)
-                extra = csv_extra_inputs(meta, folder / path.name, len(x))
+                inputs, y, proba = classify_csv(model, folder / path.name)
     except UserError as e:
         st.error(str(e))
         return
-    table = predictions_table(predict_proba(model, x, extra), meta["classes"])
+    table = predictions_table(proba, CLASSES)
     if y is not None:
-        table.insert(3, "label", np.asarray(meta["classes"])[y])
+        table.insert(3, "label", np.asarray(CLASSES)[y])
         st.metric("accuracy against the file's labels", f"{(table['class_index'].to_numpy() == y).mean():.3f}")
-    show(beats_figure(x, table["class"].to_numpy(), fs=meta["preprocessing"]["sampling_rate_hz"]))
+    show(beats_figure(inputs.beats, table["class"].to_numpy(), fs=preprocessing()["sampling_rate_hz"]))
     st.dataframe(table, hide_index=True)
     st.download_button("download predictions CSV", table.to_csv(index=False, float_format="%.6f"),
                        file_name=f"{path.stem}_predictions.csv", mime="text/csv")
@@ -142,7 +139,7 @@ def uploaded_recording(source):
         return read_signal_file(folder / Path(upload.name).name, fs), content_key([upload], fs)
 
 
-def recording_view(checkpoint, meta):
+def recording_view(checkpoint):
     source = st.radio("Recording from", ["the sample recording", "a WFDB record", "a CSV signal"], horizontal=True,
                       key="recording_source")
     try:
@@ -160,9 +157,9 @@ def recording_view(checkpoint, meta):
     st.caption(f"{rec.name} {rec.channel}: {duration:.1f} s at {rec.fs:g} Hz"
                + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
     counts = table["class"].value_counts()
-    cols = st.columns(len(meta["classes"]) + 1)
+    cols = st.columns(len(CLASSES) + 1)
     cols[0].metric("heart rate", f"{mean_heart_rate(table):.0f} bpm")
-    for col, name in zip(cols[1:], meta["classes"]):
+    for col, name in zip(cols[1:], CLASSES):
         col.metric(f"{name} beats", int(counts.get(name, 0)))
 
     window = st.select_slider("window (s)", [5, 10, 20, 30, 60], value=20)
@@ -193,17 +190,17 @@ def main():
         st.info("Give the path of a checkpoint, e.g. log/RUN/best.pt.")
         return
     try:
-        model, meta = cached_model(ckpt)
+        model, info = cached_model(ckpt)
     except UserError as e:
         st.error(str(e))
         return
     model_tab, beats_tab, recording_tab = st.tabs(["Model", "Beats", "Recording"])
     with model_tab:
-        model_view(meta)
+        model_view(info)
     with beats_tab:
-        beats_view(model, meta)
+        beats_view(model)
     with recording_tab:
-        recording_view(ckpt, meta)
+        recording_view(ckpt)
 
 
 main()

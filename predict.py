@@ -16,7 +16,7 @@ import os
 import sys
 from pathlib import Path
 
-from heartbeat import UserError
+from heartbeat import BEAT_LEN, CLASSES, UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
@@ -30,11 +30,11 @@ def counts_line(table, classes):
     return "  ".join(f"{c} {counts.get(c, 0)}" for c in classes)
 
 
-def predict_csvs(model, meta, csvs, show):
+def predict_csvs(model, csvs, show):
     """Classify each beat CSV, print a report; returns the last file's table."""
-    classes = meta["classes"]
+    classes = CLASSES
     for csv in csvs:
-        y, proba = classify_csv(model, meta, csv)
+        _, y, proba = classify_csv(model, csv)
         table = predictions_table(proba, classes)
         print(f"\n{csv}: {len(table)} beats")
         for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):
@@ -48,16 +48,16 @@ def predict_csvs(model, meta, csvs, show):
     return table
 
 
-def predict_recording(model, meta, args):
+def predict_recording(model, args):
     from heartbeat.recording import classify_recording, mean_heart_rate, read_signal_file, read_wfdb, \
         reference_agreement
 
     rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
-    table = classify_recording(model, meta, rec)
+    table = classify_recording(model, rec)
     where = f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
           f"mean heart rate {mean_heart_rate(table):.0f} bpm")
-    print(f"  predicted: {counts_line(table, meta['classes'])}")
+    print(f"  predicted: {counts_line(table, CLASSES)}")
     if rec.ref_samples is not None and len(rec.ref_samples) > 1:
         agree = reference_agreement(table, rec)
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
@@ -102,11 +102,11 @@ def main(argv=None):
         for out in (args.out, args.plot):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
-        model, meta = load_checkpoint(args.checkpoint)
-        print(f"model {args.checkpoint}: classes {' '.join(meta['classes'])}, beats of "
-              f"{meta['model_args']['beat_len']} values at {meta['preprocessing']['sampling_rate_hz']:g} Hz "
-              f"({meta['preprocessing']['method']} rule)")
-        table = predict_recording(model, meta, args) if recording else predict_csvs(model, meta, csvs, args.show)
+        model, info = load_checkpoint(args.checkpoint)
+        print(f"model {args.checkpoint}: classes {' '.join(info['classes'])}, beats of "
+              f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
+              f"({info['preprocessing']['method']} rule)")
+        table = predict_recording(model, args) if recording else predict_csvs(model, csvs, args.show)
         if args.out:
             with atomic_path(args.out) as tmp:
                 table.to_csv(tmp, index=False, float_format="%.6f")

@@ -1,7 +1,6 @@
 """Rebuild the Kaggle MIT-BIH beat CSVs from the raw PhysioNet records.
 
-    python prepare_data.py --mitdb data/mitdb --out data            # the Kaggle rule (default)
-    python prepare_data.py --mitdb data/mitdb --out data/paper --method paper
+    python prepare_data.py --mitdb data/mitdb --out data
     python prepare_data.py --download                                # fetch mitdb from PhysioNet first
 
 Writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and
@@ -17,8 +16,8 @@ import numpy as np
 from tqdm import tqdm
 
 from heartbeat import CLASSES
-from heartbeat.build import METHODS, build_beats, patient_split, random_split, write_kaggle_csv
-from heartbeat.data import meta_path, templates_path
+from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
+from heartbeat.sidecar import meta_path, templates_path
 
 OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
 
@@ -27,7 +26,6 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", default="data/mitdb", help="folder with the WFDB records (NNN.hea/.dat/.atr)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
-    p.add_argument("--method", default="kaggle", choices=METHODS, help="beat cutting rule (see README)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
     p.add_argument("--force", action="store_true", help="overwrite existing output CSVs")
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
@@ -48,7 +46,7 @@ def main(argv=None):
 
     start = time.perf_counter()
     try:
-        table = build_beats(args.mitdb, method=args.method, workers=args.workers,
+        table = build_beats(args.mitdb, workers=args.workers,
                             progress=lambda it, total: tqdm(it, total=total, desc="records", unit="rec"))
     except FileNotFoundError as e:
         sys.exit(f"error: {e} (get the records with --download, or see data/README.md)")
@@ -57,7 +55,7 @@ def main(argv=None):
         write_kaggle_csv(out / name, part)
     elapsed = time.perf_counter() - start
 
-    print(f"{len(table.y)} beats by the {args.method} rule in {elapsed:.1f} s -> {out}/")
+    print(f"{len(table.y)} beats by the Kaggle rule in {elapsed:.1f} s -> {out}/")
     print(f"{'file':<18}{'rows':>8}" + "".join(f"{c:>8}" for c in CLASSES))
     for name, part in [("all beats", table)] + list(splits.items()):
         counts = np.bincount(part.y, minlength=len(CLASSES))

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from heartbeat import UserError
-from heartbeat.checkpoint import load_checkpoint, test_csv_of
-from heartbeat.data import DataError, load_beats
+from heartbeat.checkpoint import default_test_csv, load_checkpoint
+from heartbeat.data import DataError
 from heartbeat.fileio import atomic_path, write_text_atomic
-from heartbeat.inference import check_beat_len, csv_extra_inputs, predict_proba
+from heartbeat.inference import classify_csv
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
 
@@ -40,17 +40,15 @@ def main(argv=None):
         taken = [name for name in OUTPUTS if (out / name).exists()]
         if taken and not args.force:
             raise UserError(f"{out}/{taken[0]} exists; choose another --out or add --force")
-        model, meta = load_checkpoint(args.checkpoint)
-        args.csv = args.csv or test_csv_of(meta)
-        x, y = load_beats(args.csv)
+        model, info = load_checkpoint(args.checkpoint)
+        args.csv = args.csv or default_test_csv(info)
+        _, y, proba = classify_csv(model, args.csv)
         if y is None:
             raise DataError(f"{args.csv}: has no labels to test against; use predict.py for unlabelled beats")
-        check_beat_len(x, meta, args.csv)
-        extra = csv_extra_inputs(meta, args.csv, len(x))
     except UserError as e:
         sys.exit(f"error: {e}")
 
-    metrics = classification_metrics(y, predict_proba(model, x, extra).argmax(1))
+    metrics = classification_metrics(y, proba.argmax(1))
     result = {**metrics, "checkpoint": str(args.checkpoint), "csv": str(args.csv)}
     write_text_atomic(out / "metrics.json", json.dumps(result, indent=2) + "\n")
     fig = confusion_figure(metrics["confusion"], title=f"{Path(args.checkpoint).name} on {Path(args.csv).name}")

@@ -1,7 +1,7 @@
 """Train the beat classifier from a JSON config.
 
     python train.py                                   # config/config.json
-    python train.py --config config/ds1.json          # inter-patient: train on DS1
+    python train.py --config config/ds1_rr_mean_channel.json   # inter-patient: train on DS1
     python train.py --set train.epochs=5 train.lr=3e-4
     python train.py --resume log/RUN                  # continue an interrupted run
     python train.py --calibrate log/RUN               # prior correction of a finished run, chosen on its validation split
@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from heartbeat import UserError
+from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, save_config, valid_keys
-from heartbeat.calibration import calibrate_checkpoint
-from heartbeat.training import fit, load_split
+from heartbeat.training import calibrate_run, fit, load_split
 
 
 def main(argv=None):
@@ -47,9 +47,9 @@ def main(argv=None):
                 raise ConfigError("--resume takes only --set train.epochs=N; the run's config is fixed")
             run_dir = Path(args.resume)
             cfg = load_config(run_dir / "config.json", args.set)
-            planned = load_config(run_dir / "config.json")["train"]["epochs"]
-            if cfg["train"]["epochs"] != planned and cfg["train"]["schedule"] != "step":
-                raise ConfigError(f"a {cfg['train']['schedule']} schedule is laid out over the planned "
+            planned = load_config(run_dir / "config.json").train.epochs
+            if cfg.train.epochs != planned and cfg.train.schedule != "step":
+                raise ConfigError(f"a {cfg.train.schedule} schedule is laid out over the planned "
                                   f"{planned} epochs; it cannot be extended")
             if not (run_dir / "last.pt").is_file():
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
@@ -58,23 +58,24 @@ def main(argv=None):
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
             cfg = load_config(args.config, overrides)
-            name = cfg["run"]["name"] or time.strftime("%Y%m%d-%H%M%S-") + Path(args.config).stem
-            run_dir = Path(cfg["run"]["log_dir"]) / name
+            name = cfg.run.name or time.strftime("%Y%m%d-%H%M%S-") + Path(args.config).stem
+            run_dir = Path(cfg.run.log_dir) / name
             if run_dir.exists():
                 raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
         train, val = load_split(cfg)
         if args.calibrate:
             if len(val.y) == 0:
                 raise ConfigError(f"{run_dir}: the run has no validation split (data.val_fraction 0) to calibrate on")
-            before, after, tau, _ = calibrate_checkpoint(run_dir / "best.pt", run_dir / "calibrated.pt", val, train.y)
-            print(f"{run_dir}: tau {tau:.2f} chosen on {len(val.y)} validation beats; "
-                  f"validation macro-F1 {before['macro_f1']:.4f} -> {after['macro_f1']:.4f}")
+            model, info = load_checkpoint(run_dir / "best.pt")
+            cal = calibrate_run(model, cfg, info["epoch"], info["metrics"], train.y, val, run_dir / "calibrated.pt")
+            print(f"{run_dir}: tau {cal.tau:.2f} chosen on {len(val.y)} validation beats; "
+                  f"validation macro-F1 {cal.before['macro_f1']:.4f} -> {cal.after['macro_f1']:.4f}")
             print(f"evaluate it: python test.py --checkpoint {run_dir / 'calibrated.pt'}")
             return
         if not args.resume:
             run_dir.mkdir(parents=True)
             save_config(cfg, run_dir / "config.json")
-        print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg['data']['train_csv']}")
+        print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg.data.train_csv}")
         best = fit(cfg, train, val, run_dir, resume=bool(args.resume))
     except UserError as e:
         sys.exit(f"error: {e}")

@@ -7,17 +7,16 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from . import records, segment
-from .data import meta_path, templates_path
+from . import database, segment
+from .sidecar import meta_path, templates_path
 from .fileio import atomic_path
 from .features import SIDECAR_COLUMNS
 from .rr import rr_context
 from .template import median_beat, template_context
 
-METHODS = ("kaggle", "paper")
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
-META_COLUMNS = ["record", "sample", "symbol"] + SIDECAR_COLUMNS
+META_COLUMNS = ("record", "sample", "symbol") + SIDECAR_COLUMNS
 
 
 @dataclass
@@ -32,18 +31,12 @@ class BeatTable:
         return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True), self.templates)
 
 
-def record_beats(path, method="kaggle"):
-    """Cut every labelled beat of one record: the Kaggle rule from raw channel-0 ADC samples, or the paper's."""
-    rec = records.read_record(path)
-    labels = records.aami_labels(rec.ann_symbols)
-    if method == "kaggle":
-        index = segment.kaggle_beat_index(labels)
-        x = segment.kaggle_beats(rec.signal, rec.ann_samples, index)
-    elif method == "paper":
-        index = np.flatnonzero(labels >= 0)
-        x = segment.paper_beats(rec.signal, rec.fs, rec.ann_samples[index])
-    else:
-        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+def record_beats(path):
+    """Cut every labelled beat of one record by the Kaggle rule, from raw channel-0 ADC samples."""
+    rec = database.read_record(path)
+    labels = database.aami_labels(rec.ann_symbols)
+    index = segment.kaggle_beat_index(labels)
+    x = segment.kaggle_beats(rec.signal, rec.ann_samples, index)
     # R-R context between consecutive beat annotations (rhythm and noise marks are not beats).
     all_beats = np.flatnonzero(labels >= 0)
     context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
@@ -53,14 +46,14 @@ def record_beats(path, method="kaggle"):
     return BeatTable(x, labels[index], meta, templates)
 
 
-def build_beats(mitdb_dir, names=records.ALL_RECORDS, method="kaggle", workers=2, progress=None):
+def build_beats(mitdb_dir, names=database.ALL_RECORDS, workers=2, progress=None):
     """Beats of the named records, concatenated in record order. `progress` wraps the result iterator."""
     paths = [Path(mitdb_dir) / name for name in names]
     missing = [str(p) for p in paths if not p.with_suffix(".hea").exists()]
     if missing:
         raise FileNotFoundError(f"{len(missing)} of {len(paths)} records missing in {mitdb_dir}, e.g. {missing[0]}.hea")
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(record_beats, paths, [method] * len(paths))
+        results = pool.map(record_beats, paths)
         tables = list(progress(results, total=len(paths)) if progress else results)
     return BeatTable(
         np.concatenate([t.x for t in tables]),
@@ -81,8 +74,8 @@ def random_split(table, seed=0):
 def patient_split(table):
     """de Chazal et al. 2004 inter-patient split: (DS1, DS2), each in record order; paced records dropped."""
     rec = table.meta["record"].to_numpy()
-    return (table.take(np.flatnonzero(np.isin(rec, records.DS1))),
-            table.take(np.flatnonzero(np.isin(rec, records.DS2))))
+    return (table.take(np.flatnonzero(np.isin(rec, database.DS1))),
+            table.take(np.flatnonzero(np.isin(rec, database.DS2))))
 
 
 def write_kaggle_csv(path, table):

@@ -7,17 +7,16 @@ to maximise macro-F1; a free offset per class was tried first and fitted the noi
 validation F beats instead (its offsets differed in sign between seeds and lowered test macro-F1).
 The offsets go into the model's logit_bias buffer, so every consumer uses them.
 
-A network trained with a 'balanced' sampler or a 'weighted' loss learned tilted priors, pi_c**(1 - s)
-with s = imbalance.prior_power; its offsets (s - tau) * log(pi_c) first undo the tilt, so tau keeps one
-meaning whatever the training: 0 = the real class frequencies, 1 = equal priors.
+A network trained with a 'weighted' loss learned tilted priors, pi_c**(1 - s) with s = imbalance.prior_power;
+its offsets (s - tau) * log(pi_c) first undo the tilt, so tau keeps one meaning whatever the training:
+0 = the real class frequencies, 1 = equal priors.
 """
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from sklearn.metrics import f1_score
 
-from .checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
-from .config import validate
-from .imbalance import prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
 
@@ -46,32 +45,31 @@ def fit_prior_tau(log_proba, y, class_counts, trained_power=0.0):
     return float(TAUS[best[np.argmin(np.abs(TAUS[best] - trained_power))]])
 
 
-def calibrate_checkpoint(src, dst, val, train_y):
-    """Choose tau for checkpoint `src` on the validation Beats `val`; write the calibrated model to `dst`.
+@dataclass
+class Calibration:
+    tau: float
+    offsets: np.ndarray  # (C,) the new logit_bias
+    before: dict         # validation metrics with the model's offsets as they were
+    after: dict          # ... and with the new ones
 
-    train_y: labels of the training split, whose class frequencies are the priors the model learned.
-    Returns (validation metrics before, after, tau, offsets).
+    def record(self, class_counts, trained_power, chosen_on):
+        """The 'calibration' entry of a calibrated checkpoint (plain types)."""
+        return {"tau": self.tau, "logit_bias": [float(b) for b in self.offsets],
+                "train_class_counts": [int(c) for c in class_counts], "trained_prior_power": trained_power,
+                "chosen_on": chosen_on}
+
+
+def calibrate(model, val_inputs, val_y, class_counts, trained_power):
+    """Choose tau on the validation beats and set the model's logit_bias to its offsets, in place.
+
+    class_counts: of the training labels, the priors the model learned (tilted by trained_power).
     """
-    ckpt = read_checkpoint(src)
-    model = model_from_checkpoint(ckpt, src)
-    class_counts = np.bincount(train_y, minlength=model.config.num_classes)
-    cfg = validate(ckpt["config"])
-    trained_power = prior_power(cfg["train"])
-    split = "held-out records" if cfg["data"]["val_split"] == "records" else "beats of every training record"
-    as_saved = model.logit_bias.numpy().copy()  # best.pt's own offsets (untilt_priors), to report "before"
-    model.logit_bias.zero_()
-    log_proba = log_probabilities(predict_proba(model, val.x, val.extra))
-    tau = fit_prior_tau(log_proba, val.y, class_counts, trained_power)
+    as_saved = model.logit_bias.numpy().copy()
+    # The offsets only shift each row of log-probabilities by a constant besides themselves, so the plain
+    # scores are the model's log-probabilities minus its current offsets (for every argmax below).
+    log_proba = log_probabilities(predict_proba(model, val_inputs)) - as_saved
+    tau = fit_prior_tau(log_proba, val_y, class_counts, trained_power)
     offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))
-    before = classification_metrics(val.y, (log_proba + as_saved).argmax(1))
-    after = classification_metrics(val.y, (log_proba + offsets).argmax(1))
-    out = make_checkpoint(model, ckpt["config"], ckpt["epoch"], {**ckpt["metrics"], "val": after,
-                                                                 "val_uncalibrated": before})
-    out["calibration"] = {"tau": tau, "logit_bias": [float(b) for b in offsets],
-                          "train_class_counts": [int(c) for c in class_counts],
-                          "trained_prior_power": trained_power,
-                          "chosen_on": f"validation split ({split}), maximising macro-F1",
-                          "source": str(src)}
-    save_checkpoint(out, dst)
-    return before, after, tau, offsets
+    return Calibration(tau, offsets, classification_metrics(val_y, (log_proba + as_saved).argmax(1)),
+                       classification_metrics(val_y, (log_proba + offsets).argmax(1)))

@@ -1,53 +1,51 @@
 """Self-describing checkpoints of plain types, loadable with torch.load(..., weights_only=True).
 
-A checkpoint is a dict: the model's state and constructor args, the class names, how beats were
-cut (sampling rate, length, preprocessing), the epoch, the validation metrics and the resolved
-config. last.pt of a run also carries the optimizer and scheduler state for --resume.
+A checkpoint is a dict: the model's state and constructor args, the class names, how its beats are cut
+(preprocessing) and what else it takes (inputs), the epoch, the validation metrics and the config of the
+run. last.pt of a run also carries the optimizer and scheduler state for --resume; calibrated.pt a
+'calibration' entry. Older checkpoints are brought to today's format by upgrade() when they are read.
 """
 from pathlib import Path
 
 import torch
 
-from . import BEAT_LEN, CLASSES, UserError, rr, segment, template
+from . import BEAT_LEN, CLASSES, UserError, segment
 from .fileio import atomic_path
-from .features import rr_average, template_channel
-from .model import BeatNet, seed_state_dict_to_beatnet
+from .model import BeatNet
 
 FORMAT = "heartbeat-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 (written before issue 19) kept beat_len, num_classes and rr_average in model_args and the
+# description of the extra inputs inside preprocessing; upgrade() maps it onto version 2.
+OLD_REMOVED = "it was removed in issue 19; `git checkout experiments-v1` runs it"
+TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state")  # not part of a loaded model's info
 
 
 class CheckpointError(UserError):
     pass
 
 
-def preprocessing(method):
-    """What a model expects of its input beats, stored with it so inference cuts beats the same way."""
-    if method == "kaggle":
-        return {"method": "kaggle", "source_fs_hz": segment.KAGGLE_FS, "sampling_rate_hz":
-                segment.KAGGLE_FS / segment.KAGGLE_STEP, "step": segment.KAGGLE_STEP,
-                "tail_fraction": segment.KAGGLE_TAIL, "scaling": "min-max per beat", "beat_len": BEAT_LEN,
-                "padding": "zeros"}
-    if method == "paper":
-        return {"method": "paper", "sampling_rate_hz": segment.PAPER_FS, "window_s": segment.PAPER_WINDOW_S,
-                "rr_factor": segment.PAPER_RR_FACTOR, "scaling": "min-max per window", "beat_len": BEAT_LEN,
-                "padding": "zeros"}
-    raise ValueError(f"unknown segmentation {method!r}")
+def preprocessing():
+    """How a model's input beats are cut and scaled (the Kaggle rule of segment.py), stored with it."""
+    return {"method": "kaggle", "source_fs_hz": segment.KAGGLE_FS,
+            "sampling_rate_hz": segment.KAGGLE_FS / segment.KAGGLE_STEP, "step": segment.KAGGLE_STEP,
+            "tail_fraction": segment.KAGGLE_TAIL, "scaling": "min-max per beat", "beat_len": BEAT_LEN,
+            "padding": "zeros"}
 
 
 def make_checkpoint(model, cfg, epoch, metrics, optimizer=None, scheduler=None):
-    prep = preprocessing(cfg["data"]["segmentation"])
-    prep.update(extra_inputs(model.model_args()))  # checked on load: the inputs must mean what they meant
+    """The checkpoint dict of `model` trained by config `cfg` (a config.Config)."""
     ckpt = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "model_state": model.state_dict(),
         "model_args": model.model_args(),
         "classes": list(CLASSES),
-        "preprocessing": prep,
+        "preprocessing": preprocessing(),
+        "inputs": model.inputs.describe(),  # checked on load: the inputs must mean what they meant
         "epoch": epoch,
         "metrics": metrics,
-        "config": cfg,
+        "config": cfg.to_dict(),
     }
     if optimizer is not None:
         ckpt["optimizer_state"] = optimizer.state_dict()
@@ -61,7 +59,7 @@ def save_checkpoint(ckpt, path):
 
 
 def read_checkpoint(path, device="cpu"):
-    """The raw checkpoint dict, checked to be ours (or the original project's, converted)."""
+    """The checkpoint dict at `path` in today's format: ours of any version, or the original project's."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
@@ -76,22 +74,52 @@ def read_checkpoint(path, device="cpu"):
         if ckpt.get("format_version", 0) > FORMAT_VERSION:
             raise CheckpointError(f"{path}: checkpoint format {ckpt['format_version']} is newer than this "
                                   f"code reads ({FORMAT_VERSION}); update the project")
-        return ckpt
+        return upgrade(ckpt, path)
     if "conv_1.weight" in ckpt and "linear_3.weight" in ckpt:
         return _from_original_project(ckpt)
     keys = ", ".join(list(ckpt)[:5])
     raise CheckpointError(f"{path}: not a heartbeat checkpoint (keys: {keys}...)")
 
 
+def upgrade(ckpt, path="checkpoint"):
+    """A checkpoint dict of an older format version as today's; CheckpointError for a model this code no
+    longer builds (another beat length or class count, the median R-R average, the paper's cutting rule)."""
+    if ckpt.get("format_version", 1) >= FORMAT_VERSION:
+        return ckpt
+    ckpt, args, prep = dict(ckpt), dict(ckpt["model_args"]), dict(ckpt["preprocessing"])
+    for key, fixed in (("beat_len", BEAT_LEN), ("num_classes", len(CLASSES))):
+        if args.pop(key, fixed) != fixed:
+            raise CheckpointError(f"{path}: a model with {key} other than {fixed}; this code builds only {fixed}")
+    if args.get("rr_features") and args.get("rr_average", "median") != "mean":
+        raise CheckpointError(f"{path}: its R-R features divide by the median R-R; {OLD_REMOVED}")
+    args.pop("rr_average", None)
+    if prep.get("method") != "kaggle":
+        raise CheckpointError(f"{path}: its beats are cut by the {prep.get('method')!r} rule; {OLD_REMOVED}")
+    described = {"features": list(prep.pop("rr_features", []))}
+    if "template_features" in prep:
+        old = prep.pop("template_features")
+        described["features"] += old.pop("names")
+        described["template_features"] = old
+    if "template_channel" in prep:
+        described["template_channel"] = prep.pop("template_channel")
+    state = dict(ckpt["model_state"])
+    state.setdefault("logit_bias", torch.zeros(len(CLASSES)))  # saved before the buffer existed: no offsets
+    ckpt.update(format_version=FORMAT_VERSION, model_args=args, preprocessing=prep, inputs=described,
+                model_state=state)
+    return ckpt
+
+
 def _from_original_project(state_dict):
     """A bare state dict of DeCuuTranVo/ECG_Beat_Classification, trained on the Kaggle CSVs."""
+    model = BeatNet()
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "model_state": seed_state_dict_to_beatnet(state_dict),
-        "model_args": BeatNet().model_args(),
+        "model_state": {**original_state_dict_to_beatnet(state_dict), "logit_bias": model.logit_bias},
+        "model_args": model.model_args(),
         "classes": list(CLASSES),
-        "preprocessing": preprocessing("kaggle"),
+        "preprocessing": preprocessing(),
+        "inputs": model.inputs.describe(),
         "epoch": None,
         "metrics": {},
         "config": None,
@@ -99,54 +127,49 @@ def _from_original_project(state_dict):
     }
 
 
-def test_csv_of(meta, default="data/mitbih_test.csv"):
-    """The test CSV named in the checkpoint's own config; `default` for checkpoints without one."""
-    return (meta.get("config") or {}).get("data", {}).get("test_csv", default)
-
-
-def load_weights(model, state):
-    """model.load_state_dict, also for checkpoints saved before the logit_bias buffer existed (zero offsets)."""
-    state = dict(state)
-    state.setdefault("logit_bias", torch.zeros_like(model.logit_bias))
-    model.load_state_dict(state)
-
-
-def extra_inputs(model_args):
-    """What the model's extra inputs are, as stored in checkpoints: feature names and how they are made."""
-    out = {}
-    if model_args.get("rr_features"):
-        out["rr_features"] = rr.feature_names(rr_average(model_args))
-    if model_args.get("template_features"):
-        out["template_features"] = {"names": list(template.COLUMNS), "window": template.WINDOW,
-                                    "template": "median beat of the recording"}
-    if template_channel(model_args):
-        out["template_channel"] = {"template": "median beat of the recording",
-                                   "stem_input": ["beat", "beat minus template"]}
-    return out
+def original_state_dict_to_beatnet(state_dict):
+    """Rename a state dict of the original project to BeatNet's keys:
+    conv_1 -> stem, residual_block_i.conv_j -> blocks.(i-1).convj, linear_1/2/3 -> fc1/fc2/out."""
+    renamed = {}
+    for key, value in state_dict.items():
+        layer, _, param = key.rpartition(".")
+        if layer == "conv_1":
+            new = "stem"
+        elif layer.startswith("residual_block_"):
+            block, conv = layer.split(".")
+            new = f"blocks.{int(block.rsplit('_', 1)[1]) - 1}.conv{conv.rsplit('_', 1)[1]}"
+        elif layer in ("linear_1", "linear_2", "linear_3"):
+            new = {"linear_1": "fc1", "linear_2": "fc2", "linear_3": "out"}[layer]
+        else:
+            raise CheckpointError(f"unexpected key {key!r}: not a checkpoint of the original project")
+        renamed[f"{new}.{param}"] = torch.as_tensor(value)
+    return renamed
 
 
 def model_from_checkpoint(ckpt, path):
-    """The BeatNet a checkpoint dict describes, with its weights (and calibration offsets, if any)."""
+    """The BeatNet a checkpoint dict describes, with its weights (and class offsets, if any)."""
     try:
         model = BeatNet(**ckpt["model_args"])
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: describes a model this code cannot build ({str(e)[:160]})") from None
-    for key, now in extra_inputs(model.model_args()).items():
-        if ckpt["preprocessing"].get(key) != now:
-            raise CheckpointError(f"{path}: trained with {key} {ckpt['preprocessing'].get(key)}; "
-                                  f"this code computes {now}")
+    now = model.inputs.describe()
+    if ckpt.get("inputs") != now:
+        raise CheckpointError(f"{path}: trained with the inputs {ckpt.get('inputs')}; this code computes {now}")
     try:
-        load_weights(model, ckpt["model_state"])
+        model.load_state_dict(ckpt["model_state"])
     except (KeyError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path}: weights do not fit the model they describe ({str(e)[:160]})") from None
     return model
 
 
 def load_checkpoint(path, device="cpu"):
-    """(model in eval mode on `device`, metadata dict without the weights and optimizer state)."""
+    """(model in eval mode on `device`, info: the checkpoint dict without weights and optimizer state)."""
     ckpt = read_checkpoint(path, device)
     model = model_from_checkpoint(ckpt, path)
     model.to(device).eval()
-    skip = ("model_state", "optimizer_state", "scheduler_state", "training_model_state", "ema_state")
-    meta = {k: v for k, v in ckpt.items() if k not in skip}
-    return model, meta
+    return model, {k: v for k, v in ckpt.items() if k not in TRAINING_STATE}
+
+
+def default_test_csv(info, default="data/mitbih_test.csv"):
+    """The test CSV named in the checkpoint's own config; `default` for checkpoints without one."""
+    return (info.get("config") or {}).get("data", {}).get("test_csv", default)

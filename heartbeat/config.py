@@ -1,102 +1,106 @@
-"""JSON configs with named overrides. The schema is here; the values live in config/*.json.
+"""Training configs: four sections declared as dataclasses, read from JSON, with named overrides.
 
-A config file either lists every key (config/config.json) or names another file to extend:
-    {"extends": "config.json", "train": {"epochs": 5}}
+The declared defaults are the paper's recipe (Kachuee et al. 2018: its model, Adam at 1e-3, the LR x0.75
+every 10,000 steps, no augmentation); a config file states only what its recipe changes, and may name
+one other file to start from:
+    {"extends": "config.json", "train": {"epochs": 30}}
 Overrides on the command line use dotted names: --set train.lr=3e-4 data.val_fraction=0.2.
 Unknown keys and values of the wrong type are errors that list what is allowed.
+
+    python -m heartbeat.config        # rewrite docs/config.md from these declarations
 """
-import copy
 import json
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from . import UserError
-from .rr import AVERAGE_COLUMN
+from .fileio import write_text_atomic
+from .model import ModelConfig
+from .schema import check_fields, default_of, option, type_name
 
-# section -> key -> (allowed types, help). None in the types means the key may be null.
-SCHEMA = {
-    "data": {
-        "train_csv": ((str,), "training beats, Kaggle CSV format"),
-        "test_csv": ((str,), "test beats, used by test.py only (never for model selection)"),
-        "val_fraction": ((float,), "fraction of the training CSV held out for validation (stratified, seeded)"),
-        "val_split": ((str,), "'beats' (random beats of every record) or 'records' (whole records, from the "
-                      "CSV's .meta.csv sidecar: validation on patients training never saw)"),
-        "segmentation": ((str,), "how the CSV beats were cut: 'kaggle' or 'paper' (stored in the checkpoint)"),
-        "cache": ((bool,), "keep parsed CSVs as <csv>.cache.npy beside them"),
-    },
-    "model": {
-        "beat_len": ((int,), "values per beat"),
-        "channels": ((int,), "conv channels"),
-        "kernel_size": ((int,), "conv kernel size"),
-        "num_blocks": ((int,), "residual blocks, each halving the length"),
-        "hidden": ((int,), "width of the two hidden linear layers"),
-        "num_classes": ((int,), "output classes"),
-        "rr_features": ((bool,), "also feed the R-R intervals around each beat (previous, next, local and "
-                        "long-term average, and their ratios) from the CSV's .meta.csv sidecar; off = the paper's model"),
-        "rr_average": ((str,), "the patient's average R-R that the R-R ratios divide by: 'median' or 'mean' of "
-                       "the intervals within +-150 s (the mean still shows premature beats early where they "
-                       "are the prevailing rhythm)"),
-        "morphology_dropout": ((float,), "in training, the chance that a beat's conv (morphology) features are "
-                               "zeroed so the model also learns to classify from its extra inputs alone; 0: off"),
-        "template_features": ((bool,), "also feed the beat's correlation with and distance to the recording's "
-                              "median beat (from the sidecar); off = the paper's model"),
-        "template_channel": ((bool,), "also feed the recording's median beat (from the CSV's .templates.csv): the "
-                             "first conv then sees the beat and the beat minus that template, i.e. its shape against "
-                             "the patient's usual beat (+160 weights); off = the paper's model"),
-    },
-    "train": {
-        "epochs": ((int,), "passes over the training split"),
-        "batch_size": ((int,), "beats per optimizer step"),
-        "lr": ((float,), "Adam learning rate"),
-        "betas": ((list,), "Adam beta1, beta2"),
-        "weight_decay": ((float,), "Adam L2 penalty"),
-        "lr_decay": ((float,), "multiply the LR by this ..."),
-        "lr_decay_every": ((int,), "... every this many optimizer steps (the paper: 0.75 per 10,000)"),
-        "seed": ((int,), "seeds the validation split, the initialisation and the batch order"),
-        "threads": ((int,), "torch CPU threads"),
-        "max_batches": ((int, None), "stop each epoch after this many batches (null: all; for dry runs)"),
-        "schedule": ((str,), "LR schedule per step: 'step' (lr_decay every lr_decay_every), 'cosine', 'onecycle'"),
-        "loss": ((str,), "'ce', 'weighted' (inverse class frequency) or 'focal'"),
-        "focal_gamma": ((float,), "focusing exponent of the focal loss"),
-        "weight_power": ((float,), "'weighted' loss and 'balanced' sampler: class weight (1 / class count) ** "
-                         "weight_power (1: inverse frequency, 0.5: its square root)"),
-        "sampler": ((str,), "'shuffle' (each beat once per epoch) or 'balanced' (beats drawn with replacement, "
-                    "class c with chance ~ count_c ** (1 - weight_power): 1 = classes equally often)"),
-        "untilt_priors": ((bool,), "with a 'balanced' sampler or 'weighted' loss, validate, pick best.pt and "
-                          "predict at the real class frequencies (logit offsets undo the tilt); false: at the "
-                          "tilted priors the training taught"),
-        "ema_decay": ((float,), "validate and save an exponential moving average of the weights, updated "
-                      "every step with this decay (0.999: about the last 1,000 steps); 0: off"),
-        "augment": ((bool,), "the paper's augmentation: time stretch 5/6..7/6 and amplitude warp"),
-        "augment_template": ((bool,), "with train.augment and model.template_channel: stretch and warp each "
-                             "beat's template exactly as the beat (false: the beat alone)"),
-        "patience": ((int, None), "stop after this many epochs without a better validation macro-F1 (null: never)"),
-        "calibrate": ((bool,), "after training, choose a prior correction on the validation split "
-                      "(maximising macro-F1) and write calibrated.pt beside best.pt"),
-    },
-    "run": {
-        "log_dir": ((str,), "parent folder of the run folders"),
-        "name": ((str, None), "run folder name (null: a timestamp)"),
-    },
-}
-SEGMENTATIONS = ("kaggle", "paper")
-# Keys added after the first runs were logged, with the value that reproduces those runs: a run's saved
-# config.json without them still loads (for --resume and --calibrate).
-LATER_KEYS = {
-    ("data", "val_split"): "beats", ("model", "rr_features"): False, ("model", "template_features"): False,
-    ("model", "rr_average"): "median", ("model", "morphology_dropout"): 0.0, ("model", "template_channel"): False,
-    ("train", "schedule"): "step", ("train", "loss"): "ce", ("train", "focal_gamma"): 2.0,
-    ("train", "sampler"): "shuffle", ("train", "augment"): False, ("train", "patience"): None,
-    ("train", "calibrate"): False, ("train", "weight_power"): 1.0, ("train", "untilt_priors"): False,
-    ("train", "ema_decay"): 0.0, ("train", "augment_template"): False,
-}
-CHOICES = {  # keys whose string value must be one of these
-    ("data", "segmentation"): SEGMENTATIONS,
-    ("data", "val_split"): ("beats", "records"),
-    ("model", "rr_average"): tuple(AVERAGE_COLUMN),
-    ("train", "schedule"): ("step", "cosine", "onecycle"),
-    ("train", "loss"): ("ce", "weighted", "focal"),
-    ("train", "sampler"): ("shuffle", "balanced"),
-}
+
+@dataclass
+class DataConfig:
+    train_csv: str = option("data/mitbih_train.csv", "training beats, Kaggle CSV format")
+    test_csv: str = option("data/mitbih_test.csv", "test beats, used by test.py only (never for model selection)")
+    val_fraction: float = option(0.1, "fraction of the training CSV held out for validation, in [0, 1)")
+    val_split: str = option("beats", "'beats': validation beats drawn from every record (stratified by class); "
+                            "'records': whole records held out (from the CSV's .meta.csv sidecar), so the best "
+                            "epoch and calibration are judged on patients training never saw",
+                            choices=("beats", "records"))
+    cache: bool = option(True, "keep parsed CSVs as <csv>.cache.npy beside them")
+
+    def __post_init__(self):
+        check_fields(self, "data")
+        if not 0 <= self.val_fraction < 1:
+            raise ValueError("data.val_fraction must be in [0, 1)")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = option(30, "passes over the training split", minimum=1)
+    batch_size: int = option(128, "beats per optimizer step", minimum=1)
+    lr: float = option(1e-3, "Adam learning rate")
+    betas: list[float] = option([0.9, 0.999], "Adam beta1, beta2")
+    weight_decay: float = option(0.0, "Adam L2 penalty")
+    schedule: str = option("step", "LR schedule per optimizer step: 'step' (x lr_decay every lr_decay_every "
+                           "steps, the paper's) or 'cosine' (down to 0 over the run)", choices=("step", "cosine"))
+    lr_decay: float = option(0.75, "'step' schedule: multiply the LR by this ...")
+    lr_decay_every: int = option(10_000, "... every this many optimizer steps", minimum=1)
+    augment: bool = option(False, "the paper's augmentation of each training beat: time stretch by 5/6..7/6 "
+                           "and amplitude warp")
+    loss: str = option("ce", "'ce' or 'weighted' (class weights (1 / class count) ** weight_power)",
+                       choices=("ce", "weighted"))
+    weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "
+                                 "(1: inverse frequency, 0.5: its square root)")
+    untilt_priors: bool = option(True, "with a 'weighted' loss: validate, pick best.pt and predict at the real "
+                                 "class frequencies (logit offsets undo the tilt the weights taught); false: "
+                                 "at the tilted priors")
+    calibrate: bool = option(False, "after training, choose a prior correction on the validation split "
+                             "(maximising macro-F1) and write calibrated.pt beside best.pt")
+    seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
+    threads: int = option(2, "torch CPU threads", minimum=1)
+    max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",
+                                     minimum=1)
+
+    def __post_init__(self):
+        check_fields(self, "train")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"train.betas = {self.betas!r}: expected two numbers in [0, 1)")
+
+
+@dataclass
+class RunConfig:
+    log_dir: str = option("log", "parent folder of the run folders")
+    name: str | None = option(None, "run folder name (null: a timestamp and the config's name)")
+
+    def __post_init__(self):
+        check_fields(self, "run")
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "run": RunConfig}
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+    def to_dict(self):
+        """Plain nested dict: what run folders and checkpoints store, and what from_dict reads back."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values, where="config"):
+        """Sections of plain values (any subset of the keys) -> Config; ConfigError for anything unknown or
+        ill-typed."""
+        _check_keys(values, where)
+        try:
+            return cls(**{s: SECTIONS[s](**values.get(s, {})) for s in SECTIONS})
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
 
 
 class ConfigError(UserError):
@@ -104,25 +108,23 @@ class ConfigError(UserError):
 
 
 def valid_keys():
-    return [f"{section}.{key}" for section, keys in SCHEMA.items() for key in keys]
+    return [f"{s}.{f.name}" for s, section in SECTIONS.items() for f in fields(section)]
 
 
 def load_config(path, overrides=()):
-    """Read a config file (following `extends`), apply "section.key=value" overrides, check it all."""
-    cfg = _read(Path(path), seen=())
+    """Read a config file (and the one it extends), apply "section.key=value" overrides, check it all."""
+    values = _read(Path(path))
     for item in overrides:
         name, sep, text = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r} is not of the form section.key=value")
         section, _, key = name.strip().partition(".")
         _check_key(section, key, where="override")
-        cfg.setdefault(section, {})[key] = _parse_value(text)
-    return validate(cfg)
+        values.setdefault(section, {})[key] = _parse_value(text)
+    return Config.from_dict(values, where=str(path))
 
 
-def _read(path, seen):
-    if path in seen:
-        raise ConfigError(f"{path}: 'extends' loops back to itself")
+def _read(path, child=None):
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError:
@@ -133,18 +135,28 @@ def _read(path, seen):
         raise ConfigError(f"{path}: a config is a JSON object of sections")
     base = {}
     if "extends" in raw:
-        base = _read(path.parent / raw.pop("extends"), seen + (path,))
+        if child is not None:  # one level only: a recipe reads as its own file plus at most one other
+            raise ConfigError(f"{child}: extends {path.name}, which extends again; a config may extend "
+                              f"one file that extends none")
+        base = _read(path.parent / raw.pop("extends"), child=path)
+    _check_keys(raw, where=str(path))  # names a bad key in the file that has it
     for section, values in raw.items():
-        if section not in SCHEMA or not isinstance(values, dict):
-            raise ConfigError(f"{path}: unknown section {section!r}; sections are {', '.join(SCHEMA)}")
-        for key, value in values.items():
-            _check_key(section, key, where=str(path))
-            base.setdefault(section, {})[key] = value
+        base.setdefault(section, {}).update(values)
     return base
 
 
+def _check_keys(values, where):
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: a config is a JSON object of sections")
+    for section, keys in values.items():
+        if section not in SECTIONS or not isinstance(keys, dict):
+            raise ConfigError(f"{where}: unknown section {section!r}; sections are {', '.join(SECTIONS)}")
+        for key in keys:
+            _check_key(section, key, where)
+
+
 def _check_key(section, key, where):
-    if section not in SCHEMA or key not in SCHEMA[section]:
+    if section not in SECTIONS or key not in {f.name for f in fields(SECTIONS[section])}:
         raise ConfigError(f"{where}: unknown key {section}.{key}; valid keys: {', '.join(valid_keys())}")
 
 
@@ -156,52 +168,32 @@ def _parse_value(text):
         return text
 
 
-def validate(cfg):
-    """Check that every key is present with a value of its type; ints are accepted where floats are."""
-    cfg = copy.deepcopy(cfg)
-    for (section, key), value in LATER_KEYS.items():
-        cfg.setdefault(section, {}).setdefault(key, value)
-    for section, keys in SCHEMA.items():
-        for key, (types, _) in keys.items():
-            if key not in cfg.get(section, {}):
-                raise ConfigError(f"config lacks {section}.{key} ({keys[key][1]})")
-            value = cfg[section][key]
-            if value is None and None in types:
-                continue
-            if float in types and isinstance(value, int) and not isinstance(value, bool):
-                value = cfg[section][key] = float(value)
-            allowed = tuple(t for t in types if t is not None)
-            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-                names = " or ".join("null" if t is None else t.__name__ for t in types)
-                raise ConfigError(f"{section}.{key} = {value!r}: expected {names}")
-    for (section, key), allowed in CHOICES.items():
-        if cfg[section][key] not in allowed:
-            raise ConfigError(f"{section}.{key} = {cfg[section][key]!r}: must be one of {', '.join(allowed)}")
-    betas = cfg["train"]["betas"]
-    if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in betas):
-        raise ConfigError(f"train.betas = {betas!r}: expected two numbers in [0, 1)")
-    if not 0 <= cfg["data"]["val_fraction"] < 1:
-        raise ConfigError("data.val_fraction must be in [0, 1)")
-    if not 0 <= cfg["train"]["ema_decay"] < 1:
-        raise ConfigError("train.ema_decay must be in [0, 1) (0: no weight averaging)")
-    model = cfg["model"]
-    if not 0 <= model["morphology_dropout"] < 1:
-        raise ConfigError("model.morphology_dropout must be in [0, 1)")
-    if model["morphology_dropout"] and not (model["rr_features"] or model["template_features"]):
-        raise ConfigError("model.morphology_dropout needs model.rr_features or model.template_features: "
-                          "without extra inputs a beat whose morphology is dropped has nothing left")
-    if cfg["train"]["augment_template"] and not (cfg["train"]["augment"] and model["template_channel"]):
-        raise ConfigError("train.augment_template needs train.augment and model.template_channel: "
-                          "it augments the template channel together with the beat")
-    if cfg["train"]["patience"] is not None and cfg["train"]["patience"] < 1:
-        raise ConfigError("train.patience must be at least 1 (or null)")
-    for key in ("epochs", "batch_size", "lr_decay_every", "threads"):
-        if cfg["train"][key] < 1:
-            raise ConfigError(f"train.{key} must be at least 1")
-    return cfg
-
-
 def save_config(cfg, path):
-    from .fileio import write_text_atomic
+    write_text_atomic(path, json.dumps(cfg.to_dict(), indent=2) + "\n")
 
-    write_text_atomic(path, json.dumps(cfg, indent=2) + "\n")
+
+def docs_markdown():
+    """docs/config.md: every key with its type, default, allowed values and help, from the declarations."""
+    import typing
+
+    lines = ["# Configuration keys", "",
+             "Generated from `heartbeat/config.py` and `heartbeat/model.py` by `python -m heartbeat.config`;",
+             "a test fails when this file is stale. The defaults are the paper's recipe; a config file in",
+             "`config/` states what its recipe changes, and `--set section.key=value` overrides any key.", "",
+             "| key | type | default | meaning |", "|---|---|---|---|"]
+    for s, section in SECTIONS.items():
+        hints = typing.get_type_hints(section)
+        for f in fields(section):
+            meaning = f.metadata["help"].replace("|", "\\|")
+            if f.metadata.get("choices"):
+                meaning += f" (one of: {', '.join(f.metadata['choices'])})"
+            lines.append(f"| `{s}.{f.name}` | {type_name(hints[f.name])} | `{json.dumps(default_of(f))}` "
+                         f"| {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "config.md"
+
+if __name__ == "__main__":
+    write_text_atomic(DOCS_PATH, docs_markdown())
+    print(f"wrote {DOCS_PATH}")

@@ -7,16 +7,13 @@ and rows without the label (for prediction).
 import csv
 import io
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from . import BEAT_LEN, CLASSES, UserError
 from .fileio import atomic_path
-from .features import beat_features, join_inputs, needed_columns, template_channel
 
 CACHE_VERSION = 1
 RANGE_TOLERANCE = 1e-6  # beats are min-max scaled; allow float rounding around 0 and 1
@@ -154,147 +151,3 @@ def _diagnose(path, n_cols, skip):
 def beat_csvs(folder):
     """The beat CSVs in a folder, sorted, without the sidecar and template files beside them."""
     return sorted(p for p in Path(folder).glob("*.csv") if not p.name.endswith((META_SUFFIX, TEMPLATES_SUFFIX)))
-
-
-def meta_path(csv_path):
-    """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
-    csv_path = Path(csv_path)
-    return csv_path.with_name(csv_path.stem + META_SUFFIX)
-
-
-def load_extra_inputs(csv_path, n_beats, model_args):
-    """The model's extra inputs (n_beats, k) float32 for the beats of a CSV, or None when the model (its
-    constructor args) takes none: the features of features.feature_names from the .meta.csv sidecar, then,
-    for a template_channel model, the median beat of each beat's recording from the .templates.csv file.
-
-    prepare_data.py writes both; a model trained with extra inputs needs them for every CSV it reads.
-    """
-    features = sidecar_features(csv_path, n_beats, model_args) if needed_columns(model_args) else None
-    templates = (load_templates(csv_path, n_beats, model_args.get("beat_len", BEAT_LEN))
-                 if template_channel(model_args) else None)
-    return join_inputs(features, templates)
-
-
-def sidecar_features(csv_path, n_beats, model_args):
-    """The R-R and template features (n_beats, k) float32 of a beat CSV's beats, from its sidecar."""
-    columns = needed_columns(model_args)
-    path = meta_path(csv_path)
-    if not path.is_file():
-        raise _none_beside(csv_path, f"also takes the beat's context (R-R intervals / template), read from the "
-                                     f"sidecar {path.name} beside the CSV (columns {', '.join(columns)})")
-    try:
-        context = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: unreadable sidecar ({str(e).strip()[:120]})") from None
-    missing = [c for c in columns if c not in context.columns]
-    if missing:
-        raise DataError(f"{path}: no column {', '.join(missing)}; it was written by an older prepare_data.py, "
-                        f"rebuild the CSVs")
-    if len(context) != n_beats:
-        raise DataError(f"{path}: {len(context)} rows for the {n_beats} beats of {csv_path}")
-    values = context[columns].apply(pd.to_numeric, errors="coerce").to_numpy()
-    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
-    if len(bad):
-        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
-    rr_columns = [i for i, c in enumerate(columns) if c.startswith("rr_")]
-    bad = np.flatnonzero((values[:, rr_columns] <= 0).any(axis=1))
-    if len(bad):
-        raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
-    return beat_features(pd.DataFrame(values, columns=columns), model_args)
-
-
-def templates_path(csv_path):
-    """The median beats of a beat CSV's records: data/mitbih_ds2.csv -> data/mitbih_ds2.templates.csv."""
-    csv_path = Path(csv_path)
-    return csv_path.with_name(csv_path.stem + TEMPLATES_SUFFIX)
-
-
-def load_templates(csv_path, n_beats, beat_len):
-    """The median beat of each beat's recording (n_beats, beat_len) float32.
-
-    The .templates.csv file beside the CSV holds one row per record (a 'record' column, then beat_len values;
-    prepare_data.py takes the median over all the record's beats, also those in the other split, so a file
-    of a few beats gets the same template as the whole recording); the sidecar names each beat's record.
-    """
-    path = templates_path(csv_path)
-    if not path.is_file():
-        raise _none_beside(csv_path, f"also compares each beat with its recording's median beat, read from "
-                                     f"{path.name} beside the CSV")
-    if not meta_path(csv_path).is_file():
-        raise _none_beside(csv_path, f"takes each beat's record from the sidecar {meta_path(csv_path).name} "
-                                     f"beside the CSV")
-    records = load_records(csv_path, n_beats)
-    try:
-        table = pd.read_csv(path, dtype={"record": str}).set_index("record")
-    except (ValueError, KeyError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: unreadable, or no 'record' column ({str(e).strip()[:120]})") from None
-    if list(table.columns) != [str(i) for i in range(beat_len)]:
-        raise DataError(f"{path}: the columns after 'record' must be 0 .. {beat_len - 1} (the model takes beats "
-                        f"of {beat_len} values), got {len(table.columns)} columns: {', '.join(table.columns[:3])} ...")
-    if table.index.isna().any() or table.index.duplicated().any():
-        bad = table.index[table.index.isna() | table.index.duplicated()][0]
-        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad)
-                                       else f"record {bad} has two templates"))
-    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
-    in_range = np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)
-    bad = np.flatnonzero(~in_range.all(axis=1))
-    if len(bad):
-        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
-                        f"beats, scaled as the beats are)")
-    row = table.index.get_indexer(records)  # (n_beats,) -1 where a record has no template
-    if (row < 0).any():
-        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, "
-                        f"named in {meta_path(csv_path).name}")
-    return values[row]
-
-
-def _none_beside(csv_path, what):
-    """The error for a file a model needs beside a beat CSV that is not there."""
-    return DataError(f"{csv_path}: this model {what}; there is none. Rebuild the CSVs with prepare_data.py, "
-                     f"or classify the raw recording with predict.py --record/--signal")
-
-
-def train_val_split(y, val_fraction, seed, groups=None):
-    """Seeded split of a training set into (train_index, val_index); the one place it is made.
-
-    groups None: stratified by class over the beats. A class with fewer than two beats cannot be
-    stratified: its beats all stay in training.
-    groups (n,), e.g. the record of each beat: whole groups are held out, so validation sees only patients
-    training did not. Of the round(1 / val_fraction) folds sklearn's StratifiedGroupKFold makes, the one
-    that takes the smallest share of any class is held out: a class found in few records (in DS1, 373
-    of the 415 F beats are record 208's) must not leave training altogether.
-    """
-    index = np.arange(len(y))
-    if val_fraction <= 0:
-        return index, index[:0]
-    counts = np.bincount(y)
-    if groups is not None:
-        folds, n_groups = max(2, round(1 / val_fraction)), len(np.unique(groups))
-        if n_groups < folds:
-            raise DataError(f"holding out 1/{folds} of the records needs at least {folds} records, got {n_groups}")
-        with warnings.catch_warnings():  # "least populated class has fewer members than folds": expected
-            warnings.simplefilter("ignore", UserWarning)
-            splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-            splits = list(splitter.split(index, y, groups))
-        shares = [np.max(np.bincount(y[val], minlength=len(counts)) / np.maximum(counts, 1)) for _, val in splits]
-        return splits[int(np.argmin(shares))]
-    rare = counts[y] < 2
-    train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
-    return np.concatenate([train, index[rare]]), val  # order kept: it is the order training sees
-
-
-def load_records(csv_path, n_beats):
-    """The record (patient) of each beat (n_beats,) str, from the .meta.csv sidecar prepare_data.py writes."""
-    path = meta_path(csv_path)
-    if not path.is_file():
-        raise DataError(f"{csv_path}: a validation split by record needs the sidecar {path.name} beside the CSV "
-                        f"(its 'record' column); rebuild the CSVs with prepare_data.py")
-    try:
-        records = pd.read_csv(path, usecols=["record"], dtype=str)["record"]
-    except (ValueError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: no readable 'record' column ({str(e).strip()[:120]})") from None
-    if len(records) != n_beats:
-        raise DataError(f"{path}: {len(records)} rows for the {n_beats} beats of {csv_path}")
-    if records.isna().any():
-        raise DataError(f"{path} line {int(np.flatnonzero(records.isna())[0]) + 2}: empty record name")
-    return records.to_numpy()

@@ -1,12 +1,17 @@
-"""The residual Conv1d network of Kachuee et al. 2018: 55,013 parameters with the default arguments."""
+"""The residual Conv1d network of Kachuee et al. 2018 (55,013 parameters with the defaults), and what it takes.
+
+Read top to bottom: the residual block; the model's config section; the inputs a model takes (InputSpec,
+built from that config) and a batch of them (BeatInputs); the network.
+"""
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .features import feature_names
-from .rr import AVERAGE_COLUMN
+from . import BEAT_LEN, CLASSES, rr, template
+from .schema import check_fields, option
 
 
 class ResBlock(nn.Module):
@@ -25,76 +30,137 @@ class ResBlock(nn.Module):
 
 @dataclass
 class ModelConfig:
-    beat_len: int = 187
-    channels: int = 32
-    kernel_size: int = 5
-    num_blocks: int = 5
-    hidden: int = 32
-    num_classes: int = 5
-    rr_features: bool = False  # also take the 8 R-R features of rr.py, joined to the conv features at fc1
-    rr_average: str = "median"  # the patient's average R-R those features divide by: "median" or "mean"
-    template_features: bool = False  # also take the 2 template features of template.py, likewise
-    # Also take the recording's median beat (template.median_beat): the stem then sees two channels, the beat
-    # and the beat minus that template, i.e. the beat's shape against the patient's own usual beat.
-    template_channel: bool = False
-    # In training, the chance that a beat's conv (morphology) features are zeroed, so that the model must
-    # also classify from its extra inputs alone. Against overfitting the training patients' beat shapes:
-    # in a new patient, the timing of a premature beat transfers where its shape does not.
-    morphology_dropout: float = 0.0
+    channels: int = option(32, "conv channels", minimum=1)
+    kernel_size: int = option(5, "conv kernel size", minimum=1)
+    num_blocks: int = option(5, "residual blocks, each halving the length (187 -> 92 -> 44 -> 20 -> 8 -> 2)",
+                             minimum=1)
+    hidden: int = option(32, "width of the two hidden linear layers", minimum=1)
+    rr_features: bool = option(False, "also take the beat's 8 R-R features (rr.FEATURE_NAMES: previous, next "
+                               "and local R-R, and their ratios to each other and to the mean R-R within +-150 s), "
+                               "joined to the conv features at the first linear layer")
+    template_features: bool = option(False, "also take the beat's correlation with, and RMS distance to, its "
+                                     "recording's median beat (first 40 values), likewise")
+    template_channel: bool = option(False, "also take the recording's median beat: the first conv then sees the "
+                                    "beat and the beat minus that template, i.e. its shape against the patient's "
+                                    "usual beat (+160 weights)")
+    # Against overfitting the training patients' beat shapes: in a new patient the timing of a premature
+    # beat transfers where its shape does not, so the model must also learn to classify without the shape.
+    morphology_dropout: float = option(0.0, "in training, the chance that a beat's conv (morphology) features "
+                                       "are zeroed, so the model also learns from its R-R / template features "
+                                       "alone (needs one of them); 0: off")
 
     def __post_init__(self):
-        if self.rr_average not in AVERAGE_COLUMN:
-            raise ValueError(f"rr_average {self.rr_average!r}; choose one of {tuple(AVERAGE_COLUMN)}")
+        check_fields(self, "model")
         if not 0.0 <= self.morphology_dropout < 1.0:
-            raise ValueError(f"morphology_dropout {self.morphology_dropout} must be in [0, 1)")
+            raise ValueError("model.morphology_dropout must be in [0, 1)")
         if self.morphology_dropout and not (self.rr_features or self.template_features):
-            raise ValueError("morphology_dropout needs extra inputs (rr_features or template_features) to fall back on")
+            raise ValueError("model.morphology_dropout needs model.rr_features or model.template_features: "
+                             "without them a beat whose morphology is dropped has nothing left")
+        if self.flat_len() < 1:
+            raise ValueError(f"model.num_blocks {self.num_blocks} pools a {BEAT_LEN}-value beat to nothing")
 
     def flat_len(self):
         """Length after the pooling of every block: 187 -> 92 -> 44 -> 20 -> 8 -> 2."""
-        length = self.beat_len
+        length = BEAT_LEN
         for _ in range(self.num_blocks):
             length = (length - 5) // 2 + 1
-        if length < 1:
-            raise ValueError(f"beat_len {self.beat_len} is too short for {self.num_blocks} pooling blocks")
         return length
+
+    @property
+    def inputs(self):
+        return InputSpec(self.rr_features, self.template_features, self.template_channel)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """Which inputs a model takes beside the beat: named features (R-R, template), and the template itself.
+
+    Every path that feeds a model (beat CSVs with their sidecars, recordings, training, the app, bench)
+    asks this object what to compute, and checkpoints store describe() to check it on load.
+    """
+    rr_features: bool = False
+    template_features: bool = False
+    template_channel: bool = False
+
+    @property
+    def feature_names(self):
+        """The named scalar inputs, in input order."""
+        return (rr.FEATURE_NAMES if self.rr_features else ()) + (template.COLUMNS if self.template_features else ())
+
+    @property
+    def context_columns(self):
+        """The sidecar (.meta.csv) columns the named features are computed from."""
+        return (rr.CONTEXT_COLUMNS if self.rr_features else ()) + (template.COLUMNS if self.template_features else ())
+
+    def describe(self):
+        """Plain description stored in checkpoints: what the inputs are, as this code computes them."""
+        out = {"features": list(self.feature_names)}
+        if self.template_features:
+            out["template_features"] = {"window": template.WINDOW, "template": "median beat of the recording"}
+        if self.template_channel:
+            out["template_channel"] = {"template": "median beat of the recording",
+                                       "stem_input": ["beat", "beat minus template"]}
+        return out
+
+
+@dataclass
+class BeatInputs:
+    """What a model takes for n beats. beats (n, 187) float32 in [0, 1]; features (n, k) float32 in
+    InputSpec.feature_names order, or None; template (n, 187) float32, each beat's recording's median beat,
+    or None."""
+    beats: np.ndarray
+    features: np.ndarray | None = None
+    template: np.ndarray | None = None
+
+    def __len__(self):
+        return len(self.beats)
+
+    def take(self, index):
+        pick = (lambda a: None if a is None else a[index])
+        return BeatInputs(self.beats[index], pick(self.features), pick(self.template))
+
+    def as_tensors(self, rows=slice(None)):
+        """BeatNet.forward's keyword arguments for the beats at `rows`: beats and template as (b, 1, 187)
+        tensors, features (b, k)."""
+        def tensor(a, add_channel):
+            if a is None:
+                return None
+            t = torch.as_tensor(np.ascontiguousarray(a[rows], dtype=np.float32))
+            return t.unsqueeze(1) if add_channel else t
+
+        return {"beats": tensor(self.beats, True), "features": tensor(self.features, False),
+                "template": tensor(self.template, True)}
 
 
 class BeatNet(nn.Module):
-    """Input (B, 1, beat_len) beats scaled to [0, 1], and (B, num_extra + beat_len * template_channel) extra
-    inputs when rr_features, template_features (features.feature_names lists them) or template_channel (then
-    the last beat_len values are the recording's median beat); output (B, num_classes) logits.
+    """forward(beats (B, 1, 187), features (B, k) or None, template (B, 1, 187) or None) -> (B, 5) logits.
 
-    logit_bias is a buffer, zero while training: afterwards the prior calibration of calibration.py (or, for a
-    balanced sampler or weighted loss, the undoing of the class priors they tilted) sets it; it shifts the
-    decision between classes without touching the learned weights (and is not a parameter).
+    logit_bias (a buffer, not a parameter) holds class offsets that only evaluation applies: the undoing of
+    the class priors a weighted loss tilted, or the prior calibration of calibration.py. Training (train mode)
+    learns the plain logits.
     """
 
     def __init__(self, **model_args):
         super().__init__()
         self.config = cfg = ModelConfig(**model_args)
+        self.inputs = cfg.inputs
+        num_features = len(self.inputs.feature_names)
         self.stem = nn.Conv1d(2 if cfg.template_channel else 1, cfg.channels, cfg.kernel_size, padding="same")
         self.blocks = nn.ModuleList(ResBlock(cfg.channels, cfg.kernel_size) for _ in range(cfg.num_blocks))
-        self.num_extra = len(feature_names(asdict(cfg)))  # the named features, joined to the conv features
-        self.num_inputs = self.num_extra + (cfg.beat_len if cfg.template_channel else 0)
-        self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + self.num_extra, cfg.hidden)
+        self.fc1 = nn.Linear(cfg.channels * cfg.flat_len() + num_features, cfg.hidden)
         self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
-        self.out = nn.Linear(cfg.hidden, cfg.num_classes)
-        self.register_buffer("logit_bias", torch.zeros(cfg.num_classes))
+        self.out = nn.Linear(cfg.hidden, len(CLASSES))
+        self.register_buffer("logit_bias", torch.zeros(len(CLASSES)))
 
     def model_args(self):
         """Plain constructor arguments, stored in checkpoints so the model can be rebuilt exactly."""
         return asdict(self.config)
 
-    def forward(self, x, extra=None):  # x (B, 1, 187), extra (B, num_inputs) or None
-        width = None if extra is None else extra.shape[1]
-        if width != (self.num_inputs or None):
-            raise ValueError(f"this model takes {self.num_inputs} extra inputs (R-R / template features, median "
-                             f"beat), got {width or 'none'}" if self.num_inputs else "this model takes no extra inputs")
-        if self.config.template_channel:
-            extra, template = extra[:, :self.num_extra], extra[:, self.num_extra:]  # (B, k), (B, 187)
-            x = torch.cat([x, x - template.unsqueeze(1)], dim=1)  # (B, 2, 187)
-            extra = extra if self.num_extra else None
+    def forward(self, beats, features=None, template=None):
+        self._check(features, template)
+        x = beats
+        if template is not None:
+            x = torch.cat([beats, beats - template], dim=1)  # (B, 2, 187)
         x = self.stem(x)  # (B, 32, 187); no activation here, as in the original network
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
@@ -103,33 +169,22 @@ class BeatNet(nn.Module):
             # whole-vector dropout per beat, not rescaled: the kept beats look exactly as in evaluation
             keep = torch.rand(x.shape[0], 1, device=x.device) >= self.config.morphology_dropout
             x = x * keep
-        if extra is not None:
-            x = torch.cat([x, extra], dim=1)  # (B, 64 + num_extra)
+        if features is not None:
+            x = torch.cat([x, features], dim=1)  # (B, 64 + k)
         x = F.relu(self.fc1(x))  # (B, 32)
         x = self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
-        return self.out(x) + self.logit_bias  # (B, 5)
+        x = self.out(x)  # (B, 5)
+        return x if self.training else x + self.logit_bias
+
+    def _check(self, features, template):
+        names = self.inputs.feature_names
+        got = 0 if features is None else features.shape[1]
+        if got != len(names):
+            raise ValueError(f"this model takes {len(names)} features ({', '.join(names) or 'none'}), got {got}")
+        if (template is not None) != self.inputs.template_channel:
+            raise ValueError("this model takes the recording's median beat as template" if template is None
+                             else "this model takes no template")
 
 
 def num_parameters(model):
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def seed_state_dict_to_beatnet(state_dict):
-    """Rename a state dict of the original project (DeCuuTranVo/ECG_Beat_Classification) to BeatNet's keys.
-
-    conv_1 -> stem, residual_block_i.conv_j -> blocks.(i-1).convj, linear_1/2/3 -> fc1/fc2/out.
-    """
-    renamed = {}
-    for key, value in state_dict.items():
-        layer, _, param = key.rpartition(".")
-        if layer == "conv_1":
-            new = "stem"
-        elif layer.startswith("residual_block_"):
-            block, conv = layer.split(".")
-            new = f"blocks.{int(block.rsplit('_', 1)[1]) - 1}.conv{conv.rsplit('_', 1)[1]}"
-        elif layer in ("linear_1", "linear_2", "linear_3"):
-            new = {"linear_1": "fc1", "linear_2": "fc2", "linear_3": "out"}[layer]
-        else:
-            raise KeyError(f"unexpected key {key!r}: not a checkpoint of the original project")
-        renamed[f"{new}.{param}"] = torch.as_tensor(value)
-    return renamed

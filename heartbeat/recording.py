@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import UserError, segment
+from . import CLASSES, UserError, segment
+from .database import AAMI_LABEL
 from .detect import detect_r_peaks
-from .inference import predict_proba, predictions_table
-from .records import AAMI_LABEL
 from .features import recording_inputs
+from .inference import predict_proba, predictions_table
 
 MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
 MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
@@ -137,28 +137,25 @@ def check_signal(rec):
     return rec
 
 
-def beats_of(rec, method="kaggle"):
+def beats_of(rec):
     """(peaks in input samples (n,), beats (n, 187) float32, times in seconds of all n + 1 detected beats)
-    for every detected beat that has a successor."""
+    for every detected beat that has a successor, cut by the rule that cut the training beats."""
     sig, fs = segment.resample(rec.signal, rec.fs, segment.KAGGLE_FS)  # the rate the beats were cut at
     peaks = detect_r_peaks(sig, fs)
     if len(peaks) < MIN_BEATS + 1:
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
     index = np.arange(len(peaks) - 1)  # the last beat has no next one to end its segment
-    if method == "kaggle":
-        beats = segment.kaggle_beats(sig, peaks, index)
-    else:
-        beats = segment.paper_beats(sig, fs, peaks[index])
+    beats = segment.kaggle_beats(sig, peaks, index)
     in_samples = np.round(peaks[index] * rec.fs / fs).astype(np.int64)
     return in_samples, beats, peaks / fs
 
 
-def classify_recording(model, meta, rec):
+def classify_recording(model, rec):
     """DataFrame with one row per beat: sample (input rate), time_s, class, class_index, p_<class>..."""
     check_signal(rec)
-    samples, beats, times = beats_of(rec, meta["preprocessing"]["method"])
-    extra = recording_inputs(meta["model_args"], times, np.arange(len(beats)), beats)
-    table = predictions_table(predict_proba(model, beats, extra), meta["classes"]).drop(columns="row")
+    samples, beats, times = beats_of(rec)
+    inputs = recording_inputs(model.inputs, times, np.arange(len(beats)), beats)
+    table = predictions_table(predict_proba(model, inputs), CLASSES).drop(columns="row")
     table.insert(0, "sample", samples)
     table.insert(1, "time_s", samples / rec.fs)
     return table

@@ -5,11 +5,11 @@ model has never seen: what marks it is timing, a beat that comes early (short pr
 followed by a pause. de Chazal et al. 2004 feed the previous, next and local/average R-R intervals;
 dividing by the patient's own rhythm makes "early" mean the same at 50 and at 120 bpm.
 
-The patient's rhythm is an average R-R over 5 minutes around the beat, taken as a median or a mean
-(model.rr_average). The median was the first choice, because it shrugs off missed beats and pauses, but
-where premature beats are the prevailing rhythm (MIT-BIH record 232: atrial premature beats between long
-pauses) the median *is* the premature interval, and those beats no longer look early; the mean, pulled
-up by the pauses, still shows them early (bench/s_probe.py measures both).
+The patient's rhythm is the mean R-R over 5 minutes around the beat. A median was tried first (it
+shrugs off missed beats and pauses), but where premature beats are the prevailing rhythm (MIT-BIH record
+232: atrial premature beats between long pauses) the median *is* the premature interval and those beats
+no longer look early; the mean, pulled up by the pauses, still shows them early
+(docs/results-inter-patient.md).
 
 The same function computes the context for the training CSVs (from the reference annotations, written
 into the .meta.csv sidecar) and for a recording (from the detected R peaks), so both agree.
@@ -19,27 +19,10 @@ import pandas as pd
 
 LOCAL_BEATS = 10      # local rhythm: mean of the 10 R-R intervals around the beat
 AVERAGE_WINDOW_S = 300.0  # patient's rhythm: R-R intervals within +-150 s of the beat
-# The column of the patient's average R-R for each choice of model.rr_average ("avg" is the median
-# for the checkpoints and sidecars made before the mean existed).
-AVERAGE_COLUMN = {"median": "rr_avg_s", "mean": "rr_mean_s"}
-AVERAGE_NAME = {"median": "avg", "mean": "mean"}  # in the feature names: "prev/avg" or "prev/mean"
-INTERVAL_COLUMNS = ["rr_prev_s", "rr_next_s", "rr_local_s"]
-CONTEXT_COLUMNS = INTERVAL_COLUMNS + list(AVERAGE_COLUMN.values())
-
-
-def context_columns(average="median"):
-    """The context columns the R-R features are computed from."""
-    return INTERVAL_COLUMNS + [AVERAGE_COLUMN[average]]
-
-
-def feature_names(average="median"):
-    """The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load."""
-    a = AVERAGE_NAME[average]
-    return ["rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", f"prev/{a}", f"next/{a}",
-            f"local/{a}"]
-
-
-N_FEATURES = len(feature_names())
+CONTEXT_COLUMNS = ("rr_prev_s", "rr_next_s", "rr_local_s", "rr_mean_s")  # sidecar columns, in seconds
+# The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load.
+FEATURE_NAMES = ("rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", "prev/mean", "next/mean",
+                 "local/mean")
 
 
 def rr_context(times_s):
@@ -62,18 +45,16 @@ def rr_context(times_s):
     hi = np.maximum(hi, lo + 1)  # at least one interval
     lo = np.minimum(lo, hi - 1)
     local = (csum[hi] - csum[lo]) / (hi - lo)
-    # average: median and mean of the intervals ending within the window (at least one interval)
+    # average: mean of the intervals ending within the window (at least one interval)
     mid = t[1:]  # time at which each interval ends
     start = np.minimum(np.searchsorted(mid, t - AVERAGE_WINDOW_S / 2, side="left"), len(rr) - 1)
     stop = np.maximum(np.searchsorted(mid, t + AVERAGE_WINDOW_S / 2, side="right"), start + 1)
-    median = np.array([np.median(rr[a:b]) for a, b in zip(start, stop)])
     mean = (csum[stop] - csum[start]) / (stop - start)
-    return pd.DataFrame({"rr_prev_s": prev, "rr_next_s": nxt, "rr_local_s": local, "rr_avg_s": median,
-                         "rr_mean_s": mean})
+    return pd.DataFrame({"rr_prev_s": prev, "rr_next_s": nxt, "rr_local_s": local, "rr_mean_s": mean})
 
 
-def rr_features(context, average="median"):
-    """DataFrame with context_columns(average) (n rows) -> (n, N_FEATURES) float32 model inputs."""
-    prev, nxt, local, avg = (context[c].to_numpy(np.float64) for c in context_columns(average))
+def rr_features(context):
+    """DataFrame with CONTEXT_COLUMNS (n rows) -> (n, len(FEATURE_NAMES)) float32 model inputs."""
+    prev, nxt, local, avg = (context[c].to_numpy(np.float64) for c in CONTEXT_COLUMNS)
     features = np.stack([prev, nxt, local, prev / local, nxt / local, prev / avg, nxt / avg, local / avg], axis=1)
     return features.astype(np.float32)

@@ -1,12 +1,10 @@
-"""Beat cutting as small pure functions. The same code builds the training CSVs and serves inference.
+"""Beat cutting: one rule, the same code for the training CSVs and for recordings.
 
-Two methods:
-- "kaggle": the rule the real Kaggle MIT-BIH rows follow (measured bit for bit on real rows):
-  every 3rd raw 360 Hz sample (so 120 Hz, not the 125 Hz the paper states), from the beat's
-  annotation to 20% of the following interval past the next annotation, min-max scaled per beat.
-- "paper": the paper's text taken literally: resample to 125 Hz, scale each 10 s window to [0, 1],
-  cut 1.2 x the window's median R-R from each R peak.
-Both return rows of BEAT_LEN float32 values in [0, 1], zero-padded.
+The rule the real Kaggle MIT-BIH rows follow (measured bit for bit on real rows): every 3rd sample of the
+360 Hz signal (so 120 Hz, not the 125 Hz the paper states), from the beat's annotation to 20% of the
+following interval past the next annotation, min-max scaled per beat, zero-padded to BEAT_LEN values.
+(The paper's text taken literally, 125 Hz with per-window scaling, fits the Kaggle rows worse; it was
+removed in issue 19, docs/data-and-detection.md has its numbers.)
 """
 import numpy as np
 from scipy import signal as sps
@@ -16,9 +14,6 @@ from . import BEAT_LEN
 KAGGLE_FS = 360      # Hz the Kaggle rule works on
 KAGGLE_STEP = 3      # keep every 3rd sample -> 120 Hz beats
 KAGGLE_TAIL = 0.2    # fraction of the following interval kept past the next annotation
-PAPER_FS = 125       # Hz, as the paper states
-PAPER_WINDOW_S = 10  # s, the paper's normalisation window
-PAPER_RR_FACTOR = 1.2
 
 
 def minmax_scale(segment):
@@ -85,29 +80,3 @@ def resample(sig, fs, fs_out):
 
     ratio = Fraction(fs_out / fs).limit_denominator(1000)
     return sps.resample_poly(np.asarray(sig, dtype=np.float64), ratio.numerator, ratio.denominator), fs_out
-
-
-def paper_beats(signal, fs, r_peaks):
-    """The paper's literal beat extraction (Kachuee et al. 2018, section III-A).
-
-    signal: (n_samples,) at `fs` Hz; r_peaks: sample positions of the beats at `fs`.
-    Steps: resample to 125 Hz; split into 10 s windows and scale each to [0, 1]; in each window
-    take the median R-R interval T and cut 1.2 T from every R peak; zero-pad to BEAT_LEN.
-    Returns (len(r_peaks), BEAT_LEN) float32, one row per peak, in the order given.
-    """
-    sig, _ = resample(signal, fs, PAPER_FS)
-    peaks = np.round(np.asarray(r_peaks, dtype=np.float64) * PAPER_FS / fs).astype(np.int64)
-    win = PAPER_WINDOW_S * PAPER_FS
-    beats = np.zeros((len(peaks), BEAT_LEN), dtype=np.float32)
-    window_of = peaks // win
-    for w in np.unique(window_of):
-        rows = np.flatnonzero(window_of == w)
-        scaled = minmax_scale(sig[w * win:(w + 1) * win])
-        in_window = peaks[rows] - w * win
-        rr = np.diff(in_window)
-        # A window with one beat has no R-R of its own: borrow the record's median.
-        period = np.median(rr) if len(rr) else np.median(np.diff(peaks)) if len(peaks) > 1 else PAPER_FS
-        length = int(round(PAPER_RR_FACTOR * period))
-        for row, r in zip(rows, in_window):
-            beats[row] = fit_length(scaled[r:r + length])
-    return beats

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 WINDOW = 40  # first 40 values of a 120 Hz beat (333 ms from the R peak): QRS and ST; later values depend on R-R
-COLUMNS = ["template_corr", "template_rmse"]  # sidecar columns, and the model inputs of the same names
+COLUMNS = ("template_corr", "template_rmse")  # sidecar columns, and the model inputs of the same names
 
 
 def template_context(beats):
@@ -19,7 +19,7 @@ def template_context(beats):
     t = template - template.mean()
     corr = b @ t / np.maximum(np.linalg.norm(b, axis=1) * np.linalg.norm(t), 1e-9)
     rmse = np.sqrt(np.mean((head - template) ** 2, axis=1))
-    return pd.DataFrame({"template_corr": corr, "template_rmse": rmse})
+    return pd.DataFrame(dict(zip(COLUMNS, (corr, rmse))))
 
 
 def median_beat(beats):

@@ -1,4 +1,5 @@
-"""Reading MIT-BIH records (WFDB) and the facts about the database that the builder needs."""
+"""Annotated ECG databases (WFDB records with reference beat labels): reading them for the dataset builder,
+the AAMI grouping of beat symbols, and the MIT-BIH Arrhythmia Database's record lists."""
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +30,8 @@ MITDB_FS = 360  # Hz, every MIT-BIH record
 
 
 @dataclass
-class Record:
-    """One record: a single channel of raw ADC integers and all of its annotations."""
+class AnnotatedRecord:
+    """One record of an annotated database: a single channel of raw ADC integers and all of its annotations."""
 
     name: str
     signal: np.ndarray      # (n_samples,) int, raw ADC units
@@ -51,7 +52,7 @@ def read_record(path, channel=0):
         raise FileNotFoundError(f"no WFDB header {path.with_suffix('.hea')}")
     rec = wfdb.rdrecord(str(path), channels=[channel], physical=False)
     ann = wfdb.rdann(str(path), "atr")
-    return Record(
+    return AnnotatedRecord(
         name=path.name,
         signal=rec.d_signal[:, 0],
         fs=float(rec.fs),

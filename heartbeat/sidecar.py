@@ -1,0 +1,128 @@
+"""The files prepare_data.py writes beside a beat CSV, and the model inputs read from them.
+
+    mitbih_ds2.csv            the beats (data.py reads them)
+    mitbih_ds2.meta.csv       one row per beat: record, sample, symbol, R-R context, template features
+    mitbih_ds2.templates.csv  one row per record: its median beat (187 values)
+"""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import BEAT_LEN
+from .data import META_SUFFIX, RANGE_TOLERANCE, TEMPLATES_SUFFIX, DataError
+from .features import context_features
+from .model import BeatInputs
+
+
+def meta_path(csv_path):
+    """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.stem + META_SUFFIX)
+
+
+def load_inputs(csv_path, beats, spec):
+    """BeatInputs of a beat CSV's beats (n, 187) for a model that takes `spec` (model.InputSpec): its named
+    features from the .meta.csv sidecar, its template from the .templates.csv file, each read only when the
+    model takes it. prepare_data.py writes both; a model that takes them needs them for every CSV it reads.
+    """
+    n = len(beats)
+    features = sidecar_features(csv_path, n, spec) if spec.feature_names else None
+    templates = load_templates(csv_path, n) if spec.template_channel else None
+    return BeatInputs(beats, features, templates)
+
+
+def sidecar_features(csv_path, n_beats, spec):
+    """The named features (n_beats, k) float32 of a beat CSV's beats, from its sidecar."""
+    columns = list(spec.context_columns)
+    path = meta_path(csv_path)
+    if not path.is_file():
+        raise _none_beside(csv_path, f"also takes the beat's context (R-R intervals / template), read from the "
+                                     f"sidecar {path.name} beside the CSV (columns {', '.join(columns)})")
+    try:
+        context = pd.read_csv(path)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: unreadable sidecar ({str(e).strip()[:120]})") from None
+    missing = [c for c in columns if c not in context.columns]
+    if missing:
+        raise DataError(f"{path}: no column {', '.join(missing)}; it was written by an older prepare_data.py, "
+                        f"rebuild the CSVs")
+    if len(context) != n_beats:
+        raise DataError(f"{path}: {len(context)} rows for the {n_beats} beats of {csv_path}")
+    values = context[columns].apply(pd.to_numeric, errors="coerce").to_numpy()
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
+    rr_columns = [i for i, c in enumerate(columns) if c.startswith("rr_")]
+    bad = np.flatnonzero((values[:, rr_columns] <= 0).any(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")
+    return context_features(pd.DataFrame(values, columns=columns), spec)
+
+
+def templates_path(csv_path):
+    """The median beats of a beat CSV's records: data/mitbih_ds2.csv -> data/mitbih_ds2.templates.csv."""
+    csv_path = Path(csv_path)
+    return csv_path.with_name(csv_path.stem + TEMPLATES_SUFFIX)
+
+
+def load_templates(csv_path, n_beats):
+    """The median beat of each beat's recording (n_beats, 187) float32.
+
+    The .templates.csv file beside the CSV holds one row per record (a 'record' column, then 187 values;
+    prepare_data.py takes the median over all the record's beats, also those in the other split, so a file
+    of a few beats gets the same template as the whole recording); the sidecar names each beat's record.
+    """
+    path = templates_path(csv_path)
+    if not path.is_file():
+        raise _none_beside(csv_path, f"also compares each beat with its recording's median beat, read from "
+                                     f"{path.name} beside the CSV")
+    if not meta_path(csv_path).is_file():
+        raise _none_beside(csv_path, f"takes each beat's record from the sidecar {meta_path(csv_path).name} "
+                                     f"beside the CSV")
+    records = load_records(csv_path, n_beats)
+    try:
+        table = pd.read_csv(path, dtype={"record": str}).set_index("record")
+    except (ValueError, KeyError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: unreadable, or no 'record' column ({str(e).strip()[:120]})") from None
+    if list(table.columns) != [str(i) for i in range(BEAT_LEN)]:
+        raise DataError(f"{path}: the columns after 'record' must be 0 .. {BEAT_LEN - 1} (the model takes beats "
+                        f"of {BEAT_LEN} values), got {len(table.columns)} columns: {', '.join(table.columns[:3])} ...")
+    if table.index.isna().any() or table.index.duplicated().any():
+        bad = table.index[table.index.isna() | table.index.duplicated()][0]
+        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad)
+                                       else f"record {bad} has two templates"))
+    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
+    in_range = np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)
+    bad = np.flatnonzero(~in_range.all(axis=1))
+    if len(bad):
+        raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
+                        f"beats, scaled as the beats are)")
+    row = table.index.get_indexer(records)  # (n_beats,) -1 where a record has no template
+    if (row < 0).any():
+        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, "
+                        f"named in {meta_path(csv_path).name}")
+    return values[row]
+
+
+def _none_beside(csv_path, what):
+    """The error for a file a model needs beside a beat CSV that is not there."""
+    return DataError(f"{csv_path}: this model {what}; there is none. Rebuild the CSVs with prepare_data.py, "
+                     f"or classify the raw recording with predict.py --record/--signal")
+
+
+def load_records(csv_path, n_beats):
+    """The record (patient) of each beat (n_beats,) str, from the .meta.csv sidecar prepare_data.py writes."""
+    path = meta_path(csv_path)
+    if not path.is_file():
+        raise DataError(f"{csv_path}: a validation split by record needs the sidecar {path.name} beside the CSV "
+                        f"(its 'record' column); rebuild the CSVs with prepare_data.py")
+    try:
+        records = pd.read_csv(path, usecols=["record"], dtype=str)["record"]
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: no readable 'record' column ({str(e).strip()[:120]})") from None
+    if len(records) != n_beats:
+        raise DataError(f"{path}: {len(records)} rows for the {n_beats} beats of {csv_path}")
+    if records.isna().any():
+        raise DataError(f"{path} line {int(np.flatnonzero(records.isna())[0]) + 2}: empty record name")
+    return records.to_numpy()
