@@ -5,15 +5,13 @@
 Writes into a temporary folder that is removed afterwards; prints the time per stage.
 """
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv  # noqa: E402
+from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
 
 
 def main():

@@ -7,7 +7,6 @@ detect R peaks, cut beats (the Kaggle rule), compute the model's extra inputs (R
 for the paper's model), classify, write the CSV. Best of --repeats runs.
 """
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,17 +15,16 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat import segment  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint  # noqa: E402
-from heartbeat.detect import detect_r_peaks  # noqa: E402
-from heartbeat.features import recording_inputs  # noqa: E402
-from heartbeat.inference import predict_proba, predictions_table  # noqa: E402
-from heartbeat.recording import check_signal, read_wfdb  # noqa: E402
+from heartbeat import CLASSES, segment
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.detect import detect_r_peaks
+from heartbeat.features import recording_inputs
+from heartbeat.inference import predict_proba, predictions_table
+from heartbeat.recording import check_signal, read_wfdb
 
 
-def run_once(model, meta, record, out):
+def run_once(model, record, out):
     times = {}
     t = time.perf_counter()
 
@@ -46,9 +44,9 @@ def run_once(model, meta, record, out):
     lap("detect")
     beats = segment.kaggle_beats(sig, peaks, range(len(peaks) - 1))
     lap("cut")
-    extra = recording_inputs(meta["model_args"], peaks / fs, np.arange(len(beats)), beats)
+    inputs = recording_inputs(model.inputs, peaks / fs, np.arange(len(beats)), beats)
     lap("context")
-    table = predictions_table(predict_proba(model, beats, extra), meta["classes"])
+    table = predictions_table(predict_proba(model, inputs), CLASSES)
     lap("classify")
     table.to_csv(out, index=False, float_format="%.6f")
     lap("write")
@@ -62,9 +60,9 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     torch.set_num_threads(2)
-    model, meta = load_checkpoint(args.checkpoint)
+    model, _ = load_checkpoint(args.checkpoint)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [run_once(model, meta, args.record, Path(tmp) / "beats.csv") for _ in range(args.repeats)]
+        runs = [run_once(model, args.record, Path(tmp) / "beats.csv") for _ in range(args.repeats)]
     best = min(runs, key=lambda r: sum(r[0].values()))
     times, n_beats, seconds = best
     print(f"{args.record}: {seconds / 60:.1f} min, {n_beats} beats; best of {args.repeats} runs")

@@ -6,22 +6,21 @@ model-only step on preloaded tensors, in the same run; and a cached against a fi
 Without the CSV, it builds the training split from ../shared/data/mitdb into a temporary folder.
 """
 import argparse
-import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from torch.nn import functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat.build import build_beats, random_split, write_kaggle_csv  # noqa: E402
-from heartbeat.config import load_config  # noqa: E402
-from heartbeat.data import load_beats  # noqa: E402
-from heartbeat.model import BeatNet  # noqa: E402
-from heartbeat.training import epoch_plan, train_epoch  # noqa: E402
+from heartbeat.build import build_beats, random_split, write_kaggle_csv
+from heartbeat.config import load_config
+from heartbeat.data import load_beats
+from heartbeat.model import BeatInputs, BeatNet
+from heartbeat.training import epoch_plan, make_optimizer, train_epoch
 
 
 def model_only(model, optimizer, x, y, n_batches):
@@ -43,8 +42,8 @@ def main():
     p.add_argument("--batches", type=int, default=150)
     args = p.parse_args()
     cfg = load_config(ROOT / "config" / "config.json")
-    tc = cfg["train"]
-    torch.set_num_threads(tc["threads"])
+    tc = cfg.train
+    torch.set_num_threads(tc.threads)
 
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(args.csv)
@@ -64,21 +63,21 @@ def main():
     print(f"CSV load ({len(y)} rows): first {first:.2f} s, cached {cached:.3f} s -> {first / cached:.0f}x faster")
 
     torch.manual_seed(0)
-    xt, yt = torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y)
+    inputs, yt = BeatInputs(x).as_tensors(), torch.from_numpy(y)
+    xt = inputs["beats"]  # (n, 1, 187)
     rates = {}
     for trial in range(2):  # interleaved, so drifting machine load hits both alike
-        model = BeatNet(**cfg["model"])
-        opt = torch.optim.Adam(model.parameters(), lr=tc["lr"])
-        sched = torch.optim.lr_scheduler.StepLR(opt, tc["lr_decay_every"], tc["lr_decay"])
-        model_only(model, opt, xt[:tc["batch_size"]], yt[:tc["batch_size"]], 10)  # warm-up
+        model = BeatNet(**asdict(cfg.model))
+        opt, sched = make_optimizer(model, tc, args.batches)
+        model_only(model, opt, xt[:tc.batch_size], yt[:tc.batch_size], 10)  # warm-up
         rates.setdefault("model", []).append(
-            model_only(model, opt, xt[:tc["batch_size"]], yt[:tc["batch_size"]], args.batches))
+            model_only(model, opt, xt[:tc.batch_size], yt[:tc.batch_size], args.batches))
         t0 = time.perf_counter()
-        plan = epoch_plan(yt, tc["batch_size"], torch.Generator().manual_seed(trial), max_batches=args.batches)
-        loss, seen = train_epoch(model, xt, yt, opt, sched, plan)
+        plan = epoch_plan(len(yt), tc.batch_size, torch.Generator().manual_seed(trial), max_batches=args.batches)
+        loss, seen = train_epoch(model, inputs, yt, opt, sched, plan)
         rates.setdefault("pipeline", []).append(seen / (time.perf_counter() - t0))
     pipe, floor = max(rates["pipeline"]), max(rates["model"])
-    print(f"training, batch {tc['batch_size']}, {tc['threads']} threads, best of 2 x {args.batches} batches:")
+    print(f"training, batch {tc.batch_size}, {tc.threads} threads, best of 2 x {args.batches} batches:")
     print(f"  model-only step: {floor:7.0f} beats/s")
     print(f"  full pipeline:   {pipe:7.0f} beats/s  -> ratio {pipe / floor:.3f} (goal >= 0.90)")
     print(f"  one epoch of {len(y)} beats: about {len(y) / pipe:.0f} s")

@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat import UserError  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.data import load_records, meta_path  # noqa: E402
-from heartbeat.inference import classify_csv  # noqa: E402
+from heartbeat import UserError
+from heartbeat.checkpoint import load_checkpoint, default_test_csv
+from heartbeat.sidecar import load_records, meta_path
+from heartbeat.inference import classify_csv
 
 TOP = 5
 
@@ -30,9 +29,9 @@ def main():
     p.add_argument("--csv", help="labelled beats with a .meta.csv sidecar (default: the checkpoint's test CSV)")
     args = p.parse_args()
     try:
-        model, meta = load_checkpoint(args.checkpoint)
-        csv = args.csv or test_csv_of(meta)
-        y, proba = classify_csv(model, meta, csv)
+        model, info = load_checkpoint(args.checkpoint)
+        csv = args.csv or default_test_csv(info)
+        _, y, proba = classify_csv(model, csv)
         sidecar = meta_path(csv)
         if y is None or not sidecar.is_file():
             sys.exit(f"error: {csv} needs labels and its sidecar {sidecar.name} (record of each beat)")
@@ -41,7 +40,7 @@ def main():
     except UserError as e:
         sys.exit(f"error: {e}")
     beats = pd.DataFrame({"record": records, "label": y, "pred": pred})
-    classes = meta["classes"]
+    classes = info["classes"]
     print(f"{args.checkpoint} on {csv}: {len(beats)} beats, accuracy {(pred == y).mean():.4f}")
     for c, name in enumerate(classes):
         mine = beats[beats.label == c]

@@ -11,22 +11,20 @@ the detected positions, beside the same model on beats cut at the reference posi
 R-R / template inputs gets them from the reference beats or from the detections respectively.
 """
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat import CLASSES, segment  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint  # noqa: E402
-from heartbeat.detect import detect_r_peaks  # noqa: E402
-from heartbeat.features import recording_inputs  # noqa: E402
-from heartbeat.inference import predict_proba  # noqa: E402
-from heartbeat.metrics import classification_metrics  # noqa: E402
-from heartbeat.records import ALL_RECORDS, DS2, aami_labels, read_record  # noqa: E402
+from heartbeat import CLASSES, segment
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.detect import detect_r_peaks
+from heartbeat.features import recording_inputs
+from heartbeat.inference import predict_proba
+from heartbeat.metrics import classification_metrics
+from heartbeat.database import ALL_RECORDS, DS2, aami_labels, read_record
 
 
 def recall_line(y_true, y_pred):
@@ -46,7 +44,7 @@ def main():
     args = p.parse_args()
     if args.records == ["ds2"]:
         args.records = DS2
-    model, meta = load_checkpoint(args.checkpoint) if args.checkpoint else (None, None)
+    model = load_checkpoint(args.checkpoint)[0] if args.checkpoint else None
 
     tp = fp = fn = 0
     offsets, seconds = [], []
@@ -75,9 +73,9 @@ def main():
             at_ref = segment.kaggle_beats(rec.signal, ref, i_ref)
             at_det = segment.kaggle_beats(rec.signal, det, i_det)
             y_ref.append(labels[labels >= 0][:-1][ok])
-            margs = meta["model_args"]
-            y_at_ref.append(predict_proba(model, at_ref, recording_inputs(margs, ref / rec.fs, i_ref, at_ref)).argmax(1))
-            y_at_det.append(predict_proba(model, at_det, recording_inputs(margs, det / rec.fs, i_det, at_det)).argmax(1))
+            spec = model.inputs
+            y_at_ref.append(predict_proba(model, recording_inputs(spec, ref / rec.fs, i_ref, at_ref)).argmax(1))
+            y_at_det.append(predict_proba(model, recording_inputs(spec, det / rec.fs, i_det, at_det)).argmax(1))
 
     off = np.concatenate(offsets)
     print(f"\ntotal: {tp + fn} reference beats, Se {100 * tp / (tp + fn):.3f}%, +P {100 * tp / (tp + fp):.3f}%, "

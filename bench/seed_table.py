@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat import CLASSES  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.inference import classify_csv  # noqa: E402
-from heartbeat.metrics import classification_metrics  # noqa: E402
+from heartbeat import CLASSES
+from heartbeat.checkpoint import load_checkpoint, default_test_csv
+from heartbeat.inference import classify_csv
+from heartbeat.metrics import classification_metrics
 
 
 def row(m):
@@ -38,13 +37,12 @@ def main():
     args = p.parse_args()
     names = ["accuracy", "macro-F1"] + [f"Se {c}" for c in CLASSES] + [f"+P {c}" for c in CLASSES]
     models = [load_checkpoint(path) for path in args.checkpoints]
-    csvs = [args.csv or test_csv_of(meta) for _, meta in models]
-    if args.ensemble and (len({Path(c).resolve() for c in csvs}) > 1
-                          or len({tuple(meta["classes"]) for _, meta in models}) > 1):
-        sys.exit("error: --ensemble needs runs with the same classes, all tested on the same CSV (give --csv)")
+    csvs = [args.csv or default_test_csv(info) for _, info in models]
+    if args.ensemble and len({Path(c).resolve() for c in csvs}) > 1:
+        sys.exit("error: --ensemble needs runs all tested on the same CSV (give --csv)")
     rows, probas = [], []
-    for path, (model, meta), csv in zip(args.checkpoints, models, csvs):
-        y, proba = classify_csv(model, meta, csv)  # (n,), (n, classes)
+    for path, (model, _), csv in zip(args.checkpoints, models, csvs):
+        _, y, proba = classify_csv(model, csv)  # (n,), (n, classes)
         probas.append(proba)
         rows.append(row(classification_metrics(y, probas[-1].argmax(1))))
         print(f"{path} on {csv}: accuracy {rows[-1][0]:.4f}  macro-F1 {rows[-1][1]:.4f}")

@@ -17,11 +17,10 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from heartbeat import CLASSES, UserError  # noqa: E402
-from heartbeat.checkpoint import load_checkpoint, test_csv_of  # noqa: E402
-from heartbeat.inference import classify_csv  # noqa: E402
+from heartbeat import CLASSES, UserError
+from heartbeat.checkpoint import load_checkpoint, default_test_csv
+from heartbeat.inference import classify_csv
 
 
 def margin(proba, k):
@@ -31,9 +30,9 @@ def margin(proba, k):
 
 
 def ceiling_row(path, csv, k, sensitivity):
-    model, meta = load_checkpoint(path)
-    csv = csv or test_csv_of(meta)
-    y, proba = classify_csv(model, meta, csv)
+    model, info = load_checkpoint(path)
+    csv = csv or default_test_csv(info)
+    _, y, proba = classify_csv(model, csv)
     if y is None:
         raise UserError(f"{csv}: has no labels")
     real = y == k

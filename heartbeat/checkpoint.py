@@ -18,7 +18,7 @@ FORMAT_VERSION = 2
 # Version 1 (written before issue 19) kept beat_len, num_classes and rr_average in model_args and the
 # description of the extra inputs inside preprocessing; upgrade() maps it onto version 2.
 OLD_REMOVED = "it was removed in issue 19; `git checkout experiments-v1` runs it"
-TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state")  # not part of a loaded model's info
+TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state", "rng_state")  # not part of a loaded model's info
 
 
 class CheckpointError(UserError):
@@ -90,8 +90,9 @@ def upgrade(ckpt, path="checkpoint"):
     for key, fixed in (("beat_len", BEAT_LEN), ("num_classes", len(CLASSES))):
         if args.pop(key, fixed) != fixed:
             raise CheckpointError(f"{path}: a model with {key} other than {fixed}; this code builds only {fixed}")
-    if args.get("rr_features") and args.get("rr_average", "median") != "mean":
-        raise CheckpointError(f"{path}: its R-R features divide by the median R-R; {OLD_REMOVED}")
+    average = args.get("rr_average", "median")  # version-1 checkpoints without the key used the median
+    if args.get("rr_features") and average != "mean":
+        raise CheckpointError(f"{path}: its R-R features divide by the {average} R-R; {OLD_REMOVED}")
     args.pop("rr_average", None)
     if prep.get("method") != "kaggle":
         raise CheckpointError(f"{path}: its beats are cut by the {prep.get('method')!r} rule; {OLD_REMOVED}")

@@ -48,6 +48,12 @@ def load_split(cfg):
     return beats.take(train_idx), beats.take(val_idx)
 
 
+def epoch_plan(n, batch_size, generator, max_batches=None):
+    """Index batches for one epoch over n beats: a shuffle drawn from `generator` (so a seed fixes the order)."""
+    order = torch.randperm(n, generator=generator)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)][:max_batches]
+
+
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc=""):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
@@ -133,8 +139,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             t0 = time.perf_counter()
             generator = torch.Generator().manual_seed(tc.seed * 100_003 + epoch)
             lr = optimizer.param_groups[0]["lr"]
-            order = torch.randperm(len(y), generator=generator)
-            plan = [order[i:i + tc.batch_size] for i in range(0, len(order), tc.batch_size)][:tc.max_batches]
+            plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=generator if tc.augment else None,
                                            desc=f"epoch {epoch}/{tc.epochs}")
@@ -149,6 +154,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
                 save_checkpoint(make_checkpoint(model, cfg, epoch, metrics), run_dir / "best.pt")
             last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
             last["best_val_macro_f1"], last["best_epoch"] = progress.best_f1, progress.best_epoch
+            last["rng_state"] = torch.get_rng_state()  # morphology dropout draws from it: --resume goes on alike
             save_checkpoint(last, run_dir / "last.pt")
             summary = (f"val loss {val_metrics['loss']:.4f} acc {val_metrics['accuracy']:.4f} "
                        f"macro-F1 {val_metrics['macro_f1']:.4f}" if val_metrics else "no validation split")
@@ -193,6 +199,7 @@ def _resume(run_dir, model, optimizer, scheduler, log):
     model.load_state_dict(last["model_state"])
     optimizer.load_state_dict(last["optimizer_state"])
     scheduler.load_state_dict(last["scheduler_state"])
+    torch.set_rng_state(last["rng_state"])
     log(f"resuming {run_dir} after epoch {last['epoch']}")
     return Progress(last["epoch"], last["best_val_macro_f1"], last["best_epoch"], best["model_state"],
                     best["metrics"])

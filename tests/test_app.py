@@ -63,13 +63,15 @@ def test_bad_checkpoint_path(app):
 @pytest.fixture(scope="module")
 def context_checkpoint(tmp_path_factory):
     """An (untrained) model that takes R-R features and the template channel, saved as a checkpoint file."""
+    from dataclasses import asdict
+
     from heartbeat.checkpoint import make_checkpoint, save_checkpoint
     from heartbeat.config import load_config
     from heartbeat.model import BeatNet
 
     cfg = load_config(ROOT / "config" / "config.json", ["model.rr_features=true", "model.template_channel=true"])
     path = tmp_path_factory.mktemp("ckpt") / "context.pt"
-    save_checkpoint(make_checkpoint(BeatNet(**cfg["model"]), cfg, 1, {}), path)
+    save_checkpoint(make_checkpoint(BeatNet(**asdict(cfg.model)), cfg, 1, {}), path)
     return path
 
 

@@ -5,7 +5,7 @@ import wfdb
 
 from heartbeat.build import build_beats, patient_split, random_split, record_beats, write_kaggle_csv
 from heartbeat.data import load_beats
-from heartbeat.records import AAMI_LABEL, DS1, DS2
+from heartbeat.database import AAMI_LABEL, DS1, DS2
 
 from conftest import MITDB, needs_mitdb, run_script
 
@@ -53,7 +53,7 @@ def test_splits_and_csv_round_trip(tmp_path, real_beats):
     x, y = load_beats(tmp_path / "t.csv")
     assert np.array_equal(x, test.x) and np.array_equal(y, test.y)  # float32 round-trips exactly
     meta = (tmp_path / "t.meta.csv").read_text().splitlines()
-    assert meta[0] == ("record,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_avg_s,rr_mean_s,template_corr,template_rmse")
+    assert meta[0] == ("record,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,template_rmse")
     assert len(meta) == len(y) + 1
 
 

@@ -1,12 +1,15 @@
+import numpy as np
 import pytest
 import torch
 
-from conftest import REFERENCE
-from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
-from heartbeat.config import load_config
+from conftest import REFERENCE, ROOT
+from heartbeat.checkpoint import (FORMAT_VERSION, CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint,
+                                  save_checkpoint, upgrade)
+from heartbeat.config import Config, load_config
+from heartbeat.inference import classify_csv
 from heartbeat.model import BeatNet
 
-from conftest import ROOT
+SAMPLE = ROOT / "samples" / "mitbih_test_labelled.csv"
 
 
 def test_round_trip_gives_identical_outputs(tmp_path):
@@ -15,12 +18,14 @@ def test_round_trip_gives_identical_outputs(tmp_path):
     save_checkpoint(make_checkpoint(model, cfg, epoch=3, metrics={"val": {"accuracy": 0.5}}), tmp_path / "m.pt")
     raw = torch.load(tmp_path / "m.pt", weights_only=True)  # plain types only
     assert raw["model_args"]["channels"] == 32 and raw["classes"] == ["N", "S", "V", "F", "Q"]
-    loaded, meta = load_checkpoint(tmp_path / "m.pt")
+    assert raw["format_version"] == FORMAT_VERSION == 2
+    loaded, info = load_checkpoint(tmp_path / "m.pt")
     x = torch.rand(8, 1, 187)
     with torch.no_grad():
         assert torch.equal(model(x), loaded(x))
-    assert meta["epoch"] == 3 and meta["preprocessing"]["sampling_rate_hz"] == 120
-    assert meta["config"] == cfg and "model_state" not in meta
+    assert info["epoch"] == 3 and info["preprocessing"]["sampling_rate_hz"] == 120
+    assert Config.from_dict(info["config"]) == cfg and "model_state" not in info
+    assert info["inputs"] == {"features": []}
 
 
 def test_bad_files_give_clear_errors(tmp_path):
@@ -38,34 +43,75 @@ def test_bad_files_give_clear_errors(tmp_path):
 
 
 def test_truncated_checkpoint(tmp_path):
-    cfg = load_config(ROOT / "config" / "config.json")
-    save_checkpoint(make_checkpoint(BeatNet(), cfg, 1, {}), tmp_path / "m.pt")
+    save_checkpoint(make_checkpoint(BeatNet(), Config(), 1, {}), tmp_path / "m.pt")
     data = (tmp_path / "m.pt").read_bytes()
     (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2])
     with pytest.raises(CheckpointError, match="not a readable"):
         load_checkpoint(tmp_path / "cut.pt")
 
 
-def test_weights_that_do_not_fit(tmp_path):
-    cfg = load_config(ROOT / "config" / "config.json")
-    ckpt = make_checkpoint(BeatNet(), cfg, 1, {})
+def test_weights_that_do_not_fit_and_inputs_that_changed(tmp_path):
+    ckpt = make_checkpoint(BeatNet(), Config(), 1, {})
     ckpt["model_args"]["channels"] = 16
     save_checkpoint(ckpt, tmp_path / "m.pt")
     with pytest.raises(CheckpointError, match="do not fit"):
         load_checkpoint(tmp_path / "m.pt")
+    ckpt = make_checkpoint(BeatNet(rr_features=True), Config(), 1, {})
+    ckpt["inputs"]["features"][5] = "prev/avg"  # computed differently when it was trained
+    save_checkpoint(ckpt, tmp_path / "old_inputs.pt")
+    with pytest.raises(CheckpointError, match="trained with the inputs .*prev/avg"):
+        load_checkpoint(tmp_path / "old_inputs.pt")
+
+
+def version_1(model, **model_args):
+    """A checkpoint dict as the code before issue 19 wrote it (format 1), from today's model."""
+    new = make_checkpoint(model, Config(), 1, {})
+    prep = dict(new["preprocessing"])
+    if model.inputs.rr_features:
+        prep["rr_features"] = new["inputs"]["features"][:8]
+    return {**new, "format_version": 1, "preprocessing": prep, "inputs": None,
+            "model_args": {"beat_len": 187, "num_classes": 5, **model.model_args(), **model_args}}
+
+
+def test_upgrade_maps_version_1_and_refuses_what_was_removed(tmp_path):
+    model = BeatNet(rr_features=True).eval()
+    save_checkpoint(version_1(model, rr_average="mean"), tmp_path / "v1.pt")
+    loaded, info = load_checkpoint(tmp_path / "v1.pt")
+    assert info["format_version"] == 2 and "beat_len" not in info["model_args"] and "rr_features" not in \
+        info["preprocessing"] and info["inputs"] == model.inputs.describe()
+    x, f = torch.rand(3, 1, 187), torch.rand(3, 8)
+    with torch.no_grad():
+        assert torch.equal(loaded(x, f), model(x, f))
+    for args, message in (({"rr_average": "median"}, "median R-R"), ({}, "median R-R"),
+                          ({"rr_average": "mean", "beat_len": 250}, "beat_len other than 187")):
+        with pytest.raises(CheckpointError, match=message):
+            upgrade(version_1(model, **args))
+    paper_cut = version_1(BeatNet())
+    paper_cut["preprocessing"]["method"] = "paper"
+    with pytest.raises(CheckpointError, match="'paper' rule.*experiments-v1"):
+        upgrade(paper_cut)
+    no_bias = version_1(BeatNet())
+    del no_bias["model_state"]["logit_bias"]  # written before the buffer existed
+    assert torch.equal(upgrade(no_bias)["model_state"]["logit_bias"], torch.zeros(5))
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="reference checkpoint not found")
 def test_original_project_state_dict_is_converted():
-    model, meta = load_checkpoint(REFERENCE)
-    assert meta["preprocessing"]["method"] == "kaggle" and "original project" in meta["source"]
+    model, info = load_checkpoint(REFERENCE)
+    assert info["preprocessing"]["method"] == "kaggle" and "original project" in info["source"]
     raw = torch.load(REFERENCE, weights_only=True, map_location="cpu")
     assert torch.equal(model.blocks[4].conv2.weight, raw["residual_block_5.conv_2.weight"])
     assert read_checkpoint(REFERENCE)["classes"] == ["N", "S", "V", "F", "Q"]
 
 
-def test_shipped_model_loads():
-    model, meta = load_checkpoint(ROOT / "models" / "mitbih.pt")
-    assert meta["preprocessing"]["method"] == "kaggle" and meta["preprocessing"]["sampling_rate_hz"] == 120
-    assert sum(p.numel() for p in model.parameters()) == 55_013
-    assert (ROOT / "models" / "mitbih.pt").stat().st_size < 1_000_000
+@pytest.mark.parametrize("name, parameters, accuracy", [("mitbih.pt", 55_013, 0.90), ("mitbih_ds1.pt", 55_013 + 160 + 10 * 32, 0.62)])
+def test_shipped_models_are_version_1_files_that_load_and_predict(name, parameters, accuracy):
+    """Both shipped checkpoints were written in format 1 and are read through upgrade(); their accuracy on
+    the 50 labelled sample beats is what predict.py printed before the upgrade existed."""
+    path = ROOT / "models" / name
+    assert torch.load(path, weights_only=True)["format_version"] == 1
+    model, info = load_checkpoint(path)
+    assert sum(p.numel() for p in model.parameters()) == parameters and path.stat().st_size < 1_000_000
+    assert info["preprocessing"]["sampling_rate_hz"] == 120
+    _, y, proba = classify_csv(model, SAMPLE)
+    assert np.mean(proba.argmax(1) == y) == pytest.approx(accuracy)

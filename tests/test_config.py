@@ -3,22 +3,25 @@ import json
 import pytest
 
 from conftest import ROOT
-from heartbeat.config import ConfigError, load_config, valid_keys
+from heartbeat.config import DOCS_PATH, Config, ConfigError, docs_markdown, load_config, valid_keys
 
 DEFAULT = ROOT / "config" / "config.json"
 
 
-def test_default_config_is_complete_and_typed():
-    cfg = load_config(DEFAULT)
-    assert cfg["train"]["lr"] == 1e-3 and cfg["model"]["channels"] == 32
-    assert len(valid_keys()) == sum(len(v) for v in cfg.values())
+def test_defaults_are_the_papers_recipe_and_config_json_states_the_changes():
+    paper, default = load_config(ROOT / "config" / "paper.json"), load_config(DEFAULT)
+    assert paper == Config()
+    assert (paper.train.schedule, paper.train.augment, paper.train.epochs) == ("step", False, 30)
+    assert (default.train.schedule, default.train.augment, default.train.epochs) == ("cosine", True, 60)
+    assert default.model == paper.model and default.train.lr == 1e-3 and default.model.channels == 32
+    assert len(valid_keys()) == sum(len(v) for v in default.to_dict().values())
 
 
 def test_overrides_are_typed():
     cfg = load_config(DEFAULT, ["train.lr=3e-4", "train.epochs=2", "run.name=x", "train.betas=[0.8,0.9]",
                                 "data.val_fraction=0"])
-    assert cfg["train"]["lr"] == 3e-4 and cfg["train"]["epochs"] == 2 and cfg["run"]["name"] == "x"
-    assert cfg["train"]["betas"] == [0.8, 0.9] and cfg["data"]["val_fraction"] == 0.0
+    assert cfg.train.lr == 3e-4 and cfg.train.epochs == 2 and cfg.run.name == "x"
+    assert cfg.train.betas == [0.8, 0.9] and cfg.data.val_fraction == 0.0 and isinstance(cfg.data.val_fraction, float)
 
 
 @pytest.mark.parametrize("override, message", [
@@ -27,43 +30,69 @@ def test_overrides_are_typed():
     ("train.epochs=two", "train.epochs = 'two': expected int"),
     ("train.epochs=1.5", "expected int"),
     ("data.cache=1", "expected bool"),
-    ("train.epochs=0", "at least 1"),
-    ("data.segmentation=fourier", "must be one of"),
+    ("train.epochs=0", "train.epochs must be at least 1"),
+    ("train.max_batches=0", "train.max_batches must be at least 1"),
     ("train.lr", "not of the form"),
     ("train.betas=[0.9]", "expected two numbers"),
-    ("train.loss=hinge", "train.loss = 'hinge': must be one of ce, weighted, focal"),
-    ("train.patience=0", "patience must be at least 1"),
-    ("model.rr_average=mode", "model.rr_average = 'mode': must be one of median, mean"),
+    ("train.betas=[0.9,\"x\"]", "train.betas = 'x': expected float"),
+    ("train.loss=hinge", "train.loss = 'hinge': must be one of ce, weighted"),
+    ("train.schedule=onecycle", "must be one of step, cosine"),
+    ("run.name=null", None),
+    ("data.val_fraction=1", "data.val_fraction must be in"),
     ("model.morphology_dropout=1.0", "morphology_dropout must be in"),
     ("model.morphology_dropout=0.5", "needs model.rr_features or model.template_features"),
-    ("train.augment_template=true", "augment_template needs train.augment and model.template_channel"),
+    ("model.num_blocks=7", "pools a 187-value beat to nothing"),
 ])
 def test_bad_overrides(override, message):
+    if message is None:  # a nullable key takes null
+        assert load_config(DEFAULT, [override]).run.name is None
+        return
     with pytest.raises(ConfigError, match=message):
         load_config(DEFAULT, [override])
 
 
-def test_extends_and_unknown_keys_in_files(tmp_path):
+def test_extends_one_level_and_unknown_keys_in_files(tmp_path):
     (tmp_path / "base.json").write_text(DEFAULT.read_text())
-    (tmp_path / "child.json").write_text(json.dumps({"extends": "base.json", "train": {"epochs": 3}}))
-    assert load_config(tmp_path / "child.json")["train"]["epochs"] == 3
+    (tmp_path / "child.json").write_text(json.dumps({"extends": "base.json", "train": {"lr": 0.01}}))
+    child = load_config(tmp_path / "child.json")
+    assert child.train.lr == 0.01 and child.train.epochs == 60  # the base's value, then the child's
+    (tmp_path / "grandchild.json").write_text(json.dumps({"extends": "child.json"}))
+    with pytest.raises(ConfigError, match="grandchild.json: extends child.json, which extends again"):
+        load_config(tmp_path / "grandchild.json")
     (tmp_path / "typo.json").write_text(json.dumps({"extends": "base.json", "train": {"epoch": 3}}))
     with pytest.raises(ConfigError, match="typo.json: unknown key train.epoch"):
         load_config(tmp_path / "typo.json")
-    (tmp_path / "partial.json").write_text(json.dumps({"train": {"epochs": 3}}))
-    with pytest.raises(ConfigError, match="config lacks data.train_csv"):
-        load_config(tmp_path / "partial.json")
+    (tmp_path / "section.json").write_text(json.dumps({"training": {}}))
+    with pytest.raises(ConfigError, match="unknown section 'training'"):
+        load_config(tmp_path / "section.json")
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(tmp_path / "broken.json")
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "none.json")
 
 
-def test_shipped_configs_load():
+def test_removed_keys_are_unknown():
+    """Options pruned in issue 19 (at tag experiments-v1) are refused, not silently ignored."""
+    for key in ("train.ema_decay=0.9", "train.patience=3", "model.rr_average=mean", "data.segmentation=kaggle",
+                "model.beat_len=187", "train.sampler=balanced"):
+        with pytest.raises(ConfigError, match="unknown key"):
+            load_config(DEFAULT, [key])
+
+
+def test_shipped_configs_load_flat():
     for path in (ROOT / "config").glob("*.json"):
         load_config(path)
+        base = json.loads(path.read_text()).get("extends")
+        assert base is None or "extends" not in json.loads((path.parent / base).read_text()), path
 
 
-def test_readme_documents_every_key():
-    readme = (ROOT / "README.md").read_text()
-    missing = [key for key in valid_keys() if f"`{key}`" not in readme]
-    assert not missing, f"README.md config table lacks {missing}"
+def test_config_round_trips_through_its_dict():
+    cfg = load_config(ROOT / "config" / "ds1_rr_mean_channel.json")
+    assert Config.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_docs_config_md_is_current():
+    assert DOCS_PATH.read_text() == docs_markdown(), "docs/config.md is stale: run python -m heartbeat.config"
+    for key in valid_keys():
+        assert f"`{key}`" in DOCS_PATH.read_text()

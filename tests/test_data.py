@@ -4,7 +4,9 @@ import os
 import numpy as np
 import pytest
 
-from heartbeat.data import DataError, load_beats, load_records, train_val_split
+from heartbeat.data import DataError, load_beats
+from heartbeat.sidecar import load_records
+from heartbeat.splits import train_val_split
 
 rng = np.random.default_rng(0)
 X = rng.random((6, 187)).astype(np.float32)

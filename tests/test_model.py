@@ -1,7 +1,8 @@
+import numpy as np
 import pytest
 import torch
 
-from heartbeat.model import BeatNet, ModelConfig, num_parameters
+from heartbeat.model import BeatInputs, BeatNet, InputSpec, ModelConfig, num_parameters
 
 
 def test_paper_model_has_55013_parameters():
@@ -22,8 +23,8 @@ def test_every_parameter_gets_a_gradient():
 
 def test_lengths_through_the_blocks():
     assert ModelConfig().flat_len() == 2  # 187 -> 92 -> 44 -> 20 -> 8 -> 2
-    with pytest.raises(ValueError, match="too short"):
-        ModelConfig(beat_len=20).flat_len()
+    with pytest.raises(ValueError, match="pools a 187-value beat to nothing"):
+        ModelConfig(num_blocks=7)
 
 
 def test_rebuilt_from_its_own_args():
@@ -39,20 +40,20 @@ def test_morphology_dropout_leaves_some_beats_to_their_extra_inputs():
     evaluation, every output does."""
     torch.manual_seed(0)
     model = BeatNet(rr_features=True, morphology_dropout=0.5)
-    x, other_x, extra = torch.rand(400, 1, 187), torch.rand(400, 1, 187), torch.rand(400, 8)
+    x, other_x, features = torch.rand(400, 1, 187), torch.rand(400, 1, 187), torch.rand(400, 8)
 
     def same_output_rows(train):
         model.train(train)
         torch.manual_seed(1)
-        a = model(x, extra)
+        a = model(x, features)
         torch.manual_seed(1)  # the same beats dropped
-        b = model(other_x, extra)
+        b = model(other_x, features)
         return torch.isclose(a, b).all(dim=1).sum().item()
 
     assert 140 < same_output_rows(True) < 260  # ~200 of 400
     assert same_output_rows(False) == 0
     assert num_parameters(model) == num_parameters(BeatNet(rr_features=True))  # no new weights
-    with pytest.raises(ValueError, match="needs extra inputs"):
+    with pytest.raises(ValueError, match="needs model.rr_features or model.template_features"):
         BeatNet(morphology_dropout=0.5)
 
 
@@ -63,29 +64,58 @@ def test_template_channel_sees_the_beat_against_the_patients_usual_beat():
     torch.manual_seed(0)
     model = BeatNet(template_channel=True).eval()
     assert num_parameters(model) == 55_013 + 32 * 5
-    x, template = torch.rand(6, 1, 187), torch.rand(6, 187)
+    x, template = torch.rand(6, 1, 187), torch.rand(6, 1, 187)
     with torch.no_grad():
         model.stem.weight[:, 0] = 0  # the beat's own channel
-        same = model(x + 0.3, template + 0.3)
-        assert torch.allclose(model(x, template), same, atol=1e-5)
-        assert not torch.allclose(model(x, torch.rand(6, 187)), same, atol=1e-3)
-    with pytest.raises(ValueError, match="takes 187 extra inputs"):
+        same = model(x + 0.3, template=template + 0.3)
+        assert torch.allclose(model(x, template=template), same, atol=1e-5)
+        assert not torch.allclose(model(x, template=torch.rand(6, 1, 187)), same, atol=1e-3)
+    with pytest.raises(ValueError, match="takes the recording's median beat as template"):
         model(x)
-    with pytest.raises(ValueError, match="takes 195 extra inputs.*got 187"):
-        BeatNet(rr_features=True, template_channel=True)(x, template)
+    with pytest.raises(ValueError, match="takes 8 features .*got 0"):
+        BeatNet(rr_features=True, template_channel=True)(x, template=template)
+    with pytest.raises(ValueError, match="takes no template"):
+        BeatNet()(x, template=template)
 
 
-def test_template_channel_takes_the_template_from_the_last_columns():
-    """With R-R features too, the extra inputs are [8 features, 187 template values]: with the beat's own
-    channel silenced, shifting the beat and the last 187 columns alike changes nothing."""
+def test_features_and_template_reach_their_own_layers():
+    """With R-R features and the template channel, the features join at fc1 and the template at the stem:
+    with the beat's own channel silenced, shifting beat and template alike changes nothing, shifting the
+    features does."""
     torch.manual_seed(0)
     model = BeatNet(rr_features=True, template_channel=True).eval()
-    x, extra = torch.rand(6, 1, 187), torch.rand(6, 8 + 187)
-    shifted = extra.clone()
-    shifted[:, 8:] += 0.3
+    x, features, template = torch.rand(6, 1, 187), torch.rand(6, 8), torch.rand(6, 1, 187)
     with torch.no_grad():
         model.stem.weight[:, 0] = 0
-        assert torch.allclose(model(x, extra), model(x + 0.3, shifted), atol=1e-5)
-        rhythm = extra.clone()
-        rhythm[:, :8] += 0.3
-        assert not torch.allclose(model(x, extra), model(x, rhythm), atol=1e-3)
+        assert torch.allclose(model(x, features, template), model(x + 0.3, features, template + 0.3), atol=1e-5)
+        assert not torch.allclose(model(x, features, template), model(x, features + 0.3, template), atol=1e-3)
+
+
+def test_input_spec_names_what_each_model_takes():
+    assert InputSpec().feature_names == () and not InputSpec().template_channel
+    both = BeatNet(rr_features=True, template_features=True).inputs
+    assert both.feature_names[:3] == ("rr_prev_s", "rr_next_s", "rr_local_s")
+    assert both.feature_names[-2:] == ("template_corr", "template_rmse") and len(both.feature_names) == 10
+    assert both.context_columns == ("rr_prev_s", "rr_next_s", "rr_local_s", "rr_mean_s", "template_corr",
+                                    "template_rmse")
+    assert BeatNet(template_channel=True).inputs.describe()["features"] == []
+
+
+def test_logit_bias_applies_in_evaluation_only():
+    """Class offsets are a decision rule for predictions; training learns the plain logits."""
+    model = BeatNet()
+    x = torch.rand(4, 1, 187)
+    with torch.no_grad():
+        model.logit_bias.copy_(torch.tensor([0.0, 1.0, 2.0, 3.0, 4.0]))
+        plain = model.train()(x)
+        assert torch.allclose(model.eval()(x), plain + model.logit_bias)
+
+
+def test_beat_inputs_take_and_tensors():
+    inputs = BeatInputs(np.random.rand(5, 187).astype(np.float32), np.random.rand(5, 8).astype(np.float32),
+                        np.broadcast_to(np.random.rand(187).astype(np.float32), (5, 187)))
+    part = inputs.take(np.array([4, 1]))
+    assert len(part) == 2 and np.array_equal(part.features[0], inputs.features[4])
+    t = part.as_tensors(slice(0, 1))
+    assert t["beats"].shape == (1, 1, 187) and t["features"].shape == (1, 8) and t["template"].shape == (1, 1, 187)
+    assert BeatInputs(inputs.beats).as_tensors()["template"] is None

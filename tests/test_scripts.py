@@ -27,7 +27,8 @@ def test_train_test_predict(tmp_path, small_csvs):
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "e2e", "train.epochs=2")))
     run = tmp_path / "log" / "e2e"
     assert "best checkpoint" in out.stdout
-    assert {"config.json", "best.pt", "last.pt"} <= {p.name for p in run.iterdir()}
+    # config.json calibrates at the end of a run
+    assert {"config.json", "best.pt", "last.pt", "calibrated.pt"} <= {p.name for p in run.iterdir()}
     assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
     assert json.loads((run / "config.json").read_text())["train"]["epochs"] == 2
 
@@ -74,26 +75,34 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, small_csvs):
     for key, value in full["model_state"].items():
         assert torch.equal(value, cut["model_state"][key]), key
     assert cut["metrics"]["val"] == full["metrics"]["val"]
+    # config.json calibrates at the end of a run: the resumed run calibrates the same best weights alike
+    full = torch.load(tmp_path / "log" / "full" / "calibrated.pt", weights_only=True)
+    cut = torch.load(tmp_path / "log" / "cut" / "calibrated.pt", weights_only=True)
+    assert cut["epoch"] == full["epoch"] and cut["calibration"] == full["calibration"]
+    for key, value in full["model_state"].items():
+        assert torch.equal(value, cut["model_state"][key]), key
 
 
 def test_training_options_run(tmp_path, small_csvs):
     train_csv, _ = small_csvs
     ok(run_script("train.py", *train_args(tmp_path, train_csv, "opts", "train.epochs=2", "train.max_batches=3",
-                                          "train.augment=true", "train.sampler=balanced", "train.loss=focal",
-                                          "train.schedule=onecycle", "train.patience=3")))
+                                          "train.augment=true", "train.loss=weighted", "train.weight_power=0.5",
+                                          "train.untilt_priors=false", "train.schedule=cosine")))
     cfg = json.loads((tmp_path / "log" / "opts" / "config.json").read_text())["train"]
-    assert (cfg["augment"], cfg["sampler"], cfg["loss"], cfg["schedule"]) == (True, "balanced", "focal", "onecycle")
+    assert (cfg["augment"], cfg["loss"], cfg["weight_power"], cfg["untilt_priors"], cfg["schedule"]) == \
+        (True, "weighted", 0.5, False, "cosine")
     resume = run_script("train.py", "--resume", tmp_path / "log" / "opts", "--set", "train.epochs=4")
     assert resume.returncode != 0 and "cannot be extended" in resume.stderr
-
-
-def test_early_stopping(tmp_path, small_csvs):
-    train_csv, _ = small_csvs
-    # lr 0: the model never changes, so epoch 1 stays the best and patience 1 stops before epoch 3
-    out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "stop", "train.epochs=5", "train.lr=0",
-                                                "train.patience=1", "train.max_batches=2")))
-    assert "early stop: no better validation macro-F1 since epoch 1" in out.stdout
-    assert torch.load(tmp_path / "log" / "stop" / "last.pt", weights_only=True)["epoch"] == 2
+    # the options removed in issue 19 are refused in one line, before any training
+    for option in ("train.sampler=balanced", "train.patience=3"):
+        gone = run_script("train.py", *train_args(tmp_path, train_csv, "gone", option))
+        assert gone.returncode != 0 and f"unknown key {option.split('=')[0]}" in gone.stderr
+        assert "Traceback" not in gone.stderr
+    for option, message in (("train.loss=focal", "must be one of ce, weighted"),
+                            ("train.schedule=onecycle", "must be one of step, cosine")):
+        gone = run_script("train.py", *train_args(tmp_path, train_csv, "gone", option))
+        assert gone.returncode != 0 and message in gone.stderr and "Traceback" not in gone.stderr
+    assert not (tmp_path / "log" / "gone").exists()
 
 
 def test_predict_default_runs_the_shipped_model_on_the_samples():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from heartbeat import segment
-from heartbeat.records import AAMI_LABEL, aami_labels
+from heartbeat.database import AAMI_LABEL, aami_labels
 
 
 def test_aami_mapping():
@@ -57,16 +57,3 @@ def test_resample_changes_rate_and_length():
     sig = np.sin(np.linspace(0, 20 * np.pi, 3600))
     out, fs = segment.resample(sig, 360, 125)
     assert fs == 125 and len(out) == 1250
-
-
-def test_paper_beats_cut_1_2_median_rr_in_each_window():
-    fs = 125
-    sig = np.tile(np.r_[1.0, np.zeros(99)], 30)  # a spike every 100 samples, 24 s
-    peaks = np.arange(0, 3000, 100)
-    beats = segment.paper_beats(sig, fs, peaks)
-    assert beats.shape == (30, 187)
-    # 1.2 x 100 = 120 samples from each peak (so the next spike at 100 is inside), then zeros
-    assert np.flatnonzero(beats[0]).tolist() == [0, 100]
-    # the last peak of the first 10 s window (1250 samples) at 1200 is cut at the window's end
-    assert np.flatnonzero(beats[12]).tolist() == [0]
-    assert beats[:, 0].min() == 1.0
