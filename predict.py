@@ -32,17 +32,16 @@ def counts_line(table, classes):
 
 def predict_csvs(model, csvs, show):
     """Classify each beat CSV, print a report; returns the last file's table."""
-    classes = CLASSES
     for csv in csvs:
         _, y, proba = classify_csv(model, csv)
-        table = predictions_table(proba, classes)
+        table = predictions_table(proba, CLASSES)
         print(f"\n{csv}: {len(table)} beats")
         for row, name, k in table[["row", "class", "class_index"]].head(show).itertuples(index=False):
-            truth = f"  (label {classes[y[row]]})" if y is not None else ""
+            truth = f"  (label {CLASSES[y[row]]})" if y is not None else ""
             print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
         if len(table) > show:
             print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
-        print(f"  predicted: {counts_line(table, classes)}")
+        print(f"  predicted: {counts_line(table, CLASSES)}")
         if y is not None:
             print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == y).mean():.4f}")
     return table
@@ -103,7 +102,7 @@ def main(argv=None):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
         model, info = load_checkpoint(args.checkpoint)
-        print(f"model {args.checkpoint}: classes {' '.join(info['classes'])}, beats of "
+        print(f"model {args.checkpoint}: classes {' '.join(CLASSES)}, beats of "
               f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
               f"({info['preprocessing']['method']} rule)")
         table = predict_recording(model, args) if recording else predict_csvs(model, csvs, args.show)

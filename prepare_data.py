@@ -1,11 +1,15 @@
-"""Rebuild the Kaggle MIT-BIH beat CSVs from the raw PhysioNet records.
+"""Build beat CSVs (Kaggle format) from annotated WFDB databases.
 
-    python prepare_data.py --mitdb data/mitdb --out data
-    python prepare_data.py --download                                # fetch mitdb from PhysioNet first
+    python prepare_data.py --mitdb data/mitdb --out data        # MIT-BIH's Kaggle CSVs: random and DS1/DS2 splits
+    python prepare_data.py --download                           # fetch mitdb from PhysioNet first
+    python prepare_data.py --db data/svdb --out data            # data/svdb.csv: every annotated beat of a database
+    python prepare_data.py --db data/mitdb data/svdb --leads 0 1 --out data   # also svdb_lead1.csv, mitdb_lead1.csv
 
-Writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and
-mitbih_ds1.csv / mitbih_ds2.csv (de Chazal's inter-patient split), each with a .meta.csv sidecar
-(the context of each beat) and a .templates.csv file (the median beat of each record).
+--mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
+mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
+and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 100 Hz) are resampled to
+360 Hz and cut by the Kaggle rule. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
+sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
 """
 import argparse
 import sys
@@ -15,25 +19,42 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from heartbeat import CLASSES
+from heartbeat import CLASSES, UserError
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
 from heartbeat.sidecar import meta_path, templates_path
 
-OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
+KAGGLE_OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
+
+
+def database_outputs(folder, leads):
+    name = Path(folder).resolve().name
+    return [f"{name}.csv" if lead == 0 else f"{name}_lead{lead}.csv" for lead in leads]
+
+
+def progress(desc):
+    return lambda it, total: tqdm(it, total=total, desc=desc, unit="rec")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mitdb", default="data/mitdb", help="folder with the WFDB records (NNN.hea/.dat/.atr)")
+    p.add_argument("--mitdb", help="MIT-BIH Arrhythmia Database folder: write the Kaggle CSVs (the default, "
+                   "from data/mitdb, when no --db is given)")
+    p.add_argument("--db", nargs="+", default=[], metavar="DIR", help="annotated WFDB database folders: write "
+                   "<folder name>.csv with all their beats")
+    p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
     p.add_argument("--force", action="store_true", help="overwrite existing output CSVs")
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
     p.add_argument("--workers", type=int, default=2, help="processes reading records")
     args = p.parse_args(argv)
+    if args.mitdb is None and not args.db:
+        args.mitdb = "data/mitdb"
 
     out = Path(args.out)
-    targets = [out / name for name in OUTPUTS]
+    names = (list(KAGGLE_OUTPUTS) if args.mitdb else []) + \
+        [n for folder in args.db for n in database_outputs(folder, args.leads)]
+    targets = [out / n for n in names]
     existing = [str(t) for t in targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
                 if t.exists()]
     if existing and not args.force:
@@ -45,21 +66,32 @@ def main(argv=None):
         wfdb.dl_database("mitdb", dl_dir=args.mitdb)
 
     start = time.perf_counter()
+    written = {}
     try:
-        table = build_beats(args.mitdb, workers=args.workers,
-                            progress=lambda it, total: tqdm(it, total=total, desc="records", unit="rec"))
-    except FileNotFoundError as e:
-        sys.exit(f"error: {e} (get the records with --download, or see data/README.md)")
-    splits = dict(zip(OUTPUTS, random_split(table, args.seed) + patient_split(table)))
-    for name, part in splits.items():
-        write_kaggle_csv(out / name, part)
+        if args.mitdb:
+            table = build_beats(args.mitdb, workers=args.workers, progress=progress("mitdb"))
+            written["all MIT-BIH beats"] = table
+            splits = dict(zip(KAGGLE_OUTPUTS, random_split(table, args.seed) + patient_split(table)))
+            for name, part in splits.items():
+                write_kaggle_csv(out / name, part)
+            written.update(splits)
+        for folder in args.db:
+            for lead, name in zip(args.leads, database_outputs(folder, args.leads)):
+                table = build_beats(folder, leads=(lead,), workers=args.workers, progress=progress(name))
+                write_kaggle_csv(out / name, table)
+                written[name] = table
+                if table.unknown:
+                    print(f"{name}: skipped {sum(table.unknown.values())} annotations with unknown symbols ("
+                          + ", ".join(f"{s!r} {n}" for s, n in table.unknown.most_common()) + ")")
+    except UserError as e:
+        sys.exit(f"error: {e} (see data/README.md)")
     elapsed = time.perf_counter() - start
 
-    print(f"{len(table.y)} beats by the Kaggle rule in {elapsed:.1f} s -> {out}/")
-    print(f"{'file':<18}{'rows':>8}" + "".join(f"{c:>8}" for c in CLASSES))
-    for name, part in [("all beats", table)] + list(splits.items()):
+    print(f"beats cut by the Kaggle rule in {elapsed:.1f} s -> {out}/")
+    print(f"{'file':<22}{'rows':>8}" + "".join(f"{c:>8}" for c in CLASSES))
+    for name, part in written.items():
         counts = np.bincount(part.y, minlength=len(CLASSES))
-        print(f"{name:<18}{len(part.y):>8}" + "".join(f"{n:>8}" for n in counts))
+        print(f"{name:<22}{len(part.y):>8}" + "".join(f"{n:>8}" for n in counts))
 
 
 if __name__ == "__main__":

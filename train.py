@@ -17,7 +17,7 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.config import ConfigError, load_config, save_config, valid_keys
+from heartbeat.config import ConfigError, load_config, load_run_config, save_config, valid_keys
 from heartbeat.training import calibrate_run, fit, load_split
 
 
@@ -36,7 +36,9 @@ def main(argv=None):
     try:
         if args.calibrate:
             run_dir = Path(args.calibrate)
-            cfg = load_config(run_dir / "config.json", args.set)
+            if args.set:
+                raise ConfigError("--calibrate takes no --set: the run's own config says how it was trained")
+            cfg = load_run_config(run_dir)
             if not (run_dir / "best.pt").is_file():
                 raise ConfigError(f"{run_dir}: no best.pt to calibrate")
             if (run_dir / "calibrated.pt").exists():
@@ -46,8 +48,8 @@ def main(argv=None):
             if any(not item.startswith("train.epochs=") for item in args.set):
                 raise ConfigError("--resume takes only --set train.epochs=N; the run's config is fixed")
             run_dir = Path(args.resume)
-            cfg = load_config(run_dir / "config.json", args.set)
-            planned = load_config(run_dir / "config.json").train.epochs
+            cfg = load_run_config(run_dir, args.set)
+            planned = load_run_config(run_dir).train.epochs
             if cfg.train.epochs != planned and cfg.train.schedule != "step":
                 raise ConfigError(f"a {cfg.train.schedule} schedule is laid out over the planned "
                                   f"{planned} epochs; it cannot be extended")

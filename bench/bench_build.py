@@ -9,9 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 
 def main():

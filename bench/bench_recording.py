@@ -3,8 +3,8 @@
     python bench/bench_recording.py [--record ../shared/data/mitdb/208] [--repeats 3]
 
 Stages as predict.py --record runs them: read (wfdb, physical units), check, resample to 360 Hz,
-detect R peaks, cut beats (the Kaggle rule), compute the model's extra inputs (R-R / template, none
-for the paper's model), classify, write the CSV. Best of --repeats runs.
+detect R peaks, cut beats (the Kaggle rule), compute the inputs the model takes beside the beat
+(R-R / template; nothing for the paper's model), classify, write the CSV. Best of --repeats runs.
 """
 import argparse
 import tempfile
@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat import CLASSES, segment
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_r_peaks
 from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba, predictions_table
 from heartbeat.recording import check_signal, read_wfdb
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 
 def run_once(model, record, out):

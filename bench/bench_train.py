@@ -14,13 +14,13 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat.build import build_beats, random_split, write_kaggle_csv
 from heartbeat.config import load_config
 from heartbeat.data import load_beats
 from heartbeat.model import BeatInputs, BeatNet
 from heartbeat.training import epoch_plan, make_optimizer, train_epoch
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 
 def model_only(model, optimizer, x, y, n_batches):
@@ -41,7 +41,7 @@ def main():
     p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
     p.add_argument("--batches", type=int, default=150)
     args = p.parse_args()
-    cfg = load_config(ROOT / "config" / "config.json")
+    cfg = load_config(ROOT / "config" / "paper.json")  # the paper's step schedule, as first measured
     tc = cfg.train
     torch.set_num_threads(tc.threads)
 

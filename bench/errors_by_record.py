@@ -10,15 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-
-ROOT = Path(__file__).resolve().parents[1]
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint, default_test_csv
 from heartbeat.sidecar import load_records, meta_path
 from heartbeat.inference import classify_csv
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 TOP = 5
 

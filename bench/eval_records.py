@@ -16,8 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat import CLASSES, segment
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_r_peaks
@@ -25,6 +23,8 @@ from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba
 from heartbeat.metrics import classification_metrics
 from heartbeat.database import ALL_RECORDS, DS2, aami_labels, read_record
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 
 def recall_line(y_true, y_pred):

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat import CLASSES
 from heartbeat.build import build_beats
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.inference import predict_proba
 from heartbeat.model import BeatInputs
 from heartbeat.metrics import classification_metrics
+
+ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
 
 def main():

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint, default_test_csv
 from heartbeat.inference import classify_csv

@@ -11,12 +11,9 @@ that moves several classes' logits at once is not covered.)
 """
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import precision_recall_curve
-
-ROOT = Path(__file__).resolve().parents[1]
 
 from heartbeat import CLASSES, UserError
 from heartbeat.checkpoint import load_checkpoint, default_test_csv

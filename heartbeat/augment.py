@@ -6,9 +6,8 @@ ALPHA = 0.5               # amplitude warp x * (-a x + 1 + a), a ~ U(-ALPHA, ALP
 
 
 def stretch(x, factor):
-    """x (B, C, L) beats -> (B, C, L), each stretched in time by its factor (B, 1), all C channels of a beat
-    alike (linear interpolation; what falls past the end is cropped, what is missing zero-padded, as the
-    CSV rows are)."""
+    """x (B, C, L) beats -> (B, C, L), each stretched in time by its factor (B, 1) (linear interpolation;
+    what falls past the end is cropped, what is missing zero-padded, as the CSV rows are)."""
     length = x.shape[-1]
     pos = (torch.arange(length, dtype=x.dtype)[None, :] / factor).unsqueeze(1)  # (B, 1, L) source positions
     lo = pos.floor().long().clamp(max=length - 1).expand_as(x)
@@ -20,8 +19,7 @@ def stretch(x, factor):
 
 def augment_beats(x, generator):
     """x (B, C, L) beats in [0, 1] -> (B, C, L): each stretched in time by its own factor in STRETCH,
-    then warped in amplitude; the C channels of a beat (the beat and its template) share one draw.
-    The warp keeps 0 at 0 and 1 at 1 and stays monotonic for |a| <= 0.5."""
+    then warped in amplitude. The warp keeps 0 at 0 and 1 at 1 and stays monotonic for |a| <= 0.5."""
     b = x.shape[0]
     factor = STRETCH[0] + (STRETCH[1] - STRETCH[0]) * torch.rand(b, 1, generator=generator)
     out = stretch(x, factor)

@@ -1,6 +1,9 @@
-"""Build Kaggle-format beat tables from MIT-BIH records: the random split and de Chazal's DS1/DS2."""
+"""Build Kaggle-format beat tables from annotated WFDB databases: MIT-BIH's random split and de Chazal's
+DS1/DS2, and the whole of any other annotated database (e.g. the MIT-BIH Supraventricular Arrhythmia
+Database), from any lead and at any sampling rate."""
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -8,15 +11,15 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from . import database, segment
-from .sidecar import meta_path, templates_path
-from .fileio import atomic_path
 from .features import SIDECAR_COLUMNS
+from .fileio import atomic_path
 from .rr import rr_context
+from .sidecar import RECORDING_KEYS, meta_path, templates_path
 from .template import median_beat, template_context
 
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
-META_COLUMNS = ("record", "sample", "symbol") + SIDECAR_COLUMNS
+META_COLUMNS = RECORDING_KEYS + ("sample", "symbol") + SIDECAR_COLUMNS
 
 
 @dataclass
@@ -24,42 +27,60 @@ class BeatTable:
     x: np.ndarray     # (n, 187) float32 in [0, 1]
     y: np.ndarray     # (n,) int64 labels 0..4
     meta: pd.DataFrame  # one row per beat: META_COLUMNS
-    templates: pd.DataFrame  # one row per record (index: record name): the median of all its beats (187 values)
+    templates: pd.DataFrame  # one row per recording (columns RECORDING_KEYS, then the 187 values of its median beat)
+    unknown: Counter = field(default_factory=Counter)  # annotation symbols skipped as unknown, with their counts
 
     def take(self, index):
-        """The beats at index; the templates stay those of the whole records."""
-        return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True), self.templates)
+        """The beats at index; the templates stay those of the whole recordings."""
+        return BeatTable(self.x[index], self.y[index], self.meta.iloc[index].reset_index(drop=True), self.templates,
+                         self.unknown)
 
 
-def record_beats(path):
-    """Cut every labelled beat of one record by the Kaggle rule, from raw channel-0 ADC samples."""
-    rec = database.read_record(path)
+def record_beats(path, lead=0):
+    """Cut every labelled beat of one lead of a record by the Kaggle rule.
+
+    The rule works on 360 Hz samples: a record at another rate is resampled to 360 Hz (scipy's polyphase
+    resample_poly) and its annotations moved to the nearest 360 Hz sample; at 360 Hz the raw ADC integers are
+    cut as they are, which is what makes the MIT-BIH rows bit-identical to Kaggle's. `sample` in the sidecar
+    stays at the record's own rate.
+    """
+    rec = database.read_record(path, lead)
     labels = database.aami_labels(rec.ann_symbols)
+    signal, anchors = rec.signal, rec.ann_samples
+    if rec.fs != segment.KAGGLE_FS:
+        signal, _ = segment.resample(signal, rec.fs, segment.KAGGLE_FS)
+        anchors = np.round(anchors * segment.KAGGLE_FS / rec.fs).astype(np.int64)
     index = segment.kaggle_beat_index(labels)
-    x = segment.kaggle_beats(rec.signal, rec.ann_samples, index)
+    index = index[anchors[index + 1] > anchors[index]]  # an annotation on the very next one has no segment
+    x = segment.kaggle_beats(signal, anchors, index)
     # R-R context between consecutive beat annotations (rhythm and noise marks are not beats).
     all_beats = np.flatnonzero(labels >= 0)
     context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
-    meta = pd.DataFrame({"record": rec.name, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
-    meta = pd.concat([meta, context.reset_index(drop=True), template_context(x)], axis=1)
-    templates = pd.DataFrame([median_beat(x)], index=pd.Index([rec.name], name="record"))
-    return BeatTable(x, labels[index], meta, templates)
+    keys = dict(zip(RECORDING_KEYS, (rec.db, rec.name, rec.lead)))
+    meta = pd.DataFrame({**keys, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
+    meta = pd.concat([meta, context.reset_index(drop=True), template_context(x)], axis=1)[list(META_COLUMNS)]
+    templates = pd.DataFrame([{**keys, **dict(enumerate(median_beat(x)))}])
+    return BeatTable(x, labels[index], meta, templates, Counter(rec.ann_symbols[labels == -2].tolist()))
 
 
-def build_beats(mitdb_dir, names=database.ALL_RECORDS, workers=2, progress=None):
-    """Beats of the named records, concatenated in record order. `progress` wraps the result iterator."""
-    paths = [Path(mitdb_dir) / name for name in names]
-    missing = [str(p) for p in paths if not p.with_suffix(".hea").exists()]
+def build_beats(folder, names=None, leads=(0,), workers=2, progress=None):
+    """Beats of the named records of a database folder (default: all its annotated records), each lead in
+    `leads` (indices) after the other, in record order. `progress` wraps the result iterator."""
+    names = database.record_names(folder) if names is None else names
+    jobs = [(Path(folder) / name, lead) for name in names for lead in leads]
+    missing = [str(p) for p, _ in jobs if not p.with_suffix(".hea").exists()]
     if missing:
-        raise FileNotFoundError(f"{len(missing)} of {len(paths)} records missing in {mitdb_dir}, e.g. {missing[0]}.hea")
+        raise database.DatabaseError(f"{len(set(missing))} of {len(names)} records missing in {folder}, "
+                                     f"e.g. {missing[0]}.hea")
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(record_beats, paths)
-        tables = list(progress(results, total=len(paths)) if progress else results)
+        results = pool.map(record_beats, *zip(*jobs))
+        tables = list(progress(results, total=len(jobs)) if progress else results)
     return BeatTable(
         np.concatenate([t.x for t in tables]),
         np.concatenate([t.y for t in tables]),
         pd.concat([t.meta for t in tables], ignore_index=True),
-        pd.concat([t.templates for t in tables]),
+        pd.concat([t.templates for t in tables], ignore_index=True),
+        sum((t.unknown for t in tables), Counter()),
     )
 
 
@@ -80,7 +101,7 @@ def patient_split(table):
 
 def write_kaggle_csv(path, table):
     """Write the Kaggle format (no header, 187 values then the label, as floats), the .meta.csv sidecar and
-    the .templates.csv file (the median beat of each record in the table).
+    the .templates.csv file (the median beat of each recording in the table).
 
     '%.9g' round-trips every float32 exactly, the label is written as '2.0'; all files are written atomically.
     """
@@ -92,11 +113,7 @@ def write_kaggle_csv(path, table):
         f.write("\n")
     with atomic_path(meta_path(path)) as tmp:
         table.meta.to_csv(tmp, index=False, float_format="%.6f")
-    write_templates(templates_path(path), table.templates.loc[table.meta["record"].unique()])
-
-
-def write_templates(path, templates):
-    """templates: DataFrame indexed by record, one median beat per row -> CSV with a 'record' column (atomic)."""
-    with atomic_path(path) as tmp:
-        templates.rename(columns=str).to_csv(tmp, index_label="record", float_format="%.9g")
-
+    keys = list(RECORDING_KEYS)
+    used = table.templates.merge(table.meta[keys].drop_duplicates(), on=keys)  # the recordings in this table
+    with atomic_path(templates_path(path)) as tmp:
+        used.to_csv(tmp, index=False, float_format="%.9g")

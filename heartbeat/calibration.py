@@ -52,11 +52,11 @@ class Calibration:
     before: dict         # validation metrics with the model's offsets as they were
     after: dict          # ... and with the new ones
 
-    def record(self, class_counts, trained_power, chosen_on):
+    def record(self, class_counts, trained_power, chosen_on, source):
         """The 'calibration' entry of a calibrated checkpoint (plain types)."""
         return {"tau": self.tau, "logit_bias": [float(b) for b in self.offsets],
                 "train_class_counts": [int(c) for c in class_counts], "trained_prior_power": trained_power,
-                "chosen_on": chosen_on}
+                "chosen_on": chosen_on, "source": str(source)}
 
 
 def calibrate(model, val_inputs, val_y, class_counts, trained_power):
@@ -65,9 +65,7 @@ def calibrate(model, val_inputs, val_y, class_counts, trained_power):
     class_counts: of the training labels, the priors the model learned (tilted by trained_power).
     """
     as_saved = model.logit_bias.numpy().copy()
-    # The offsets only shift each row of log-probabilities by a constant besides themselves, so the plain
-    # scores are the model's log-probabilities minus its current offsets (for every argmax below).
-    log_proba = log_probabilities(predict_proba(model, val_inputs)) - as_saved
+    log_proba = log_probabilities(predict_proba(model, val_inputs, offsets=False))
     tau = fit_prior_tau(log_proba, val_y, class_counts, trained_power)
     offsets = prior_offsets(class_counts, tau, trained_power)
     model.logit_bias.copy_(torch.as_tensor(offsets, dtype=model.logit_bias.dtype))

@@ -19,6 +19,7 @@ FORMAT_VERSION = 2
 # description of the extra inputs inside preprocessing; upgrade() maps it onto version 2.
 OLD_REMOVED = "it was removed in issue 19; `git checkout experiments-v1` runs it"
 TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state", "rng_state")  # not part of a loaded model's info
+OLD_TRAINING_STATE = ("training_model_state", "ema_state")  # version 1, weight averaging: removed
 
 
 class CheckpointError(UserError):
@@ -58,20 +59,22 @@ def save_checkpoint(ckpt, path):
         torch.save(ckpt, tmp)
 
 
-def read_checkpoint(path, device="cpu"):
+def read_checkpoint(path):
     """The checkpoint dict at `path` in today's format: ours of any version, or the original project's."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
-        ckpt = torch.load(path, map_location=device, weights_only=True)
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch.load fails in many ways on a file that is not a checkpoint
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first[:160]})") from None
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path}: holds a {type(ckpt).__name__}, not a checkpoint dict")
     if ckpt.get("format") == FORMAT:
-        if ckpt.get("format_version", 0) > FORMAT_VERSION:
+        if not isinstance(ckpt.get("format_version", 1), int):
+            raise CheckpointError(f"{path}: format_version {ckpt['format_version']!r} is not a number")
+        if ckpt.get("format_version", 1) > FORMAT_VERSION:
             raise CheckpointError(f"{path}: checkpoint format {ckpt['format_version']} is newer than this "
                                   f"code reads ({FORMAT_VERSION}); update the project")
         return upgrade(ckpt, path)
@@ -86,6 +89,13 @@ def upgrade(ckpt, path="checkpoint"):
     longer builds (another beat length or class count, the median R-R average, the paper's cutting rule)."""
     if ckpt.get("format_version", 1) >= FORMAT_VERSION:
         return ckpt
+    try:
+        return _upgrade_1(ckpt, path)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"{path}: a damaged version-1 checkpoint ({type(e).__name__}: {str(e)[:100]})") from None
+
+
+def _upgrade_1(ckpt, path):
     ckpt, args, prep = dict(ckpt), dict(ckpt["model_args"]), dict(ckpt["preprocessing"])
     for key, fixed in (("beat_len", BEAT_LEN), ("num_classes", len(CLASSES))):
         if args.pop(key, fixed) != fixed:
@@ -107,6 +117,8 @@ def upgrade(ckpt, path="checkpoint"):
     state.setdefault("logit_bias", torch.zeros(len(CLASSES)))  # saved before the buffer existed: no offsets
     ckpt.update(format_version=FORMAT_VERSION, model_args=args, preprocessing=prep, inputs=described,
                 model_state=state)
+    for key in OLD_TRAINING_STATE:
+        ckpt.pop(key, None)
     return ckpt
 
 
@@ -153,6 +165,9 @@ def model_from_checkpoint(ckpt, path):
         model = BeatNet(**ckpt["model_args"])
     except (KeyError, TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: describes a model this code cannot build ({str(e)[:160]})") from None
+    if ckpt.get("classes") != list(CLASSES):
+        raise CheckpointError(f"{path}: a model of the classes {ckpt.get('classes')}; this code labels "
+                              f"{', '.join(CLASSES)} in that order")
     now = model.inputs.describe()
     if ckpt.get("inputs") != now:
         raise CheckpointError(f"{path}: trained with the inputs {ckpt.get('inputs')}; this code computes {now}")
@@ -163,14 +178,16 @@ def model_from_checkpoint(ckpt, path):
     return model
 
 
-def load_checkpoint(path, device="cpu"):
-    """(model in eval mode on `device`, info: the checkpoint dict without weights and optimizer state)."""
-    ckpt = read_checkpoint(path, device)
+def load_checkpoint(path):
+    """(model in eval mode, on the CPU; info: the checkpoint dict without weights and optimizer state)."""
+    ckpt = read_checkpoint(path)
     model = model_from_checkpoint(ckpt, path)
-    model.to(device).eval()
+    model.eval()
     return model, {k: v for k, v in ckpt.items() if k not in TRAINING_STATE}
 
 
-def default_test_csv(info, default="data/mitbih_test.csv"):
-    """The test CSV named in the checkpoint's own config; `default` for checkpoints without one."""
-    return (info.get("config") or {}).get("data", {}).get("test_csv", default)
+def default_test_csv(info):
+    """The test CSV named in the checkpoint's own config; the default one for checkpoints without a config."""
+    from .config import DataConfig  # config imports model; a module-level import here would be circular-prone
+
+    return (info.get("config") or {}).get("data", {}).get("test_csv", DataConfig().test_csv)

@@ -7,9 +7,13 @@ one other file to start from:
 Overrides on the command line use dotted names: --set train.lr=3e-4 data.val_fraction=0.2.
 Unknown keys and values of the wrong type are errors that list what is allowed.
 
-    python -m heartbeat.config        # rewrite docs/config.md from these declarations
+    python -m heartbeat.config            # print docs/config.md as these declarations make it
+    python -m heartbeat.config --write    # ... and write it
 """
+import difflib
 import json
+import sys
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -21,7 +25,8 @@ from .schema import check_fields, default_of, option, type_name
 
 @dataclass
 class DataConfig:
-    train_csv: str = option("data/mitbih_train.csv", "training beats, Kaggle CSV format")
+    train_csv: str | list[str] = option("data/mitbih_train.csv", "training beats, Kaggle CSV format; a list of "
+                                        "CSVs trains on all of them (e.g. two databases, or two leads)")
     test_csv: str = option("data/mitbih_test.csv", "test beats, used by test.py only (never for model selection)")
     val_fraction: float = option(0.1, "fraction of the training CSV held out for validation, in [0, 1)")
     val_split: str = option("beats", "'beats': validation beats drawn from every record (stratified by class); "
@@ -40,19 +45,19 @@ class DataConfig:
 class TrainConfig:
     epochs: int = option(30, "passes over the training split", minimum=1)
     batch_size: int = option(128, "beats per optimizer step", minimum=1)
-    lr: float = option(1e-3, "Adam learning rate")
+    lr: float = option(1e-3, "Adam learning rate", minimum=0)
     betas: list[float] = option([0.9, 0.999], "Adam beta1, beta2")
-    weight_decay: float = option(0.0, "Adam L2 penalty")
+    weight_decay: float = option(0.0, "Adam L2 penalty", minimum=0)
     schedule: str = option("step", "LR schedule per optimizer step: 'step' (x lr_decay every lr_decay_every "
                            "steps, the paper's) or 'cosine' (down to 0 over the run)", choices=("step", "cosine"))
-    lr_decay: float = option(0.75, "'step' schedule: multiply the LR by this ...")
+    lr_decay: float = option(0.75, "'step' schedule: multiply the LR by this ...", minimum=0)
     lr_decay_every: int = option(10_000, "... every this many optimizer steps", minimum=1)
     augment: bool = option(False, "the paper's augmentation of each training beat: time stretch by 5/6..7/6 "
                            "and amplitude warp")
     loss: str = option("ce", "'ce' or 'weighted' (class weights (1 / class count) ** weight_power)",
                        choices=("ce", "weighted"))
     weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "
-                                 "(1: inverse frequency, 0.5: its square root)")
+                                 "(1: inverse frequency, 0.5: its square root)", minimum=0)
     untilt_priors: bool = option(True, "with a 'weighted' loss: validate, pick best.pt and predict at the real "
                                  "class frequencies (logit offsets undo the tilt the weights taught); false: "
                                  "at the tilted priors")
@@ -100,7 +105,7 @@ class Config:
         try:
             return cls(**{s: SECTIONS[s](**values.get(s, {})) for s in SECTIONS})
         except ValueError as e:
-            raise ConfigError(str(e)) from None
+            raise ConfigError(f"{where}: {e}") from None
 
 
 class ConfigError(UserError):
@@ -113,18 +118,47 @@ def valid_keys():
 
 def load_config(path, overrides=()):
     """Read a config file (and the one it extends), apply "section.key=value" overrides, check it all."""
-    values = _read(Path(path))
+    return load_values(_read(Path(path)), overrides, where=str(path))
+
+
+def load_values(values, overrides, where):
+    """Config sections read from a file, with "section.key=value" overrides applied, checked -> Config."""
     for item in overrides:
         name, sep, text = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r} is not of the form section.key=value")
         section, _, key = name.strip().partition(".")
         _check_key(section, key, where="override")
-        values.setdefault(section, {})[key] = _parse_value(text)
-    return Config.from_dict(values, where=str(path))
+        values.setdefault(section, {})[key] = _parse_value(text, _declared_type(section, key))
+    return Config.from_dict(values, where=where)
 
 
-def _read(path, child=None):
+# Keys removed in issue 19 (at tag experiments-v1), with the value that means what today's code does: a run's
+# saved config.json written before still loads for --resume and --calibrate when it used that value.
+REMOVED_KEYS = {("data", "segmentation"): "kaggle", ("model", "beat_len"): 187, ("model", "num_classes"): 5,
+                ("train", "sampler"): "shuffle", ("train", "ema_decay"): 0.0, ("train", "patience"): None,
+                ("train", "augment_template"): False, ("train", "focal_gamma"): None}
+
+
+def load_run_config(run_dir, overrides=()):
+    """The config a run folder was trained with (its config.json), older runs' removed keys taken out."""
+    path = Path(run_dir) / "config.json"
+    values = _read_json(path)  # written by train.py: every key, no 'extends'
+    written_before = "segmentation" in values.get("data", {})  # every config saved before issue 19 has it
+    for (section, key), today in REMOVED_KEYS.items():
+        value = values.get(section, {}).pop(key, today)
+        if today is not None and value != today:
+            raise ConfigError(f"{path}: {section}.{key} = {value!r} was removed in issue 19; this run continues "
+                              f"at tag experiments-v1")
+    model = values.get("model", {})
+    if written_before and model.get("rr_features") and model.get("rr_average", "median") != "mean":
+        raise ConfigError(f"{path}: its R-R features divide by the {model.get('rr_average', 'median')} R-R, "
+                          f"removed in issue 19; this run continues at tag experiments-v1")
+    model.pop("rr_average", None)
+    return load_values(values, overrides, where=str(path))
+
+
+def _read_json(path):
     try:
         raw = json.loads(path.read_text())
     except FileNotFoundError:
@@ -133,12 +167,22 @@ def _read(path, child=None):
         raise ConfigError(f"{path}: not valid JSON ({e})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a config is a JSON object of sections")
+    return raw
+
+
+def _read(path, child=None):
+    raw = _read_json(path)
     base = {}
     if "extends" in raw:
+        if not isinstance(raw["extends"], str):
+            raise ConfigError(f"{path}: 'extends' names a config file, got {raw['extends']!r}")
         if child is not None:  # one level only: a recipe reads as its own file plus at most one other
             raise ConfigError(f"{child}: extends {path.name}, which extends again; a config may extend "
                               f"one file that extends none")
-        base = _read(path.parent / raw.pop("extends"), child=path)
+        base_path = path.parent / raw.pop("extends")
+        if not base_path.is_file():
+            raise ConfigError(f"{path}: extends {base_path.name}, which is not in {base_path.parent}")
+        base = _read(base_path, child=path)
     _check_keys(raw, where=str(path))  # names a bad key in the file that has it
     for section, values in raw.items():
         base.setdefault(section, {}).update(values)
@@ -149,23 +193,35 @@ def _check_keys(values, where):
     if not isinstance(values, dict):
         raise ConfigError(f"{where}: a config is a JSON object of sections")
     for section, keys in values.items():
-        if section not in SECTIONS or not isinstance(keys, dict):
+        if section not in SECTIONS:
             raise ConfigError(f"{where}: unknown section {section!r}; sections are {', '.join(SECTIONS)}")
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{where}: section {section!r} must be an object of keys, got {keys!r}")
         for key in keys:
             _check_key(section, key, where)
 
 
 def _check_key(section, key, where):
     if section not in SECTIONS or key not in {f.name for f in fields(SECTIONS[section])}:
-        raise ConfigError(f"{where}: unknown key {section}.{key}; valid keys: {', '.join(valid_keys())}")
+        close = difflib.get_close_matches(f"{section}.{key}", valid_keys(), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ConfigError(f"{where}: unknown key {section}.{key}; {hint}valid keys: {', '.join(valid_keys())} "
+                          f"(docs/config.md)")
 
 
-def _parse_value(text):
-    """JSON when it parses (numbers, true/false/null, lists), else a plain string (paths, names)."""
+def _declared_type(section, key):
+    return typing.get_type_hints(SECTIONS[section])[key]
+
+
+def _parse_value(text, hint):
+    """The value of `--set key=text`: JSON when it parses (numbers, true/false/null, lists), else the text; a key
+    declared as a string keeps its text as it is (run.name=123 is the name '123')."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return text
+    takes_text = hint is str or str in typing.get_args(hint)
+    return text if takes_text and isinstance(value, (bool, int, float)) else value
 
 
 def save_config(cfg, path):
@@ -174,10 +230,8 @@ def save_config(cfg, path):
 
 def docs_markdown():
     """docs/config.md: every key with its type, default, allowed values and help, from the declarations."""
-    import typing
-
     lines = ["# Configuration keys", "",
-             "Generated from `heartbeat/config.py` and `heartbeat/model.py` by `python -m heartbeat.config`;",
+             "Generated from `heartbeat/config.py` and `heartbeat/model.py` by `python -m heartbeat.config --write`;",
              "a test fails when this file is stale. The defaults are the paper's recipe; a config file in",
              "`config/` states what its recipe changes, and `--set section.key=value` overrides any key.", "",
              "| key | type | default | meaning |", "|---|---|---|---|"]
@@ -195,5 +249,10 @@ def docs_markdown():
 DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "config.md"
 
 if __name__ == "__main__":
-    write_text_atomic(DOCS_PATH, docs_markdown())
-    print(f"wrote {DOCS_PATH}")
+    if sys.argv[1:] == ["--write"]:
+        write_text_atomic(DOCS_PATH, docs_markdown())
+        print(f"wrote {DOCS_PATH}")
+    elif sys.argv[1:]:
+        sys.exit(__doc__)
+    else:
+        print(docs_markdown(), end="")

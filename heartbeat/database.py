@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from . import UserError
+
 # AAMI EC57 grouping of MIT-BIH beat symbols into the five classes (label index in CLASSES).
 AAMI_LABEL = {
     "N": 0, "L": 0, "R": 0, "e": 0, "j": 0,  # N: normal, bundle branch blocks, escapes
@@ -26,42 +28,79 @@ ALL_RECORDS = (
 DS1 = ("101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230").split()
 DS2 = ("100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234").split()
 
-MITDB_FS = 360  # Hz, every MIT-BIH record
+
+# WFDB annotation codes that mark no beat (rhythm and signal-quality changes, noise, artifacts, comments,
+# flutter waves, P and T waves, ...): they stay anchors of the cutting rule but are no training rows. Any
+# other symbol outside AAMI_LABEL (a beat type AAMI does not group, or a code of somebody's own) is unknown:
+# counted and skipped.
+NON_BEAT = frozenset('+~|x"[]!()ptu`\'^sT*D=@{}')
+MIN_FS = 100.0  # Hz: below this a QRS complex is a handful of samples
+
+
+class DatabaseError(UserError):
+    pass
 
 
 @dataclass
 class AnnotatedRecord:
-    """One record of an annotated database: a single channel of raw ADC integers and all of its annotations."""
+    """One lead of a record of an annotated database: raw ADC integers and all of its annotations."""
 
     name: str
+    db: str                 # the database's folder name, e.g. "mitdb", "svdb"
     signal: np.ndarray      # (n_samples,) int, raw ADC units
     fs: float               # Hz
-    channel: str            # signal name, e.g. "MLII"
+    lead: str               # signal name, e.g. "MLII", "ECG1"
     ann_samples: np.ndarray  # (n_ann,) int, every annotation, non-beat ones included
     ann_symbols: np.ndarray  # (n_ann,) str
 
 
-def read_record(path, channel=0):
-    """Read a WFDB record and its .atr annotations. `path` is the record path without extension.
+def record_names(folder):
+    """The annotated records of a database folder: its RECORDS file, else every .hea with a .atr beside it."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatabaseError(f"{folder}: no such database folder")
+    listed = folder / "RECORDS"
+    names = listed.read_text().split() if listed.is_file() else sorted(p.stem for p in folder.glob("*.hea"))
+    if not names:
+        raise DatabaseError(f"{folder}: no WFDB records (no RECORDS file, no .hea files)")
+    missing = [n for n in names if not (folder / f"{n}.hea").is_file()]
+    if missing:
+        raise DatabaseError(f"{folder}: {len(missing)} of {len(names)} records missing, e.g. {missing[0]}.hea")
+    unannotated = [n for n in names if not (folder / f"{n}.atr").is_file()]
+    if unannotated:
+        raise DatabaseError(f"{folder}: {len(unannotated)} of {len(names)} records have no reference beat "
+                            f"annotations (.atr), e.g. {unannotated[0]}; only annotated records can be training data")
+    return names
 
-    Channel 0 by default, because that is the lead Kaggle's beats were cut from
-    (MLII, except V5 in records 102, 104 and 114).
+
+def read_record(path, lead=0):
+    """One lead (by index) of a WFDB record and its .atr annotations; `path` is the record path without extension.
+
+    Lead 0 by default, because that is the lead Kaggle's beats were cut from (MLII, except V5 in MIT-BIH
+    records 102, 104 and 114).
     """
     path = Path(path)
     if not path.with_suffix(".hea").exists():
-        raise FileNotFoundError(f"no WFDB header {path.with_suffix('.hea')}")
-    rec = wfdb.rdrecord(str(path), channels=[channel], physical=False)
+        raise DatabaseError(f"no WFDB header {path.with_suffix('.hea')}")
+    header = wfdb.rdheader(str(path))
+    if not 0 <= lead < header.n_sig:
+        raise DatabaseError(f"{path}: no lead {lead}; it has {header.n_sig} ({', '.join(header.sig_name)})")
+    if header.fs < MIN_FS:
+        raise DatabaseError(f"{path}: sampled at {header.fs:g} Hz; at least {MIN_FS:g} Hz is needed")
+    rec = wfdb.rdrecord(str(path), channels=[lead], physical=False)
     ann = wfdb.rdann(str(path), "atr")
     return AnnotatedRecord(
         name=path.name,
+        db=path.parent.resolve().name,
         signal=rec.d_signal[:, 0],
         fs=float(rec.fs),
-        channel=rec.sig_name[0],
+        lead=rec.sig_name[0],
         ann_samples=np.asarray(ann.sample, dtype=np.int64),
         ann_symbols=np.asarray(ann.symbol),
     )
 
 
 def aami_labels(symbols):
-    """Label 0..4 for each annotation symbol, -1 for symbols that are not beats (rhythm, noise, ...)."""
-    return np.array([AAMI_LABEL.get(s, -1) for s in symbols], dtype=np.int64)
+    """Label 0..4 for each annotation symbol; -1 for symbols that mark no beat (rhythm, noise, ...), -2 for
+    unknown symbols (see NON_BEAT)."""
+    return np.array([AAMI_LABEL.get(s, -1 if s in NON_BEAT else -2) for s in symbols], dtype=np.int64)

@@ -16,10 +16,12 @@ def classify_csv(model, csv_path):
 
 
 @torch.no_grad()
-def predict_proba(model, inputs, batch_size=2048):
-    """model.BeatInputs of n beats -> class probabilities (n, 5) float32, with the model's class offsets."""
+def predict_proba(model, inputs, batch_size=2048, offsets=True):
+    """model.BeatInputs of n beats -> class probabilities (n, 5) float32, with the model's class offsets
+    (offsets=False: without them, as the network itself scores the beats)."""
     model.eval()
-    out = [torch.softmax(model(**inputs.as_tensors(slice(i, i + batch_size))), dim=1)
+    scores = model if offsets else model.plain_logits
+    out = [torch.softmax(scores(**inputs.as_tensors(slice(i, i + batch_size))), dim=1)
            for i in range(0, len(inputs), batch_size)]
     return torch.cat(out).numpy() if out else np.zeros((0, len(model.logit_bias)), np.float32)
 

@@ -78,9 +78,9 @@ class InputSpec:
     Every path that feeds a model (beat CSVs with their sidecars, recordings, training, the app, bench)
     asks this object what to compute, and checkpoints store describe() to check it on load.
     """
-    rr_features: bool = False
-    template_features: bool = False
-    template_channel: bool = False
+    rr_features: bool
+    template_features: bool
+    template_channel: bool
 
     @property
     def feature_names(self):
@@ -157,6 +157,11 @@ class BeatNet(nn.Module):
         return asdict(self.config)
 
     def forward(self, beats, features=None, template=None):
+        logits = self.plain_logits(beats, features, template)
+        return logits if self.training else logits + self.logit_bias
+
+    def plain_logits(self, beats, features=None, template=None):
+        """The network's logits without the class offsets (what training learns and calibration starts from)."""
         self._check(features, template)
         x = beats
         if template is not None:
@@ -173,8 +178,7 @@ class BeatNet(nn.Module):
             x = torch.cat([x, features], dim=1)  # (B, 64 + k)
         x = F.relu(self.fc1(x))  # (B, 32)
         x = self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
-        x = self.out(x)  # (B, 5)
-        return x if self.training else x + self.logit_bias
+        return self.out(x)  # (B, 5)
 
     def _check(self, features, template):
         names = self.inputs.feature_names

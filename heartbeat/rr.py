@@ -21,8 +21,7 @@ LOCAL_BEATS = 10      # local rhythm: mean of the 10 R-R intervals around the be
 AVERAGE_WINDOW_S = 300.0  # patient's rhythm: R-R intervals within +-150 s of the beat
 CONTEXT_COLUMNS = ("rr_prev_s", "rr_next_s", "rr_local_s", "rr_mean_s")  # sidecar columns, in seconds
 # The model's R-R inputs, in this order; stored in checkpoints trained with them and checked on load.
-FEATURE_NAMES = ("rr_prev_s", "rr_next_s", "rr_local_s", "prev/local", "next/local", "prev/mean", "next/mean",
-                 "local/mean")
+FEATURE_NAMES = CONTEXT_COLUMNS[:3] + ("prev/local", "next/local", "prev/mean", "next/mean", "local/mean")
 
 
 def rr_context(times_s):
@@ -50,7 +49,7 @@ def rr_context(times_s):
     start = np.minimum(np.searchsorted(mid, t - AVERAGE_WINDOW_S / 2, side="left"), len(rr) - 1)
     stop = np.maximum(np.searchsorted(mid, t + AVERAGE_WINDOW_S / 2, side="right"), start + 1)
     mean = (csum[stop] - csum[start]) / (stop - start)
-    return pd.DataFrame({"rr_prev_s": prev, "rr_next_s": nxt, "rr_local_s": local, "rr_mean_s": mean})
+    return pd.DataFrame(dict(zip(CONTEXT_COLUMNS, (prev, nxt, local, mean))))
 
 
 def rr_features(context):

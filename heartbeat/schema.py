@@ -4,6 +4,8 @@ Each section (data, train, run in config.py; model in model.py) is one such data
 only declaration of a key: loading, `--set` overrides, validation, docs/config.md and the code that uses
 the value all read them.
 """
+import math
+import types
 import typing
 from dataclasses import MISSING, field, fields
 
@@ -37,8 +39,9 @@ def check_fields(obj, section):
 def type_name(hint):
     """'int', 'str or null', 'list of float': how the docs and errors name a declared type."""
     args = typing.get_args(hint)
-    if type(None) in args:
-        return " or ".join(type_name(a) for a in args if a is not type(None)) + " or null"
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(type_name(a) for a in args if a is not type(None)) + (" or null" if type(None) in args
+                                                                                else "")
     if typing.get_origin(hint) is list:
         return f"list of {type_name(args[0])}"
     return hint.__name__
@@ -46,15 +49,22 @@ def type_name(hint):
 
 def _typed(name, value, hint):
     args = typing.get_args(hint)
-    if type(None) in args:
-        if value is None:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # e.g. int | None, str | list[str]
+        if value is None and type(None) in args:
             return None
-        hint = next(a for a in args if a is not type(None))
+        for alternative in (a for a in args if a is not type(None)):
+            try:
+                return _typed(name, value, alternative)
+            except ValueError:
+                pass
+        raise ValueError(f"{name} = {value!r}: expected {type_name(hint)}")
     if typing.get_origin(hint) is list:
         if not isinstance(value, list):
             raise ValueError(f"{name} = {value!r}: expected {type_name(hint)}")
         return [_typed(name, v, typing.get_args(hint)[0]) for v in value]
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"{name} = {value!r}: expected a finite number")
         return float(value)
     if not isinstance(value, hint) or (isinstance(value, bool) and hint is not bool):
         raise ValueError(f"{name} = {value!r}: expected {type_name(hint)}")

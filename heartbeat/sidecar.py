@@ -14,6 +14,7 @@ from .data import META_SUFFIX, RANGE_TOLERANCE, TEMPLATES_SUFFIX, DataError
 from .features import context_features
 from .model import BeatInputs
 
+RECORDING_KEYS = ("db", "record", "lead")  # the recording a beat was cut from, in sidecars and templates files
 
 def meta_path(csv_path):
     """The sidecar of a beat CSV: data/mitbih_test.csv -> data/mitbih_test.meta.csv."""
@@ -69,9 +70,10 @@ def templates_path(csv_path):
 def load_templates(csv_path, n_beats):
     """The median beat of each beat's recording (n_beats, 187) float32.
 
-    The .templates.csv file beside the CSV holds one row per record (a 'record' column, then 187 values;
-    prepare_data.py takes the median over all the record's beats, also those in the other split, so a file
-    of a few beats gets the same template as the whole recording); the sidecar names each beat's record.
+    The .templates.csv file beside the CSV holds one row per recording (its RECORDING_KEYS columns, 'record'
+    alone in files of older builds, then 187 values; prepare_data.py takes the median over all the
+    recording's beats, also those in the other split, so a file of a few beats gets the same template as the
+    whole recording); the sidecar names each beat's recording.
     """
     path = templates_path(csv_path)
     if not path.is_file():
@@ -80,27 +82,36 @@ def load_templates(csv_path, n_beats):
     if not meta_path(csv_path).is_file():
         raise _none_beside(csv_path, f"takes each beat's record from the sidecar {meta_path(csv_path).name} "
                                      f"beside the CSV")
-    records = load_records(csv_path, n_beats)
+    beats = load_keys(csv_path, n_beats)
     try:
-        table = pd.read_csv(path, dtype={"record": str}).set_index("record")
-    except (ValueError, KeyError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: unreadable, or no 'record' column ({str(e).strip()[:120]})") from None
-    if list(table.columns) != [str(i) for i in range(BEAT_LEN)]:
-        raise DataError(f"{path}: the columns after 'record' must be 0 .. {BEAT_LEN - 1} (the model takes beats "
-                        f"of {BEAT_LEN} values), got {len(table.columns)} columns: {', '.join(table.columns[:3])} ...")
-    if table.index.isna().any() or table.index.duplicated().any():
-        bad = table.index[table.index.isna() | table.index.duplicated()][0]
-        raise DataError(f"{path}: " + ("a row without a record name" if pd.isna(bad)
-                                       else f"record {bad} has two templates"))
-    values = table.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
+        table = pd.read_csv(path, dtype={k: str for k in RECORDING_KEYS})
+    except (ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"{path}: unreadable ({str(e).strip()[:120]})") from None
+    keys = [k for k in RECORDING_KEYS if k in table.columns]
+    if "record" not in keys or list(table.columns[:len(keys)]) != keys:
+        raise DataError(f"{path}: no 'record' column first: the first columns name the recording "
+                        f"({', '.join(RECORDING_KEYS)}, or 'record' alone), got {', '.join(table.columns[:3])} ...")
+    if any(k not in beats.columns for k in keys):
+        raise DataError(f"{path}: templates are per {', '.join(keys)}, but {meta_path(csv_path).name} lacks "
+                        f"{', '.join(k for k in keys if k not in beats.columns)}; rebuild both with prepare_data.py")
+    values = table.iloc[:, len(keys):]
+    if list(values.columns) != [str(i) for i in range(BEAT_LEN)]:
+        raise DataError(f"{path}: the columns after {keys[-1]!r} must be 0 .. {BEAT_LEN - 1} (the model takes beats "
+                        f"of {BEAT_LEN} values), got {len(values.columns)} columns: {', '.join(values.columns[:3])} ...")
+    names = table[keys].agg("/".join, axis=1) if not table[keys].isna().any().any() else None
+    if names is None or names.duplicated().any():
+        raise DataError(f"{path}: " + ("a row without a record name" if names is None
+                                       else f"record {names[names.duplicated()].iloc[0]} has two templates"))
+    values = values.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
     in_range = np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)
     bad = np.flatnonzero(~in_range.all(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
                         f"beats, scaled as the beats are)")
-    row = table.index.get_indexer(records)  # (n_beats,) -1 where a record has no template
+    wanted = beats[keys].agg("/".join, axis=1)
+    row = pd.Index(names).get_indexer(wanted)  # (n_beats,) -1 where a recording has no template
     if (row < 0).any():
-        raise DataError(f"{path}: no template for record {records[np.argmax(row < 0)]}, "
+        raise DataError(f"{path}: no template for record {wanted.iloc[int(np.argmax(row < 0))]}, "
                         f"named in {meta_path(csv_path).name}")
     return values[row]
 
@@ -111,18 +122,28 @@ def _none_beside(csv_path, what):
                      f"or classify the raw recording with predict.py --record/--signal")
 
 
-def load_records(csv_path, n_beats):
-    """The record (patient) of each beat (n_beats,) str, from the .meta.csv sidecar prepare_data.py writes."""
+def load_keys(csv_path, n_beats):
+    """Which recording each beat comes from: the RECORDING_KEYS columns of the .meta.csv sidecar (sidecars of
+    older builds have 'record' alone), a DataFrame of str with n_beats rows."""
     path = meta_path(csv_path)
     if not path.is_file():
-        raise DataError(f"{csv_path}: a validation split by record needs the sidecar {path.name} beside the CSV "
-                        f"(its 'record' column); rebuild the CSVs with prepare_data.py")
+        raise DataError(f"{csv_path}: needs the sidecar {path.name} beside the CSV (the 'record' of each beat); "
+                        f"rebuild the CSVs with prepare_data.py")
     try:
-        records = pd.read_csv(path, usecols=["record"], dtype=str)["record"]
+        present = [k for k in RECORDING_KEYS if k in pd.read_csv(path, nrows=0).columns]
+        keys = pd.read_csv(path, usecols=present, dtype=str)[present]
     except (ValueError, pd.errors.ParserError) as e:
-        raise DataError(f"{path}: no readable 'record' column ({str(e).strip()[:120]})") from None
-    if len(records) != n_beats:
-        raise DataError(f"{path}: {len(records)} rows for the {n_beats} beats of {csv_path}")
-    if records.isna().any():
-        raise DataError(f"{path} line {int(np.flatnonzero(records.isna())[0]) + 2}: empty record name")
-    return records.to_numpy()
+        raise DataError(f"{path}: unreadable sidecar ({str(e).strip()[:120]})") from None
+    if "record" not in present:
+        raise DataError(f"{path}: no 'record' column")
+    if len(keys) != n_beats:
+        raise DataError(f"{path}: {len(keys)} rows for the {n_beats} beats of {csv_path}")
+    if keys.isna().any().any():
+        raise DataError(f"{path} line {int(np.flatnonzero(keys.isna().any(axis=1))[0]) + 2}: empty record name")
+    return keys
+
+
+def load_records(csv_path, n_beats):
+    """The patient of each beat (n_beats,) str: 'db/record' ('record' from sidecars of older builds)."""
+    keys = load_keys(csv_path, n_beats)
+    return (keys["db"] + "/" + keys["record"] if "db" in keys else keys["record"]).to_numpy()

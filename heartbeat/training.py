@@ -179,7 +179,8 @@ def calibrate_run(model, cfg, epoch, metrics, train_y, val, path):
     cal = calibrate(model, val.inputs, val.y, counts, power)
     split = "held-out records" if cfg.data.val_split == "records" else "beats of every training record"
     ckpt = make_checkpoint(model, cfg, epoch, {**metrics, "val": cal.after, "val_uncalibrated": cal.before})
-    ckpt["calibration"] = cal.record(counts, power, f"validation split ({split}), maximising macro-F1")
+    ckpt["calibration"] = cal.record(counts, power, f"validation split ({split}), maximising macro-F1",
+                                     path.with_name("best.pt"))
     save_checkpoint(ckpt, path)
     return cal
 
@@ -199,7 +200,8 @@ def _resume(run_dir, model, optimizer, scheduler, log):
     model.load_state_dict(last["model_state"])
     optimizer.load_state_dict(last["optimizer_state"])
     scheduler.load_state_dict(last["scheduler_state"])
-    torch.set_rng_state(last["rng_state"])
+    if "rng_state" in last:  # written since morphology dropout resumes exactly
+        torch.set_rng_state(last["rng_state"])
     log(f"resuming {run_dir} after epoch {last['epoch']}")
     return Progress(last["epoch"], last["best_val_macro_f1"], last["best_epoch"], best["model_state"],
                     best["metrics"])

@@ -1,4 +1,5 @@
-"""Shared fixtures. Tests that need the real MIT-BIH records skip when ../shared/data/mitdb is absent."""
+"""Shared fixtures. Tests that need the real MIT-BIH (or SVDB) records skip when ../shared/data/mitdb (svdb) is
+absent."""
 import os
 import subprocess
 import sys
@@ -8,12 +9,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MITDB = Path(os.environ.get("MITDB_DIR", ROOT.parent / "shared" / "data" / "mitdb"))
+SVDB = Path(os.environ.get("SVDB_DIR", ROOT.parent / "shared" / "data" / "svdb"))
 REFERENCE = ROOT.parent / "shared" / "reference" / "seed_trial-0.pth"
 
 HAVE_MITDB = (MITDB / "100.hea").exists()
 if not HAVE_MITDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
     raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the MIT-BIH records are not in {MITDB}")
 needs_mitdb = pytest.mark.skipif(not HAVE_MITDB, reason=f"MIT-BIH records not found in {MITDB}")
+HAVE_SVDB = (SVDB / "800.hea").exists()
+if not HAVE_SVDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
+    raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the SVDB records are not in {SVDB}")
+needs_svdb = pytest.mark.skipif(not HAVE_SVDB, reason=f"SVDB records not found in {SVDB}")
 
 
 def run_script(script, *args, cwd=ROOT):

@@ -5,9 +5,9 @@ import wfdb
 
 from heartbeat.build import build_beats, patient_split, random_split, record_beats, write_kaggle_csv
 from heartbeat.data import load_beats
-from heartbeat.database import AAMI_LABEL, DS1, DS2
+from heartbeat.database import AAMI_LABEL, DS1, DS2, DatabaseError
 
-from conftest import MITDB, needs_mitdb, run_script
+from conftest import MITDB, SVDB, needs_mitdb, needs_svdb, run_script
 
 
 @needs_mitdb
@@ -53,13 +53,15 @@ def test_splits_and_csv_round_trip(tmp_path, real_beats):
     x, y = load_beats(tmp_path / "t.csv")
     assert np.array_equal(x, test.x) and np.array_equal(y, test.y)  # float32 round-trips exactly
     meta = (tmp_path / "t.meta.csv").read_text().splitlines()
-    assert meta[0] == ("record,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,template_rmse")
+    assert meta[0] == ("db,record,lead,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,"
+                       "template_rmse")
+    assert all(line.startswith(("mitdb,208,MLII,", "mitdb,217,MLII,", "mitdb,232,MLII,")) for line in meta[1:])
     assert len(meta) == len(y) + 1
 
 
 @needs_mitdb
 def test_build_reports_missing_records(tmp_path):
-    with pytest.raises(FileNotFoundError, match="records missing"):
+    with pytest.raises(DatabaseError, match="records missing"):
         build_beats(tmp_path, names=["100"])
 
 
@@ -68,3 +70,65 @@ def test_prepare_data_never_overwrites_an_output_without_force(tmp_path):
     proc = run_script("prepare_data.py", "--mitdb", tmp_path / "no-records", "--out", tmp_path)
     assert proc.returncode != 0 and "mitbih_ds2.templates.csv exists" in proc.stderr and "--force" in proc.stderr
     assert (tmp_path / "mitbih_ds2.templates.csv").read_text() == "mine"
+
+
+@needs_svdb
+def test_another_database_at_128_hz_is_resampled_and_cut_by_the_same_rule():
+    """SVDB record 800 (128 Hz): the signal is resampled to 360 Hz with resample_poly and the annotations moved
+    to the nearest 360 Hz sample; each row is then exactly segment.kaggle_beats on that, the sidecar keeps the
+    128 Hz sample, names the database and the lead, and the R-R context is in seconds of the record's rate."""
+    from scipy.signal import resample_poly
+
+    from heartbeat import segment
+
+    table = record_beats(SVDB / "800")
+    rec = wfdb.rdrecord(str(SVDB / "800"), channels=[0], physical=False)
+    ann = wfdb.rdann(str(SVDB / "800"), "atr")
+    beats = [i for i, s in enumerate(ann.symbol) if s in AAMI_LABEL and i < len(ann.symbol) - 1]
+    assert len(table.y) == len(beats) and set(table.meta["lead"]) == {"ECG1"} and set(table.meta["db"]) == {"svdb"}
+    assert table.meta["sample"].tolist() == [ann.sample[i] for i in beats]
+    sig = resample_poly(rec.d_signal[:, 0].astype(np.float64), 45, 16)  # 128 -> 360 Hz
+    anchors = np.round(ann.sample * 360 / 128).astype(np.int64)
+    assert np.array_equal(table.x[:50], segment.kaggle_beats(sig, anchors, beats[:50]))
+    k = beats[10]
+    assert table.meta["rr_prev_s"][10] == pytest.approx((ann.sample[k] - ann.sample[k - 1]) / 128, abs=1e-9)
+    lead1 = record_beats(SVDB / "800", lead=1)
+    assert set(lead1.meta["lead"]) == {"ECG2"} and np.array_equal(lead1.y, table.y)
+    assert not np.array_equal(lead1.x, table.x)
+
+
+def test_database_errors_are_one_line(tmp_path):
+    from heartbeat.database import aami_labels, record_names
+
+    with pytest.raises(DatabaseError, match="no such database folder"):
+        record_names(tmp_path / "none")
+    with pytest.raises(DatabaseError, match="no WFDB records"):
+        record_names(tmp_path)
+    wfdb.wrsamp("r1", fs=360, units=["mV"], sig_name=["I"], p_signal=np.zeros((400, 1)), fmt=["16"],
+                write_dir=str(tmp_path))
+    with pytest.raises(DatabaseError, match="1 of 1 records have no reference beat annotations"):
+        record_names(tmp_path)
+    wfdb.wrann("r1", "atr", np.array([100, 200, 300]), np.array(["N", "N", "N"]), write_dir=str(tmp_path))
+    assert record_names(tmp_path) == ["r1"]
+    wfdb.wrsamp("slow", fs=50, units=["mV"], sig_name=["I"], p_signal=np.zeros((400, 1)), fmt=["16"],
+                write_dir=str(tmp_path))
+    with pytest.raises(DatabaseError, match="sampled at 50 Hz; at least 100 Hz"):
+        record_beats(tmp_path / "slow")
+    with pytest.raises(DatabaseError, match="no lead 1; it has 1"):
+        record_beats(tmp_path / "r1", lead=1)
+    # beats, marks that are no beat, and symbols of nobody's code
+    assert aami_labels(["N", "V", "+", "~", "B", "?", "Z"]).tolist() == [0, 2, -1, -1, -2, -2, -2]
+
+
+def test_unknown_symbols_are_counted_and_skipped(tmp_path):
+    t = np.arange(20_000) / 360
+    ecg = np.sin(2 * np.pi * t) ** 31  # a narrow spike every second
+    wfdb.wrsamp("r2", fs=360, units=["mV"], sig_name=["I"], p_signal=ecg[:, None], fmt=["16"], write_dir=str(tmp_path))
+    symbols = ["N", "N", "?", "N", "B", "+", "N", "N"]  # 'B' and '?': beat types AAMI does not group
+    wfdb.wrann("r2", "atr", np.arange(1, 9) * 360 + 90, np.array(symbols), write_dir=str(tmp_path))
+    table = record_beats(tmp_path / "r2")
+    assert table.meta["symbol"].tolist() == ["N", "N", "N", "N"]  # every N but the last annotation's neighbour
+    assert dict(table.unknown) == {"?": 1, "B": 1}
+    proc = run_script("prepare_data.py", "--db", tmp_path, "--out", tmp_path / "out")
+    assert proc.returncode == 0 and "skipped 2 annotations with unknown symbols" in proc.stdout
+    assert (tmp_path / "out" / f"{tmp_path.name}.csv").is_file()

@@ -56,6 +56,11 @@ def test_weights_that_do_not_fit_and_inputs_that_changed(tmp_path):
     save_checkpoint(ckpt, tmp_path / "m.pt")
     with pytest.raises(CheckpointError, match="do not fit"):
         load_checkpoint(tmp_path / "m.pt")
+    ckpt = make_checkpoint(BeatNet(), Config(), 1, {})
+    ckpt["classes"] = ["N", "V", "S", "F", "Q"]
+    save_checkpoint(ckpt, tmp_path / "classes.pt")
+    with pytest.raises(CheckpointError, match="classes .*this code labels N, S, V, F, Q"):
+        load_checkpoint(tmp_path / "classes.pt")
     ckpt = make_checkpoint(BeatNet(rr_features=True), Config(), 1, {})
     ckpt["inputs"]["features"][5] = "prev/avg"  # computed differently when it was trained
     save_checkpoint(ckpt, tmp_path / "old_inputs.pt")
@@ -90,6 +95,12 @@ def test_upgrade_maps_version_1_and_refuses_what_was_removed(tmp_path):
     paper_cut["preprocessing"]["method"] = "paper"
     with pytest.raises(CheckpointError, match="'paper' rule.*experiments-v1"):
         upgrade(paper_cut)
+    damaged = version_1(BeatNet())
+    del damaged["preprocessing"]
+    with pytest.raises(CheckpointError, match="a damaged version-1 checkpoint"):
+        upgrade(damaged)
+    averaged = {**version_1(BeatNet()), "ema_state": {"n_averaged": torch.tensor(3)}}
+    assert "ema_state" not in upgrade(averaged)  # weight averaging was removed: its state is dropped
     no_bias = version_1(BeatNet())
     del no_bias["model_state"]["logit_bias"]  # written before the buffer existed
     assert torch.equal(upgrade(no_bias)["model_state"]["logit_bias"], torch.zeros(5))

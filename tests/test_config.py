@@ -21,11 +21,17 @@ def test_overrides_are_typed():
     cfg = load_config(DEFAULT, ["train.lr=3e-4", "train.epochs=2", "run.name=x", "train.betas=[0.8,0.9]",
                                 "data.val_fraction=0"])
     assert cfg.train.lr == 3e-4 and cfg.train.epochs == 2 and cfg.run.name == "x"
+    assert load_config(DEFAULT, ["run.name=123"]).run.name == "123"  # a string key keeps its text
+    two = load_config(DEFAULT, ['data.train_csv=["a.csv","b.csv"]']).data.train_csv
+    assert two == ["a.csv", "b.csv"]
     assert cfg.train.betas == [0.8, 0.9] and cfg.data.val_fraction == 0.0 and isinstance(cfg.data.val_fraction, float)
 
 
 @pytest.mark.parametrize("override, message", [
-    ("train.lrr=1", "unknown key train.lrr; valid keys: data.train_csv"),
+    ("train.lrr=1", r"unknown key train.lrr; did you mean train.lr\? valid keys: data.train_csv"),
+    ("train.lr=-1", "train.lr must be at least 0"),
+    ("train.lr=Infinity", "expected a finite number"),
+    ("data.train_csv=[1]", "expected str or list of str"),
     ("trian.lr=1", "unknown key trian.lr"),
     ("train.epochs=two", "train.epochs = 'two': expected int"),
     ("train.epochs=1.5", "expected int"),
@@ -65,6 +71,18 @@ def test_extends_one_level_and_unknown_keys_in_files(tmp_path):
     (tmp_path / "section.json").write_text(json.dumps({"training": {}}))
     with pytest.raises(ConfigError, match="unknown section 'training'"):
         load_config(tmp_path / "section.json")
+    (tmp_path / "bad_extends.json").write_text(json.dumps({"extends": 5}))
+    with pytest.raises(ConfigError, match="'extends' names a config file"):
+        load_config(tmp_path / "bad_extends.json")
+    (tmp_path / "lost.json").write_text(json.dumps({"extends": "nowhere.json"}))
+    with pytest.raises(ConfigError, match="lost.json: extends nowhere.json, which is not in"):
+        load_config(tmp_path / "lost.json")
+    (tmp_path / "flat.json").write_text(json.dumps({"train": 5}))
+    with pytest.raises(ConfigError, match="section 'train' must be an object"):
+        load_config(tmp_path / "flat.json")
+    (tmp_path / "typed.json").write_text(json.dumps({"train": {"epochs": "30"}}))
+    with pytest.raises(ConfigError, match="typed.json: train.epochs = '30': expected int"):
+        load_config(tmp_path / "typed.json")
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(tmp_path / "broken.json")
@@ -80,6 +98,34 @@ def test_removed_keys_are_unknown():
             load_config(DEFAULT, [key])
 
 
+def test_runs_saved_before_the_pruning_still_load(tmp_path):
+    """A run folder's config.json from before issue 19 lists the removed keys: at the values that mean what the
+    code does today they are dropped; at others the run is refused in one line."""
+    from heartbeat.config import load_run_config
+
+    old = load_config(DEFAULT).to_dict()
+    old["data"]["segmentation"], old["model"]["beat_len"], old["model"]["rr_average"] = "kaggle", 187, "median"
+    old["train"].update(sampler="shuffle", ema_decay=0.0, patience=None, focal_gamma=2.0, augment_template=False)
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    assert load_run_config(tmp_path, ["train.epochs=70"]) == load_config(DEFAULT, ["train.epochs=70"])
+    old["train"]["ema_decay"] = 0.999
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    with pytest.raises(ConfigError, match="train.ema_decay = 0.999 was removed in issue 19.*experiments-v1"):
+        load_run_config(tmp_path)
+    old["train"]["ema_decay"], old["model"]["rr_features"] = 0.0, True
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    with pytest.raises(ConfigError, match="divide by the median R-R"):
+        load_run_config(tmp_path)
+
+
+def test_python_m_heartbeat_config_prints_the_docs():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "heartbeat.config"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout == docs_markdown()
+
+
 def test_shipped_configs_load_flat():
     for path in (ROOT / "config").glob("*.json"):
         load_config(path)
@@ -93,6 +139,6 @@ def test_config_round_trips_through_its_dict():
 
 
 def test_docs_config_md_is_current():
-    assert DOCS_PATH.read_text() == docs_markdown(), "docs/config.md is stale: run python -m heartbeat.config"
+    assert DOCS_PATH.read_text() == docs_markdown(), "docs/config.md is stale: run python -m heartbeat.config --write"
     for key in valid_keys():
         assert f"`{key}`" in DOCS_PATH.read_text()

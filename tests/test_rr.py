@@ -10,15 +10,17 @@ from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoi
 from heartbeat.config import load_config
 from heartbeat.data import DataError
 from heartbeat.features import beat_context, context_features, recording_inputs
-from heartbeat.model import BeatNet, InputSpec, num_parameters
+from heartbeat.model import BeatNet, InputSpec, ModelConfig, num_parameters
+
+PAPER_INPUTS = ModelConfig().inputs  # the paper's model takes the beat alone
 from heartbeat.rr import CONTEXT_COLUMNS, FEATURE_NAMES, rr_context, rr_features
 from heartbeat.sidecar import load_inputs, meta_path, sidecar_features
 from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, WINDOW, template_context
 
 FEATURES = list(FEATURE_NAMES)
-RR = InputSpec(rr_features=True)
-TEMPLATE = InputSpec(template_features=True)
-BOTH = InputSpec(rr_features=True, template_features=True)
+RR = ModelConfig(rr_features=True).inputs
+TEMPLATE = ModelConfig(template_features=True).inputs
+BOTH = ModelConfig(rr_features=True, template_features=True).inputs
 
 
 def model_of(cfg):
@@ -97,7 +99,7 @@ def load_rr_features(csv, n):
 
 def test_sidecar_errors(tmp_path):
     csv = tmp_path / "beats.csv"
-    paper = load_inputs(csv, beats(2), InputSpec())  # the paper's model needs no sidecar
+    paper = load_inputs(csv, beats(2), PAPER_INPUTS)  # the paper's model needs no sidecar
     assert paper.features is None and paper.template is None and paper.beats.shape == (2, 187)
     with pytest.raises(DataError, match="beats.meta.csv.*there is none"):
         load_rr_features(csv, 2)
@@ -180,8 +182,8 @@ def test_checkpoint_records_the_feature_list(tmp_path):
 def test_sidecar_intervals_are_the_annotation_intervals(real_beats):
     import wfdb
 
-    assert list(real_beats.meta.columns) == ["record", "sample", "symbol", "rr_prev_s", "rr_next_s", "rr_local_s",
-                                             "rr_mean_s", "template_corr", "template_rmse"]
+    assert list(real_beats.meta.columns) == ["db", "record", "lead", "sample", "symbol", "rr_prev_s", "rr_next_s",
+                                             "rr_local_s", "rr_mean_s", "template_corr", "template_rmse"]
     meta = real_beats.meta[real_beats.meta["record"] == "232"]
     ann = wfdb.rdann(str(MITDB / "232"), "atr")
     samples = np.asarray(ann.sample)
@@ -246,9 +248,9 @@ def test_template_features_on_a_bundle_branch_block_record():
     inputs = recording_inputs(BOTH, times, index, table.x)
     assert np.array_equal(inputs.features, features) and inputs.template is None
     assert np.array_equal(inputs.beats, table.x)
-    paper = recording_inputs(InputSpec(), times, index, table.x)  # the paper's model: no context computed
+    paper = recording_inputs(PAPER_INPUTS, times, index, table.x)  # the paper's model: no context computed
     assert paper.features is None and paper.template is None and len(paper) == len(table.x)
-    assert context_features(ctx, InputSpec()) is None
+    assert context_features(ctx, PAPER_INPUTS) is None
 
 
 def test_checkpoints_from_before_the_new_model_keys_still_load(tmp_path):
@@ -280,7 +282,7 @@ def test_checkpoints_from_before_the_new_model_keys_still_load(tmp_path):
     for key in ("morphology_dropout", "template_channel", "rr_features", "template_features"):
         del paper["model_args"][key]
     save_checkpoint(paper, tmp_path / "paper.pt")
-    assert load_checkpoint(tmp_path / "paper.pt")[0].inputs == InputSpec()
+    assert load_checkpoint(tmp_path / "paper.pt")[0].inputs == PAPER_INPUTS
     # the shipped DS1 model, written in format 1 with rr_average 'mean', loads with today's feature names;
     # the same file claiming the median R-R is refused
     raw = torch.load(ROOT / "models" / "mitbih_ds1.pt", weights_only=True)

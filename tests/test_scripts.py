@@ -78,7 +78,8 @@ def test_resume_matches_an_uninterrupted_run(tmp_path, small_csvs):
     # config.json calibrates at the end of a run: the resumed run calibrates the same best weights alike
     full = torch.load(tmp_path / "log" / "full" / "calibrated.pt", weights_only=True)
     cut = torch.load(tmp_path / "log" / "cut" / "calibrated.pt", weights_only=True)
-    assert cut["epoch"] == full["epoch"] and cut["calibration"] == full["calibration"]
+    assert cut["epoch"] == full["epoch"] and cut["calibration"]["tau"] == full["calibration"]["tau"]
+    assert cut["calibration"]["logit_bias"] == full["calibration"]["logit_bias"]
     for key, value in full["model_state"].items():
         assert torch.equal(value, cut["model_state"][key]), key
 
@@ -117,6 +118,7 @@ def test_predict_default_runs_the_shipped_model_on_the_samples():
     ("train.py", ["--set", "data.train_csv=nowhere.csv", "train.epochs=1"], "nowhere.csv: no such file"),
     ("train.py", ["--resume", "nowhere"], "no such config file"),
     ("train.py", ["--resume", "nowhere", "--set", "train.lr=1"], "only --set train.epochs"),
+    ("train.py", ["--calibrate", "nowhere", "--set", "train.lr=1"], "--calibrate takes no --set"),
     ("test.py", ["--checkpoint", "nowhere.pt"], "nowhere.pt: no such checkpoint file"),
     ("test.py", ["--checkpoint", "pytest.ini"], "not a readable PyTorch checkpoint"),
     ("test.py", ["--csv", "samples/unlabelled.csv", "--out", "{tmp}/o"], "has no labels"),

@@ -10,10 +10,12 @@ from heartbeat.checkpoint import CheckpointError, load_checkpoint, make_checkpoi
 from heartbeat.config import load_config
 from heartbeat.data import DataError, beat_csvs, load_beats
 from heartbeat.features import recording_inputs
-from heartbeat.model import BeatNet, InputSpec
+from heartbeat.model import BeatNet, ModelConfig
+
+PAPER_INPUTS = ModelConfig().inputs  # the paper's model takes the beat alone
 from heartbeat.sidecar import load_inputs, load_templates, templates_path
 
-CHANNEL = InputSpec(template_channel=True)
+CHANNEL = ModelConfig(template_channel=True).inputs
 GOOD = "record," + ",".join(map(str, range(187)))
 
 
@@ -39,7 +41,7 @@ def test_each_beat_gets_its_records_template(tmp_path):
     x = np.random.default_rng(0).random((3, 187), dtype=np.float32)
     inputs = load_inputs(csv, x, CHANNEL)  # no named features: the template alone
     assert np.array_equal(inputs.template, t) and inputs.features is None and np.array_equal(inputs.beats, x)
-    assert load_inputs(csv, x, InputSpec()).template is None
+    assert load_inputs(csv, x, PAPER_INPUTS).template is None
 
 
 @pytest.mark.parametrize("records, n_beats, templates, header, message", [
@@ -98,16 +100,16 @@ def test_templates_are_the_whole_records_median_beat(tmp_path, real_beats):
     assert np.allclose(t[records == "208"], whole_208, atol=1e-6)
     assert not np.allclose(t[records == "208"][0], np.median(test.x[records == "208"], axis=0), atol=1e-4)
     header = (tmp_path / "t.templates.csv").read_text().splitlines()[0]
-    assert header == GOOD
+    assert header == "db,record,lead," + GOOD[len("record,"):]
     assert (tmp_path / "t.meta.csv").read_text().splitlines()[0] == (
-        "record,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,template_rmse")
+        "db,record,lead,sample,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,template_rmse")
 
     beats = real_beats.x[real_beats.meta["record"] == "232"]
     times, index = np.arange(len(beats) + 1) * 0.8, np.arange(len(beats))
     inputs = recording_inputs(CHANNEL, times, index, beats)
     assert inputs.features is None and inputs.template.shape == (len(beats), 187)
     assert inputs.template.dtype == np.float32 and np.allclose(inputs.template, np.median(beats, axis=0), atol=1e-6)
-    both = recording_inputs(InputSpec(rr_features=True, template_channel=True), times, index, beats)
+    both = recording_inputs(ModelConfig(rr_features=True, template_channel=True).inputs, times, index, beats)
     assert both.features.shape == (len(beats), 8) and np.array_equal(both.template, inputs.template)
 
 
