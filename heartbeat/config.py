@@ -37,6 +37,8 @@ class DataConfig:
 
     def __post_init__(self):
         check_fields(self, "data")
+        if self.train_csv == []:
+            raise ValueError("data.train_csv is an empty list; name at least one CSV")
         if not 0 <= self.val_fraction < 1:
             raise ValueError("data.val_fraction must be in [0, 1)")
 

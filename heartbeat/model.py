@@ -119,6 +119,15 @@ class BeatInputs:
         pick = (lambda a: None if a is None else a[index])
         return BeatInputs(self.beats[index], pick(self.features), pick(self.template))
 
+    @staticmethod
+    def concatenate(parts):
+        """One BeatInputs of the beats of all parts, in order (parts of one model: the same inputs present)."""
+        def join(arrays):
+            return None if arrays[0] is None else np.concatenate(arrays)
+
+        return BeatInputs(join([p.beats for p in parts]), join([p.features for p in parts]),
+                          join([p.template for p in parts]))
+
     def as_tensors(self, rows=slice(None)):
         """BeatNet.forward's keyword arguments for the beats at `rows`: beats and template as (b, 1, 187)
         tensors, features (b, k)."""

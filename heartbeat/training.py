@@ -35,16 +35,24 @@ class LabelledBeats:
         return LabelledBeats(self.inputs.take(index), self.y[index])
 
 
-def load_split(cfg):
-    """(train, val) LabelledBeats of a config: its training CSV with the inputs its model takes, split by
-    data.val_fraction / data.val_split / train.seed, the same way for training and for --calibrate."""
-    csv, dc = cfg.data.train_csv, cfg.data
-    x, y = load_beats(csv, cache=dc.cache)
+def load_labelled(csv, spec, cache=False):
+    """LabelledBeats of a labelled beat CSV, with the inputs of `spec` read beside it."""
+    x, y = load_beats(csv, cache=cache)
     if y is None:
         raise DataError(f"{csv}: has no labels; training needs the label column")
-    beats = LabelledBeats(load_inputs(csv, x, cfg.model.inputs), y)
-    groups = load_records(csv, len(y)) if dc.val_split == "records" else None
-    train_idx, val_idx = train_val_split(y, dc.val_fraction, cfg.train.seed, groups)
+    return LabelledBeats(load_inputs(csv, x, spec), y)
+
+
+def load_split(cfg):
+    """(train, val) LabelledBeats of a config: its training CSV(s) with the inputs its model takes, split by
+    data.val_fraction / data.val_split / train.seed, the same way for training and for --calibrate."""
+    dc = cfg.data
+    csvs = [dc.train_csv] if isinstance(dc.train_csv, str) else dc.train_csv
+    parts = [load_labelled(csv, cfg.model.inputs, dc.cache) for csv in csvs]
+    beats = LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
+    groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
+              if dc.val_split == "records" else None)
+    train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed, groups)
     return beats.take(train_idx), beats.take(val_idx)
 
 

@@ -147,3 +147,26 @@ def test_a_class_too_rare_to_stratify_stays_in_training():
     train, val = train_val_split(y, 0.3, seed=0)
     assert 20 in train and 20 not in val
     assert sorted(np.concatenate([train, val]).tolist()) == list(range(len(y)))
+
+
+def test_training_on_several_csvs(small_csvs):
+    """data.train_csv may list CSVs (two databases, two leads): their beats are trained on together, and a
+    validation split by records holds out whole records across them."""
+    from heartbeat.config import ConfigError, load_config
+    from heartbeat.training import load_split
+
+    from conftest import ROOT
+
+    train_csv, test_csv = small_csvs
+    sets = [f'data.train_csv=["{train_csv}","{test_csv}"]', "model.template_channel=true", "model.rr_features=true"]
+    train, val = load_split(load_config(ROOT / "config" / "config.json", sets + ["data.val_fraction=0"]))
+    one, _ = load_split(load_config(ROOT / "config" / "config.json", sets[1:] + [f"data.train_csv={train_csv}",
+                                                                                    "data.val_fraction=0"]))
+    assert len(val.y) == 0 and np.array_equal(train.y[:len(one.y)], one.y)
+    assert np.array_equal(train.inputs.template[:len(one.y)], one.inputs.template)
+    assert len(train.y) == len(one.y) + len(load_beats(test_csv)[1]) and train.inputs.features.shape[1] == 8
+    train, val = load_split(load_config(ROOT / "config" / "config.json", sets + ["data.val_split=records",
+                                                                               "data.val_fraction=0.34"]))
+    assert len(val.y) > 0 and len(train.y) > 0
+    with pytest.raises(ConfigError, match="empty list"):
+        load_config(ROOT / "config" / "config.json", ["data.train_csv=[]"])
