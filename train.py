@@ -5,12 +5,15 @@
     python train.py --set train.epochs=5 train.lr=3e-4
     python train.py --resume log/RUN                  # continue an interrupted run
     python train.py --calibrate log/RUN               # prior correction of a finished run, chosen on its validation split
+    python train.py --init models/mitbih_ds1.pt --config config/adapt.json --set data.train_csv=my_beats.csv
+                                                      # fine-tune a trained model on your own labelled beats
     python train.py --dry-run                         # one epoch of two batches, for a quick check
 
 Each run gets a folder log/RUN with the resolved config, TensorBoard events, best.pt and last.pt
 (and calibrated.pt with train.calibrate=true or --calibrate).
 """
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +33,8 @@ def main(argv=None):
     mode.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
     mode.add_argument("--calibrate", metavar="RUN_DIR", help="choose the prior correction of RUN_DIR/best.pt on "
                       "the run's own validation split; writes RUN_DIR/calibrated.pt")
+    mode.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint: its model and weights "
+                   "(train.init; train.finetune=head trains the linear layers only)")
     p.add_argument("--dry-run", action="store_true", help="one epoch of two batches (checks the setup)")
     args = p.parse_args(argv)
 
@@ -57,6 +62,10 @@ def main(argv=None):
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
         else:
             overrides = list(args.set)
+            if args.init:  # the model is the checkpoint's, whatever the config file says
+                _, info = load_checkpoint(args.init)
+                overrides += [f"train.init={args.init}"] + [f"model.{k}={json.dumps(v)}"
+                                                            for k, v in info["model_args"].items()]
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
             cfg = load_config(args.config, overrides)

@@ -19,7 +19,7 @@ from .template import median_beat, template_context
 
 # Kaggle's test split holds 21,892 of the 109,446 beats; keep that fraction so the counts match.
 KAGGLE_TEST_FRACTION = 21892 / 109446
-META_COLUMNS = RECORDING_KEYS + ("sample", "symbol") + SIDECAR_COLUMNS
+META_COLUMNS = RECORDING_KEYS + ("sample", "time_s", "symbol") + SIDECAR_COLUMNS
 
 
 @dataclass
@@ -57,7 +57,8 @@ def record_beats(path, lead=0):
     all_beats = np.flatnonzero(labels >= 0)
     context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
     keys = dict(zip(RECORDING_KEYS, (rec.db, rec.name, rec.lead)))
-    meta = pd.DataFrame({**keys, "sample": rec.ann_samples[index], "symbol": rec.ann_symbols[index]})
+    meta = pd.DataFrame({**keys, "sample": rec.ann_samples[index], "time_s": rec.ann_samples[index] / rec.fs,
+                         "symbol": rec.ann_symbols[index]})
     meta = pd.concat([meta, context.reset_index(drop=True), template_context(x)], axis=1)[list(META_COLUMNS)]
     templates = pd.DataFrame([{**keys, **dict(enumerate(median_beat(x)))}])
     return BeatTable(x, labels[index], meta, templates, Counter(rec.ann_symbols[labels == -2].tolist()))

@@ -65,6 +65,10 @@ class TrainConfig:
                                  "at the tilted priors")
     calibrate: bool = option(False, "after training, choose a prior correction on the validation split "
                              "(maximising macro-F1) and write calibrated.pt beside best.pt")
+    init: str | None = option(None, "start from this checkpoint's weights instead of a random initialisation "
+                              "(fine-tuning; the model section must describe its model: train.py --init sets it)")
+    finetune: str = option("all", "with train.init: train 'all' layers, or only the 'head' (the three linear layers; "
+                           "the convolutions keep the checkpoint's weights)", choices=("all", "head"))
     seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
     threads: int = option(2, "torch CPU threads", minimum=1)
     max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",

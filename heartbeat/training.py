@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from .augment import augment_beats
 from .calibration import calibrate, prior_offsets
-from .checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, make_checkpoint, read_checkpoint, save_checkpoint
 from .data import DataError, load_beats
 from .imbalance import make_loss, prior_power
 from .inference import predict_proba
@@ -88,9 +88,26 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
     return total / max(seen, 1), seen
 
 
+def start_from(model, path, finetune="all"):
+    """Load a checkpoint's weights into `model` (which must be the model it describes), without its class
+    offsets; finetune 'head' freezes the convolutions so that only the linear layers train."""
+    ckpt = read_checkpoint(path)
+    if ckpt["model_args"] != model.model_args():
+        differ = sorted(k for k in model.model_args() if ckpt["model_args"].get(k) != model.model_args()[k])
+        raise CheckpointError(f"{path}: train.init names a model that differs from the config's in "
+                              f"{', '.join(differ)}; train.py --init takes the model from the checkpoint")
+    state = dict(ckpt["model_state"])
+    state["logit_bias"] = torch.zeros_like(model.logit_bias)  # offsets are set for the new training data
+    model.load_state_dict(state)
+    if finetune == "head":
+        for layer in (model.stem, model.blocks):
+            layer.requires_grad_(False)
+
+
 def make_optimizer(model, tc, steps_per_epoch):
     """Adam and the per-step LR schedule of a TrainConfig: the paper's step decay, or cosine over the run."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=tc.lr, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=tc.lr, betas=tuple(tc.betas), weight_decay=tc.weight_decay)
     if tc.schedule == "cosine":
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, tc.epochs * steps_per_epoch))
     else:
@@ -132,6 +149,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     torch.set_num_threads(tc.threads)
     torch.manual_seed(tc.seed)
     model = BeatNet(**asdict(cfg.model))
+    if tc.init:
+        start_from(model, tc.init, tc.finetune)
     # A weighted loss teaches tilted class priors; with untilt_priors, evaluation (and so best.pt) undoes
     # the tilt, so that epochs and runs compare at the real class frequencies.
     counts = np.bincount(train.y, minlength=len(model.logit_bias))

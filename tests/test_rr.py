@@ -182,8 +182,8 @@ def test_checkpoint_records_the_feature_list(tmp_path):
 def test_sidecar_intervals_are_the_annotation_intervals(real_beats):
     import wfdb
 
-    assert list(real_beats.meta.columns) == ["db", "record", "lead", "sample", "symbol", "rr_prev_s", "rr_next_s",
-                                             "rr_local_s", "rr_mean_s", "template_corr", "template_rmse"]
+    assert list(real_beats.meta.columns) == ["db", "record", "lead", "sample", "time_s", "symbol", "rr_prev_s",
+                                             "rr_next_s", "rr_local_s", "rr_mean_s", "template_corr", "template_rmse"]
     meta = real_beats.meta[real_beats.meta["record"] == "232"]
     ann = wfdb.rdann(str(MITDB / "232"), "atr")
     samples = np.asarray(ann.sample)

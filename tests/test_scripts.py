@@ -177,3 +177,16 @@ def test_validation_on_held_out_records(tmp_path, small_csvs):
                                                   "data.val_fraction=0.2"))
     assert too_many.returncode != 0 and "at least 5 records" in too_many.stderr
     assert "Traceback" not in too_many.stderr
+
+
+def test_fine_tune_a_shipped_model(tmp_path, small_csvs):
+    """train.py --init takes the model from the checkpoint (here the inter-patient model, with R-R and template
+    inputs), whatever the config file's model section says, and records where it started."""
+    train_csv, _ = small_csvs
+    ok(run_script("train.py", "--init", ROOT / "models" / "mitbih_ds1.pt",
+                  *train_args(tmp_path, train_csv, "tuned", "train.epochs=1", "train.finetune=head")))
+    cfg = json.loads((tmp_path / "log" / "tuned" / "config.json").read_text())
+    assert cfg["train"]["init"].endswith("mitbih_ds1.pt") and cfg["model"]["template_channel"]
+    assert (tmp_path / "log" / "tuned" / "calibrated.pt").is_file()
+    bad = run_script("train.py", "--init", "nowhere.pt", *train_args(tmp_path, train_csv, "bad"))
+    assert bad.returncode != 0 and "nowhere.pt: no such checkpoint file" in bad.stderr and "Traceback" not in bad.stderr

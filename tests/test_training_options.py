@@ -207,3 +207,29 @@ def test_resume_with_morphology_dropout_matches_an_uninterrupted_run(tmp_path):
     fit(cfg(2), train, val, tmp_path / "cut", resume=True, log=quiet)
     full, cut = (read_checkpoint(tmp_path / r / "last.pt")["model_state"] for r in ("full", "cut"))
     assert all(torch.equal(full[k], cut[k]) for k in full)
+
+
+def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tmp_path, real_beats):
+    """train.init loads a trained model's weights (not its class offsets); finetune=head trains the linear
+    layers only; a checkpoint of another model is refused in one line."""
+    from heartbeat.checkpoint import CheckpointError
+
+    train, val = small_split(real_beats)
+    base = ["train.batch_size=32", "train.max_batches=3", "train.threads=1", "train.calibrate=false"]
+    first = load_config(ROOT / "config" / "config.json", base + ["train.epochs=1"])
+    fit(first, train, val, tmp_path / "first", log=quiet)
+    start = read_checkpoint(tmp_path / "first" / "best.pt")["model_state"]
+    for mode in ("head", "all"):
+        cfg = load_config(ROOT / "config" / "config.json",
+                          base + ["train.epochs=1", f"train.init={tmp_path / 'first' / 'best.pt'}",
+                                  f"train.finetune={mode}", "train.seed=5"])
+        fit(cfg, train, val, tmp_path / mode, log=quiet)
+        tuned = read_checkpoint(tmp_path / mode / "last.pt")["model_state"]
+        convs_kept = all(torch.equal(tuned[k], start[k]) for k in start if k.startswith(("stem", "blocks")))
+        assert convs_kept == (mode == "head")
+        assert not torch.equal(tuned["out.weight"], start["out.weight"])
+    other = load_config(ROOT / "config" / "config.json",
+                        base + ["model.rr_features=true", f"train.init={tmp_path / 'first' / 'best.pt'}"])
+    with pytest.raises(CheckpointError, match="differs from the config's in rr_features"):
+        fit(other, LabelledBeats(BeatInputs(train.inputs.beats, np.ones((len(train.y), 8), np.float32)), train.y),
+            val, tmp_path / "other", log=quiet)

@@ -1,0 +1,219 @@
+"""Cross-database evaluation: how a training recipe holds up on ECG that is not MIT-BIH. One table, mean ± sd.
+
+    python prepare_data.py --db ../shared/data/mitdb ../shared/data/svdb --leads 0 1 --out data   # once
+    python bench/cross_db.py --recipe config/ds1_rr_mean_channel.json --seeds 0 1 2
+    python bench/cross_db.py --recipe ... --scenarios grouped --per-record
+
+Scenarios, each trained by the recipe (its model and train sections; its data section is replaced), with the
+best epoch chosen on held-out *training* records (data.val_fraction of them), and tested once:
+  zero-shot  train on MIT-BIH (all 48 records), test on the SVDB records
+  grouped    the SVDB records in 3 patient folds (the i-th record of RECORDS in fold i % 3): train on MIT-BIH
+             and two folds, test on the third; the three test folds are scored together as one test set
+  ds2        train on MIT-BIH DS1, test on DS2 (de Chazal's inter-patient split)
+--leads says which leads training sees (0: MLII / ECG1; 1: MIT-BIH's V1-V5 / SVDB's ECG2). Every test set is
+scored on lead 0 and, as a cross-lead row, on lead 1 of the same records. Se / +P per class are gross
+statistics (beats summed over records, as EC57 reports). Runs are kept in --out/<recipe>/<scenario>-seed<s>/
+and reused when their checkpoint exists (delete the folder to train again).
+"""
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from heartbeat import CLASSES, UserError
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.config import load_config
+from heartbeat.database import DS1, DS2
+from heartbeat.inference import predict_proba
+from heartbeat.metrics import classification_metrics
+from heartbeat.model import BeatInputs, ModelConfig
+from heartbeat.sidecar import load_keys, meta_path
+from heartbeat.splits import train_val_split
+from heartbeat.training import LabelledBeats, fit, load_labelled
+
+FOLDS = 3
+SHOWN = ("N", "S", "V")  # SVDB holds 21 F and 54 Q beats: too few to score
+
+
+class Pool:
+    """The beats of one database and lead (a CSV of prepare_data.py --db) with each beat's record and time."""
+
+    def __init__(self, csv, spec):
+        self.data = load_labelled(csv, spec)
+        self.records = load_keys(csv, len(self.data.y))["record"].to_numpy()
+        self.times = pd.read_csv(meta_path(csv), usecols=["time_s"])["time_s"].to_numpy()
+
+    def of(self, records):
+        """(LabelledBeats, record of each beat) of the named records."""
+        index = np.flatnonzero(np.isin(self.records, list(records)))
+        return self.data.take(index), self.records[index]
+
+    def record(self, name):
+        """(LabelledBeats, times in seconds) of one record."""
+        index = np.flatnonzero(self.records == name)
+        return self.data.take(index), self.times[index]
+
+
+def concat(parts):
+    return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
+
+
+def scenarios(svdb_records, which):
+    """name -> list of (training records per database, test records) for one run each."""
+    mitdb_all = [str(r) for r in sorted(set(DS1) | set(DS2) | {"102", "104", "107", "217"})]
+    folds = [svdb_records[k::FOLDS] for k in range(FOLDS)]
+    out = {"zero-shot": [({"mitdb": mitdb_all}, ("svdb", svdb_records))],
+           "grouped": [({"mitdb": mitdb_all, "svdb": [r for j, f in enumerate(folds) if j != k for r in f]},
+                        ("svdb", folds[k])) for k in range(FOLDS)],
+           "ds2": [({"mitdb": list(DS1)}, ("mitdb", list(DS2)))]}
+    return {name: out[name] for name in which}
+
+
+def checkpoint_of(run_dir, recipe):
+    return run_dir / ("calibrated.pt" if recipe.train.calibrate else "best.pt")
+
+
+def run(recipe, seed, name, train, patients, run_dir, log):
+    """The model of one training run (trained now unless run_dir already has it) and its validation macro-F1.
+    The validation split holds out whole patients (`patients`: each training beat's) of the training set."""
+    cfg = replace(recipe, train=replace(recipe.train, seed=seed))
+    best = checkpoint_of(run_dir, cfg)
+    if not best.is_file():
+        train_idx, val_idx = train_val_split(train.y, cfg.data.val_fraction, seed, patients)
+        log(f"{run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats ({name})")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fit(cfg, train.take(train_idx), train.take(val_idx), run_dir, log=log)
+    model, info = load_checkpoint(best)
+    return model, info["metrics"]["val"].get("macro_f1", float("nan"))
+
+
+def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir):
+    """Patient adaptation: fine-tune the model of `checkpoint` on the labelled beats of a record's first
+    `minutes` (the adaptation recipe, train.init = the checkpoint), then classify the rest of the record.
+    Returns (labels, predictions before, predictions after) of the beats after the first minutes."""
+    first, rest = beats.take(times < 60 * minutes), beats.take(times >= 60 * minutes)
+    model, info = load_checkpoint(checkpoint)
+    before = predict_proba(model, rest.inputs).argmax(1)
+    if not (run_dir / "best.pt").is_file():
+        cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
+                      train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fit(cfg, first, first.take(np.arange(0)), run_dir, log=lambda *_: None)
+    adapted, _ = load_checkpoint(run_dir / "best.pt")
+    return rest.y, before, predict_proba(adapted, rest.inputs).argmax(1)
+
+
+def gross_row(y, pred):
+    m = classification_metrics(y, pred)
+    return [m["accuracy"]] + [v for c in SHOWN for v in (m["per_class"][c]["recall"], m["per_class"][c]["precision"])]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--recipe", required=True, help="config file: the model and train sections are the recipe")
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="overrides of the recipe")
+    p.add_argument("--name", help="name of the recipe's run folder (default: the config's name)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--scenarios", nargs="+", default=["zero-shot", "grouped", "ds2"],
+                   choices=["zero-shot", "grouped", "ds2"])
+    p.add_argument("--leads", nargs="+", type=int, default=[0], choices=[0, 1], help="leads training sees")
+    p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
+    p.add_argument("--out", default="log/cross-db")
+    p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
+    p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record (lead 0) with the "
+                   "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
+                   "score the rest, beside the same beats without adaptation")
+    p.add_argument("--minutes", type=float, default=5.0, help="--adapt: labelled minutes at the start of a record")
+    args = p.parse_args()
+    try:
+        recipe = load_config(args.recipe, args.set)
+        adapt_recipe = load_config(args.adapt) if args.adapt else None
+        spec = recipe.model.inputs
+        data = Path(args.data)
+        pools = {(db, lead): Pool(data / (f"{db}.csv" if lead == 0 else f"{db}_lead{lead}.csv"), spec)
+                 for db in ("mitdb", "svdb") for lead in (0, 1)}
+    except UserError as e:
+        sys.exit(f"error: {e} (build the CSVs with: python prepare_data.py --db .../mitdb .../svdb --leads 0 1)")
+    svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
+    name = args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)
+    leads_tag = "leads" + "".join(map(str, args.leads))
+    rows, vals, per_record, adapted = {}, {}, {}, {}
+    for scenario, runs in scenarios(svdb_records, args.scenarios).items():
+        for seed in args.seeds:
+            truth = {0: [], 1: []}
+            for k, (train_records, (test_db, test_records)) in enumerate(runs):
+                parts = [(db, *pools[db, lead].of(recs)) for db, recs in train_records.items() for lead in args.leads]
+                train = concat([beats for _, beats, _ in parts])
+                patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, records in parts])
+                fold = f"-fold{k}" if len(runs) > 1 else ""
+                run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
+                model, val_f1 = run(recipe, seed, scenario, train, patients, run_dir, log=print)
+                vals.setdefault(scenario, []).append(val_f1)
+                for lead in (0, 1):
+                    test, records = pools[test_db, lead].of(test_records)
+                    truth[lead].append((test.y, predict_proba(model, test.inputs).argmax(1), records))
+                for record in test_records if adapt_recipe else ():
+                    beats, times = pools[test_db, 0].record(record)
+                    outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
+                                    run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" / record)
+                    adapted.setdefault((scenario, seed), []).append(outcome)
+            for lead in (0, 1):
+                y, pred, records = (np.concatenate(parts) for parts in zip(*truth[lead]))
+                rows.setdefault((scenario, lead), []).append(gross_row(y, pred))
+                for r in np.unique(records):
+                    per_record.setdefault((scenario, lead, r), []).append((y[records == r], pred[records == r]))
+    print_table(rows, vals, args)
+    if args.per_record:
+        print_per_record(per_record)
+    if adapted:
+        print_adaptation(adapted, args)
+
+
+def print_table(rows, vals, args):
+    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}; mean ± sd\n")
+    print("| scenario | test lead | val macro-F1 | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+    print("|---" * (4 + 2 * len(SHOWN)) + "|")
+    for (scenario, lead), values in rows.items():
+        v = np.array(values)  # (seeds, metrics)
+        sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
+        cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
+        val = np.array(vals[scenario])
+        print(f"| {scenario} | {lead}{' (cross-lead)' if lead not in args.leads else ''} | "
+              f"{val.mean():.3f} | " + " | ".join(cells) + " |")
+
+
+def print_adaptation(adapted, args):
+    print(f"\npatient adaptation ({args.adapt}, first {args.minutes:g} min labelled; the rest of each record scored, "
+          f"lead 0; mean ± sd over seeds)\n")
+    print("| scenario | model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+    print("|---" * (3 + 2 * len(SHOWN)) + "|")
+    scenario_names = list(dict.fromkeys(s for s, _ in adapted))
+    for scenario in scenario_names:
+        for which, label in ((1, "as trained"), (2, "adapted")):
+            values = np.array([gross_row(np.concatenate([o[0] for o in outcomes]),
+                                         np.concatenate([o[which] for o in outcomes]))
+                               for (s, _), outcomes in adapted.items() if s == scenario])
+            sd = values.std(0, ddof=1) if len(values) > 1 else np.full(values.shape[1], np.nan)
+            print(f"| {scenario} | {label} | " + " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(values.mean(0), sd))
+                  + " |")
+
+
+def print_per_record(per_record):
+    print("\n| scenario | test lead | record | beats | S | S Se | S +P | V | V Se | V +P |")
+    print("|---" * 10 + "|")
+    for (scenario, lead, record), parts in sorted(per_record.items()):
+        y, pred = np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
+        cells = []
+        for c in (CLASSES.index("S"), CLASSES.index("V")):
+            true, called = (y == c), (pred == c)
+            hit = (true & called).sum()
+            cells += [str(true.sum() // len(parts)), f"{hit / max(true.sum(), 1):.3f}" if true.any() else "-",
+                      f"{hit / max(called.sum(), 1):.3f}" if called.any() else "-"]
+        print(f"| {scenario} | {lead} | {record} | {len(y) // len(parts)} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
