@@ -127,6 +127,7 @@ def main():
                    "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
                    "score the rest, beside the same beats without adaptation")
     p.add_argument("--minutes", type=float, default=5.0, help="--adapt: labelled minutes at the start of a record")
+    p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
     args = p.parse_args()
     try:
         recipe = load_config(args.recipe, args.set)
@@ -155,7 +156,7 @@ def main():
                 for lead in (0, 1):
                     test, records = pools[test_db, lead].of(test_records)
                     truth[lead].append((test.y, predict_proba(model, test.inputs).argmax(1), records))
-                for record in test_records if adapt_recipe else ():
+                for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     beats, times = pools[test_db, 0].record(record)
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
                                     run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" / record)
