@@ -16,6 +16,7 @@ from tqdm import tqdm
 from .augment import augment_beats
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, make_checkpoint, read_checkpoint, save_checkpoint
+from .config import ConfigError
 from .data import DataError, load_beats
 from .imbalance import make_loss, prior_power
 from .inference import predict_proba
@@ -151,6 +152,9 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     model = BeatNet(**asdict(cfg.model))
     if tc.init:
         start_from(model, tc.init, tc.finetune)
+    elif tc.finetune == "head":  # a recipe like config/adapt.json, run without the checkpoint it is for
+        raise ConfigError("train.finetune=head needs train.init (train.py --init CHECKPOINT): the convolutions "
+                          "it keeps come from a checkpoint")
     # A weighted loss teaches tilted class priors; with untilt_priors, evaluation (and so best.pt) undoes
     # the tilt, so that epochs and runs compare at the real class frequencies.
     counts = np.bincount(train.y, minlength=len(model.logit_bias))

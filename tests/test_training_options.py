@@ -228,6 +228,8 @@ def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tm
         convs_kept = all(torch.equal(tuned[k], start[k]) for k in start if k.startswith(("stem", "blocks")))
         assert convs_kept == (mode == "head")
         assert not torch.equal(tuned["out.weight"], start["out.weight"])
+    with pytest.raises(ConfigError, match="train.finetune=head needs train.init"):
+        fit(load_config(ROOT / "config" / "adapt.json", base), train, val, tmp_path / "no-init", log=quiet)
     other = load_config(ROOT / "config" / "config.json",
                         base + ["model.rr_features=true", f"train.init={tmp_path / 'first' / 'best.pt'}"])
     with pytest.raises(CheckpointError, match="differs from the config's in rr_features"):
