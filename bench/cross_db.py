@@ -29,7 +29,7 @@ from heartbeat.config import load_config
 from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
 from heartbeat.metrics import classification_metrics
-from heartbeat.model import BeatInputs, ModelConfig
+from heartbeat.model import ModelConfig
 from heartbeat.sidecar import load_keys, meta_path
 from heartbeat.splits import train_val_split
 from heartbeat.training import LabelledBeats, fit, load_labelled
@@ -55,10 +55,6 @@ class Pool:
         """(LabelledBeats, times in seconds) of one record."""
         index = np.flatnonzero(self.records == name)
         return self.data.take(index), self.times[index]
-
-
-def concat(parts):
-    return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
 
 
 def scenarios(svdb_records, which):
@@ -147,7 +143,7 @@ def main():
             truth = {0: [], 1: []}
             for k, (train_records, (test_db, test_records)) in enumerate(runs):
                 parts = [(db, *pools[db, lead].of(recs)) for db, recs in train_records.items() for lead in args.leads]
-                train = concat([beats for _, beats, _ in parts])
+                train = LabelledBeats.concatenate([beats for _, beats, _ in parts])
                 patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, records in parts])
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"

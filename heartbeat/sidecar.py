@@ -1,8 +1,9 @@
 """The files prepare_data.py writes beside a beat CSV, and the model inputs read from them.
 
     mitbih_ds2.csv            the beats (data.py reads them)
-    mitbih_ds2.meta.csv       one row per beat: record, sample, symbol, R-R context, template features
-    mitbih_ds2.templates.csv  one row per record: its median beat (187 values)
+    mitbih_ds2.meta.csv       one row per beat: db, record, lead, sample, time_s, symbol, R-R context,
+                              template features
+    mitbih_ds2.templates.csv  one row per recording (db, record, lead): its median beat (187 values)
 """
 from pathlib import Path
 

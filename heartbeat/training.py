@@ -35,6 +35,11 @@ class LabelledBeats:
     def take(self, index):
         return LabelledBeats(self.inputs.take(index), self.y[index])
 
+    @staticmethod
+    def concatenate(parts):
+        """One LabelledBeats of the beats of all parts, in order."""
+        return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
+
 
 def load_labelled(csv, spec, cache=False):
     """LabelledBeats of a labelled beat CSV, with the inputs of `spec` read beside it."""
@@ -50,7 +55,7 @@ def load_split(cfg):
     dc = cfg.data
     csvs = [dc.train_csv] if isinstance(dc.train_csv, str) else dc.train_csv
     parts = [load_labelled(csv, cfg.model.inputs, dc.cache) for csv in csvs]
-    beats = LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
+    beats = LabelledBeats.concatenate(parts)
     groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
               if dc.val_split == "records" else None)
     train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed, groups)
