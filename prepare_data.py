@@ -4,10 +4,12 @@
     python prepare_data.py --download                           # fetch mitdb from PhysioNet first
     python prepare_data.py --db data/svdb --out data            # data/svdb.csv: every annotated beat of a database
     python prepare_data.py --db data/mitdb data/svdb --leads 0 1 --out data   # also svdb_lead1.csv, mitdb_lead1.csv
+    python prepare_data.py --noise data/nstdb --out data      # data/noise.npz: recorder noise for train.noise
 
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
-and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 100 Hz) are resampled to
+and <name>_lead<i>.csv for each other lead asked for. --noise writes noise.npz, every signal of a folder of
+noise records (the noise stress test's bw, em, ma) at 360 Hz, for the train.noise augmentation. Records at any rate (from 100 Hz) are resampled to
 360 Hz and cut by the Kaggle rule. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
 sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
 """
@@ -21,9 +23,12 @@ from tqdm import tqdm
 
 from heartbeat import CLASSES, UserError
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
+from heartbeat.database import read_noise
+from heartbeat.fileio import atomic_path
 from heartbeat.sidecar import meta_path, templates_path
 
 KAGGLE_OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
+NOISE_OUTPUT = "noise.npz"
 
 
 def database_outputs(folder, leads):
@@ -41,6 +46,7 @@ def main(argv=None):
                    "from data/mitdb, when no --db is given)")
     p.add_argument("--db", nargs="+", default=[], metavar="DIR", help="annotated WFDB database folders: write "
                    "<folder name>.csv with all their beats")
+    p.add_argument("--noise", metavar="DIR", help="folder of noise records (nstdb's bw, em, ma): write noise.npz")
     p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
@@ -48,13 +54,13 @@ def main(argv=None):
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
     p.add_argument("--workers", type=int, default=2, help="processes reading records")
     args = p.parse_args(argv)
-    if args.mitdb is None and not args.db:
+    if args.mitdb is None and not args.db and not args.noise:
         args.mitdb = "data/mitdb"
 
     out = Path(args.out)
     names = (list(KAGGLE_OUTPUTS) if args.mitdb else []) + \
         [n for folder in args.db for n in database_outputs(folder, args.leads)]
-    targets = [out / n for n in names]
+    targets = [out / n for n in names] + ([out / NOISE_OUTPUT] if args.noise else [])
     existing = [str(t) for t in targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
                 if t.exists()]
     if existing and not args.force:
@@ -83,10 +89,16 @@ def main(argv=None):
                 if table.unknown:
                     print(f"{name}: skipped {sum(table.unknown.values())} annotations with unknown symbols ("
                           + ", ".join(f"{s!r} {n}" for s, n in table.unknown.most_common()) + ")")
+        if args.noise:
+            noise = read_noise(args.noise)
+            with atomic_path(out / NOISE_OUTPUT) as tmp, open(tmp, "wb") as f:
+                np.savez(f, **noise)
+            print(f"{out / NOISE_OUTPUT}: " + ", ".join(f"{k} {v.shape[0]} x {v.shape[1]}" for k, v in noise.items()))
     except UserError as e:
         sys.exit(f"error: {e} (see data/README.md)")
     elapsed = time.perf_counter() - start
-
+    if not written:
+        return
     print(f"beats cut by the Kaggle rule in {elapsed:.1f} s -> {out}/")
     print(f"{'file':<22}{'rows':>8}" + "".join(f"{c:>8}" for c in CLASSES))
     for name, part in written.items():

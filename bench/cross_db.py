@@ -12,8 +12,10 @@ best epoch chosen on held-out *training* records (data.val_fraction of them), an
   ds2        train on MIT-BIH DS1, test on DS2 (de Chazal's inter-patient split)
 --leads says which leads training sees (0: MLII / ECG1; 1: MIT-BIH's V1-V5 / SVDB's ECG2). Every test set is
 scored on lead 0 and, as a cross-lead row, on lead 1 of the same records. Se / +P per class are gross
-statistics (beats summed over records, as EC57 reports). Runs are kept in --out/<recipe>/<scenario>-seed<s>/
-and reused when their checkpoint exists (delete the folder to train again).
+statistics (beats summed over records, as EC57 reports). Validation rows score lead 0 of the held-out
+training patients; --validation-only prints only them, never scoring a test record (choose recipes so).
+Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
+folder to train again).
 """
 import argparse
 import sys
@@ -72,18 +74,22 @@ def checkpoint_of(run_dir, recipe):
     return run_dir / ("calibrated.pt" if recipe.train.calibrate else "best.pt")
 
 
-def run(recipe, seed, name, train, patients, run_dir, log):
-    """The model of one training run (trained now unless run_dir already has it) and its validation macro-F1.
-    The validation split holds out whole patients (`patients`: each training beat's) of the training set."""
+def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
+    """The model of one training run (trained now unless run_dir already has it) and its validation patients.
+    The validation split holds out whole patients (`patients`: each training beat's) of the training set,
+    chosen on the beats of the first training lead (`first_lead`, a mask), so that every lead set holds out
+    the same patients."""
     cfg = replace(recipe, train=replace(recipe.train, seed=seed))
+    _, val_idx = train_val_split(train.y[first_lead], cfg.data.val_fraction, seed, patients[first_lead])
+    val_patients = np.unique(patients[first_lead][val_idx])
     best = checkpoint_of(run_dir, cfg)
     if not best.is_file():
-        train_idx, val_idx = train_val_split(train.y, cfg.data.val_fraction, seed, patients)
-        log(f"{run_dir}: {len(train_idx)} training / {len(val_idx)} validation beats ({name})")
+        is_val = np.isin(patients, val_patients)
+        log(f"{run_dir}: {(~is_val).sum()} training / {is_val.sum()} validation beats ({name})")
         run_dir.mkdir(parents=True, exist_ok=True)
-        fit(cfg, train.take(train_idx), train.take(val_idx), run_dir, log=log)
-    model, info = load_checkpoint(best)
-    return model, info["metrics"]["val"].get("macro_f1", float("nan"))
+        fit(cfg, train.take(np.flatnonzero(~is_val)), train.take(np.flatnonzero(is_val)), run_dir, log=log)
+    model, _ = load_checkpoint(best)
+    return model, val_patients
 
 
 def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir):
@@ -118,6 +124,9 @@ def main():
     p.add_argument("--leads", nargs="+", type=int, default=[0], choices=[0, 1], help="leads training sees")
     p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
     p.add_argument("--out", default="log/cross-db")
+    p.add_argument("--folds", nargs="+", type=int, choices=range(FOLDS), help="grouped: only these folds")
+    p.add_argument("--validation-only", action="store_true", help="score only the validation patients (lead 0 "
+                   "of the held-out training records), never a test record: for choosing a recipe")
     p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
     p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record (lead 0) with the "
                    "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
@@ -137,49 +146,61 @@ def main():
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
     name = args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)
     leads_tag = "leads" + "".join(map(str, args.leads))
-    rows, vals, per_record, adapted = {}, {}, {}, {}
+    rows, per_record, adapted = {}, {}, {}
     for scenario, runs in scenarios(svdb_records, args.scenarios).items():
         for seed in args.seeds:
-            truth = {0: [], 1: []}
+            scored = {}  # row key -> list of (y, pred, records) of the runs of this seed
             for k, (train_records, (test_db, test_records)) in enumerate(runs):
-                parts = [(db, *pools[db, lead].of(recs)) for db, recs in train_records.items() for lead in args.leads]
-                train = LabelledBeats.concatenate([beats for _, beats, _ in parts])
-                patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, records in parts])
+                if args.folds is not None and len(runs) > 1 and k not in args.folds:
+                    continue
+                parts = [(db, lead, *pools[db, lead].of(recs))
+                         for db, recs in train_records.items() for lead in args.leads]
+                train = LabelledBeats.concatenate([beats for _, _, beats, _ in parts])
+                patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, _, records in parts])
+                first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
-                model, val_f1 = run(recipe, seed, scenario, train, patients, run_dir, log=print)
-                vals.setdefault(scenario, []).append(val_f1)
+                model, val_patients = run(recipe, seed, scenario, train, patients, first_lead, run_dir, log=print)
+                for db in train_records:  # validation: lead 0 of the held-out training patients
+                    held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
+                    val, records = pools[db, 0].of(held_out)
+                    scored.setdefault(("validation", db, 0), []).append(
+                        (val.y, predict_proba(model, val.inputs).argmax(1), records))
+                if args.validation_only:
+                    continue
                 for lead in (0, 1):
                     test, records = pools[test_db, lead].of(test_records)
-                    truth[lead].append((test.y, predict_proba(model, test.inputs).argmax(1), records))
+                    scored.setdefault(("test", test_db, lead), []).append(
+                        (test.y, predict_proba(model, test.inputs).argmax(1), records))
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     beats, times = pools[test_db, 0].record(record)
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
                                     run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" / record)
                     adapted.setdefault((scenario, seed), []).append(outcome)
-            for lead in (0, 1):
-                y, pred, records = (np.concatenate(parts) for parts in zip(*truth[lead]))
-                rows.setdefault((scenario, lead), []).append(gross_row(y, pred))
-                for r in np.unique(records):
-                    per_record.setdefault((scenario, lead, r), []).append((y[records == r], pred[records == r]))
-    print_table(rows, vals, args)
+            for key, truth in scored.items():
+                y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
+                rows.setdefault((scenario, *key), []).append(gross_row(y, pred))
+                if key[0] == "test":
+                    for r in np.unique(records):
+                        per_record.setdefault((scenario, key[2], r), []).append((y[records == r], pred[records == r]))
+    print_table(rows, args)
     if args.per_record:
         print_per_record(per_record)
     if adapted:
         print_adaptation(adapted, args)
 
 
-def print_table(rows, vals, args):
-    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}; mean ± sd\n")
-    print("| scenario | test lead | val macro-F1 | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+def print_table(rows, args):
+    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}"
+          f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
+    print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (4 + 2 * len(SHOWN)) + "|")
-    for (scenario, lead), values in rows.items():
+    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: kv[0][1] != "validation"):
         v = np.array(values)  # (seeds, metrics)
         sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
         cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
-        val = np.array(vals[scenario])
-        print(f"| {scenario} | {lead}{' (cross-lead)' if lead not in args.leads else ''} | "
-              f"{val.mean():.3f} | " + " | ".join(cells) + " |")
+        print(f"| {scenario} | {split} ({db}) | {lead}{' (cross-lead)' if lead not in args.leads else ''} | "
+              + " | ".join(cells) + " |")
 
 
 def print_adaptation(adapted, args):

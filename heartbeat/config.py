@@ -56,6 +56,10 @@ class TrainConfig:
     lr_decay_every: int = option(10_000, "... every this many optimizer steps", minimum=1)
     augment: bool = option(False, "the paper's augmentation of each training beat: time stretch by 5/6..7/6 "
                            "and amplitude warp")
+    noise: str | None = option(None, "file of real recorder noise (prepare_data.py --noise writes data/noise.npz "
+                               "from the noise stress test's bw, em, ma records): each training beat is also, each "
+                               "with chance 1/2, low-pass filtered (-3 dB at 20 Hz or higher) and given a noise "
+                               "segment at 0..24 dB SNR (augment.RecorderNoise); null: off")
     loss: str = option("ce", "'ce' or 'weighted' (class weights (1 / class count) ** weight_power)",
                        choices=("ce", "weighted"))
     weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "

@@ -104,3 +104,27 @@ def aami_labels(symbols):
     """Label 0..4 for each annotation symbol; -1 for symbols that mark no beat (rhythm, noise, ...), -2 for
     unknown symbols (see NON_BEAT)."""
     return np.array([AAMI_LABEL.get(s, -1 if s in NON_BEAT else -2) for s in symbols], dtype=np.int64)
+
+
+def read_noise(folder, fs=360):
+    """Every signal of every record of a noise folder (e.g. the noise stress test's bw, em, ma), at `fs`:
+    {record name: (channels, n) float32}, physical units. For augment.RecorderNoise."""
+    from .segment import resample
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatabaseError(f"{folder}: no such noise folder")
+    listed = folder / "RECORDS"
+    names = listed.read_text().split() if listed.is_file() else sorted(p.stem for p in folder.glob("*.hea"))
+    if not names:
+        raise DatabaseError(f"{folder}: no WFDB records (no RECORDS file, no .hea files)")
+    out = {}
+    for name in names:
+        try:
+            rec = wfdb.rdrecord(str(folder / name))
+        except (OSError, ValueError) as e:
+            raise DatabaseError(f"{folder / name}: cannot read this WFDB record ({e})") from None
+        if rec.fs < MIN_FS:
+            raise DatabaseError(f"{folder / name}: sampled at {rec.fs:g} Hz; at least {MIN_FS:g} Hz is needed")
+        out[name] = np.stack([resample(rec.p_signal[:, c], rec.fs, fs)[0] for c in range(rec.n_sig)]).astype(np.float32)
+    return out

@@ -13,7 +13,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from .augment import augment_beats
+from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError
@@ -71,8 +71,9 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc=""):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
-    augment: None, or a torch.Generator that drives the paper's augmentation of each batch's beats (the
-    template and the named features stay as measured on the real beat). Returns (mean loss, beats seen).
+    augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
+    (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
+    Returns (mean loss, beats seen).
     """
     model.train()
     total, seen = 0.0, 0
@@ -80,7 +81,7 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
     for idx in bar:
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
         if augment is not None:
-            batch["beats"] = augment_beats(batch["beats"], augment)
+            batch["beats"] = augment(batch["beats"])
         loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -169,6 +170,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     progress = _resume(run_dir, model, optimizer, scheduler, log) if resume else Progress()
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
+    noise = _load_noise(tc.noise)
 
     with SummaryWriter(str(run_dir)) as writer:
         for epoch in range(progress.epoch + 1, tc.epochs + 1):
@@ -177,7 +179,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             lr = optimizer.param_groups[0]["lr"]
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
-                                           augment=generator if tc.augment else None,
+                                           augment=beat_augmentation(tc.augment, noise, generator),
                                            desc=f"epoch {epoch}/{tc.epochs}")
             seconds = time.perf_counter() - t0
             val_metrics = evaluate(model, val)
@@ -206,6 +208,15 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     log(f"calibrated on validation: tau {cal.tau:.2f}, macro-F1 {cal.before['macro_f1']:.4f} -> "
         f"{cal.after['macro_f1']:.4f} (wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"
+
+
+def _load_noise(path):
+    if path is None:
+        return None
+    try:
+        return RecorderNoise.load(path)
+    except FileNotFoundError as e:
+        raise DataError(f"train.noise: {e}; write it with: python prepare_data.py --noise DIR") from None
 
 
 def calibrate_run(model, cfg, epoch, metrics, train_y, val, path):

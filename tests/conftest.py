@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MITDB = Path(os.environ.get("MITDB_DIR", ROOT.parent / "shared" / "data" / "mitdb"))
 SVDB = Path(os.environ.get("SVDB_DIR", ROOT.parent / "shared" / "data" / "svdb"))
+NSTDB = Path(os.environ.get("NSTDB_DIR", ROOT.parent / "shared" / "data" / "nstdb"))
 REFERENCE = ROOT.parent / "shared" / "reference" / "seed_trial-0.pth"
 
 HAVE_MITDB = (MITDB / "100.hea").exists()
@@ -20,6 +21,10 @@ HAVE_SVDB = (SVDB / "800.hea").exists()
 if not HAVE_SVDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
     raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the SVDB records are not in {SVDB}")
 needs_svdb = pytest.mark.skipif(not HAVE_SVDB, reason=f"SVDB records not found in {SVDB}")
+HAVE_NSTDB = (NSTDB / "em.hea").exists()
+if not HAVE_NSTDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
+    raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the noise stress test's noise records are not in {NSTDB}")
+needs_nstdb = pytest.mark.skipif(not HAVE_NSTDB, reason=f"noise records not found in {NSTDB}")
 
 
 def run_script(script, *args, cwd=ROOT):

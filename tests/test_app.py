@@ -17,7 +17,9 @@ def errors(at):
 
 def test_every_view_renders_with_the_shipped_files(app):
     assert not app.exception and not errors(app)
-    assert any("Validation metrics" in s.value for s in app.subheader)          # Model
+    assert [s.value for s in app.subheader] == ["Model for beat CSVs: mitbih.pt",           # Model
+                                                "Model for recordings: recording.pt"]
+    assert any("Validation metrics" in md.value for md in app.markdown)
     assert any("Prior calibration τ" in md.value for md in app.markdown)  # the shipped model is calibrated
     assert app.radio(key="beats_source").value == "a sample file"               # Beats
     assert any(m.label == "accuracy against the file's labels" for m in app.metric)
@@ -55,7 +57,7 @@ def test_wfdb_upload(app):
 
 def test_bad_checkpoint_path(app):
     app.selectbox(key="model_choice").set_value("another checkpoint file ...").run()
-    app.text_input(key="checkpoint_path").set_value(str(ROOT / "pytest.ini")).run()
+    app.text_input(key="model_choice_path").set_value(str(ROOT / "pytest.ini")).run()
     assert not app.exception
     assert any("not a readable PyTorch checkpoint" in e for e in errors(app))
 
@@ -76,8 +78,9 @@ def context_checkpoint(tmp_path_factory):
 
 
 def test_context_model_in_every_view(app, context_checkpoint):
-    app.selectbox(key="model_choice").set_value("another checkpoint file ...").run()
-    app.text_input(key="checkpoint_path").set_value(str(context_checkpoint)).run()
+    for key in ("model_choice", "recording_model_choice"):
+        app.selectbox(key=key).set_value("another checkpoint file ...").run()
+        app.text_input(key=f"{key}_path").set_value(str(context_checkpoint)).run()
     assert not app.exception and not errors(app)  # sample beats (with sidecar, templates) and the sample recording
     assert any(m.label == "accuracy against the file's labels" for m in app.metric)
     assert any("Against the reference annotations" in md.value for md in app.markdown)
@@ -99,8 +102,10 @@ def test_context_model_in_every_view(app, context_checkpoint):
 def test_shipped_inter_patient_model(app):
     """models/mitbih_ds1.pt takes R-R and template features: the sample beats (with sidecars) and the
     sample recording both work with it."""
+    assert app.selectbox(key="recording_model_choice").options[0] == "recording.pt"  # the default for recordings
     choice = app.selectbox(key="model_choice")
     assert choice.options[0] == "mitbih.pt" and "mitbih_ds1.pt" in choice.options
     choice.set_value("mitbih_ds1.pt").run()
+    app.selectbox(key="recording_model_choice").set_value("mitbih_ds1.pt").run()
     assert not app.exception and not errors(app)
     assert any("Against the reference annotations" in md.value for md in app.markdown)

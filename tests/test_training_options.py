@@ -8,7 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from conftest import ROOT
-from heartbeat.augment import augment_beats, stretch
+from heartbeat.augment import augment_beats, beat_augmentation, stretch
 from heartbeat.calibration import prior_offsets
 from heartbeat.checkpoint import read_checkpoint
 from heartbeat.config import Config, ConfigError, TrainConfig, load_config
@@ -72,7 +72,7 @@ def test_training_augments_the_beat_alone():
     optimizer, scheduler = make_optimizer(model, TrainConfig(), 1)
     plan = [torch.arange(8), torch.arange(8, 16)]
     generator = torch.Generator().manual_seed(5)
-    train_epoch(model, inputs, y, optimizer, scheduler, plan, augment=generator)
+    train_epoch(model, inputs, y, optimizer, scheduler, plan, augment=beat_augmentation(True, None, generator))
     expect = torch.Generator().manual_seed(5)
     for idx, (b, f, t) in zip(plan, model.seen):
         assert torch.equal(b, augment_beats(x[idx], expect)) and not torch.allclose(b, x[idx], atol=1e-3)
