@@ -1,6 +1,8 @@
 """Streamlit app: look at the model, classify beats, label a whole recording.  Run:  streamlit run app.py
 
-Views: Model (classes, preprocessing, stored validation metrics, confusion matrix);
+Two models, chosen in the sidebar: one for beat CSVs (default models/mitbih.pt), one for recordings
+(default models/recording.pt). Views: Model (classes, preprocessing, stored validation metrics, confusion
+matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
 Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr).
@@ -52,7 +54,7 @@ def model_view(info):
     if not val:
         st.info("This checkpoint stores no validation metrics.")
         return
-    st.subheader("Validation metrics stored in the checkpoint")
+    st.write("**Validation metrics stored in the checkpoint**")
     st.code(format_report(val))
     show(confusion_figure(val["confusion"], title="validation split"))
 
@@ -179,28 +181,40 @@ def recording_view(checkpoint):
                        file_name=f"{rec.name}_beats.csv", mime="text/csv")
 
 
+def pick_model(label, key, default):
+    """A sidebar choice of checkpoint: a shipped model (`default` first) or a path; returns the path or None."""
+    shipped = sorted((ROOT / "models").glob("*.pt"), key=lambda p: (p.name != default, p.name))
+    choice = st.sidebar.selectbox(label, [p.name for p in shipped] + [OTHER], key=key)
+    path = (st.sidebar.text_input(f"{label}: checkpoint file", key=f"{key}_path") if choice == OTHER
+            else str(ROOT / "models" / choice))
+    return path or None
+
+
 def main():
     st.set_page_config(page_title="Heartbeat classifier", layout="wide")
     st.title("Heartbeat classification (MIT-BIH, AAMI classes)")
-    shipped = sorted((ROOT / "models").glob("*.pt"), key=lambda p: (p.name != "mitbih.pt", p.name))
-    choice = st.sidebar.selectbox("model", [p.name for p in shipped] + [OTHER], key="model_choice")
-    ckpt = (st.sidebar.text_input("checkpoint file", key="checkpoint_path") if choice == OTHER
-            else str(ROOT / "models" / choice))
-    if not ckpt:
+    beat_ckpt = pick_model("model for beat CSVs", "model_choice", "mitbih.pt")
+    recording_ckpt = pick_model("model for recordings", "recording_model_choice", "recording.pt")
+    if not beat_ckpt or not recording_ckpt:
         st.info("Give the path of a checkpoint, e.g. log/RUN/best.pt.")
         return
     try:
-        model, info = cached_model(ckpt)
+        model, info = cached_model(beat_ckpt)
+        _, recording_info = cached_model(recording_ckpt)
     except UserError as e:
         st.error(str(e))
         return
     model_tab, beats_tab, recording_tab = st.tabs(["Model", "Beats", "Recording"])
     with model_tab:
+        st.subheader(f"Model for beat CSVs: {Path(beat_ckpt).name}")
         model_view(info)
+        if recording_ckpt != beat_ckpt:
+            st.subheader(f"Model for recordings: {Path(recording_ckpt).name}")
+            model_view(recording_info)
     with beats_tab:
         beats_view(model)
     with recording_tab:
-        recording_view(ckpt)
+        recording_view(recording_ckpt)
 
 
 main()

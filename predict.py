@@ -1,8 +1,8 @@
 """Classify heartbeats with a trained checkpoint: pre-cut beats, or a whole ECG recording.
 
-    python predict.py                                  # the shipped model on the sample CSVs in samples/
+    python predict.py                                  # the paper model on the sample CSVs in samples/
     python predict.py --csv beats.csv --out predictions.csv
-    python predict.py --record data/mitdb/208 --out beats.csv --plot strip.png
+    python predict.py --record data/mitdb/208 --out beats.csv --plot strip.png   # the recording model
     python predict.py --signal ecg.csv --fs 250 --out beats.csv
 
 Beat CSVs are in the Kaggle format (187 values in [0, 1] per row, label optional); output columns
@@ -22,7 +22,10 @@ from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
 from heartbeat.inference import classify_csv, predictions_table
 
-SAMPLES = Path(__file__).resolve().parent / "samples"
+ROOT = Path(__file__).resolve().parent
+SAMPLES = ROOT / "samples"
+BEAT_MODEL = ROOT / "models" / "mitbih.pt"           # the paper's model, for Kaggle-format beat CSVs
+RECORDING_MODEL = ROOT / "models" / "recording.pt"   # trained for recordings of other databases and leads
 
 
 def counts_line(table, classes):
@@ -74,7 +77,8 @@ def predict_recording(model, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--checkpoint", default="models/mitbih.pt", help="trained checkpoint")
+    p.add_argument("--checkpoint", help=f"trained checkpoint (default: models/{RECORDING_MODEL.name} for "
+                   f"--record / --signal, models/{BEAT_MODEL.name} for beat CSVs)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
     src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
@@ -101,8 +105,9 @@ def main(argv=None):
         for out in (args.out, args.plot):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
-        model, info = load_checkpoint(args.checkpoint)
-        print(f"model {args.checkpoint}: classes {' '.join(CLASSES)}, beats of "
+        checkpoint = args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)
+        model, info = load_checkpoint(checkpoint)
+        print(f"model {checkpoint}: classes {' '.join(CLASSES)}, beats of "
               f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
               f"({info['preprocessing']['method']} rule)")
         table = predict_recording(model, args) if recording else predict_csvs(model, csvs, args.show)

@@ -56,7 +56,7 @@ def run_once(model, record, out):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--record", default=str(ROOT.parent / "shared" / "data" / "mitdb" / "208"))
-    p.add_argument("--checkpoint", default=str(ROOT / "models" / "mitbih.pt"))
+    p.add_argument("--checkpoint", default=str(ROOT / "models" / "recording.pt"))
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     torch.set_num_threads(2)

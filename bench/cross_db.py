@@ -126,7 +126,8 @@ def main():
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--folds", nargs="+", type=int, choices=range(FOLDS), help="grouped: only these folds")
     p.add_argument("--validation-only", action="store_true", help="score only the validation patients (lead 0 "
-                   "of the held-out training records), never a test record: for choosing a recipe")
+                   "of the held-out training records; with --adapt, adapted to each), never a test record: for "
+                   "choosing a recipe")
     p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
     p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record (lead 0) with the "
                    "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
@@ -161,11 +162,17 @@ def main():
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
                 model, val_patients = run(recipe, seed, scenario, train, patients, first_lead, run_dir, log=print)
+                adapt_dir = run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" if adapt_recipe else None
                 for db in train_records:  # validation: lead 0 of the held-out training patients
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
                     val, records = pools[db, 0].of(held_out)
                     scored.setdefault(("validation", db, 0), []).append(
                         (val.y, predict_proba(model, val.inputs).argmax(1), records))
+                    for record in held_out if adapt_recipe and args.validation_only else ():
+                        beats, times = pools[db, 0].record(record)
+                        outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes,
+                                        seed, adapt_dir / f"validation-{db}-{record}")
+                        adapted.setdefault((f"{scenario}, validation ({db})", seed), []).append(outcome)
                 if args.validation_only:
                     continue
                 for lead in (0, 1):
@@ -175,7 +182,7 @@ def main():
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     beats, times = pools[test_db, 0].record(record)
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
-                                    run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" / record)
+                                    adapt_dir / record)
                     adapted.setdefault((scenario, seed), []).append(outcome)
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))

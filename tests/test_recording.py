@@ -1,4 +1,6 @@
 """Continuous ECG -> beats: detection on real records, any sampling rate, and every bad input."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import signal as sps
@@ -108,6 +110,7 @@ def test_predict_script_on_a_record_and_a_signal(tmp_path):
     proc = run_script("predict.py", "--record", MITDB / "100", "--out", out, "--plot", tmp_path / "s.png")
     assert proc.returncode == 0, proc.stderr
     assert "detection Se 1.0000" in proc.stdout or "detection Se 0.99" in proc.stdout
+    assert proc.stdout.startswith(f"model {Path('models') / 'recording.pt'}:")  # the default for recordings
     header = out.read_text().splitlines()[0]
     assert header == "sample,time_s,class,class_index,p_N,p_S,p_V,p_F,p_Q"
     assert (tmp_path / "s.png").stat().st_size > 10_000

@@ -108,6 +108,7 @@ def test_training_options_run(tmp_path, small_csvs):
 
 def test_predict_default_runs_the_shipped_model_on_the_samples():
     proc = ok(run_script("predict.py"))
+    assert proc.stdout.startswith("model models/mitbih.pt:")  # the paper model is the default for beat CSVs
     assert "mitbih_test_labelled.csv: 50 beats" in proc.stdout
     assert "unlabelled.csv: 20 beats" in proc.stdout
     assert "accuracy against the file's labels" in proc.stdout
