@@ -57,12 +57,7 @@ class AnnotatedRecord:
 def record_names(folder):
     """The annotated records of a database folder: its RECORDS file, else every .hea with a .atr beside it."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise DatabaseError(f"{folder}: no such database folder")
-    listed = folder / "RECORDS"
-    names = listed.read_text().split() if listed.is_file() else sorted(p.stem for p in folder.glob("*.hea"))
-    if not names:
-        raise DatabaseError(f"{folder}: no WFDB records (no RECORDS file, no .hea files)")
+    names = _listed_records(folder, "database")
     missing = [n for n in names if not (folder / f"{n}.hea").is_file()]
     if missing:
         raise DatabaseError(f"{folder}: {len(missing)} of {len(names)} records missing, e.g. {missing[0]}.hea")
@@ -70,6 +65,17 @@ def record_names(folder):
     if unannotated:
         raise DatabaseError(f"{folder}: {len(unannotated)} of {len(names)} records have no reference beat "
                             f"annotations (.atr), e.g. {unannotated[0]}; only annotated records can be training data")
+    return names
+
+
+def _listed_records(folder, kind):
+    """Record names of a folder: its RECORDS file, else every .hea in it."""
+    if not folder.is_dir():
+        raise DatabaseError(f"{folder}: no such {kind} folder")
+    listed = folder / "RECORDS"
+    names = listed.read_text().split() if listed.is_file() else sorted(p.stem for p in folder.glob("*.hea"))
+    if not names:
+        raise DatabaseError(f"{folder}: no WFDB records (no RECORDS file, no .hea files)")
     return names
 
 
@@ -112,14 +118,8 @@ def read_noise(folder, fs=360):
     from .segment import resample
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise DatabaseError(f"{folder}: no such noise folder")
-    listed = folder / "RECORDS"
-    names = listed.read_text().split() if listed.is_file() else sorted(p.stem for p in folder.glob("*.hea"))
-    if not names:
-        raise DatabaseError(f"{folder}: no WFDB records (no RECORDS file, no .hea files)")
     out = {}
-    for name in names:
+    for name in _listed_records(folder, "noise"):
         try:
             rec = wfdb.rdrecord(str(folder / name))
         except (OSError, ValueError) as e:

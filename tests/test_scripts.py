@@ -125,6 +125,7 @@ def test_predict_default_runs_the_shipped_model_on_the_samples():
     ("test.py", ["--csv", "samples/unlabelled.csv", "--out", "{tmp}/o"], "has no labels"),
     ("predict.py", ["--csv", "samples/unlabelled.meta.csv"], "columns; expected 187"),
     ("predict.py", ["--csv", "nowhere.csv"], "nowhere.csv: no such file"),
+    ("prepare_data.py", ["--noise", "nowhere", "--out", "{tmp}/o"], "nowhere: no such noise folder"),
 ])
 def test_cli_errors_are_one_line(tmp_path, script, args, message):
     proc = run_script(script, *[a.replace("{tmp}", str(tmp_path)) for a in args])
