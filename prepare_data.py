@@ -8,10 +8,11 @@
 
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
-and <name>_lead<i>.csv for each other lead asked for. --noise writes noise.npz, every signal of a folder of
-noise records (the noise stress test's bw, em, ma) at 360 Hz, for the train.noise augmentation. Records at any rate (from 100 Hz) are resampled to
+and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 100 Hz) are resampled to
 360 Hz and cut by the Kaggle rule. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
 sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
+--noise writes noise.npz: every signal of a folder of noise records (the noise stress test's bw, em, ma)
+at 360 Hz, for the train.noise augmentation.
 """
 import argparse
 import sys

@@ -1,10 +1,13 @@
 """Training beat augmentation, on a batch at once: the paper's random time stretch and amplitude warp, and
 another recorder's band limit and real noise."""
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn import functional as F
+
+from . import BEAT_LEN
 
 STRETCH = (5 / 6, 7 / 6)  # time-stretch factor range (Kachuee et al. 2018, section III-C)
 ALPHA = 0.5               # amplitude warp x * (-a x + 1 + a), a ~ U(-ALPHA, ALPHA)
@@ -60,11 +63,18 @@ class RecorderNoise:
     @classmethod
     def load(cls, path):
         """From the .npz file prepare_data.py --noise writes (one array per noise record, (channels, n))."""
+        from .data import DataError
+
+        if not Path(path).is_file():
+            raise DataError(f"{path}: no such noise file; write it with: python prepare_data.py --noise DIR")
         try:
             with np.load(path) as f:
-                return cls(np.concatenate([f[name] for name in sorted(f.files)]))
-        except (OSError, ValueError, KeyError) as e:
-            raise FileNotFoundError(f"{path}: not a noise file of prepare_data.py --noise ({e})") from None
+                noise = cls(np.concatenate([f[name] for name in sorted(f.files)]))
+        except Exception as e:  # np.load fails in many ways on a file that is not an .npz of arrays
+            raise DataError(f"{path}: not a noise file of prepare_data.py --noise ({type(e).__name__})") from None
+        if noise.sources.shape[1] <= BEAT_LEN:
+            raise DataError(f"{path}: its noise signals are shorter than a beat")
+        return noise
 
     def __call__(self, x, generator):
         """x (B, C, L) beats in [0, 1], zero-padded after their segment -> (B, C, L)."""

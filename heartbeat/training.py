@@ -170,7 +170,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     progress = _resume(run_dir, model, optimizer, scheduler, log) if resume else Progress()
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
-    noise = _load_noise(tc.noise)
+    noise = RecorderNoise.load(tc.noise) if tc.noise else None
 
     with SummaryWriter(str(run_dir)) as writer:
         for epoch in range(progress.epoch + 1, tc.epochs + 1):
@@ -208,15 +208,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     log(f"calibrated on validation: tau {cal.tau:.2f}, macro-F1 {cal.before['macro_f1']:.4f} -> "
         f"{cal.after['macro_f1']:.4f} (wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"
-
-
-def _load_noise(path):
-    if path is None:
-        return None
-    try:
-        return RecorderNoise.load(path)
-    except FileNotFoundError as e:
-        raise DataError(f"train.noise: {e}; write it with: python prepare_data.py --noise DIR") from None
 
 
 def calibrate_run(model, cfg, epoch, metrics, train_y, val, path):

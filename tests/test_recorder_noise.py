@@ -94,5 +94,8 @@ def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path):
 def test_training_with_a_missing_noise_file_says_so(tmp_path):
     cfg = load_values({}, ["train.epochs=1", f"train.noise={tmp_path / 'nope.npz'}", "data.val_fraction=0"], where="test")
     data = LabelledBeats(BeatInputs(beats(8)[:, 0].numpy()), np.zeros(8, dtype=np.int64))
-    with pytest.raises(DataError, match="prepare_data.py --noise"):
+    with pytest.raises(DataError, match="no such noise file; write it with: python prepare_data.py --noise"):
         fit(cfg, data, data.take(np.arange(0)), tmp_path / "run", log=lambda *_: None)
+    (tmp_path / "text.npz").write_text("not an npz\n")
+    with pytest.raises(DataError, match="not a noise file"):
+        RecorderNoise.load(tmp_path / "text.npz")
