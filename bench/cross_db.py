@@ -145,7 +145,7 @@ def main():
     except UserError as e:
         sys.exit(f"error: {e} (build the CSVs with: python prepare_data.py --db .../mitdb .../svdb --leads 0 1)")
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
-    name = args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)
+    name = (args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)).replace("/", "_")
     leads_tag = "leads" + "".join(map(str, args.leads))
     rows, per_record, adapted = {}, {}, {}
     for scenario, runs in scenarios(svdb_records, args.scenarios).items():
