@@ -8,6 +8,8 @@ import torch
 from torch.nn import functional as F
 
 from . import BEAT_LEN
+from .data import DataError
+from .segment import KAGGLE_STEP
 
 STRETCH = (5 / 6, 7 / 6)  # time-stretch factor range (Kachuee et al. 2018, section III-C)
 ALPHA = 0.5               # amplitude warp x * (-a x + 1 + a), a ~ U(-ALPHA, ALPHA)
@@ -54,8 +56,6 @@ class RecorderNoise:
     """
 
     def __init__(self, noise):
-        from .segment import KAGGLE_STEP
-
         sources = torch.as_tensor(np.asarray(noise, dtype=np.float32)[:, ::KAGGLE_STEP])
         sources = sources - sources.mean(1, keepdim=True)
         self.sources = sources / sources.std(1, keepdim=True).clamp_min(1e-12)  # (S, n / 3)
@@ -63,8 +63,6 @@ class RecorderNoise:
     @classmethod
     def load(cls, path):
         """From the .npz file prepare_data.py --noise writes (one array per noise record, (channels, n))."""
-        from .data import DataError
-
         if not Path(path).is_file():
             raise DataError(f"{path}: no such noise file; write it with: python prepare_data.py --noise DIR")
         try:

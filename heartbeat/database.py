@@ -7,6 +7,7 @@ import numpy as np
 import wfdb
 
 from . import UserError
+from .segment import resample
 
 # AAMI EC57 grouping of MIT-BIH beat symbols into the five classes (label index in CLASSES).
 AAMI_LABEL = {
@@ -115,8 +116,6 @@ def aami_labels(symbols):
 def read_noise(folder, fs=360):
     """Every signal of every record of a noise folder (e.g. the noise stress test's bw, em, ma), at `fs`:
     {record name: (channels, n) float32}, physical units. For augment.RecorderNoise."""
-    from .segment import resample
-
     folder = Path(folder)
     out = {}
     for name in _listed_records(folder, "noise"):
