@@ -20,7 +20,7 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.config import ConfigError, load_config, load_run_config, save_config, valid_keys
+from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
 from heartbeat.training import calibrate_run, fit, load_split
 
 
@@ -83,9 +83,6 @@ def main(argv=None):
                   f"validation macro-F1 {cal.before['macro_f1']:.4f} -> {cal.after['macro_f1']:.4f}")
             print(f"evaluate it: python test.py --checkpoint {run_dir / 'calibrated.pt'}")
             return
-        if not args.resume:
-            run_dir.mkdir(parents=True)
-            save_config(cfg, run_dir / "config.json")
         print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg.data.train_csv}")
         best = fit(cfg, train, val, run_dir, resume=bool(args.resume))
     except UserError as e:

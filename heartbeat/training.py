@@ -16,7 +16,7 @@ from tqdm import tqdm
 from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, make_checkpoint, read_checkpoint, save_checkpoint
-from .config import ConfigError
+from .config import ConfigError, save_config
 from .data import DataError, load_beats
 from .imbalance import make_loss, prior_power
 from .inference import predict_proba
@@ -145,7 +145,7 @@ class Progress:
 def fit(cfg, train, val, run_dir, resume=False, log=print):
     """Train per config `cfg` on the LabelledBeats `train`, select on `val`; write the run to run_dir.
 
-    run_dir gets TensorBoard events, best.pt (best validation macro-F1), last.pt (every epoch, with
+    run_dir gets the resolved config.json, TensorBoard events, best.pt (best validation macro-F1), last.pt (every epoch, with
     optimizer and scheduler state) and, with train.calibrate, calibrated.pt. resume=True continues from
     last.pt: each epoch's batch order is seeded by (seed, epoch), so a resumed run matches an
     uninterrupted one. Returns the path of the checkpoint to use (calibrated.pt or best.pt).
@@ -171,6 +171,9 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
     noise = RecorderNoise.load(tc.noise) if tc.noise else None
+    if not resume:  # only now: a bad train.init checkpoint or noise file must leave no half-made run folder
+        run_dir.mkdir(parents=True, exist_ok=True)
+        save_config(cfg, run_dir / "config.json")
 
     with SummaryWriter(str(run_dir)) as writer:
         for epoch in range(progress.epoch + 1, tc.epochs + 1):

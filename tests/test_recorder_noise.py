@@ -78,6 +78,15 @@ def test_lowpass_damps_fast_changes_only():
     assert torch.allclose(_gaussian_lowpass(slow, torch.tensor([0.8]))[..., 5:-5], slow[..., 5:-5], atol=1e-3)
 
 
+def test_train_py_with_a_missing_noise_file_leaves_no_run_folder(tmp_path, small_csvs):
+    train_csv, _ = small_csvs
+    args = ["--set", f"data.train_csv={train_csv}", f"train.noise={tmp_path / 'nope.npz'}", "train.epochs=1",
+            f"run.log_dir={tmp_path / 'log'}", "run.name=r"]
+    proc = run_script("train.py", *args)
+    assert proc.returncode != 0 and "no such noise file" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "log" / "r").exists()  # so the same command works once the file is there
+
+
 @needs_nstdb
 def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path):
     done = run_script("prepare_data.py", "--noise", NSTDB, "--out", tmp_path)
