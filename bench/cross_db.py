@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from heartbeat import CLASSES, UserError
-from heartbeat.checkpoint import load_checkpoint
+from heartbeat.checkpoint import load_checkpoint, read_checkpoint
 from heartbeat.config import load_config
 from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
@@ -74,6 +74,17 @@ def checkpoint_of(run_dir, recipe):
     return run_dir / ("calibrated.pt" if recipe.train.calibrate else "best.pt")
 
 
+def train_or_reuse(cfg, train, val, run_dir, log):
+    """Fit the run in run_dir unless it finished all its epochs; an interrupted run resumes from last.pt
+    (a best.pt alone is no finished run: it is written at the first epoch)."""
+    last = run_dir / "last.pt"
+    done = last.is_file() and read_checkpoint(last)["epoch"] >= cfg.train.epochs
+    if not (done and checkpoint_of(run_dir, cfg).is_file()):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fit(cfg, train, val, run_dir, resume=last.is_file(), log=log)
+    return checkpoint_of(run_dir, cfg)
+
+
 def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     """The model of one training run (trained now unless run_dir already has it) and its validation patients.
     The validation split holds out whole patients (`patients`: each training beat's) of the training set,
@@ -82,12 +93,9 @@ def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     cfg = replace(recipe, train=replace(recipe.train, seed=seed))
     _, val_idx = train_val_split(train.y[first_lead], cfg.data.val_fraction, seed, patients[first_lead])
     val_patients = np.unique(patients[first_lead][val_idx])
-    best = checkpoint_of(run_dir, cfg)
-    if not best.is_file():
-        is_val = np.isin(patients, val_patients)
-        log(f"{run_dir}: {(~is_val).sum()} training / {is_val.sum()} validation beats ({name})")
-        run_dir.mkdir(parents=True, exist_ok=True)
-        fit(cfg, train.take(np.flatnonzero(~is_val)), train.take(np.flatnonzero(is_val)), run_dir, log=log)
+    is_val = np.isin(patients, val_patients)
+    log(f"{run_dir}: {(~is_val).sum()} training / {is_val.sum()} validation beats ({name})")
+    best = train_or_reuse(cfg, train.take(np.flatnonzero(~is_val)), train.take(np.flatnonzero(is_val)), run_dir, log)
     model, _ = load_checkpoint(best)
     return model, val_patients
 
@@ -99,12 +107,9 @@ def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir):
     first, rest = beats.take(times < 60 * minutes), beats.take(times >= 60 * minutes)
     model, info = load_checkpoint(checkpoint)
     before = predict_proba(model, rest.inputs).argmax(1)
-    if not (run_dir / "best.pt").is_file():
-        cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
-                      train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
-        run_dir.mkdir(parents=True, exist_ok=True)
-        fit(cfg, first, first.take(np.arange(0)), run_dir, log=lambda *_: None)
-    adapted, _ = load_checkpoint(run_dir / "best.pt")
+    cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
+                  train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
+    adapted, _ = load_checkpoint(train_or_reuse(cfg, first, first.take(np.arange(0)), run_dir, lambda *_: None))
     return rest.y, before, predict_proba(adapted, rest.inputs).argmax(1)
 
 
