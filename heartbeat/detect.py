@@ -127,7 +127,8 @@ def _drop_p_and_t_waves(peaks, energy, fs):
 
 
 def _drop_flutter(peaks, energy, fs):
-    """Drop runs of detections that are flutter or fibrillation waves, not beats.
+    """(peaks without the runs of detections that are flutter or fibrillation waves, not beats;
+    (first, last) sample of each dropped run).
 
     Between two beats the QRS energy falls back to nearly nothing; between the waves of ventricular
     flutter it does not (MIT-BIH marks those as '!' waves, not beats). A run of FLUTTER_RUN or more
@@ -147,13 +148,22 @@ def _drop_flutter(peaks, energy, fs):
             if k - start >= FLUTTER_RUN:
                 drop[start - 1:k] = True
             start = None
-    return peaks[~drop]
+    edges = np.diff(np.r_[0, drop.astype(np.int8), 0])
+    spans = [(peaks[a], peaks[b - 1]) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
+    return peaks[~drop], spans
+
+
+def detect_beats(sig, fs):
+    """(R-peak sample positions (sorted, unique), [(first, last) sample of each flutter / fibrillation
+    episode]) of a single-lead ECG `sig` sampled at `fs` Hz. An episode's waves are no beats, and the
+    R-R interval across it is no interval."""
+    sig = np.asarray(sig, dtype=np.float64)
+    energy, band = qrs_energy(sig, fs)
+    peaks = _thresholded_peaks(energy, band, fs)
+    peaks, flutter = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, fs)
+    return (refine_to_r_peak(sig, fs, peaks) if len(peaks) else peaks), flutter
 
 
 def detect_r_peaks(sig, fs):
     """R-peak sample positions (sorted, unique) of a single-lead ECG `sig` sampled at `fs` Hz."""
-    sig = np.asarray(sig, dtype=np.float64)
-    energy, band = qrs_energy(sig, fs)
-    peaks = _thresholded_peaks(energy, band, fs)
-    peaks = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, fs)
-    return refine_to_r_peak(sig, fs, peaks) if len(peaks) else peaks
+    return detect_beats(sig, fs)[0]

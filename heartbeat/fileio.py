@@ -13,9 +13,7 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     # mkstemp makes the file private (0600); give it the permissions a plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -27,3 +25,35 @@ def atomic_path(path):
 def write_text_atomic(path, text):
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+@contextmanager
+def atomic_dir(path, force=False):
+    """Yield a temporary folder beside `path`; on success it becomes `path` (an existing one is replaced
+    only with force=True), on error it is removed. A reader never sees a half-written folder at `path`."""
+    import shutil
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise FileExistsError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
+    os.chmod(tmp, 0o777 & ~_umask())
+    try:
+        yield tmp
+        if path.exists():
+            old = tmp.with_suffix(".old")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

@@ -3,15 +3,16 @@
 The training beats follow the Kaggle rule on 360 Hz signals, so any input is resampled to 360 Hz
 first and then cut by the very function that built the training CSVs (segment.kaggle_beats).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import CLASSES, UserError, segment
+from . import CLASSES, UserError, quality, segment
 from .database import AAMI_LABEL
-from .detect import detect_r_peaks
+from .detect import detect_beats
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
 
@@ -32,6 +33,16 @@ class Recording:
     channel: str = ""
     ref_samples: np.ndarray = None  # reference beat annotations (input samples), when there are any
     ref_labels: np.ndarray = None   # their AAMI labels 0..4
+    excluded: list = field(default_factory=list)  # quality.Excluded stretches, set by check_signal
+    segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
+    flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
+
+
+class SegmentBeats(NamedTuple):
+    samples: np.ndarray  # (n,) R peaks of the cut beats, input samples
+    beats: np.ndarray    # (n, 187) float32, cut by the Kaggle rule
+    times: np.ndarray    # (n + 1,) seconds of every detected beat (the last one is never cut)
+    flutter: list        # (start, stop) input samples of each flutter / fibrillation episode
 
 
 def read_signal_file(path, fs):
@@ -110,7 +121,9 @@ def read_wfdb(path, channel=None):
 
 
 def check_signal(rec):
-    """Raise SignalError for a rate, length or content the pipeline cannot use; fill isolated NaNs."""
+    """Raise SignalError for a rate, length or content the pipeline cannot use; fill missing samples shorter
+    than a gap; set rec.excluded (quality.Excluded stretches: gaps, lead-off, saturation) and rec.segments
+    ((start, stop) of the analyzable pieces). A recording with nothing analyzable is an error."""
     if not MIN_FS <= rec.fs <= MAX_FS:
         raise SignalError(f"{rec.name}: sampling rate {rec.fs:g} Hz is implausible; expected {MIN_FS:g} to {MAX_FS:g} Hz")
     sig = rec.signal
@@ -118,52 +131,78 @@ def check_signal(rec):
         raise SignalError(f"{rec.name}: the signal is empty")
     if np.isinf(sig).any():
         raise SignalError(f"{rec.name}: infinite values at sample {np.flatnonzero(np.isinf(sig))[0]}")
+    if len(sig) < MIN_SECONDS * rec.fs:
+        raise SignalError(f"{rec.name}: {len(sig) / rec.fs:.1f} s of signal; at least {MIN_SECONDS:g} s is needed")
     nan = np.isnan(sig)
-    if nan.any():
-        # a run of NaNs longer than 50 ms is a gap in the recording, not a glitch to paper over
-        run = np.diff(np.flatnonzero(np.diff(np.r_[0, nan.astype(np.int8), 0])))[::2]
-        if run.max() > 0.05 * rec.fs or nan.all():
-            first = np.flatnonzero(nan)[0]
-            raise SignalError(f"{rec.name}: {run.max()} missing (NaN) samples in a row from sample {first}; "
-                              f"cut the gap out or split the recording")
+    if nan.all():
+        raise SignalError(f"{rec.name}: every sample is missing (NaN)")
+    if np.nanmax(sig) == np.nanmin(sig):
+        raise SignalError(f"{rec.name}: the signal is flat")
+    rec.excluded = quality.excluded_stretches(sig, rec.fs)
+    rec.segments = quality.analyzable_segments(len(sig), rec.excluded)
+    if not rec.segments:
+        reasons = sorted({e.reason for e in rec.excluded})
+        raise SignalError(f"{rec.name}: nothing to analyse: all {len(sig) / rec.fs:.1f} s are excluded "
+                          f"({', '.join(reasons)})")
+    if nan.any():  # what is left of them are glitches shorter than a gap: bridged
         idx = np.arange(len(sig))
         sig = sig.copy()
         sig[nan] = np.interp(idx[nan], idx[~nan], sig[~nan])
-    if len(sig) < MIN_SECONDS * rec.fs:
-        raise SignalError(f"{rec.name}: {len(sig) / rec.fs:.1f} s of signal; at least {MIN_SECONDS:g} s is needed")
-    if np.ptp(sig) == 0:
-        raise SignalError(f"{rec.name}: the signal is flat")
     rec.signal = sig
     return rec
 
 
-def beats_of(rec):
-    """(peaks in input samples (n,), beats (n, 187) float32, times in seconds of all n + 1 detected beats)
-    for every detected beat that has a successor, cut by the rule that cut the training beats."""
-    sig, fs = segment.resample(rec.signal, rec.fs, segment.KAGGLE_FS)  # the rate the beats were cut at
-    peaks = detect_r_peaks(sig, fs)
+def beats_of(rec, start=0, stop=None):
+    """SegmentBeats of rec.signal[start:stop]: every detected beat that has a successor, cut by the rule
+    that cut the training beats."""
+    sig, fs = segment.resample(rec.signal[start:stop], rec.fs, segment.KAGGLE_FS)  # the rate the beats were cut at
+    peaks, flutter = detect_beats(sig, fs)
     if len(peaks) < MIN_BEATS + 1:
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
     index = np.arange(len(peaks) - 1)  # the last beat has no next one to end its segment
-    beats = segment.kaggle_beats(sig, peaks, index)
-    in_samples = np.round(peaks[index] * rec.fs / fs).astype(np.int64)
-    return in_samples, beats, peaks / fs
+
+    def to_input(x):
+        return start + np.round(np.asarray(x) * rec.fs / fs).astype(np.int64)
+
+    return SegmentBeats(to_input(peaks[index]), segment.kaggle_beats(sig, peaks, index), start / rec.fs + peaks / fs,
+                        [tuple(to_input(span)) for span in flutter])
 
 
 def classify_recording(model, rec):
-    """DataFrame with one row per beat: sample (input rate), time_s, class, class_index, p_<class>..."""
+    """DataFrame with one row per beat: sample (input rate), time_s, segment, class, class_index, p_<class>...
+
+    Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
+    a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Each analyzable piece is
+    read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
+    A piece with too few beats is excluded ("no beats"); if all are, that is an error.
+    """
     check_signal(rec)
-    samples, beats, times = beats_of(rec)
-    inputs = recording_inputs(model.inputs, times, np.arange(len(beats)), beats)
-    table = predictions_table(predict_proba(model, inputs), CLASSES).drop(columns="row")
-    table.insert(0, "sample", samples)
-    table.insert(1, "time_s", samples / rec.fs)
-    return table
+    tables, error, rec.flutter = [], None, []
+    for start, stop in rec.segments:
+        try:
+            found = beats_of(rec, start, stop)
+        except SignalError as e:
+            rec.excluded.append(quality.Excluded(start, stop, "no beats"))
+            error = e
+            continue
+        inputs = recording_inputs(model.inputs, found.times, np.arange(len(found.beats)), found.beats)
+        table = predictions_table(predict_proba(model, inputs), CLASSES).drop(columns="row")
+        table.insert(0, "sample", found.samples)
+        table.insert(1, "time_s", found.samples / rec.fs)
+        first = len(tables) + len(rec.flutter)  # segment numbers go on across pieces and episodes
+        ends = np.array([b for _, b in found.flutter], dtype=np.int64)
+        table.insert(2, "segment", first + np.searchsorted(ends, found.samples))
+        rec.flutter += found.flutter
+        tables.append(table)
+    if not tables:
+        raise error
+    rec.excluded.sort(key=lambda e: e.start)
+    return pd.concat(tables, ignore_index=True)
 
 
 def mean_heart_rate(table):
-    """Beats per minute from the median R-R interval (robust to a missed or extra beat)."""
-    rr = np.diff(table["time_s"].to_numpy())
+    """Beats per minute from the median R-R interval (robust to a missed or extra beat) within segments."""
+    rr = np.diff(table["time_s"].to_numpy())[np.diff(table["segment"].to_numpy()) == 0]
     return 60.0 / np.median(rr) if len(rr) else float("nan")
 
 

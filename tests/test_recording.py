@@ -29,12 +29,12 @@ def test_detection_on_real_records(shipped, name):
 def test_other_sampling_rates_give_the_same_beats(tmp_path):
     rec = read_wfdb(MITDB / "100")
     seg = rec.signal[: 120 * 360]  # two minutes
-    ref_samples, ref_beats, _ = beats_of(check_signal(Recording(seg, 360.0, "100")))
+    ref_samples, ref_beats, _, _ = beats_of(check_signal(Recording(seg, 360.0, "100")))
     for fs, up, down in ((250, 25, 36), (500, 25, 18)):
         sig = sps.resample_poly(seg, up, down)
         path = tmp_path / f"ecg{fs}.csv"
         np.savetxt(path, sig, fmt="%.5f", header="ecg_mV", comments="")
-        samples, beats, _ = beats_of(check_signal(read_signal_file(path, fs)))
+        samples, beats, _, _ = beats_of(check_signal(read_signal_file(path, fs)))
         times, ref_times = samples / fs, ref_samples / 360
         assert abs(len(times) - len(ref_times)) <= 1
         nearest = np.abs(times[:, None] - ref_times[None, :]).min(axis=1)
@@ -56,9 +56,11 @@ def test_bad_signals():
     with pytest.raises(SignalError, match="at least 5 s"):
         check_signal(make(ok[:1000]))
     gap = ok.copy()
-    gap[100:200] = np.nan
-    with pytest.raises(SignalError, match="100 missing \\(NaN\\) samples in a row from sample 100"):
-        check_signal(make(gap))
+    gap[1000:1100] = np.nan  # a gap is excluded, not refused (tests/test_report.py has real records)
+    rec = check_signal(make(gap))
+    # the 2.8 s before it are too few to detect beats in
+    assert [(e.reason, e.start, e.stop) for e in rec.excluded] == [("short", 0, 1000), ("gap", 1000, 1100)]
+    assert rec.segments == [(1100, 3600)]
     glitch = ok.copy()
     glitch[500] = np.nan  # a single missing sample is interpolated
     assert np.isfinite(check_signal(make(glitch)).signal).all()
@@ -112,7 +114,7 @@ def test_predict_script_on_a_record_and_a_signal(tmp_path):
     assert "detection Se 1.0000" in proc.stdout or "detection Se 0.99" in proc.stdout
     assert proc.stdout.startswith(f"model {Path('models') / 'recording.pt'}:")  # the default for recordings
     header = out.read_text().splitlines()[0]
-    assert header == "sample,time_s,class,class_index,p_N,p_S,p_V,p_F,p_Q"
+    assert header == "sample,time_s,segment,class,class_index,p_N,p_S,p_V,p_F,p_Q"
     assert (tmp_path / "s.png").stat().st_size > 10_000
     sig = read_wfdb(MITDB / "100").signal[: 60 * 360]
     np.save(tmp_path / "ecg.npy", sps.resample_poly(sig, 25, 36))

@@ -206,7 +206,7 @@ def test_recording_pipeline_computes_the_sidecar_features(real_beats):
     from heartbeat.recording import beats_of, check_signal, read_wfdb
 
     rec = check_signal(read_wfdb(MITDB / "232"))
-    samples, _, times = beats_of(rec)
+    samples, _, times, _ = beats_of(rec)
     meta = real_beats.meta[real_beats.meta["record"] == "232"].reset_index(drop=True)
     # match each reference beat to the detection within 150 ms
     j = np.clip(np.searchsorted(samples, meta["sample"]), 1, len(samples) - 1)

@@ -1,0 +1,120 @@
+"""How far a report of the pipeline's beats is from the report of the reference annotations.
+
+    python bench/report_validation.py [--db ../shared/data/mitdb ../shared/data/svdb] [--checkpoint CKPT]
+                                      [--records 100 103 ...] [--per-record]
+
+For every annotated record: report.py's report from the pipeline (detection + classification) and the
+same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
+error (percentage points; median and worst record), and event-level Se / +P for V couplets, V runs,
+S runs and pauses (an event matches a reference event of its type when their time spans overlap), and
+the false pauses. In the reference, an R-R interval across a flutter / fibrillation episode ('[' ... ']',
+'!' waves) is no interval, as the pipeline does not count beats there either.
+
+Mind which beats the model was trained on: models/recording.pt saw every record here.
+"""
+import argparse
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import wfdb
+
+from heartbeat import CLASSES
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.recording import classify_recording, read_wfdb
+from heartbeat.report import build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+EVENT_TYPES = ("V couplet", "V run", "S run", "pause")
+NO_INTERVAL = {"[", "]", "!"}  # ventricular flutter / fibrillation: waves, not beats
+
+
+def reference_table(rec, path):
+    """(time_s, class, segment of the reference beats: a new segment starts after flutter annotations;
+    events table of the reference's flutter / fibrillation episodes, '[' to ']')."""
+    ann = wfdb.rdann(str(path), "atr")
+    times = rec.ref_samples / rec.fs
+    marks = np.array([s / rec.fs for s, sym in zip(ann.sample, ann.symbol) if sym in NO_INTERVAL])
+    crossed = np.searchsorted(marks, times) if len(marks) else np.zeros(len(times), dtype=np.int64)
+    segment = np.cumsum(np.r_[0, np.diff(crossed) > 0])
+    opens = [s / rec.fs for s, sym in zip(ann.sample, ann.symbol) if sym == "["]
+    closes = [s / rec.fs for s, sym in zip(ann.sample, ann.symbol) if sym == "]"]
+    flutter = pd.DataFrame({"start_s": opens, "end_s": (closes + [len(rec.signal) / rec.fs])[:len(opens)]})
+    return pd.DataFrame({"time_s": times, "class": np.asarray(CLASSES)[rec.ref_labels], "segment": segment}), flutter
+
+
+def match(ref, pred):
+    """(which reference events are matched (len(ref),) bool, which predicted ones (len(pred),) bool) of two
+    events tables: a match is an overlap of the time spans."""
+    overlap = ((pred["start_s"].to_numpy()[None, :] <= ref["end_s"].to_numpy()[:, None])
+               & (pred["end_s"].to_numpy()[None, :] >= ref["start_s"].to_numpy()[:, None]))
+    return overlap.any(axis=1), overlap.any(axis=0)
+
+
+def validate_record(model, path):
+    rec = read_wfdb(path)
+    table = classify_recording(model, rec)
+    pred = build_report(table, rec)
+    ref_table, ref_flutter = reference_table(rec, path)
+    ref = build_report(ref_table, replace(rec, excluded=[], flutter=[]))
+    row = {"record": path.name}
+    for c in ("V", "S"):
+        row[f"{c}_burden_ref"] = ref.summary["ventricular" if c == "V" else "supraventricular"]["burden_pct"]
+        row[f"{c}_burden_err"] = pred.summary["ventricular" if c == "V" else "supraventricular"]["burden_pct"] \
+            - row[f"{c}_burden_ref"]
+    for kind in EVENT_TYPES:
+        r, p = ref.events[ref.events["type"] == kind], pred.events[pred.events["type"] == kind]
+        hit_ref, hit_pred = match(r, p)
+        row.update({f"{kind}|ref": len(r), f"{kind}|hit_ref": hit_ref.sum(), f"{kind}|pred": len(p),
+                    f"{kind}|hit_pred": hit_pred.sum()})
+        if kind == "V run":  # called inside the reference's flutter / fibrillation: no V run, no false alarm
+            row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
+    row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
+    return row
+
+
+def summary_line(rows):
+    out = {"records": len(rows)}
+    for c in ("V", "S"):
+        err = rows[f"{c}_burden_err"].abs()
+        out[f"{c} burden |err| median / worst (pp)"] = f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]})"
+    for kind in EVENT_TYPES:
+        ref, pred = rows[f"{kind}|ref"].sum(), rows[f"{kind}|pred"].sum()
+        se = rows[f"{kind}|hit_ref"].sum() / ref if ref else float("nan")
+        ppv = rows[f"{kind}|hit_pred"].sum() / pred if pred else float("nan")
+        out[f"{kind} Se / +P (ref, pred)"] = f"{se:.3f} / {ppv:.3f} ({ref}, {pred})"
+    in_vf = rows["V run|in_vf"].sum()
+    out["V run +P counting runs inside reference VF / flutter as hits"] = \
+        f"{(rows['V run|hit_pred'].sum() + in_vf) / max(rows['V run|pred'].sum(), 1):.3f} ({in_vf} inside)"
+    out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--db", nargs="+", default=[str(DATA / "mitdb"), str(DATA / "svdb")])
+    p.add_argument("--checkpoint", default=str(ROOT / "models" / "recording.pt"))
+    p.add_argument("--records", nargs="+", help="only these record names")
+    p.add_argument("--per-record", action="store_true")
+    args = p.parse_args()
+    model, _ = load_checkpoint(args.checkpoint)
+    print(f"model {args.checkpoint}")
+    for db in map(Path, args.db):
+        t0 = time.perf_counter()
+        paths = [h.with_suffix("") for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()
+                 and (not args.records or h.stem in args.records)]
+        rows = pd.DataFrame([validate_record(model, path) for path in paths])
+        print(f"\n{db.name}: {len(rows)} records in {time.perf_counter() - t0:.0f} s")
+        for k, v in summary_line(rows).items():
+            print(f"  {k}: {v}")
+        if args.per_record:
+            shown = ["record", "V_burden_ref", "V_burden_err", "S_burden_ref", "S_burden_err", "excluded_s"]
+            shown += [f"{k}|{x}" for k in EVENT_TYPES for x in ("ref", "pred", "hit_pred")]
+            print(rows[shown].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses; heart rate
+and heart-rate variability. Pure functions of beat times, classes and segments, so that the same code
+reads a pipeline's beats and a database's reference annotations.
+
+An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
+lead-off is not a pause, not a heart rate and not in HRV.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EVENT_COLUMNS = ("type", "start_s", "end_s", "beats", "rate_bpm")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The clinical definitions, stated in every report; clinics differ on some, so each can be set."""
+    run_min_beats: int = 3          # a run: at least this many ectopic beats in a row (2 is a couplet)
+    fast_run_bpm: float = 100.0     # a run faster than this is NSVT (V) or SVT (S)
+    pattern_min_cycles: int = 3     # bigeminy / trigeminy: at least this many ectopic beats in the pattern
+    pause_s: float = 2.0            # a pause: an R-R interval at least this long
+    hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
+    sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
+    sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
+
+
+@dataclass
+class Beats:
+    """One recording's beats in time order: times (n,) s, classes (n,) str, segment (n,) int."""
+    times: np.ndarray
+    classes: np.ndarray
+    segment: np.ndarray
+
+    @classmethod
+    def from_table(cls, table):
+        segment = table["segment"].to_numpy() if "segment" in table else np.zeros(len(table), dtype=np.int64)
+        return cls(table["time_s"].to_numpy(np.float64), table["class"].to_numpy().astype(str), segment)
+
+    def intervals(self):
+        """(rr (n - 1,) s, valid (n - 1,) bool): interval k runs from beat k to beat k + 1."""
+        return np.diff(self.times), np.diff(self.segment) == 0
+
+
+def same_class_runs(beats, cls):
+    """(first, last) beat indices of the maximal runs of class `cls` within one segment."""
+    hit = beats.classes == cls
+    out, start = [], None
+    for i in range(len(hit) + 1):
+        inside = i < len(hit) and hit[i] and (start is None or beats.segment[i] == beats.segment[i - 1])
+        if start is not None and not inside:
+            out.append((start, i - 1))
+            start = None
+        if i < len(hit) and hit[i] and start is None:
+            start = i
+    return out
+
+
+def _rate(beats, first, last):
+    return 60.0 * (last - first) / (beats.times[last] - beats.times[first])
+
+
+def ectopic_events(beats, cls, rules):
+    """(summary dict, list of event rows) of class `cls` ("V" or "S")."""
+    rows = []
+    run_list = same_class_runs(beats, cls)
+    lengths = np.array([b - a + 1 for a, b in run_list], dtype=np.int64)
+    for a, b in run_list:
+        n = b - a + 1
+        if n >= 2:
+            kind = "couplet" if n < rules.run_min_beats else "run"
+            rows.append((f"{cls} {kind}", beats.times[a], beats.times[b], n, _rate(beats, a, b)))
+    runs = [r for r in rows if r[0] == f"{cls} run"]
+    singles = [a for (a, b), n in zip(run_list, lengths) if n == 1]
+    for every, name in ((1, "bigeminy"), (2, "trigeminy")):
+        rows += [(f"{cls} {name}", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b))
+                 for a, b in _patterns(beats, singles, every, rules.pattern_min_cycles)]
+    summary = {
+        "isolated": int((lengths == 1).sum()),
+        "couplets": int((lengths == 2).sum()),
+        "runs": len(runs),
+        "fast_runs": sum(r[4] > rules.fast_run_bpm for r in runs),
+        "longest_run_beats": int(max((r[3] for r in runs), default=0)),
+        "fastest_run_bpm": round(max((r[4] for r in runs), default=0.0), 1) or None,
+        "bigeminy_episodes": sum(r[0] == f"{cls} bigeminy" for r in rows),
+        "trigeminy_episodes": sum(r[0] == f"{cls} trigeminy" for r in rows),
+        "burden_pct": round(100.0 * (beats.classes == cls).sum() / max(len(beats.classes), 1), 3),
+    }
+    return summary, rows
+
+
+def _patterns(beats, singles, every, min_cycles):
+    """(first, last) beat indices of episodes where isolated ectopic beats (`singles`) come after exactly
+    `every` normal beats, at least min_cycles times in a row (bigeminy: every=1, trigeminy: every=2)."""
+    out, chain = [], singles[:1]
+    for prev, cur in zip(singles, singles[1:] + [None]):
+        linked = (cur is not None and cur - prev == every + 1 and beats.segment[cur] == beats.segment[prev]
+                  and (beats.classes[prev + 1:cur] == "N").all())
+        if linked:
+            chain.append(cur)
+            continue
+        if len(chain) >= min_cycles:
+            out.append((chain[0], chain[-1]))
+        chain = [cur] if cur is not None else []
+    return out
+
+
+def pause_events(beats, rules):
+    rr, valid = beats.intervals()
+    long = np.flatnonzero(valid & (rr >= rules.pause_s))
+    return [("pause", beats.times[k], beats.times[k + 1], 2, 60.0 / rr[k]) for k in long]
+
+
+def heart_rate_series(beats, rules):
+    """DataFrame (time_s, bpm): the rate over each hr_average_beats consecutive intervals of one segment,
+    at the time of the beat that ends them."""
+    rr, valid = beats.intervals()
+    frame = pd.DataFrame({"time_s": beats.times[1:], "rr": rr, "segment": beats.segment[1:]})[valid]
+    mean_rr = frame.groupby("segment")["rr"].transform(lambda s: s.rolling(rules.hr_average_beats).mean())
+    return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr}).dropna().reset_index(drop=True)
+
+
+def heart_rate(beats, rules):
+    rr, valid = beats.intervals()
+    series = heart_rate_series(beats, rules)
+    if series.empty:
+        return {"min_bpm": None, "min_at_s": None, "mean_bpm": None, "max_bpm": None, "max_at_s": None}
+    lo, hi = series["bpm"].idxmin(), series["bpm"].idxmax()
+    return {"min_bpm": round(series["bpm"][lo], 1), "min_at_s": round(series["time_s"][lo], 2),
+            "mean_bpm": round(60.0 / rr[valid].mean(), 1),
+            "max_bpm": round(series["bpm"][hi], 1), "max_at_s": round(series["time_s"][hi], 2)}
+
+
+def nn_intervals(beats):
+    """(end times (m,) s, N-N intervals (m,) s, adjacent (m - 1,) bool: interval j + 1 directly follows j)."""
+    rr, valid = beats.intervals()
+    normal = beats.classes == "N"
+    nn = np.flatnonzero(valid & normal[:-1] & normal[1:])
+    return beats.times[nn + 1], rr[nn], np.diff(nn) == 1
+
+
+def hrv(beats, rules):
+    """Time-domain HRV of the N-N intervals (ms, %), named as neurokit2 names them (HRV_SDNN ...)."""
+    times, nn, adjacent = nn_intervals(beats)
+    if len(nn) < 3:
+        return {"sdnn_ms": None, "sdann_ms": None, "rmssd_ms": None, "pnn50_pct": None}
+    diffs = np.diff(nn)[adjacent]
+    window = (times // rules.sdann_window_s).astype(np.int64)
+    per_window = pd.Series(nn).groupby(window).agg(["mean", "size"])
+    means = per_window["mean"][per_window["size"] >= rules.sdann_min_intervals]
+    return {"sdnn_ms": round(1000 * nn.std(ddof=1), 1),
+            "sdann_ms": round(1000 * means.std(ddof=1), 1) if len(means) >= 2 else None,
+            "rmssd_ms": round(1000 * np.sqrt(np.mean(diffs ** 2)), 1) if len(diffs) else None,
+            "pnn50_pct": round(100 * np.mean(np.abs(diffs) > 0.05), 2) if len(diffs) else None}
+
+
+def all_events(beats, rules):
+    """(ventricular summary, supraventricular summary, events DataFrame of EVENT_COLUMNS in time order)."""
+    v, v_rows = ectopic_events(beats, "V", rules)
+    s, s_rows = ectopic_events(beats, "S", rules)
+    events = pd.DataFrame(v_rows + s_rows + pause_events(beats, rules), columns=list(EVENT_COLUMNS))
+    events = events.sort_values(["start_s", "type"], kind="stable").reset_index(drop=True)
+    return v, s, events

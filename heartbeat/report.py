@@ -1,0 +1,114 @@
+"""The report of a whole recording: counts, heart rate, ectopic events, pauses, HRV, hour by hour, and the
+excluded time; written as report.json, beats.csv, events.csv, hourly.csv and report.html."""
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import CLASSES
+from .events import Beats, Rules, all_events, heart_rate, heart_rate_series, hrv
+
+HOURLY_COLUMNS = ("hour", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
+
+
+@dataclass
+class Report:
+    summary: dict          # what report.json holds
+    beats: pd.DataFrame    # one row per beat (the pipeline's table)
+    events: pd.DataFrame   # events.EVENT_COLUMNS
+    hourly: pd.DataFrame   # HOURLY_COLUMNS
+
+
+def definitions(rules):
+    """The rules in words, stated in the report."""
+    return [f"run: {rules.run_min_beats} or more ectopic beats of one class in a row; couplet: exactly 2",
+            f"NSVT / SVT (fast_runs): a V / S run faster than {rules.fast_run_bpm:g} bpm",
+            f"bigeminy / trigeminy: isolated ectopic beats after exactly 1 / 2 normal beats, at least "
+            f"{rules.pattern_min_cycles} cycles in a row",
+            f"pause: an R-R interval of {rules.pause_s:g} s or more",
+            f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
+            "mean R-R interval",
+            "burden: beats of the class / all beats, in %",
+            "VF/flutter: a run of fast waves without the quiet between beats; its waves are no beats",
+            f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
+            f"holding at least {rules.sdann_min_intervals} of them",
+            "an R-R interval that spans excluded time is none: not a pause, not in heart rate or HRV"]
+
+
+def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
+    """Seconds of the Excluded stretches that fall within [lo, hi) s."""
+    return float(sum(max(0.0, min(e.stop / fs, hi) - max(e.start / fs, lo)) for e in excluded))
+
+
+def hourly_table(beats, rules, events, duration_s, excluded, fs):
+    hr = heart_rate_series(beats, rules)
+    rr, valid = beats.intervals()
+    rows = []
+    for hour in range(int(np.ceil(duration_s / 3600))):
+        lo, hi = 3600.0 * hour, min(3600.0 * (hour + 1), duration_s)
+        inside = (beats.times >= lo) & (beats.times < hi)
+        ends = valid & (beats.times[1:] >= lo) & (beats.times[1:] < hi)
+        trend = hr["bpm"][(hr["time_s"] >= lo) & (hr["time_s"] < hi)]
+        rows.append((hour, round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1), int(inside.sum()),
+                     round(trend.min(), 1) if len(trend) else None,
+                     round(60.0 / rr[ends].mean(), 1) if ends.any() else None,
+                     round(trend.max(), 1) if len(trend) else None,
+                     int((beats.classes[inside] == "V").sum()), int((beats.classes[inside] == "S").sum()),
+                     int(((events["type"] == "pause") & (events["start_s"] >= lo) & (events["start_s"] < hi)).sum())))
+    return pd.DataFrame(rows, columns=list(HOURLY_COLUMNS))
+
+
+def build_report(table, rec, rules=Rules(), about=None):
+    """Report of a classified recording: `table` from recording.classify_recording (or any table with
+    time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
+    and excluded stretches), `about` what to say about the model and settings."""
+    fs, duration = rec.fs, len(rec.signal) / rec.fs
+    beats = Beats.from_table(table)
+    v, s, events = all_events(beats, rules)
+    flutter = pd.DataFrame([("VF/flutter", a / fs, b / fs, 0, np.nan) for a, b in getattr(rec, "flutter", [])],
+                           columns=events.columns)
+    events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
+        if len(flutter) else events
+    hourly = hourly_table(beats, rules, events, duration, rec.excluded, fs)
+    counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
+    pauses = events[events["type"] == "pause"]
+    summary = {
+        "recording": {"name": rec.name, "channel": rec.channel, "sampling_rate_hz": fs},
+        "duration_s": round(duration, 3),
+        "analyzable_s": round(duration - excluded_seconds(rec.excluded, fs), 3),
+        "excluded": [e.as_dict(fs) for e in rec.excluded],
+        "beats": {**counts, "total": int(len(beats.times))},
+        "heart_rate": heart_rate(beats, rules),
+        "ventricular": v,
+        "supraventricular": s,
+        "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
+                   for a, b in zip(pauses["start_s"], pauses["end_s"])],
+        "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
+                    for a, b in zip(flutter["start_s"], flutter["end_s"])],
+        "hrv": hrv(beats, rules),
+        "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
+        "rules": asdict(rules),
+        "definitions": definitions(rules),
+        **(about or {}),
+    }
+    return Report(summary, table, events, hourly)
+
+
+def write_report(report, out_dir, signal=None, fs=None):
+    """Write the report's files into out_dir (an existing, empty folder): report.json, beats.csv,
+    events.csv, hourly.csv, and report.html (with signal strips when `signal` is given)."""
+    from .report_html import report_html
+
+    (out_dir / "report.json").write_text(json.dumps(report.summary, indent=2, default=_plain) + "\n")
+    report.beats.to_csv(out_dir / "beats.csv", index=False, float_format="%.6f")
+    report.events.to_csv(out_dir / "events.csv", index=False, float_format="%.3f")
+    report.hourly.to_csv(out_dir / "hourly.csv", index=False)
+    (out_dir / "report.html").write_text(report_html(report, signal, fs))
+
+
+def _plain(value):
+    """numpy scalars -> Python numbers for json."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

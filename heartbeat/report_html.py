@@ -1,0 +1,116 @@
+"""report.html: one self-contained page (figures embedded as PNG) a clinician can read: summary, hourly
+table, heart-rate trend with the excluded time, event strips."""
+import base64
+import html
+import io
+
+import numpy as np
+import pandas as pd
+
+from . import CLASSES
+from .figures import plt, strip_figure
+
+STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
+STRIP_MIN_S = 8.0      # ... lasts at least this long ...
+STRIP_MAX_S = 20.0     # ... and at most this long
+
+STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img{max-width:100%}
+.note{color:#555;font-size:.9em}"""
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _table(rows):
+    """A two-column HTML table from (label, value) pairs."""
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"
+
+
+def _fmt(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def trend_figure(report):
+    """Heart rate per minute (median of the averaged rate), excluded time shaded."""
+    from .events import Beats, Rules, heart_rate_series
+
+    series = heart_rate_series(Beats.from_table(report.beats), Rules(**report.summary["rules"]))
+    fig, ax = plt.subplots(figsize=(11, 3), dpi=100)
+    if len(series):
+        per_minute = series.groupby((series["time_s"] // 60).astype(int))["bpm"].median()
+        minutes = per_minute.reindex(range(int(per_minute.index.max()) + 1))  # missing minutes break the line
+        ax.plot(minutes.index / 60.0, minutes.to_numpy(), color="black", lw=0.8)
+    for e in report.summary["excluded"]:
+        ax.axvspan(e["start_s"] / 3600, e["end_s"] / 3600, color="tab:red", alpha=0.25, lw=0)
+    ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
+           xlim=(0, report.summary["duration_s"] / 3600), title="heart rate (excluded time in red)")
+    fig.tight_layout()
+    return fig
+
+
+def strips(report):
+    """(title, start_s, seconds) of the strips worth showing: longest and fastest V run, longest pause,
+    and an example of each ectopic class (its most confident beat)."""
+    events, beats, out = report.events, report.beats, []
+    for kind, by, title in (("V run", "beats", "longest V run"), ("V run", "rate_bpm", "fastest V run"),
+                            ("S run", "beats", "longest S run"), ("pause", None, "longest pause")):
+        rows = events[events["type"] == kind]
+        if len(rows):
+            row = rows.loc[(rows["end_s"] - rows["start_s"]).idxmax() if by is None else rows[by].idxmax()]
+            out.append((f"{title}: {row['beats']} beats, {row['rate_bpm']:.0f} bpm, at {row['start_s']:.1f} s",
+                        row["start_s"], row["end_s"] - row["start_s"]))
+    for c in CLASSES[1:]:
+        of_class = beats[beats["class"] == c]
+        if len(of_class):
+            best = of_class.loc[of_class[f"p_{c}"].idxmax()]
+            out.append((f"example {c} beat (p={best[f'p_{c}']:.2f}) at {best['time_s']:.1f} s", best["time_s"], 0.0))
+    unique = {}
+    for title, start, length in out:
+        unique.setdefault(round(start, 1), (title, start, length))
+    return list(unique.values())
+
+
+def report_html(report, signal=None, fs=None):
+    s = report.summary
+    rec = s["recording"]
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>ECG report: {html.escape(rec['name'])}"
+             f"</title><style>{STYLE}</style></head><body>",
+             f"<h1>ECG report: {html.escape(rec['name'])} {html.escape(rec['channel'] or '')}</h1>",
+             f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
+             "to be confirmed by a clinician.</p>", "<h2>Summary</h2>",
+             _table([("duration (h)", round(s["duration_s"] / 3600, 2)),
+                     ("analyzable (h)", round(s["analyzable_s"] / 3600, 2)),
+                     ("excluded stretches", len(s["excluded"]))]
+                    + [(f"beats {k}", v) for k, v in s["beats"].items()]
+                    + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
+                    + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
+                    + [("pauses", len(s["pauses"]))]),
+             "<h2>Ectopic beats</h2>",
+             pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
+             .to_html(na_rep="-"),
+             "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
+             "<h2>Hour by hour</h2>", report.hourly.to_html(index=False, na_rep="-")]
+    if signal is not None:
+        parts.append("<h2>Strips</h2>")
+        samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
+        for title, start, length in strips(report):
+            seconds = float(np.clip(length + 2 * STRIP_BEFORE_S, STRIP_MIN_S, STRIP_MAX_S))
+            fig = strip_figure(signal, fs, samples, classes, max(0.0, start - STRIP_BEFORE_S), seconds, title)
+            parts.append(_png(fig))
+    if s["excluded"]:
+        parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).to_html(index=False)]
+    parts += ["<h2>Events</h2>",
+              report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
+              else "<p>none</p>",
+              "<h2>Definitions</h2><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in s["definitions"]) + "</ul>",
+              "</body></html>"]
+    return "\n".join(parts)

@@ -1,0 +1,91 @@
+"""The report's rhythm rules on small hand-made beat sequences (logic only: the report on real records is in
+test_report.py)."""
+import numpy as np
+import pytest
+
+from heartbeat.events import Beats, Rules, all_events, heart_rate, hrv, nn_intervals
+
+RULES = Rules()
+
+
+def beats(classes, rr=0.8, segment=None, times=None):
+    classes = np.array(list(classes))
+    t = np.arange(len(classes)) * rr if times is None else np.asarray(times, dtype=float)
+    seg = np.zeros(len(classes), dtype=np.int64) if segment is None else np.asarray(segment)
+    return Beats(t, classes, seg)
+
+
+def test_isolated_couplets_and_runs():
+    v, s, events = all_events(beats("NNVNVVNVVVNVVVVVN"), RULES)
+    assert (v["isolated"], v["couplets"], v["runs"], v["longest_run_beats"]) == (1, 1, 2, 5)
+    assert v["fastest_run_bpm"] == 75.0 and v["fast_runs"] == 0  # 0.8 s apart
+    assert v["burden_pct"] == pytest.approx(100 * 11 / 17, abs=1e-3)
+    assert list(events["type"]) == ["V couplet", "V run", "V run"]
+    assert list(events["beats"]) == [2, 3, 5]
+    assert s["runs"] == 0 and s["burden_pct"] == 0
+
+
+def test_fast_runs_and_supraventricular():
+    v, s, _ = all_events(beats("NSSSSNNVVVN", rr=0.5), RULES)  # 120 bpm
+    assert s["runs"] == 1 and s["fast_runs"] == 1 and s["longest_run_beats"] == 4 and s["fastest_run_bpm"] == 120
+    assert v["runs"] == 1 and v["fast_runs"] == 1
+    slower = Rules(fast_run_bpm=130)
+    assert all_events(beats("NSSSSNNVVVN", rr=0.5), slower)[1]["fast_runs"] == 0
+
+
+def test_bigeminy_and_trigeminy():
+    v, _, events = all_events(beats("NVNVNVNVNN"), RULES)
+    assert v["bigeminy_episodes"] == 1 and v["trigeminy_episodes"] == 0 and v["isolated"] == 4
+    episode = events[events["type"] == "V bigeminy"].iloc[0]
+    assert episode["beats"] == 7 and episode["start_s"] == pytest.approx(0.8)
+    assert all_events(beats("NVNVNNNN"), RULES)[0]["bigeminy_episodes"] == 0  # 2 cycles: too few
+    assert all_events(beats("NVNVNNNN"), Rules(pattern_min_cycles=2))[0]["bigeminy_episodes"] == 1
+    v, _, _ = all_events(beats("NNVNNVNNVNNVN"), RULES)
+    assert v["trigeminy_episodes"] == 1 and v["bigeminy_episodes"] == 0
+    # the beat between two ectopic ones must be normal: an S breaks the pattern
+    assert all_events(beats("NVSVNVNV"), RULES)[0]["bigeminy_episodes"] == 1  # V N V N V only after the S
+
+
+def test_nothing_joins_across_segments():
+    b = beats("NVVVN", segment=[0, 0, 0, 1, 1])
+    v, _, _ = all_events(b, RULES)
+    assert (v["couplets"], v["runs"], v["isolated"]) == (1, 0, 1)
+    # a long interval that spans excluded time is no pause
+    times = [0, 1, 2, 10, 11, 12]
+    _, _, events = all_events(beats("NNNNNN", times=times, segment=[0, 0, 0, 1, 1, 1]), RULES)
+    assert (events["type"] == "pause").sum() == 0
+    _, _, events = all_events(beats("NNNNNN", times=times), RULES)
+    assert list(events["type"]) == ["pause"] and events["start_s"][0] == 2 and events["end_s"][0] == 10
+
+
+def test_pause_threshold():
+    times = [0, 1, 2.99, 3.99, 5.98, 6.98]  # intervals 1, 1.99, 1, 1.99, 1
+    assert len(all_events(beats("NNNNNN", times=times), RULES)[2]) == 0
+    assert len(all_events(beats("NNNNNN", times=times), Rules(pause_s=1.5))[2]) == 2
+
+
+def test_heart_rate():
+    hr = heart_rate(beats("N" * 30, rr=1.0), RULES)
+    assert hr["min_bpm"] == hr["mean_bpm"] == hr["max_bpm"] == 60.0
+    times = np.r_[np.arange(20) * 1.0, 19 + np.arange(1, 21) * 0.5]  # 60 bpm, then 120 bpm
+    hr = heart_rate(beats("N" * 40, times=times), RULES)
+    assert hr["min_bpm"] == 60.0 and hr["max_bpm"] == 120.0 and hr["max_at_s"] >= 19 + 8 * 0.5
+    assert heart_rate(beats("NNN"), RULES)["min_bpm"] is None  # fewer intervals than the average needs
+
+
+def test_hrv_uses_normal_to_normal_intervals_only():
+    rng = np.random.default_rng(0)
+    rr = 0.8 + 0.05 * rng.standard_normal(400)
+    times = np.r_[0, np.cumsum(rr)]
+    classes = np.array(["N"] * len(times))
+    classes[100] = "V"  # the intervals into and out of it are not N-N
+    b = beats(classes, times=times)
+    _, nn, adjacent = nn_intervals(b)
+    expected = np.delete(rr, [99, 100])
+    np.testing.assert_allclose(nn, expected)
+    out = hrv(b, RULES)
+    assert out["sdnn_ms"] == pytest.approx(1000 * expected.std(ddof=1), abs=0.05)
+    diffs = np.r_[np.diff(rr[:99]), np.diff(rr[101:])]  # successive differences never bridge the V beat
+    assert out["rmssd_ms"] == pytest.approx(1000 * np.sqrt(np.mean(diffs ** 2)), abs=0.05)
+    assert out["pnn50_pct"] == pytest.approx(100 * np.mean(np.abs(diffs) > 0.05), abs=0.01)
+    assert out["sdann_ms"] is not None  # 320 s: two 5-min windows

@@ -1,0 +1,97 @@
+"""report.py on real records: gaps, lead-off and saturation are excluded instead of refusing the recording,
+nothing is counted across them, and the outputs are complete, atomic and never overwritten by accident."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import MITDB, needs_mitdb, run_script
+from heartbeat import quality
+from heartbeat.recording import Recording, SignalError, check_signal, read_wfdb
+
+KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
+        "pauses", "hrv", "hourly", "rules", "definitions", "model"}
+ECTOPIC_KEYS = {"isolated", "couplets", "runs", "longest_run_beats", "fastest_run_bpm", "bigeminy_episodes",
+                "trigeminy_episodes", "burden_pct"}
+
+
+@pytest.fixture(scope="module")
+def damaged_100(tmp_path_factory):
+    """MIT-BIH 100 (no pause anywhere) with a 60-s gap at 600 s and a 20-s lead-off (flat) at 1200 s."""
+    if not (MITDB / "100.hea").exists():
+        pytest.skip("MIT-BIH records not found")
+    sig = read_wfdb(MITDB / "100").signal.copy()
+    sig[600 * 360:660 * 360] = np.nan
+    sig[1200 * 360:1220 * 360] = sig[1200 * 360]
+    path = tmp_path_factory.mktemp("signal") / "damaged.npy"
+    np.save(path, sig)
+    return path
+
+
+@needs_mitdb
+def test_report_around_a_gap_and_lead_off(damaged_100, tmp_path):
+    out = tmp_path / "report"
+    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert KEYS <= set(report) and ECTOPIC_KEYS <= set(report["ventricular"]) <= set(report["supraventricular"])
+    excluded = {e["reason"]: e for e in report["excluded"]}
+    assert excluded["gap"]["start_s"] == 600 and excluded["gap"]["end_s"] == 660
+    assert 1199 <= excluded["lead-off"]["start_s"] <= 1200 and 1220 <= excluded["lead-off"]["end_s"] <= 1221
+    assert report["duration_s"] - report["analyzable_s"] == pytest.approx(60 + 20 + 1, abs=1.5)
+    assert report["pauses"] == []  # 100 has none, and the 60 s across the gap is none either
+    assert report["hrv"]["sdnn_ms"] is not None and 60 < report["heart_rate"]["mean_bpm"] < 90
+    beats = pd.read_csv(out / "beats.csv")
+    inside = ((beats["time_s"] > 600) & (beats["time_s"] < 660)) | ((beats["time_s"] > 1200.5) & (beats["time_s"] < 1220))
+    assert not inside.any()
+    assert beats["segment"].nunique() == 3
+    assert report["beats"]["total"] == len(beats) and 2000 < len(beats) < 2273  # 100 has 2273 beats
+    hourly = pd.read_csv(out / "hourly.csv")
+    assert hourly["beats"].sum() == len(beats) and len(hourly) == 1
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 2 and "http" not in page.split("<body>")[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left behind
+
+
+@needs_mitdb
+def test_report_refuses_to_overwrite(damaged_100, tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {out} exists; choose another folder or add --force"
+    assert (out / "mine.txt").read_text() == "keep"
+    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--force")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "mine.txt").exists() and (out / "report.json").is_file()
+
+
+@needs_mitdb
+def test_clean_records_lose_nothing_but_clipping():
+    """On the 48 MIT-BIH records only 116's amplifier clipping (about 2 s, three times) is excluded."""
+    excluded = {}
+    for header in sorted(MITDB.glob("*.hea")):
+        rec = check_signal(read_wfdb(header.with_suffix("")))
+        if rec.excluded:
+            excluded[header.stem] = [(e.reason, round((e.stop - e.start) / rec.fs, 1)) for e in rec.excluded]
+    assert list(excluded) == ["116"]
+    assert [r for r, _ in excluded["116"]] == ["saturation"] * 3 and all(s < 2.5 for _, s in excluded["116"])
+
+
+def test_unanalyzable_end_to_end_is_one_line():
+    sig = np.full(3600 * 2, np.nan)
+    sig[:1000] = np.sin(np.arange(1000))  # 2.8 s of signal, then a gap to the end
+    with pytest.raises(SignalError, match="nothing to analyse: all 20.0 s are excluded \\(gap, short\\)"):
+        check_signal(Recording(sig, 360.0, "x"))
+
+
+def test_excluded_stretches_merge_and_leave_no_short_piece():
+    fs = 100.0
+    sig = np.sin(np.arange(6000) / 7.0)  # 60 s
+    sig[1000:1100] = np.nan              # gap at 10 s
+    sig[1300:1500] = 0.0                 # flat 2 s right after it: 2 s of ECG between them is too short
+    found = quality.excluded_stretches(sig, fs)
+    assert [(e.reason, e.start, e.stop) for e in found] == [("gap", 1000, 1100), ("short", 1100, 1250),
+                                                            ("lead-off", 1250, 1550)]
+    assert quality.analyzable_segments(len(sig), found) == [(0, 1000), (1550, 6000)]
