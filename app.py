@@ -22,9 +22,9 @@ from heartbeat.data import beat_csvs
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
 from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
-from heartbeat.recording import (classify_recording, mean_heart_rate, read_signal_file, read_wfdb,
-                                 reference_agreement)
+from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
 from heartbeat.sidecar import meta_path, templates_path
+from heartbeat.sources import read_signal_file, read_wfdb
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"

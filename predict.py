@@ -51,8 +51,8 @@ def predict_csvs(model, csvs, show):
 
 
 def predict_recording(model, args):
-    from heartbeat.recording import classify_recording, mean_heart_rate, read_signal_file, read_wfdb, \
-        reference_agreement
+    from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
+    from heartbeat.sources import read_signal_file, read_wfdb
 
     rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
     table = classify_recording(model, rec)

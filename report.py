@@ -49,7 +49,8 @@ def main(argv=None):
     args = p.parse_args(argv)
 
     try:
-        from heartbeat.recording import classify_recording, read_signal_file, read_wfdb
+        from heartbeat.recording import classify_recording
+        from heartbeat.sources import read_signal_file, read_wfdb
         from heartbeat.report import build_report, write_report
 
         rules = rules_from(args)

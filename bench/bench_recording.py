@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from heartbeat import CLASSES, segment
+from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.detect import detect_r_peaks
 from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba, predictions_table
-from heartbeat.recording import check_signal, read_wfdb
+from heartbeat.recording import beats_of, check_signal
+from heartbeat.sources import read_wfdb
 
 ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
@@ -38,19 +38,18 @@ def run_once(model, record, out):
     lap("read")
     check_signal(rec)
     lap("check")
-    sig, fs = segment.resample(rec.signal, rec.fs, segment.KAGGLE_FS)
-    lap("resample")
-    peaks = detect_r_peaks(sig, fs)
-    lap("detect")
-    beats = segment.kaggle_beats(sig, peaks, range(len(peaks) - 1))
+    found = [beats_of(rec, a, b) for a, b in rec.segments]
+    lap("resample + detect")
+    blocks = [(f, index, f.beats(index)) for f in found for index in f.blocks]
     lap("cut")
-    inputs = recording_inputs(model.inputs, peaks / fs, np.arange(len(beats)), beats)
+    inputs = [recording_inputs(model.inputs, f.times, index, beats) for f, index, beats in blocks]
     lap("context")
-    table = predictions_table(predict_proba(model, inputs), CLASSES)
+    proba = np.concatenate([predict_proba(model, x) for x in inputs])
+    table = predictions_table(proba, CLASSES)
     lap("classify")
     table.to_csv(out, index=False, float_format="%.6f")
     lap("write")
-    return times, len(beats), len(rec.signal) / rec.fs
+    return times, len(table), len(rec.signal) / rec.fs
 
 
 def main():

@@ -23,7 +23,8 @@ import wfdb
 
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.recording import classify_recording, read_wfdb
+from heartbeat.recording import classify_recording
+from heartbeat.sources import read_wfdb
 from heartbeat.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -49,14 +49,15 @@ def strip_figure(signal, fs, beat_samples, beat_classes, start_s=0.0, seconds=20
     lo = int(start_s * fs)
     hi = min(len(signal), lo + int(seconds * fs))
     t = np.arange(lo, hi) / fs
+    strip = np.asarray(signal[lo:hi], dtype=np.float64)  # one slice: the signal may be read from disk
     fig, ax = plt.subplots(figsize=(12, 3.2), dpi=100)
-    ax.plot(t, signal[lo:hi], color="black", lw=0.7)
+    ax.plot(t, strip, color="black", lw=0.7)
     inside = (beat_samples >= lo) & (beat_samples < hi)
-    top = np.max(signal[lo:hi]) if hi > lo else 0
+    top = np.nanmax(strip) if hi > lo and not np.isnan(strip).all() else 0
     for name in CLASSES:
         sel = inside & (beat_classes == name)
         if sel.any():
-            ax.scatter(beat_samples[sel] / fs, signal[beat_samples[sel]], color=CLASS_COLOURS[name], s=28,
+            ax.scatter(beat_samples[sel] / fs, strip[beat_samples[sel] - lo], color=CLASS_COLOURS[name], s=28,
                        zorder=3, label=f"{name} ({sel.sum()})")
             for s in beat_samples[sel]:
                 ax.annotate(name, (s / fs, top), color=CLASS_COLOURS[name], fontsize=8, ha="center", va="bottom")

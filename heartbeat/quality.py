@@ -7,6 +7,7 @@ stretch is marked with its reason, no beat is cut across it, and an R-R interval
 interval (report.py does not count it as a pause or in HRV).
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ FLAT_FRACTION = 0.01    # flat: a block's peak-to-peak under this fraction of th
 SATURATION_MIN_S = 0.15  # this long at exactly the recording's extreme value: the amplifier clipped
 MARGIN_S = 0.5          # around a flat or clipped stretch, the signal is not trusted either
 MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few beats to detect reliably
+CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 
 
 @dataclass(frozen=True)
@@ -42,59 +44,80 @@ def _long_runs(mask, min_len):
     return list(zip(starts[keep], stops[keep]))
 
 
-def gaps(sig, fs):
-    """(start, stop) of the runs of NaN samples longer than GAP_MIN_S."""
-    return _long_runs(np.isnan(sig), GAP_MIN_S * fs + 1e-9)
+def chunks(n, size, overlap=0, align=1):
+    """(read start, read stop, core start, core stop) covering n samples in cores of about `size`
+    (multiples of `align`), each read `overlap` samples wider on both sides where the signal allows."""
+    size = max(align, size // align * align)
+    for a in range(0, n, size):
+        b = min(n, a + size)
+        yield max(0, a - overlap), min(n, b + overlap), a, b
 
 
-def flat_stretches(sig, fs):
-    """(start, stop) of stretches of at least FLAT_MIN_S whose FLAT_BLOCK_S blocks barely move: lead-off."""
-    block = max(1, int(round(FLAT_BLOCK_S * fs)))
-    n = len(sig) // block
-    if n < 2:
-        return []
-    blocks = sig[:n * block].reshape(n, block)
-    ptp = np.full(n, np.nan)  # a block of a gap has none: it is a gap, not lead-off
-    some = ~np.isnan(blocks).all(axis=1)
-    ptp[some] = np.nanmax(blocks[some], axis=1) - np.nanmin(blocks[some], axis=1)
-    window = max(1, int(round(2.0 / FLAT_BLOCK_S)))  # the typical 2-s peak-to-peak holds a QRS
-    typical = pd.Series(ptp).groupby(np.arange(n) // window).max().median()
-    flat = ptp <= FLAT_FRACTION * typical
-    return [(a * block, b * block) for a, b in _long_runs(flat, FLAT_MIN_S / FLAT_BLOCK_S - 1e-9)]
+class Scan(NamedTuple):
+    excluded: list  # sorted Excluded stretches, without overlaps
+    low: float      # the signal's smallest and largest value (inf, -inf when every sample is missing)
+    high: float
 
 
-def saturated_stretches(sig, fs):
-    """(start, stop) of runs of at least SATURATION_MIN_S at exactly the signal's maximum or minimum."""
-    out = []
-    for extreme in (np.nanmax(sig), np.nanmin(sig)):
-        out += _long_runs(sig == extreme, SATURATION_MIN_S * fs)
-    return out
-
-
-def excluded_stretches(sig, fs):
-    """Sorted, merged Excluded stretches of a signal (n,) at fs Hz; pieces between them shorter than
-    MIN_SEGMENT_S are excluded too ("short")."""
+def scan(signal, fs):
+    """Scan of a signal (anything that slices to float arrays: an array, a memmap, a lazily read record),
+    read CHUNK_S at a time: its Excluded stretches (gaps, lead-off, saturation; pieces between them shorter
+    than MIN_SEGMENT_S: "short") and range. Raises ValueError("inf", sample) on an infinite value."""
+    n, block = len(signal), max(1, int(round(FLAT_BLOCK_S * fs)))
+    overlap = int(np.ceil(max(GAP_MIN_S, SATURATION_MIN_S) * fs)) + 1  # a run across a border is seen whole
+    lo, hi, ptp, nan_runs, extreme_runs = np.inf, -np.inf, [], [], []
+    for read_a, read_b, a, b in chunks(n, int(CHUNK_S * fs), overlap, align=block):
+        sig = np.asarray(signal[read_a:read_b], dtype=np.float64)
+        if np.isinf(sig).any():
+            raise ValueError("inf", read_a + int(np.flatnonzero(np.isinf(sig))[0]))
+        core = sig[a - read_a:b - read_a]
+        blocks = core[:len(core) // block * block].reshape(-1, block)
+        some = ~np.isnan(blocks).all(axis=1)  # a block of a gap has no peak-to-peak: it is a gap, not lead-off
+        ptp.append(np.full(len(blocks), np.nan))
+        ptp[-1][some] = np.nanmax(blocks[some], axis=1) - np.nanmin(blocks[some], axis=1)
+        if np.isnan(sig).all():
+            nan_runs.append((read_a, read_b))
+            continue
+        if not np.isnan(core).all():
+            lo, hi = min(lo, np.nanmin(core)), max(hi, np.nanmax(core))
+        nan_runs += [(read_a + x, read_a + y) for x, y in _long_runs(np.isnan(sig), GAP_MIN_S * fs + 1e-9)]
+        for value in (np.nanmax(sig), np.nanmin(sig)):
+            extreme_runs += [(read_a + x, read_a + y, value) for x, y in _long_runs(sig == value, SATURATION_MIN_S * fs)]
     margin = int(round(MARGIN_S * fs))
-    marks = [(a, b, "gap") for a, b in gaps(sig, fs)]
-    marks += [(a - margin, b + margin, "lead-off") for a, b in flat_stretches(sig, fs)]
-    marks += [(a - margin, b + margin, "saturation") for a, b in saturated_stretches(sig, fs)]
-    merged = []
-    for a, b, reason in sorted((max(0, a), min(len(sig), b), r) for a, b, r in marks):
-        if merged and a <= merged[-1][1]:
-            prev = merged[-1]
+    marks = [(a, b, "gap") for a, b in nan_runs]
+    marks += [(a * block - margin, b * block + margin, "lead-off") for a, b in flat_blocks(np.concatenate(ptp))]
+    marks += [(a - margin, b + margin, "saturation") for a, b, v in extreme_runs if v in (lo, hi)]
+    return Scan(merged(marks, n, fs), lo, hi)
+
+
+def flat_blocks(ptp):
+    """(first, stop) block indices of at least FLAT_MIN_S of blocks whose peak-to-peak is under
+    FLAT_FRACTION of the recording's typical 2-s one (which holds a QRS): lead-off."""
+    window = max(1, int(round(2.0 / FLAT_BLOCK_S)))
+    typical = pd.Series(ptp).groupby(np.arange(len(ptp)) // window).max().median()
+    return _long_runs(ptp <= FLAT_FRACTION * typical, FLAT_MIN_S / FLAT_BLOCK_S - 1e-9)
+
+
+def merged(marks, n, fs):
+    """(start, stop, reason) marks -> sorted Excluded without overlaps, the pieces between them shorter
+    than MIN_SEGMENT_S excluded as "short"."""
+    out = []
+    for a, b, reason in sorted((max(0, a), min(n, b), r) for a, b, r in marks):
+        if out and a <= out[-1][1]:
+            prev = out[-1]
             # the longer cause names an overlap of two
             keep = prev[2] if prev[1] - prev[0] >= b - a else reason
-            merged[-1] = (prev[0], max(prev[1], b), keep)
+            out[-1] = (prev[0], max(prev[1], b), keep)
         else:
-            merged.append((a, b, reason))
-    out, at = [], 0
-    for a, b, reason in merged + [(len(sig), len(sig), None)]:
+            out.append((a, b, reason))
+    result, at = [], 0
+    for a, b, reason in out + [(n, n, None)]:
         if 0 < a - at < MIN_SEGMENT_S * fs:
-            out.append(Excluded(at, a, "short"))
+            result.append(Excluded(at, a, "short"))
         if reason is not None:
-            out.append(Excluded(a, b, reason))
+            result.append(Excluded(a, b, reason))
         at = b
-    return out
+    return result
 
 
 def analyzable_segments(n, excluded):

@@ -6,6 +6,8 @@ following interval past the next annotation, min-max scaled per beat, zero-padde
 (The paper's text taken literally, 125 Hz with per-window scaling, fits the Kaggle rows worse; it was
 removed in issue 19, docs/data-and-detection.md has its numbers.)
 """
+from fractions import Fraction
+
 import numpy as np
 from scipy import signal as sps
 
@@ -72,11 +74,14 @@ def kaggle_beat_index(labels):
     return index[index < len(labels) - 1]
 
 
+def resample_ratio(fs, fs_out):
+    """fs_out / fs as the Fraction resample() uses: input sample `den * k` lands on output sample `num * k`."""
+    return Fraction(fs_out / fs).limit_denominator(1000)
+
+
 def resample(sig, fs, fs_out):
     """Polyphase resampling (anti-aliased): (sig, fs) -> (sig at fs_out, fs_out)."""
     if fs == fs_out:
         return np.asarray(sig, dtype=np.float64), fs_out
-    from fractions import Fraction
-
-    ratio = Fraction(fs_out / fs).limit_denominator(1000)
+    ratio = resample_ratio(fs, fs_out)
     return sps.resample_poly(np.asarray(sig, dtype=np.float64), ratio.numerator, ratio.denominator), fs_out

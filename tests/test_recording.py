@@ -7,8 +7,8 @@ from scipy import signal as sps
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.recording import (Recording, SignalError, beats_of, check_signal, classify_recording,
-                                 read_signal_file, read_wfdb, reference_agreement)
+from heartbeat.recording import beats_of, check_signal, classify_recording, read_span, reference_agreement
+from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,13 @@ def test_detection_on_real_records(shipped, name):
 def test_other_sampling_rates_give_the_same_beats(tmp_path):
     rec = read_wfdb(MITDB / "100")
     seg = rec.signal[: 120 * 360]  # two minutes
-    ref_samples, ref_beats, _, _ = beats_of(check_signal(Recording(seg, 360.0, "100")))
+    found = beats_of(check_signal(Recording(seg, 360.0, "100")))
+    ref_samples = found.samples
     for fs, up, down in ((250, 25, 36), (500, 25, 18)):
         sig = sps.resample_poly(seg, up, down)
         path = tmp_path / f"ecg{fs}.csv"
         np.savetxt(path, sig, fmt="%.5f", header="ecg_mV", comments="")
-        samples, beats, _, _ = beats_of(check_signal(read_signal_file(path, fs)))
+        samples = beats_of(check_signal(read_signal_file(path, fs))).samples
         times, ref_times = samples / fs, ref_samples / 360
         assert abs(len(times) - len(ref_times)) <= 1
         nearest = np.abs(times[:, None] - ref_times[None, :]).min(axis=1)
@@ -63,7 +64,7 @@ def test_bad_signals():
     assert rec.segments == [(1100, 3600)]
     glitch = ok.copy()
     glitch[500] = np.nan  # a single missing sample is interpolated
-    assert np.isfinite(check_signal(make(glitch)).signal).all()
+    assert np.isfinite(read_span(check_signal(make(glitch)), 0, 3600)).all()
     with pytest.raises(SignalError, match="found 0 beats|found [0-3] beats"):
         beats_of(check_signal(make(np.sin(np.arange(3600) / 1000))))
 

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import MITDB, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat import quality
-from heartbeat.recording import Recording, SignalError, check_signal, read_wfdb
+from heartbeat.recording import check_signal
+from heartbeat.sources import Recording, SignalError, read_wfdb
 
 KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
         "pauses", "hrv", "hourly", "rules", "definitions", "model"}
@@ -91,7 +92,52 @@ def test_excluded_stretches_merge_and_leave_no_short_piece():
     sig = np.sin(np.arange(6000) / 7.0)  # 60 s
     sig[1000:1100] = np.nan              # gap at 10 s
     sig[1300:1500] = 0.0                 # flat 2 s right after it: 2 s of ECG between them is too short
-    found = quality.excluded_stretches(sig, fs)
+    found = quality.scan(sig, fs).excluded
     assert [(e.reason, e.start, e.stop) for e in found] == [("gap", 1000, 1100), ("short", 1100, 1250),
                                                             ("lead-off", 1250, 1550)]
     assert quality.analyzable_segments(len(sig), found) == [(0, 1000), (1550, 6000)]
+
+
+@needs_mitdb
+@pytest.mark.parametrize("db, name", [("mitdb", "207"), ("svdb", "859")])
+def test_windows_and_lazy_reading_give_the_beats_of_one_pass(monkeypatch, db, name):
+    """Read lazily and detected in 2-minute windows, a record (207: flutter across a window border; SVDB 859:
+    128 Hz, clipping) gives exactly the beats, flutter episodes and classes of a single pass over it."""
+    from heartbeat import sources, windows
+    from heartbeat.checkpoint import load_checkpoint
+    from heartbeat.recording import beats_of, classify_recording
+
+    path = MITDB.parent / db / name
+    if not path.with_suffix(".hea").exists():
+        pytest.skip(f"{path} not found")
+    model = load_checkpoint(ROOT / "models" / "recording.pt")[0]
+
+    def run():
+        rec = check_signal(read_wfdb(path))
+        found = [beats_of(rec, a, b) for a, b in rec.segments]
+        return rec, found, classify_recording(model, rec)
+
+    one_rec, one, one_table = run()
+    monkeypatch.setattr(windows, "DETECT_WINDOW_S", 120.0)
+    monkeypatch.setattr(sources, "LAZY_S", 60.0)
+    rec, windowed, table = run()
+    assert isinstance(rec.signal, sources.WfdbSignal) and not isinstance(one_rec.signal, sources.WfdbSignal)
+    assert rec.excluded == one_rec.excluded
+    for a, b in zip(one, windowed):
+        np.testing.assert_array_equal(a.peaks, b.peaks)
+        assert a.flutter == b.flutter
+        index = np.arange(len(a.samples))
+        np.testing.assert_array_equal(a.beats(index), b.beats(index))
+    pd.testing.assert_frame_equal(one_table, table)
+
+
+@needs_mitdb
+def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
+    """Gaps, lead-off and clipping across chunk borders are found whole, as in one chunk."""
+    sig = np.load(damaged_100)
+    sig[60 * 360 - 30:60 * 360 + 30] = np.nanmax(sig)  # 167 ms clipped, across a 20-s chunk border below
+    one = quality.scan(sig, 360.0)
+    monkeypatch.setattr(quality, "CHUNK_S", 20.0)
+    chunked = quality.scan(sig, 360.0)
+    assert chunked == one
+    assert [e.reason for e in one.excluded] == ["saturation", "gap", "lead-off"]

@@ -203,10 +203,12 @@ def test_sidecar_intervals_are_the_annotation_intervals(real_beats):
 @needs_mitdb
 def test_recording_pipeline_computes_the_sidecar_features(real_beats):
     """Record 232 (S beats, long pauses): R-R features from detected peaks match those of the reference."""
-    from heartbeat.recording import beats_of, check_signal, read_wfdb
+    from heartbeat.recording import beats_of, check_signal
+    from heartbeat.sources import read_wfdb
 
     rec = check_signal(read_wfdb(MITDB / "232"))
-    samples, _, times, _ = beats_of(rec)
+    found = beats_of(rec)
+    samples, times = found.samples, found.times
     meta = real_beats.meta[real_beats.meta["record"] == "232"].reset_index(drop=True)
     # match each reference beat to the detection within 150 ms
     j = np.clip(np.searchsorted(samples, meta["sample"]), 1, len(samples) - 1)

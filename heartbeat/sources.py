@@ -1,0 +1,133 @@
+"""Where a recording comes from: a WFDB record, a one-column CSV or a .npy signal, as a Recording.
+
+A long recording is not loaded whole: a .npy file is memory-mapped and a WFDB record longer than
+LAZY_S is read piece by piece (WfdbSignal), so that a week at 360 Hz fits in bounded memory. Everything
+downstream reads a recording by slices (recording.read_span).
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import UserError
+from .database import AAMI_LABEL
+
+MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
+LAZY_S = 2 * 3600.0  # a WFDB record longer than this is read piece by piece
+
+
+class SignalError(UserError):
+    pass
+
+
+@dataclass
+class Recording:
+    signal: np.ndarray   # (n,) any unit: an array, a memory-mapped .npy or a WfdbSignal; read it by slices
+    fs: float            # Hz
+    name: str
+    channel: str = ""
+    ref_samples: np.ndarray = None  # reference beat annotations (input samples), when there are any
+    ref_labels: np.ndarray = None   # their AAMI labels 0..4
+    excluded: list = field(default_factory=list)  # quality.Excluded stretches, set by check_signal
+    segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
+    flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
+
+
+class WfdbSignal:
+    """One channel of a WFDB record in physical units, read from disk slice by slice."""
+
+    def __init__(self, path, index, length):
+        self.path, self.index, self.length = str(path), index, length
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, where):
+        import wfdb
+
+        if not isinstance(where, slice) or where.step not in (None, 1):
+            raise TypeError("a WfdbSignal is read by contiguous slices")
+        a, b, _ = where.indices(self.length)
+        if b <= a:
+            return np.zeros(0)
+        return wfdb.rdrecord(self.path, sampfrom=a, sampto=b, channels=[self.index]).p_signal[:, 0]
+
+
+def read_signal_file(path, fs):
+    """A plain signal: a one-column CSV (optional header) or a 1-D .npy, at `fs` Hz."""
+    path = Path(path)
+    if fs is None:
+        raise SignalError(f"{path}: give the sampling rate with --fs HZ")
+    if not path.is_file():
+        raise SignalError(f"{path}: no such file")
+    if path.suffix == ".npy":
+        try:
+            sig = np.load(path, mmap_mode="r", allow_pickle=False)  # read by slices: a week fits in memory
+        except (ValueError, OSError) as e:
+            raise SignalError(f"{path}: not a readable .npy array ({e})") from None
+        if sig.ndim != 1 or not np.issubdtype(sig.dtype, np.number):
+            raise SignalError(f"{path}: expected a 1-D numeric array, got {sig.dtype} of shape {sig.shape}")
+    else:
+        try:
+            table = pd.read_csv(path, header=None, skip_blank_lines=True)
+        except pd.errors.EmptyDataError:
+            raise SignalError(f"{path}: the file is empty") from None
+        except pd.errors.ParserError as e:
+            raise SignalError(f"{path}: not a one-column CSV ({str(e).strip()[:120]})") from None
+        if table.shape[1] != 1:
+            raise SignalError(f"{path}: {table.shape[1]} columns; a signal file has one value per line")
+        column = table.iloc[:, 0]
+        if len(column) and pd.isna(pd.to_numeric(column.iloc[:1], errors="coerce")).all():
+            column = column.iloc[1:]  # a header line
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = np.flatnonzero(numbers.isna() & column.notna() & ~column.astype(str).str.strip().str.lower()
+                             .isin(["nan", ""]))
+        if len(bad):
+            line = bad[0] + 1 + (len(table) - len(column))
+            raise SignalError(f"{path} line {line}: {str(column.iloc[bad[0]])[:20]!r} is not a number")
+        sig = numbers.to_numpy(dtype=np.float64)
+    return Recording(sig, float(fs), path.stem)
+
+
+def read_wfdb(path, channel=None):
+    """A WFDB record (path without extension) in physical units; channel by name or index,
+    default MLII where present, else the first. Reference beats come from a .atr beside it, if any."""
+    import wfdb
+
+    path = Path(path)
+    if path.suffix in (".hea", ".dat", ".atr"):
+        path = path.with_suffix("")
+    if not path.with_suffix(".hea").is_file():
+        raise SignalError(f"{path}.hea: no such WFDB header (give the record path without extension)")
+    try:
+        header = wfdb.rdheader(str(path))
+        names = list(header.sig_name or [])
+        if channel is None:
+            index = names.index("MLII") if "MLII" in names else 0
+        elif str(channel).isdigit():
+            index = int(channel)
+        elif channel in names:
+            index = names.index(channel)
+        else:
+            raise SignalError(f"{path}: no channel {channel!r}; channels: {', '.join(names)}")
+        if not 0 <= index < len(names):
+            raise SignalError(f"{path}: channel {index} out of range; channels 0..{len(names) - 1}: {', '.join(names)}")
+        if header.sig_len and header.sig_len > LAZY_S * header.fs:
+            signal = WfdbSignal(path, index, header.sig_len)
+            signal[:1]  # a damaged record fails here, not in the middle of the analysis
+        else:
+            signal = wfdb.rdrecord(str(path), channels=[index]).p_signal[:, 0].astype(np.float64)
+    except SignalError:
+        raise
+    except Exception as e:  # wfdb raises many kinds on damaged records
+        raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
+    out = Recording(signal, float(header.fs), path.name, names[index])
+    if path.with_suffix(".atr").is_file():
+        try:
+            ann = wfdb.rdann(str(path), "atr")
+        except Exception as e:  # as above: a damaged .atr fails in many ways
+            raise SignalError(f"{path}.atr: unreadable annotations ({str(e).strip()[:160]})") from None
+        labels = np.array([AAMI_LABEL.get(s, -1) for s in ann.symbol])
+        out.ref_samples, out.ref_labels = ann.sample[labels >= 0], labels[labels >= 0]
+    return out

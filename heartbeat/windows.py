@@ -1,0 +1,99 @@
+"""Long recordings in bounded memory: an analyzable segment of any length is detected in overlapping
+windows and its beats are cut and classified in blocks, each read from the signal when it is needed.
+
+Detection reads DETECT_WINDOW_S at a time with DETECT_OVERLAP_S on either side, so that the band-pass
+filters and the detector's adaptive thresholds have settled before the window's core, and keeps the
+beats of the core. Cutting reads, for each block of beats, the samples from its first R peak to the end
+of its last beat (the Kaggle rule) plus a filter margin, so a beat is cut from the very samples a
+single pass would give it. R-R context comes from all of the segment's beat times. The template (the
+patients' usual beat) is the median of a block of about BLOCK_S, the length of the MIT-BIH records the
+models learned it on: a day-long recording has one per half hour, as a patient's beat drifts.
+"""
+from typing import NamedTuple
+
+import numpy as np
+from tqdm import tqdm
+
+from . import segment
+from .detect import detect_beats
+
+DETECT_WINDOW_S = 600.0
+DETECT_OVERLAP_S = 30.0
+BLOCK_S = 1800.0
+RESAMPLE_MARGIN_S = 1.0  # more than the polyphase filter reaches on either side
+
+
+class Span(NamedTuple):
+    """Input samples [start, stop) of a recording, read at 360 Hz: offset is the 360-Hz position of start."""
+    start: int
+    stop: int
+    offset: int
+
+
+class Resampler:
+    """Reads a piece of a recording's segment at 360 Hz, at positions that agree with the whole segment's."""
+
+    def __init__(self, read, fs, start, stop):
+        self.read, self.fs, self.start, self.stop = read, fs, start, stop
+        self.ratio = segment.resample_ratio(fs, segment.KAGGLE_FS) if fs != segment.KAGGLE_FS else None
+        self.den = self.ratio.denominator if self.ratio else 1
+
+    def span(self, lo, hi):
+        """The Span (aligned, within the segment) whose 360-Hz samples cover [lo, hi) of the segment's."""
+        num = self.ratio.numerator if self.ratio else 1
+        a = max(0, (int(np.floor(lo * self.den / num)) // self.den - 1) * self.den)
+        b = min(self.stop - self.start, int(np.ceil(hi * self.den / num)) + self.den)
+        return Span(a, b, a * num // self.den)
+
+    def samples(self, span, margin=0):
+        """(360-Hz signal of span widened by `margin` input samples on either side, its first 360-Hz position)."""
+        margin = margin // self.den * self.den
+        a, b = max(0, span.start - margin), min(self.stop - self.start, span.stop + margin)
+        sig = self.read(self.start + a, self.start + b)
+        out, _ = segment.resample(sig, self.fs, segment.KAGGLE_FS)
+        num = self.ratio.numerator if self.ratio else 1
+        return out, a * num // self.den
+
+
+def detect_segment(resampler):
+    """(R peaks (n,) at 360 Hz from the segment's start, [(first, last) 360-Hz sample of each flutter episode])."""
+    n, den = resampler.stop - resampler.start, resampler.den
+    window = int(DETECT_WINDOW_S * resampler.fs) // den * den
+    overlap = int(DETECT_OVERLAP_S * resampler.fs) // den * den
+    peaks, flutter = [], []
+    num = resampler.ratio.numerator if resampler.ratio else 1
+    cores = list(range(0, n, window))
+    for a in tqdm(cores, desc="detect", unit="window", disable=None if len(cores) > 6 else True, leave=False):
+        b = min(n, a + window)
+        sig, first = resampler.samples(Span(a, b, a * num // den), overlap)
+        lo, hi = a * num // den, (b * num // den if b < n else np.inf)
+        found, episodes = detect_beats(sig, segment.KAGGLE_FS)
+        found = found + first
+        peaks.append(found[(found >= lo) & (found < hi)])
+        # an episode across the core's border is kept in parts, joined again below
+        flutter += [(max(x + first, lo), min(y + first, hi)) for x, y in episodes if x + first < hi and y + first >= lo]
+    joined = []
+    for x, y in flutter:
+        if joined and x <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], y))
+        else:
+            joined.append((x, y))
+    return np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined
+
+
+def beat_blocks(times_s, n_beats):
+    """Index ranges of the cut beats (n_beats of them) in blocks of about BLOCK_S, of equal length."""
+    duration = times_s[n_beats] - times_s[0] if n_beats else 0.0
+    count = max(1, int(round(duration / BLOCK_S)))
+    edges = np.searchsorted(times_s[:n_beats], times_s[0] + duration * np.arange(1, count) / count)
+    bounds = np.r_[0, edges, n_beats]
+    return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def cut_block(resampler, peaks, index):
+    """(len(index), 187) beats at peaks[index] (360 Hz), each cut by the Kaggle rule from its own samples."""
+    first, last = index[0], index[-1]
+    end = segment.kaggle_segment_end(peaks, last)
+    sig, offset = resampler.samples(resampler.span(peaks[first], end), int(RESAMPLE_MARGIN_S * resampler.fs))
+    anchors = peaks[first:min(last + 3, len(peaks))] - offset  # the Kaggle rule reads up to the beat after next
+    return segment.kaggle_beats(sig, anchors, index - first)
