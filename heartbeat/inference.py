@@ -16,9 +16,10 @@ def classify_csv(model, csv_path):
 
 
 @torch.no_grad()
-def predict_proba(model, inputs, batch_size=2048, offsets=True):
+def predict_proba(model, inputs, batch_size=256, offsets=True):
     """model.BeatInputs of n beats -> class probabilities (n, 5) float32, with the model's class offsets
-    (offsets=False: without them, as the network itself scores the beats)."""
+    (offsets=False: without them, as the network itself scores the beats). Batches of 256 keep the
+    activations small (2048 added about 350 MB of peak memory to a day-long report) and ran no slower."""
     model.eval()
     scores = model if offsets else model.plain_logits
     out = [torch.softmax(scores(**inputs.as_tensors(slice(i, i + batch_size))), dim=1)

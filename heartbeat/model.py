@@ -134,7 +134,7 @@ class BeatInputs:
         def tensor(a, add_channel):
             if a is None:
                 return None
-            t = torch.as_tensor(np.ascontiguousarray(a[rows], dtype=np.float32))
+            t = torch.as_tensor(np.require(a[rows], np.float32, ["C", "W"]))  # a broadcast template is read-only
             return t.unsqueeze(1) if add_channel else t
 
         return {"beats": tensor(self.beats, True), "features": tensor(self.features, False),

@@ -1,7 +1,7 @@
 """Where a recording comes from: a WFDB record, a one-column CSV or a .npy signal, as a Recording.
 
-A long recording is not loaded whole: a .npy file is memory-mapped and a WFDB record longer than
-LAZY_S is read piece by piece (WfdbSignal), so that a week at 360 Hz fits in bounded memory. Everything
+A long recording is not loaded whole: a .npy file (NpySignal) and a WFDB record longer than LAZY_S
+(WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory. Everything
 downstream reads a recording by slices (recording.read_span).
 """
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ class SignalError(UserError):
 
 @dataclass
 class Recording:
-    signal: np.ndarray   # (n,) any unit: an array, a memory-mapped .npy or a WfdbSignal; read it by slices
+    signal: np.ndarray   # (n,) any unit: an array, an NpySignal or a WfdbSignal; read it by slices
     fs: float            # Hz
     name: str
     channel: str = ""
@@ -32,6 +32,34 @@ class Recording:
     excluded: list = field(default_factory=list)  # quality.Excluded stretches, set by check_signal
     segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
     flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
+
+
+class NpySignal:
+    """A 1-D .npy file read slice by slice with plain file reads: unlike a memory map, what was read is
+    not kept resident, so a week-long file passes through in bounded memory."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        with open(self.path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            self.shape, _, self.dtype = read_header(f)
+            self.offset = f.tell()
+        self.ndim = len(self.shape)
+        if self.ndim == 1 and Path(path).stat().st_size < self.offset + self.shape[0] * self.dtype.itemsize:
+            raise ValueError(f"the file is shorter than its header's {self.shape[0]} values")
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, where):
+        if not isinstance(where, slice) or where.step not in (None, 1):
+            raise TypeError("an NpySignal is read by contiguous slices")
+        a, b, _ = where.indices(len(self))
+        with open(self.path, "rb") as f:
+            f.seek(self.offset + a * self.dtype.itemsize)
+            return np.fromfile(f, dtype=self.dtype, count=max(0, b - a))
 
 
 class WfdbSignal:
@@ -63,10 +91,10 @@ def read_signal_file(path, fs):
         raise SignalError(f"{path}: no such file")
     if path.suffix == ".npy":
         try:
-            sig = np.load(path, mmap_mode="r", allow_pickle=False)  # read by slices: a week fits in memory
-        except (ValueError, OSError) as e:
-            raise SignalError(f"{path}: not a readable .npy array ({e})") from None
-        if sig.ndim != 1 or not np.issubdtype(sig.dtype, np.number):
+            sig = NpySignal(path)  # read by slices: a week fits in memory
+        except (ValueError, OSError, EOFError) as e:
+            raise SignalError(f"{path}: not a readable .npy array ({str(e).strip()[:160]})") from None
+        if sig.ndim != 1 or not np.issubdtype(sig.dtype, np.number) or sig.dtype.hasobject:
             raise SignalError(f"{path}: expected a 1-D numeric array, got {sig.dtype} of shape {sig.shape}")
     else:
         try:

@@ -1,0 +1,82 @@
+"""Time and peak memory of report.py on a 24-hour and a 7-day recording.
+
+    python bench/bench_long.py [--mitdb ../shared/data/mitdb] [--work log/bench-long] [--days 1 7]
+
+The 24-hour signal is the 48 MIT-BIH records (MLII where present) end to end at 360 Hz (24.1 h);
+the 7-day one is that, 7 times over. Both are written once as float32 .npy files into --work (about
+125 MB per day) and then run through `report.py --signal FILE --fs 360` under /usr/bin/time -v, one
+process per recording. Goals (issue 21): 24 h <= 60 s and <= 1 GB peak RSS; 7 days <= 8 min and <= 1 GB.
+"""
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from heartbeat.database import ALL_RECORDS
+from heartbeat.fileio import atomic_path
+from heartbeat.sources import read_wfdb
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def day_signal(mitdb, path):
+    """Write the 48 records end to end (float32 .npy) unless the file is there."""
+    if not path.is_file():
+        parts = [read_wfdb(Path(mitdb) / name).signal.astype(np.float32) for name in ALL_RECORDS]
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, np.concatenate(parts))
+    return path
+
+
+def days_signal(day, days, path):
+    """`days` copies of the day's signal, written in pieces so that building it stays small too."""
+    if not path.is_file():
+        one = np.load(day, mmap_mode="r")
+        with atomic_path(path) as tmp:
+            out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(one) * days,))
+            for k in range(days):
+                out[k * len(one):(k + 1) * len(one)] = one
+            out.flush()
+            del out
+    return path
+
+
+def measure(signal, out):
+    """(wall seconds, peak RSS in MB, report.py's first output line) of one report.py process."""
+    cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "report.py"), "--signal", str(signal), "--fs", "360",
+           "--out", str(out), "--force"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"report.py failed on {signal}:\n{proc.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
+    hours, minutes, seconds = (float(x) if x else 0.0 for x in wall.groups())
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+    return 3600 * hours + 60 * minutes + seconds, rss_kb / 1024, proc.stdout.splitlines()[0]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
+    p.add_argument("--work", default=str(ROOT / "log" / "bench-long"))
+    p.add_argument("--days", type=int, nargs="+", default=[1, 7])
+    args = p.parse_args()
+    work = Path(args.work)
+    day = day_signal(args.mitdb, work / "day.npy")
+    goals = {1: (60, 1024), 7: (480, 1024)}
+    print("| recording | hours | wall (s) | peak RSS (MB) | goal | report |")
+    print("|---|---|---|---|---|---|")
+    for days in args.days:
+        signal = day if days == 1 else days_signal(day, days, work / f"days{days}.npy")
+        hours = len(np.load(signal, mmap_mode="r")) / 360 / 3600
+        wall, rss, line = measure(signal, work / f"report-{days}d")
+        goal = goals.get(days)
+        print(f"| {days} day(s) | {hours:.1f} | {wall:.1f} | {rss:.0f} | "
+              f"{f'<= {goal[0]} s, <= {goal[1]} MB' if goal else '-'} | {line} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
