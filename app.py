@@ -4,8 +4,9 @@ Two models, chosen in the sidebar: one for beat CSVs (default models/mitbih.pt),
 (default models/recording.pt). Views: Model (classes, preprocessing, stored validation metrics, confusion
 matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
-Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> rhythm strip
-with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr).
+Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> Beats: rhythm strip
+with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
+report.py's report of it, events with their strips).
 """
 import hashlib
 import tempfile
@@ -14,15 +15,19 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from heartbeat import CLASSES, UserError
 from heartbeat.checkpoint import load_checkpoint, preprocessing
 from heartbeat.data import beat_csvs
+from heartbeat.events import Rules
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
 from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
+from heartbeat.report import build_report, report_json
+from heartbeat.report_html import report_html, trend_figure
 from heartbeat.sidecar import meta_path, templates_path
 from heartbeat.sources import read_signal_file, read_wfdb
 
@@ -37,10 +42,19 @@ def cached_model(path):
 
 
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
-def labelled_beats(checkpoint, content_key, _rec):
-    """Beats table of a recording, cached by checkpoint and content so moving the window is instant."""
+def analysed(checkpoint, content_key, _rec):
+    """(beats table, excluded stretches, flutter episodes) of a recording, cached by checkpoint and content
+    so that moving the window is instant."""
     model, _ = cached_model(checkpoint)
-    return classify_recording(model, _rec)
+    table = classify_recording(model, _rec)
+    return table, _rec.excluded, _rec.flutter
+
+
+def labelled_beats(checkpoint, content_key, rec):
+    """The beats table of a recording; rec gets its excluded stretches and flutter episodes, as
+    classify_recording gives them, cached or not."""
+    table, rec.excluded, rec.flutter = analysed(checkpoint, content_key, rec)
+    return table
 
 
 def model_view(info):
@@ -132,7 +146,9 @@ def uploaded_recording(source):
             headers = sorted(folder.glob("*.hea"))
             if len(headers) != 1:
                 raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
-            return read_wfdb(headers[0].with_suffix("")), content_key(files)
+            rec = read_wfdb(headers[0].with_suffix(""))
+            rec.signal = np.asarray(rec.signal[:])  # a long record is read lazily: read it before the files go
+            return rec, content_key(files)
     upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
     fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
     if upload is None:
@@ -155,9 +171,17 @@ def recording_view(checkpoint):
     except UserError as e:
         st.error(str(e))
         return
-    duration = len(rec.signal) / rec.fs
-    st.caption(f"{rec.name} {rec.channel}: {duration:.1f} s at {rec.fs:g} Hz"
+    st.caption(f"{rec.name} {rec.channel}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz"
                + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
+    beats_tab, report_tab = st.tabs(["Beats", "Report"])
+    with beats_tab:
+        beats_section(rec, table)
+    with report_tab:
+        report_section(rec, table, checkpoint)
+
+
+def beats_section(rec, table):
+    duration = len(rec.signal) / rec.fs
     counts = table["class"].value_counts()
     cols = st.columns(len(CLASSES) + 1)
     cols[0].metric("heart rate", f"{mean_heart_rate(table):.0f} bpm")
@@ -179,6 +203,56 @@ def recording_view(checkpoint):
     st.dataframe(table, hide_index=True)
     st.download_button("download beats CSV", table.to_csv(index=False, float_format="%.6f"),
                        file_name=f"{rec.name}_beats.csv", mime="text/csv")
+
+
+def report_rules():
+    """The report's definitions, as report.py's options set them."""
+    d = Rules()
+    with st.expander("definitions"):
+        cols = st.columns(4)
+        return Rules(pause_s=cols[0].number_input("pause: R-R of at least (s)", 0.5, 10.0, d.pause_s, 0.1, key="pause_s"),
+                     run_min_beats=cols[1].number_input("run: ectopic beats in a row", 3, 10, d.run_min_beats,
+                                                        key="run_min_beats"),
+                     fast_run_bpm=cols[2].number_input("NSVT / SVT above (bpm)", 50.0, 250.0, d.fast_run_bpm, 5.0,
+                                                       key="fast_run_bpm"),
+                     pattern_min_cycles=cols[3].number_input("bigeminy / trigeminy: cycles", 2, 10,
+                                                             d.pattern_min_cycles, key="pattern_min_cycles"))
+
+
+def report_section(rec, table, checkpoint):
+    """report.py's report of the same recording: summary, trend, hourly table, events with their strips."""
+    report = build_report(table, rec, report_rules(), about={"model": Path(checkpoint).name})
+    s = report.summary
+    hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
+    cols = st.columns(6)
+    cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min")
+    cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}")
+    cols[2].metric("V burden", f"{v['burden_pct']} %")
+    cols[3].metric("S burden", f"{sv['burden_pct']} %")
+    cols[4].metric("pauses", len(s["pauses"]))
+    cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
+    st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
+    if s["excluded"]:
+        st.write("**Excluded time**")
+        st.dataframe(pd.DataFrame(s["excluded"]), hide_index=True)
+    show(trend_figure(report))
+    st.write("**Hour by hour**")
+    st.dataframe(report.hourly, hide_index=True)
+    st.write("**Events** (select one to see its strip)")
+    picked = st.dataframe(report.events, hide_index=True, on_select="rerun", selection_mode="single-row",
+                          key="events_table")
+    rows = picked.selection.rows if picked else []
+    if rows:
+        event = report.events.iloc[rows[0]]
+        length = event["end_s"] - event["start_s"]
+        show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                          start_s=max(0.0, event["start_s"] - 3.0), seconds=min(max(length + 6.0, 8.0), 20.0),
+                          title=f"{event['type']} at {event['start_s']:.1f} s"))
+    cols = st.columns(4)
+    cols[0].download_button("report.json", report_json(report), file_name="report.json")
+    cols[1].download_button("events.csv", report.events.to_csv(index=False, float_format="%.3f"), file_name="events.csv")
+    cols[2].download_button("hourly.csv", report.hourly.to_csv(index=False), file_name="hourly.csv")
+    cols[3].download_button("report.html", report_html(report, rec.signal, rec.fs), file_name="report.html")
 
 
 def pick_model(label, key, default):

@@ -100,11 +100,15 @@ def write_report(report, out_dir, signal=None, fs=None):
     events.csv, hourly.csv, and report.html (with signal strips when `signal` is given)."""
     from .report_html import report_html
 
-    (out_dir / "report.json").write_text(json.dumps(report.summary, indent=2, default=_plain) + "\n")
+    (out_dir / "report.json").write_text(report_json(report))
     report.beats.to_csv(out_dir / "beats.csv", index=False, float_format="%.6f")
     report.events.to_csv(out_dir / "events.csv", index=False, float_format="%.3f")
     report.hourly.to_csv(out_dir / "hourly.csv", index=False)
     (out_dir / "report.html").write_text(report_html(report, signal, fs))
+
+
+def report_json(report):
+    return json.dumps(report.summary, indent=2, default=_plain) + "\n"
 
 
 def _plain(value):

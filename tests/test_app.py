@@ -25,7 +25,11 @@ def test_every_view_renders_with_the_shipped_files(app):
     assert any(m.label == "accuracy against the file's labels" for m in app.metric)
     assert any(m.label == "heart rate" for m in app.metric)                      # Recording
     assert any("Against the reference annotations" in md.value for md in app.markdown)
-    assert len(app.dataframe) == 2  # beats table and recording table
+    assert any(m.label == "V burden" for m in app.metric)                        # Recording: Report
+    assert any(m.label == "pauses" for m in app.metric)
+    # beats, the recording's beats; its report's ectopic summary, hourly table and events
+    assert len(app.dataframe) == 5
+    assert len(app.get("download_button")) == 2 + 4  # beat predictions, recording beats; the report's four files
 
 
 def test_bad_beats_upload_shows_an_error(app):
@@ -96,7 +100,7 @@ def test_context_model_in_every_view(app, context_checkpoint):
     templates = (ROOT / "samples" / "mitbih_test_labelled.templates.csv").read_bytes()
     app.file_uploader(key="beats_templates_csv").set_value(("other.csv", templates, "text/csv")).run()
     assert not app.exception and not errors(app)
-    assert len(app.dataframe) == 2
+    assert len(app.dataframe) == 5  # the beats' predictions beside the recording's four tables
 
 
 def test_shipped_inter_patient_model(app):
@@ -109,3 +113,14 @@ def test_shipped_inter_patient_model(app):
     app.selectbox(key="recording_model_choice").set_value("mitbih_ds1.pt").run()
     assert not app.exception and not errors(app)
     assert any("Against the reference annotations" in md.value for md in app.markdown)
+
+
+def test_report_view_shows_the_strip_of_a_selected_event(app):
+    """Recording -> Report: selecting a row of the events table draws that event's strip."""
+    images = len(app.get("image"))
+    events = app.dataframe(key="events_table").value
+    assert len(events) > 0 and {"type", "start_s", "end_s", "beats", "rate_bpm"} <= set(events.columns)
+    app.session_state["events_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    app.run()
+    assert not app.exception and not errors(app)
+    assert len(app.get("image")) == images + 1
