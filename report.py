@@ -61,8 +61,11 @@ def main(argv=None):
         rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
         table = classify_recording(model, rec)
         report = build_report(table, rec, rules, about={"model": checkpoint})
-        with atomic_dir(args.out, force=args.force) as tmp:
-            write_report(report, tmp, rec.signal, rec.fs)
+        try:
+            with atomic_dir(args.out, force=args.force) as tmp:
+                write_report(report, tmp, rec.signal, rec.fs)
+        except OSError as e:
+            raise UserError(f"cannot write {args.out}: {e.strerror or e}") from None
     except UserError as e:
         sys.exit(f"error: {e}")
     s = report.summary

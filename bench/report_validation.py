@@ -10,7 +10,10 @@ S runs and pauses (an event matches a reference event of its type when their tim
 the false pauses. In the reference, an R-R interval across a flutter / fibrillation episode ('[' ... ']',
 '!' waves) is no interval, as the pipeline does not count beats there either.
 
-Mind which beats the model was trained on: models/recording.pt saw every record here.
+Mind which beats the model was trained on: models/recording.pt saw every record here. With --held-out
+RUN_DIR (a recipe's folder of bench/cross_db.py runs) every record is scored by a model that never saw
+it: the MIT-BIH DS2 records by the DS1 model (ds2-seed<s>), each SVDB record by the model of the grouped
+fold that held it out (grouped-fold<k>-seed<s>); MIT-BIH DS1 records are left out.
 """
 import argparse
 import time
@@ -21,8 +24,10 @@ import numpy as np
 import pandas as pd
 import wfdb
 
+from cross_db import FOLDS
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
+from heartbeat.database import DS2, record_names
 from heartbeat.recording import classify_recording
 from heartbeat.sources import read_wfdb
 from heartbeat.report import build_report
@@ -77,6 +82,14 @@ def validate_record(model, path):
     return row
 
 
+def held_out_checkpoints(db, run_dir, seed):
+    """record name -> the checkpoint of the bench/cross_db.py run that held the record out."""
+    if db.name == "svdb":
+        names = record_names(db)
+        return {name: run_dir / f"grouped-fold{k % FOLDS}-seed{seed}" / "best.pt" for k, name in enumerate(names)}
+    return {name: run_dir / f"ds2-seed{seed}" / "best.pt" for name in DS2}
+
+
 def summary_line(rows):
     out = {"records": len(rows)}
     for c in ("V", "S"):
@@ -100,14 +113,16 @@ def main():
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "recording.pt"))
     p.add_argument("--records", nargs="+", help="only these record names")
     p.add_argument("--per-record", action="store_true")
+    p.add_argument("--held-out", help="a bench/cross_db.py recipe folder: score each record by a model that never saw it")
+    p.add_argument("--seed", type=int, default=0, help="--held-out: the runs of this seed")
     args = p.parse_args()
-    model, _ = load_checkpoint(args.checkpoint)
-    print(f"model {args.checkpoint}")
+    print(f"model {args.held_out + ' (held-out runs, seed ' + str(args.seed) + ')' if args.held_out else args.checkpoint}")
     for db in map(Path, args.db):
         t0 = time.perf_counter()
-        paths = [h.with_suffix("") for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()
-                 and (not args.records or h.stem in args.records)]
-        rows = pd.DataFrame([validate_record(model, path) for path in paths])
+        checkpoints = held_out_checkpoints(db, Path(args.held_out), args.seed) if args.held_out else \
+            {h.stem: args.checkpoint for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()}
+        paths = [db / name for name in checkpoints if not args.records or name in args.records]
+        rows = pd.DataFrame([validate_record(load_checkpoint(checkpoints[path.name])[0], path) for path in paths])
         print(f"\n{db.name}: {len(rows)} records in {time.perf_counter() - t0:.0f} s")
         for k, v in summary_line(rows).items():
             print(f"  {k}: {v}")

@@ -141,3 +141,14 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
     chunked = quality.scan(sig, 360.0)
     assert chunked == one
     assert [e.reason for e in one.excluded] == ["saturation", "gap", "lead-off"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--record", "nowhere/100"], "error: nowhere/100.hea: no such WFDB header"),
+    (["--record", "nowhere/100", "--pause-s", "0"], "error: --run-min-beats must be >= 3"),
+    (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
+])
+def test_report_bad_input_is_one_line(tmp_path, args, message):
+    result = run_script("report.py", *args, "--out", tmp_path / "out")
+    assert result.returncode == 1 and result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
