@@ -20,6 +20,9 @@ SATURATION_MIN_S = 0.15  # this long at exactly the recording's extreme value: t
 MARGIN_S = 0.5          # around a flat or clipped stretch, the signal is not trusted either
 MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few beats to detect reliably
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
+NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
+NOISE_RATIO = 0.5       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
+QRS_HALF_S = 0.12       # "between beats": further than this from every detected beat
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,22 @@ def merged(marks, n, fs):
             result.append(Excluded(a, b, reason))
         at = b
     return result
+
+
+def noise_ratio(energy, peaks, fs):
+    """Signal quality of one window: the 95th percentile of its QRS-band energy (n,) at fs Hz away from the
+    detected beats `peaks` (window samples) over the median energy at them. Clean ECG stays under about
+    0.2 (T and P waves); noise that looks like QRS complexes to the detector (electrode motion above all)
+    lifts it towards 1. NaN for a window with fewer than two beats: a long pause is no noise."""
+    if len(peaks) < 2:
+        return float("nan")
+    away = np.ones(len(energy), dtype=bool)
+    half = int(round(QRS_HALF_S * fs))
+    for p in peaks:
+        away[max(p - half, 0):p + half] = False
+    if not away.any():
+        return float("nan")
+    return float(np.percentile(energy[away], 95) / max(np.median(energy[peaks]), 1e-12))
 
 
 def analyzable_segments(n, excluded):

@@ -63,6 +63,7 @@ class SegmentBeats(NamedTuple):
     samples: np.ndarray  # (n,) R peaks of the cut beats, input samples
     times: np.ndarray    # (n + 1,) seconds of every detected beat (the last one is never cut)
     flutter: list        # (start, stop) input samples of each flutter / fibrillation episode
+    noisy: list          # (start, stop) input samples of each stretch too noisy to read (quality.noise_ratio)
     blocks: list         # index arrays into the n cut beats: the blocks they are cut and classified in
     resampler: Resampler
     peaks: np.ndarray    # (n + 1,) R peaks at 360 Hz from the segment's start
@@ -76,7 +77,7 @@ def beats_of(rec, start=0, stop=None):
     """SegmentBeats of rec.signal[start:stop] (check_signal first): every detected beat that has a successor."""
     stop = len(rec.signal) if stop is None else stop
     resampler = Resampler(lambda a, b: read_span(rec, a, b), rec.fs, start, stop)
-    peaks, flutter = detect_segment(resampler)
+    peaks, flutter, noisy = detect_segment(resampler)
     if len(peaks) < MIN_BEATS + 1:
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
     fs = segment.KAGGLE_FS
@@ -86,19 +87,20 @@ def beats_of(rec, start=0, stop=None):
 
     times = start / rec.fs + peaks / fs
     return SegmentBeats(to_input(peaks[:-1]), times, [tuple(to_input(span)) for span in flutter],
-                        beat_blocks(times, len(peaks) - 1), resampler, peaks)
+                        [tuple(to_input(span)) for span in noisy], beat_blocks(times, len(peaks) - 1), resampler, peaks)
 
 
 def classify_recording(model, rec):
     """DataFrame with one row per beat: sample (input rate), time_s, segment, class, class_index, p_<class>...
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
-    a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Each analyzable piece is
+    a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
+    to read are dropped and the stretches excluded ("noise"). Each analyzable piece is
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
     A piece with too few beats is excluded ("no beats"); if all are, that is an error.
     """
     check_signal(rec)
-    tables, error, rec.flutter = [], None, []
+    tables, error, rec.flutter, segment_id = [], None, [], 0
     for start, stop in rec.segments:
         try:
             found = beats_of(rec, start, stop)
@@ -112,11 +114,16 @@ def classify_recording(model, rec):
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
-        first = len(tables) + len(rec.flutter)  # segment numbers go on across pieces and episodes
-        ends = np.array([b for _, b in found.flutter], dtype=np.int64)
-        table.insert(2, "segment", first + np.searchsorted(ends, found.samples))
+        # segment numbers go on across pieces, flutter episodes and noise: no R-R interval spans one
+        breaks = np.sort([b for _, b in found.flutter + found.noisy]).astype(np.int64)
+        table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples))
+        segment_id += len(breaks) + 1
+        noisy = np.zeros(len(table), dtype=bool)
+        for a, b in found.noisy:
+            noisy |= (found.samples >= a) & (found.samples < b)
+            rec.excluded.append(quality.Excluded(a, b, "noise"))
         rec.flutter += found.flutter
-        tables.append(table)
+        tables.append(table[~noisy])
     if not tables:
         raise error
     rec.excluded.sort(key=lambda e: e.start)

@@ -14,8 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from . import segment
-from .detect import detect_beats
+from . import quality, segment
+from .detect import detect_beats, qrs_energy
 
 DETECT_WINDOW_S = 600.0
 DETECT_OVERLAP_S = 30.0
@@ -56,11 +56,13 @@ class Resampler:
 
 
 def detect_segment(resampler):
-    """(R peaks (n,) at 360 Hz from the segment's start, [(first, last) 360-Hz sample of each flutter episode])."""
+    """(R peaks (n,) at 360 Hz from the segment's start, [(first, last) 360-Hz sample of each flutter
+    episode], [(start, stop) 360-Hz samples of each noisy quality.NOISE_WINDOW_S window])."""
     n, den = resampler.stop - resampler.start, resampler.den
     window = int(DETECT_WINDOW_S * resampler.fs) // den * den
     overlap = int(DETECT_OVERLAP_S * resampler.fs) // den * den
-    peaks, flutter = [], []
+    peaks, flutter, noisy = [], [], []
+    step = int(quality.NOISE_WINDOW_S * segment.KAGGLE_FS)
     num = resampler.ratio.numerator if resampler.ratio else 1
     cores = list(range(0, n, window))
     for a in tqdm(cores, desc="detect", unit="window", disable=None if len(cores) > 6 else True, leave=False):
@@ -68,8 +70,21 @@ def detect_segment(resampler):
         sig, first = resampler.samples(Span(a, b, a * num // den), overlap)
         lo, hi = a * num // den, (b * num // den if b < n else np.inf)
         found, episodes = detect_beats(sig, segment.KAGGLE_FS)
+        energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
         found = found + first
         peaks.append(found[(found >= lo) & (found < hi)])
+        # quality windows on the segment's grid, judged in the detection window that holds their start
+        end = first + len(sig)
+        for w in range(-(-lo // step) * step, int(min(hi, end)), step):
+            if min(w + step, end) - w < step // 2:
+                continue  # the segment's last few seconds: too short to judge
+            inside = found[(found >= w) & (found < w + step)] - w
+            ratio = quality.noise_ratio(energy[w - first:w + step - first], inside, segment.KAGGLE_FS)
+            if ratio >= quality.NOISE_RATIO:
+                if noisy and noisy[-1][1] == w:
+                    noisy[-1] = (noisy[-1][0], min(w + step, end))  # one stretch of noise, not many windows
+                else:
+                    noisy.append((w, min(w + step, end)))
         # an episode across the core's border is kept in parts, joined again below
         flutter += [(max(x + first, lo), min(y + first, hi)) for x, y in episodes if x + first < hi and y + first >= lo]
     joined = []
@@ -78,7 +93,7 @@ def detect_segment(resampler):
             joined[-1] = (joined[-1][0], max(joined[-1][1], y))
         else:
             joined.append((x, y))
-    return np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined
+    return np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy
 
 
 def beat_blocks(times_s, n_beats):
