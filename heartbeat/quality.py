@@ -21,7 +21,7 @@ MARGIN_S = 0.5          # around a flat or clipped stretch, the signal is not tr
 MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few beats to detect reliably
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
-NOISE_RATIO = 0.5       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
+NOISE_RATIO = 0.7       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
 QRS_HALF_S = 0.12       # "between beats": further than this from every detected beat
 
 
