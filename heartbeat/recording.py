@@ -11,7 +11,7 @@ import pandas as pd
 from . import CLASSES, quality, segment
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
-from .sources import MAX_FS, MIN_FS, Recording, SignalError
+from .sources import MAX_FS, MIN_FS, SignalError
 from .windows import Resampler, beat_blocks, cut_block, detect_segment
 
 MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
