@@ -23,6 +23,9 @@ CHUNK_S = 600.0         # the signal is read this much at a time: memory stays b
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
 NOISE_RATIO = 0.7       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
 QRS_HALF_S = 0.12       # "between beats": further than this from every detected beat
+LONG_RR_S = 1.5         # an R-R interval this long is checked for an artifact that hid its beats:
+ARTIFACT_RATIO = 0.9    # one whose signal (0.2 s after its first beat to 0.1 s before the next) spans more
+                        # than this many times the segment's median QRS peak-to-peak is no pause
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,38 @@ def noise_ratio(energy, peaks, fs):
     if not away.any():
         return float("nan")
     return float(np.percentile(energy[away], 95) / max(np.median(energy[peaks]), 1e-12))
+
+
+def noisy_windows(energy, peaks, first, lo, hi, fs):
+    """(start, stop) of the NOISE_WINDOW_S windows, on the grid of the segment's samples, that start in
+    [lo, hi) and are noisy (noise_ratio >= NOISE_RATIO). energy and peaks are of a read that starts at
+    segment sample `first` and covers such windows whole (the detection windows overlap by more)."""
+    step, end, out = int(NOISE_WINDOW_S * fs), first + len(energy), []
+    for w in range(-(-lo // step) * step, int(min(hi, end)), step):
+        if min(w + step, end) - w < step // 2:
+            continue  # the segment's last few seconds: too short to judge
+        inside = peaks[(peaks >= w - first) & (peaks < w + step - first)] - (w - first)
+        if noise_ratio(energy[w - first:w + step - first], inside, fs) >= NOISE_RATIO:
+            out.append((w, min(w + step, end)))
+    return out
+
+
+def qrs_amplitudes(sig, peaks, fs):
+    """Peak-to-peak amplitude within 50 ms of each peak (n,)."""
+    half = int(round(0.05 * fs))
+    return np.array([np.ptp(sig[max(p - half, 0):p + half]) for p in peaks])
+
+
+def long_intervals(sig, peaks, core, fs):
+    """(beat, next beat, peak-to-peak between them) of the intervals of at least LONG_RR_S that start at
+    a beat of `core` (a mask over peaks): a real pause shows little more than P and T waves between its
+    beats; an artifact that hid the beats (an amplifier blocked after a jump of the baseline: MIT-BIH 208
+    near 1,384 s, 116 near 1,354 s) spans more than a QRS."""
+    out = []
+    for k in np.flatnonzero(core[:-1] & (np.diff(peaks) >= LONG_RR_S * fs)):
+        a, b = peaks[k] + int(0.2 * fs), peaks[k + 1] - int(0.1 * fs)
+        out.append((peaks[k], peaks[k + 1], float(np.ptp(sig[a:b])) if b > a else 0.0))
+    return out
 
 
 def analyzable_segments(n, excluded):

@@ -64,6 +64,7 @@ class SegmentBeats(NamedTuple):
     times: np.ndarray    # (n + 1,) seconds of every detected beat (the last one is never cut)
     flutter: list        # (start, stop) input samples of each flutter / fibrillation episode
     noisy: list          # (start, stop) input samples of each stretch too noisy to read (quality.noise_ratio)
+    artifacts: list      # (beat, next beat) input samples of each long interval an artifact hid beats in
     blocks: list         # index arrays into the n cut beats: the blocks they are cut and classified in
     resampler: Resampler
     peaks: np.ndarray    # (n + 1,) R peaks at 360 Hz from the segment's start
@@ -77,7 +78,8 @@ def beats_of(rec, start=0, stop=None):
     """SegmentBeats of rec.signal[start:stop] (check_signal first): every detected beat that has a successor."""
     stop = len(rec.signal) if stop is None else stop
     resampler = Resampler(lambda a, b: read_span(rec, a, b), rec.fs, start, stop)
-    peaks, flutter, noisy = detect_segment(resampler)
+    found = detect_segment(resampler)
+    peaks = found.peaks
     if len(peaks) < MIN_BEATS + 1:
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
     fs = segment.KAGGLE_FS
@@ -86,8 +88,9 @@ def beats_of(rec, start=0, stop=None):
         return start + np.round(np.asarray(x) * rec.fs / fs).astype(np.int64)
 
     times = start / rec.fs + peaks / fs
-    return SegmentBeats(to_input(peaks[:-1]), times, [tuple(to_input(span)) for span in flutter],
-                        [tuple(to_input(span)) for span in noisy], beat_blocks(times, len(peaks) - 1), resampler, peaks)
+    spans = {kind: [tuple(to_input(span)) for span in getattr(found, kind)] for kind in ("flutter", "noisy", "artifacts")}
+    return SegmentBeats(to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["artifacts"],
+                        beat_blocks(times, len(peaks) - 1), resampler, peaks)
 
 
 def classify_recording(model, rec):
@@ -95,7 +98,8 @@ def classify_recording(model, rec):
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
-    to read are dropped and the stretches excluded ("noise"). Each analyzable piece is
+    to read are dropped and the stretches excluded ("noise"); a long interval in which an artifact hid
+    the beats is excluded too ("artifact"), and is no pause. Each analyzable piece is
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
     A piece with too few beats is excluded ("no beats"); if all are, that is an error.
     """
@@ -114,14 +118,15 @@ def classify_recording(model, rec):
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
-        # segment numbers go on across pieces, flutter episodes and noise: no R-R interval spans one
-        breaks = np.sort([b for _, b in found.flutter + found.noisy]).astype(np.int64)
-        table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples))
+        # segment numbers go on across pieces, flutter episodes, noise and artifacts: no R-R interval spans one
+        breaks = np.sort([b for _, b in found.flutter + found.noisy + found.artifacts]).astype(np.int64)
+        table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples, side="right"))
         segment_id += len(breaks) + 1
         noisy = np.zeros(len(table), dtype=bool)
         for a, b in found.noisy:
             noisy |= (found.samples >= a) & (found.samples < b)
             rec.excluded.append(quality.Excluded(a, b, "noise"))
+        rec.excluded += [quality.Excluded(a, b, "artifact") for a, b in found.artifacts]
         rec.flutter += found.flutter
         tables.append(table[~noisy])
     if not tables:

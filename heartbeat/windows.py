@@ -55,14 +55,20 @@ class Resampler:
         return out, a * num // self.den
 
 
+class Detected(NamedTuple):
+    """What detection found in a segment, in 360-Hz samples from the segment's start."""
+    peaks: np.ndarray  # (n,) R peaks
+    flutter: list      # (first, last) of each flutter / fibrillation episode
+    noisy: list        # (start, stop) of each stretch of quality.NOISE_WINDOW_S windows too noisy to read
+    artifacts: list    # (beat, next beat) of each long R-R interval that is an artifact, not a pause
+
+
 def detect_segment(resampler):
-    """(R peaks (n,) at 360 Hz from the segment's start, [(first, last) 360-Hz sample of each flutter
-    episode], [(start, stop) 360-Hz samples of each noisy quality.NOISE_WINDOW_S window])."""
+    """Detected beats, flutter, noise and artifacts of one analyzable segment, window by window."""
     n, den = resampler.stop - resampler.start, resampler.den
     window = int(DETECT_WINDOW_S * resampler.fs) // den * den
     overlap = int(DETECT_OVERLAP_S * resampler.fs) // den * den
-    peaks, flutter, noisy = [], [], []
-    step = int(quality.NOISE_WINDOW_S * segment.KAGGLE_FS)
+    peaks, flutter, noisy, gaps, amplitudes = [], [], [], [], []
     num = resampler.ratio.numerator if resampler.ratio else 1
     cores = list(range(0, n, window))
     for a in tqdm(cores, desc="detect", unit="window", disable=None if len(cores) > 6 else True, leave=False):
@@ -70,21 +76,17 @@ def detect_segment(resampler):
         sig, first = resampler.samples(Span(a, b, a * num // den), overlap)
         lo, hi = a * num // den, (b * num // den if b < n else np.inf)
         found, episodes = detect_beats(sig, segment.KAGGLE_FS)
+        core = (found + first >= lo) & (found + first < hi)
+        peaks.append(found[core] + first)
         energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
-        found = found + first
-        peaks.append(found[(found >= lo) & (found < hi)])
-        # quality windows on the segment's grid, judged in the detection window that holds their start
-        end = first + len(sig)
-        for w in range(-(-lo // step) * step, int(min(hi, end)), step):
-            if min(w + step, end) - w < step // 2:
-                continue  # the segment's last few seconds: too short to judge
-            inside = found[(found >= w) & (found < w + step)] - w
-            ratio = quality.noise_ratio(energy[w - first:w + step - first], inside, segment.KAGGLE_FS)
-            if ratio >= quality.NOISE_RATIO:
-                if noisy and noisy[-1][1] == w:
-                    noisy[-1] = (noisy[-1][0], min(w + step, end))  # one stretch of noise, not many windows
-                else:
-                    noisy.append((w, min(w + step, end)))
+        for x, y in quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS):
+            if noisy and noisy[-1][1] == x:
+                noisy[-1] = (noisy[-1][0], y)  # one stretch of noise, not many windows
+            else:
+                noisy.append((x, y))
+        amplitudes.append(quality.qrs_amplitudes(sig, found[core], segment.KAGGLE_FS))
+        gaps += [(x + first, y + first, r) for x, y, r in quality.long_intervals(sig, found, core, segment.KAGGLE_FS)
+                 if y - x < DETECT_OVERLAP_S * segment.KAGGLE_FS]  # longer ones may reach past this read
         # an episode across the core's border is kept in parts, joined again below
         flutter += [(max(x + first, lo), min(y + first, hi)) for x, y in episodes if x + first < hi and y + first >= lo]
     joined = []
@@ -93,7 +95,10 @@ def detect_segment(resampler):
             joined[-1] = (joined[-1][0], max(joined[-1][1], y))
         else:
             joined.append((x, y))
-    return np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy
+    typical = np.median(np.concatenate(amplitudes)) if amplitudes else 0.0
+    artifacts = [(x, y) for x, y, r in gaps if r > quality.ARTIFACT_RATIO * typical
+                 and not any(x <= f_end and f_start <= y for f_start, f_end in joined)]  # flutter is no artifact
+    return Detected(np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy, artifacts)
 
 
 def beat_blocks(times_s, n_beats):
