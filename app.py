@@ -9,6 +9,7 @@ with labelled beats, class counts, heart rate, per-beat table, agreement with a 
 report.py's report of it, events with their strips).
 """
 import hashlib
+import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
 from heartbeat.report import build_report, report_json
-from heartbeat.report_html import report_html, trend_figure
+from heartbeat.report_html import report_html, strip_span, trend_figure
 from heartbeat.sidecar import meta_path, templates_path
 from heartbeat.sources import read_signal_file, read_wfdb
 
@@ -221,7 +222,7 @@ def report_rules():
 
 def report_section(rec, table, checkpoint):
     """report.py's report of the same recording: summary, trend, hourly table, events with their strips."""
-    report = build_report(table, rec, report_rules(), about={"model": Path(checkpoint).name})
+    report = build_report(table, rec, report_rules(), about={"model": os.path.relpath(checkpoint, ROOT)})
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
     cols = st.columns(6)
@@ -244,10 +245,9 @@ def report_section(rec, table, checkpoint):
     rows = picked.selection.rows if picked else []
     if rows:
         event = report.events.iloc[rows[0]]
-        length = event["end_s"] - event["start_s"]
+        start, seconds = strip_span(event["start_s"], event["end_s"] - event["start_s"])
         show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
-                          start_s=max(0.0, event["start_s"] - 3.0), seconds=min(max(length + 6.0, 8.0), 20.0),
-                          title=f"{event['type']} at {event['start_s']:.1f} s"))
+                          start_s=start, seconds=seconds, title=f"{event['type']} at {event['start_s']:.1f} s"))
     cols = st.columns(4)
     cols[0].download_button("report.json", report_json(report), file_name="report.json")
     cols[1].download_button("events.csv", report.events.to_csv(index=False, float_format="%.3f"), file_name="events.csv")

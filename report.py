@@ -1,11 +1,13 @@
 """The report of a whole ECG recording (Holter style): beats per class, heart rate, ectopic runs, couplets,
-bigeminy, pauses, HRV, hour by hour, with the time that could not be analysed (gaps, lead-off, saturation).
+bigeminy, pauses, HRV, hour by hour, with the time that could not be analysed (gaps, lead-off,
+saturation, noise, artifacts that hid beats).
 
     python report.py --record ../shared/data/mitdb/208 --out reports/208
     python report.py --signal ecg.csv --fs 250 --out reports/ecg --pause-s 2.5
 
 Writes OUT/report.json, beats.csv (as predict.py's), events.csv, hourly.csv and report.html (one
-self-contained page). OUT must not exist unless --force; it appears only when complete.
+self-contained page). OUT must not exist unless --force (which replaces only a report folder); it
+appears only when complete.
 """
 import argparse
 import os
@@ -16,17 +18,18 @@ from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir
+from heartbeat.report import REPORT_FILE, build_report, summary_lines, write_report
 
 ROOT = Path(__file__).resolve().parent
 RECORDING_MODEL = ROOT / "models" / "recording.pt"
 
 
 def rules_from(args):
-    rules = Rules(run_min_beats=args.run_min_beats, fast_run_bpm=args.fast_run_bpm,
-                  pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s)
-    if rules.run_min_beats < 3 or rules.pattern_min_cycles < 2 or rules.pause_s <= 0 or rules.fast_run_bpm <= 0:
-        raise UserError("--run-min-beats must be >= 3, --pattern-min-cycles >= 2, --pause-s and --fast-run-bpm > 0")
-    return rules
+    try:
+        return Rules(run_min_beats=args.run_min_beats, fast_run_bpm=args.fast_run_bpm,
+                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s)
+    except ValueError as e:
+        raise UserError(f"--{e}") from None
 
 
 def main(argv=None):
@@ -51,33 +54,28 @@ def main(argv=None):
     try:
         from heartbeat.recording import classify_recording
         from heartbeat.sources import read_signal_file, read_wfdb
-        from heartbeat.report import build_report, write_report
 
         rules = rules_from(args)
-        if Path(args.out).exists() and not args.force:
+        out = Path(args.out)
+        if out.exists() and not args.force:
             raise UserError(f"{args.out} exists; choose another folder or add --force")
+        if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / REPORT_FILE).is_file())):
+            raise UserError(f"{args.out} is not a report folder (no {REPORT_FILE}); --force replaces only those")
         checkpoint = args.checkpoint or os.path.relpath(RECORDING_MODEL)
         model, _ = load_checkpoint(checkpoint)
         rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
         table = classify_recording(model, rec)
         report = build_report(table, rec, rules, about={"model": checkpoint})
         try:
-            with atomic_dir(args.out, force=args.force) as tmp:
+            with atomic_dir(args.out, force=args.force, replaceable=REPORT_FILE) as tmp:
                 write_report(report, tmp, rec.signal, rec.fs)
+        except FileExistsError:
+            raise UserError(f"{args.out} exists; choose another folder or add --force") from None
         except OSError as e:
             raise UserError(f"cannot write {args.out}: {e.strerror or e}") from None
     except UserError as e:
         sys.exit(f"error: {e}")
-    s = report.summary
-    v, sv, hr = s["ventricular"], s["supraventricular"], s["heart_rate"]
-    print(f"{rec.name}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
-          f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats")
-    print(f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)")
-    print(f"  V {s['beats']['V']} ({v['burden_pct']}%): {v['couplets']} couplets, {v['runs']} runs "
-          f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy")
-    print(f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
-          f"(longest {sv['longest_run_beats']})")
-    print(f"  pauses {len(s['pauses'])}; SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms")
+    print("\n".join(summary_lines(report)))
     print(f"wrote {args.out}/report.html (and report.json, beats.csv, events.csv, hourly.csv)")
 
 

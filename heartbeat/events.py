@@ -5,7 +5,8 @@ reads a pipeline's beats and a database's reference annotations.
 An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
 lead-off is not a pause, not a heart rate and not in HRV.
 """
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,15 @@ class Rules:
     hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
     sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
     sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
+
+    def __post_init__(self):
+        """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
+        least = {"run_min_beats": 3, "pattern_min_cycles": 2, "hr_average_beats": 1, "sdann_min_intervals": 1}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not math.isfinite(value) or value < least.get(f.name, 0) or (f.name not in least and value <= 0):
+                bound = f">= {least[f.name]}" if f.name in least else "> 0"
+                raise ValueError(f"{f.name.replace('_', '-')} must be a number {bound}, got {value}")
 
 
 @dataclass
@@ -68,7 +78,7 @@ def ectopic_events(beats, cls, rules):
     for a, b in run_list:
         n = b - a + 1
         if n >= 2:
-            kind = "couplet" if n < rules.run_min_beats else "run"
+            kind = "couplet" if n == 2 else "salvo" if n < rules.run_min_beats else "run"
             rows.append((f"{cls} {kind}", beats.times[a], beats.times[b], n, _rate(beats, a, b)))
     runs = [r for r in rows if r[0] == f"{cls} run"]
     singles = [a for (a, b), n in zip(run_list, lengths) if n == 1]
@@ -78,6 +88,7 @@ def ectopic_events(beats, cls, rules):
     summary = {
         "isolated": int((lengths == 1).sum()),
         "couplets": int((lengths == 2).sum()),
+        "salvos": int(((lengths > 2) & (lengths < rules.run_min_beats)).sum()),  # none unless runs start above 3
         "runs": len(runs),
         "fast_runs": sum(r[4] > rules.fast_run_bpm for r in runs),
         "longest_run_beats": int(max((r[3] for r in runs), default=0)),
@@ -120,15 +131,17 @@ def heart_rate_series(beats, rules):
     return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr}).dropna().reset_index(drop=True)
 
 
-def heart_rate(beats, rules):
+def heart_rate(beats, series):
+    """min / max of the averaged rate `series` (heart_rate_series), mean from the mean R-R interval; None
+    where there are too few intervals."""
     rr, valid = beats.intervals()
-    series = heart_rate_series(beats, rules)
-    if series.empty:
-        return {"min_bpm": None, "min_at_s": None, "mean_bpm": None, "max_bpm": None, "max_at_s": None}
-    lo, hi = series["bpm"].idxmin(), series["bpm"].idxmax()
-    return {"min_bpm": round(series["bpm"][lo], 1), "min_at_s": round(series["time_s"][lo], 2),
-            "mean_bpm": round(60.0 / rr[valid].mean(), 1),
-            "max_bpm": round(series["bpm"][hi], 1), "max_at_s": round(series["time_s"][hi], 2)}
+    out = {"min_bpm": None, "min_at_s": None, "mean_bpm": round(60.0 / rr[valid].mean(), 1) if valid.any() else None,
+           "max_bpm": None, "max_at_s": None}
+    if len(series):
+        lo, hi = series["bpm"].idxmin(), series["bpm"].idxmax()
+        out.update(min_bpm=round(series["bpm"][lo], 1), min_at_s=round(series["time_s"][lo], 2),
+                   max_bpm=round(series["bpm"][hi], 1), max_at_s=round(series["time_s"][hi], 2))
+    return out
 
 
 def nn_intervals(beats):

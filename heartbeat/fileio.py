@@ -28,13 +28,16 @@ def write_text_atomic(path, text):
 
 
 @contextmanager
-def atomic_dir(path, force=False):
-    """Yield a temporary folder beside `path`; on success it becomes `path` (an existing one is replaced
-    only with force=True), on error it is removed. A reader never sees a half-written folder at `path`."""
+def atomic_dir(path, force=False, replaceable=None):
+    """Yield a temporary folder beside `path`; on success it becomes `path`, on error it is removed. A reader
+    never sees a half-written folder at `path`. An existing `path` is replaced only with force=True, and
+    only when it is an empty folder or holds the file named `replaceable` (what this code writes there):
+    otherwise FileExistsError, so that --force never deletes a folder of someone's data."""
     import shutil
 
     path = Path(path)
-    if path.exists() and not force:
+    if path.exists() and not (force and path.is_dir() and (not any(path.iterdir()) or (
+            replaceable is not None and (path / replaceable).is_file()))):
         raise FileExistsError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))

@@ -32,7 +32,7 @@ ARTIFACT_RATIO = 0.9    # one whose signal (0.2 s after its first beat to 0.1 s 
 class Excluded:
     start: int   # first sample (input rate)
     stop: int    # one past the last
-    reason: str  # gap, lead-off, saturation, short
+    reason: str  # gap, lead-off, saturation, short, no beats, noise, artifact
 
     def as_dict(self, fs):
         return {"start_s": round(self.start / fs, 3), "end_s": round(self.stop / fs, 3), "reason": self.reason}
@@ -104,20 +104,24 @@ def flat_blocks(ptp):
     return _long_runs(ptp <= FLAT_FRACTION * typical, FLAT_MIN_S / FLAT_BLOCK_S - 1e-9)
 
 
-def merged(marks, n, fs):
-    """(start, stop, reason) marks -> sorted Excluded without overlaps, the pieces between them shorter
-    than MIN_SEGMENT_S excluded as "short"."""
+def union(marks):
+    """(start, stop, reason) marks -> sorted, without overlaps; the longer cause names an overlap of two."""
     out = []
-    for a, b, reason in sorted((max(0, a), min(n, b), r) for a, b, r in marks):
+    for a, b, reason in sorted(marks):
         if out and a <= out[-1][1]:
             prev = out[-1]
-            # the longer cause names an overlap of two
             keep = prev[2] if prev[1] - prev[0] >= b - a else reason
             out[-1] = (prev[0], max(prev[1], b), keep)
         else:
             out.append((a, b, reason))
+    return out
+
+
+def merged(marks, n, fs):
+    """(start, stop, reason) marks -> sorted Excluded without overlaps, the pieces between them shorter
+    than MIN_SEGMENT_S excluded as "short" (at the recording's ends too)."""
     result, at = [], 0
-    for a, b, reason in out + [(n, n, None)]:
+    for a, b, reason in union((max(0, a), min(n, b), r) for a, b, r in marks) + [(n, n, None)]:
         if 0 < a - at < MIN_SEGMENT_S * fs:
             result.append(Excluded(at, a, "short"))
         if reason is not None:

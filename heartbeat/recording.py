@@ -14,7 +14,6 @@ from .inference import predict_proba, predictions_table
 from .sources import MAX_FS, MIN_FS, SignalError
 from .windows import Resampler, beat_blocks, cut_block, detect_segment
 
-MIN_SECONDS = 5.0                 # shorter than this holds too few beats to detect reliably
 MIN_BEATS = 3
 
 
@@ -28,8 +27,8 @@ def check_signal(rec):
     n = len(rec.signal)
     if n == 0:
         raise SignalError(f"{rec.name}: the signal is empty")
-    if n < MIN_SECONDS * rec.fs:
-        raise SignalError(f"{rec.name}: {n / rec.fs:.1f} s of signal; at least {MIN_SECONDS:g} s is needed")
+    if n < quality.MIN_SEGMENT_S * rec.fs:
+        raise SignalError(f"{rec.name}: {n / rec.fs:.1f} s of signal; at least {quality.MIN_SEGMENT_S:g} s is needed")
     try:
         found = quality.scan(rec.signal, rec.fs)
     except ValueError as e:
@@ -131,7 +130,8 @@ def classify_recording(model, rec):
         tables.append(table[~noisy])
     if not tables:
         raise error
-    rec.excluded.sort(key=lambda e: e.start)
+    # noise windows and artifact intervals may overlap: the list must count no second twice
+    rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     return pd.concat(tables, ignore_index=True)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 from . import CLASSES
 from .events import Beats, Rules, all_events, heart_rate, heart_rate_series, hrv
 
+REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
 
 
@@ -18,6 +19,7 @@ class Report:
     beats: pd.DataFrame    # one row per beat (the pipeline's table)
     events: pd.DataFrame   # events.EVENT_COLUMNS
     hourly: pd.DataFrame   # HOURLY_COLUMNS
+    trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm
 
 
 def definitions(rules):
@@ -33,7 +35,10 @@ def definitions(rules):
             "VF/flutter: a run of fast waves without the quiet between beats; its waves are no beats",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",
-            "an R-R interval that spans excluded time is none: not a pause, not in heart rate or HRV"]
+            "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
+            "rate or HRV",
+            "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
+            "is not classified (a beat is cut up to the next one)"]
 
 
 def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
@@ -41,8 +46,7 @@ def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
     return float(sum(max(0.0, min(e.stop / fs, hi) - max(e.start / fs, lo)) for e in excluded))
 
 
-def hourly_table(beats, rules, events, duration_s, excluded, fs):
-    hr = heart_rate_series(beats, rules)
+def hourly_table(beats, hr, events, duration_s, excluded, fs):
     rr, valid = beats.intervals()
     rows = []
     for hour in range(int(np.ceil(duration_s / 3600))):
@@ -66,11 +70,11 @@ def build_report(table, rec, rules=Rules(), about=None):
     fs, duration = rec.fs, len(rec.signal) / rec.fs
     beats = Beats.from_table(table)
     v, s, events = all_events(beats, rules)
-    flutter = pd.DataFrame([("VF/flutter", a / fs, b / fs, 0, np.nan) for a, b in getattr(rec, "flutter", [])],
-                           columns=events.columns)
+    flutter = pd.DataFrame([("VF/flutter", a / fs, b / fs, 0, np.nan) for a, b in rec.flutter], columns=events.columns)
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
-    hourly = hourly_table(beats, rules, events, duration, rec.excluded, fs)
+    trend = heart_rate_series(beats, rules)
+    hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
     summary = {
@@ -79,7 +83,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "analyzable_s": round(duration - excluded_seconds(rec.excluded, fs), 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],
         "beats": {**counts, "total": int(len(beats.times))},
-        "heart_rate": heart_rate(beats, rules),
+        "heart_rate": heart_rate(beats, trend),
         "ventricular": v,
         "supraventricular": s,
         "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
@@ -92,7 +96,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "definitions": definitions(rules),
         **(about or {}),
     }
-    return Report(summary, table, events, hourly)
+    return Report(summary, table, events, hourly, trend)
 
 
 def write_report(report, out_dir, signal=None, fs=None):
@@ -100,11 +104,25 @@ def write_report(report, out_dir, signal=None, fs=None):
     events.csv, hourly.csv, and report.html (with signal strips when `signal` is given)."""
     from .report_html import report_html
 
-    (out_dir / "report.json").write_text(report_json(report))
+    (out_dir / REPORT_FILE).write_text(report_json(report))
     report.beats.to_csv(out_dir / "beats.csv", index=False, float_format="%.6f")
     report.events.to_csv(out_dir / "events.csv", index=False, float_format="%.3f")
     report.hourly.to_csv(out_dir / "hourly.csv", index=False)
     (out_dir / "report.html").write_text(report_html(report, signal, fs))
+
+
+def summary_lines(report):
+    """A few lines for the terminal."""
+    s = report.summary
+    v, sv, hr = s["ventricular"], s["supraventricular"], s["heart_rate"]
+    return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
+            f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
+            f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
+            f"  V {s['beats']['V']} ({v['burden_pct']}%): {v['couplets']} couplets, {v['runs']} runs "
+            f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy",
+            f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
+            f"(longest {sv['longest_run_beats']})",
+            f"  pauses {len(s['pauses'])}; SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
 
 
 def report_json(report):

@@ -41,9 +41,7 @@ def _fmt(value):
 
 def trend_figure(report):
     """Heart rate per minute (median of the averaged rate), excluded time shaded."""
-    from .events import Beats, Rules, heart_rate_series
-
-    series = heart_rate_series(Beats.from_table(report.beats), Rules(**report.summary["rules"]))
+    series = report.trend
     fig, ax = plt.subplots(figsize=(11, 3), dpi=100)
     if len(series):
         per_minute = series.groupby((series["time_s"] // 60).astype(int))["bpm"].median()
@@ -79,6 +77,11 @@ def strips(report):
     return list(unique.values())
 
 
+def strip_span(start_s, length_s):
+    """(start, seconds) of the strip that shows an event of length_s from start_s."""
+    return max(0.0, start_s - STRIP_BEFORE_S), float(np.clip(length_s + 2 * STRIP_BEFORE_S, STRIP_MIN_S, STRIP_MAX_S))
+
+
 def report_html(report, signal=None, fs=None):
     s = report.summary
     rec = s["recording"]
@@ -103,8 +106,7 @@ def report_html(report, signal=None, fs=None):
         parts.append("<h2>Strips</h2>")
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
         for title, start, length in strips(report):
-            seconds = float(np.clip(length + 2 * STRIP_BEFORE_S, STRIP_MIN_S, STRIP_MAX_S))
-            fig = strip_figure(signal, fs, samples, classes, max(0.0, start - STRIP_BEFORE_S), seconds, title)
+            fig = strip_figure(signal, fs, samples, classes, *strip_span(start, length), title)
             parts.append(_png(fig))
     if s["excluded"]:
         parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).to_html(index=False)]

@@ -94,7 +94,7 @@ def read_signal_file(path, fs):
             sig = NpySignal(path)  # read by slices: a week fits in memory
         except (ValueError, OSError, EOFError) as e:
             raise SignalError(f"{path}: not a readable .npy array ({str(e).strip()[:160]})") from None
-        if sig.ndim != 1 or not np.issubdtype(sig.dtype, np.number) or sig.dtype.hasobject:
+        if sig.ndim != 1 or not (np.issubdtype(sig.dtype, np.integer) or np.issubdtype(sig.dtype, np.floating)):
             raise SignalError(f"{path}: expected a 1-D numeric array, got {sig.dtype} of shape {sig.shape}")
     else:
         try:

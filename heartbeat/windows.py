@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import quality, segment
-from .detect import detect_beats, qrs_energy
+from .detect import REFRACTORY_S, detect_beats, qrs_energy
 
 DETECT_WINDOW_S = 600.0
 DETECT_OVERLAP_S = 30.0
@@ -35,15 +35,18 @@ class Resampler:
 
     def __init__(self, read, fs, start, stop):
         self.read, self.fs, self.start, self.stop = read, fs, start, stop
-        self.ratio = segment.resample_ratio(fs, segment.KAGGLE_FS) if fs != segment.KAGGLE_FS else None
-        self.den = self.ratio.denominator if self.ratio else 1
+        ratio = segment.resample_ratio(fs, segment.KAGGLE_FS) if fs != segment.KAGGLE_FS else None
+        self.num, self.den = (ratio.numerator, ratio.denominator) if ratio else (1, 1)
+
+    def to_360(self, x):
+        """An aligned input position (a multiple of den) from the segment's start -> its 360-Hz position."""
+        return x * self.num // self.den
 
     def span(self, lo, hi):
         """The Span (aligned, within the segment) whose 360-Hz samples cover [lo, hi) of the segment's."""
-        num = self.ratio.numerator if self.ratio else 1
-        a = max(0, (int(np.floor(lo * self.den / num)) // self.den - 1) * self.den)
-        b = min(self.stop - self.start, int(np.ceil(hi * self.den / num)) + self.den)
-        return Span(a, b, a * num // self.den)
+        a = max(0, (int(np.floor(lo * self.den / self.num)) // self.den - 1) * self.den)
+        b = min(self.stop - self.start, int(np.ceil(hi * self.den / self.num)) + self.den)
+        return Span(a, b, self.to_360(a))
 
     def samples(self, span, margin=0):
         """(360-Hz signal of span widened by `margin` input samples on either side, its first 360-Hz position)."""
@@ -51,8 +54,7 @@ class Resampler:
         a, b = max(0, span.start - margin), min(self.stop - self.start, span.stop + margin)
         sig = self.read(self.start + a, self.start + b)
         out, _ = segment.resample(sig, self.fs, segment.KAGGLE_FS)
-        num = self.ratio.numerator if self.ratio else 1
-        return out, a * num // self.den
+        return out, self.to_360(a)
 
 
 class Detected(NamedTuple):
@@ -69,14 +71,15 @@ def detect_segment(resampler):
     window = int(DETECT_WINDOW_S * resampler.fs) // den * den
     overlap = int(DETECT_OVERLAP_S * resampler.fs) // den * den
     peaks, flutter, noisy, gaps, amplitudes = [], [], [], [], []
-    num = resampler.ratio.numerator if resampler.ratio else 1
     cores = list(range(0, n, window))
     for a in tqdm(cores, desc="detect", unit="window", disable=None if len(cores) > 6 else True, leave=False):
         b = min(n, a + window)
-        sig, first = resampler.samples(Span(a, b, a * num // den), overlap)
-        lo, hi = a * num // den, (b * num // den if b < n else np.inf)
+        sig, first = resampler.samples(Span(a, b, resampler.to_360(a)), overlap)
+        lo, hi = resampler.to_360(a), (resampler.to_360(b) if b < n else np.inf)
         found, episodes = detect_beats(sig, segment.KAGGLE_FS)
         core = (found + first >= lo) & (found + first < hi)
+        if peaks and len(peaks[-1]):  # a beat refined across the border by both reads is kept once
+            core &= found + first >= peaks[-1][-1] + REFRACTORY_S * segment.KAGGLE_FS
         peaks.append(found[core] + first)
         energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
         for x, y in quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS):

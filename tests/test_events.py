@@ -3,7 +3,7 @@ test_report.py)."""
 import numpy as np
 import pytest
 
-from heartbeat.events import Beats, Rules, all_events, heart_rate, hrv, nn_intervals
+from heartbeat.events import Beats, Rules, all_events, heart_rate, heart_rate_series, hrv, nn_intervals
 
 RULES = Rules()
 
@@ -64,13 +64,36 @@ def test_pause_threshold():
     assert len(all_events(beats("NNNNNN", times=times), Rules(pause_s=1.5))[2]) == 2
 
 
+def rate(b):
+    return heart_rate(b, heart_rate_series(b, RULES))
+
+
 def test_heart_rate():
-    hr = heart_rate(beats("N" * 30, rr=1.0), RULES)
+    hr = rate(beats("N" * 30, rr=1.0))
     assert hr["min_bpm"] == hr["mean_bpm"] == hr["max_bpm"] == 60.0
     times = np.r_[np.arange(20) * 1.0, 19 + np.arange(1, 21) * 0.5]  # 60 bpm, then 120 bpm
-    hr = heart_rate(beats("N" * 40, times=times), RULES)
+    hr = rate(beats("N" * 40, times=times))
     assert hr["min_bpm"] == 60.0 and hr["max_bpm"] == 120.0 and hr["max_at_s"] >= 19 + 8 * 0.5
-    assert heart_rate(beats("NNN"), RULES)["min_bpm"] is None  # fewer intervals than the average needs
+    few = rate(beats("NNN"))  # fewer intervals than the min / max average needs; the mean still is one
+    assert few["min_bpm"] is None and few["max_bpm"] is None and few["mean_bpm"] == 75.0
+
+
+def test_salvos_when_runs_start_later():
+    v, _, events = all_events(beats("NVVVNVVNVVVVN"), Rules(run_min_beats=4))
+    assert (v["couplets"], v["salvos"], v["runs"], v["longest_run_beats"]) == (1, 1, 1, 4)
+    assert list(events["type"]) == ["V salvo", "V couplet", "V run"]
+    assert all_events(beats("NVVVNVVNVVVVN"), RULES)[0]["salvos"] == 0
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(pause_s=float("nan")), "pause-s must be a number > 0, got nan"),
+    (dict(pause_s=0.0), "pause-s must be a number > 0"),
+    (dict(run_min_beats=2), "run-min-beats must be a number >= 3"),
+    (dict(fast_run_bpm=float("inf")), "fast-run-bpm must be a number > 0, got inf"),
+])
+def test_rules_refuse_nonsense(bad, message):
+    with pytest.raises(ValueError, match=message):
+        Rules(**bad)
 
 
 def test_hrv_uses_normal_to_normal_intervals_only():

@@ -57,15 +57,19 @@ def test_report_around_a_gap_and_lead_off(damaged_100, tmp_path):
 
 @needs_mitdb
 def test_report_refuses_to_overwrite(damaged_100, tmp_path):
+    """An existing folder needs --force, and --force replaces only a report folder, never other data."""
     out = tmp_path / "report"
     out.mkdir()
     (out / "mine.txt").write_text("keep")
     result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
     assert result.returncode == 1 and result.stderr.strip() == f"error: {out} exists; choose another folder or add --force"
+    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--force")
+    assert result.returncode == 1 and "is not a report folder (no report.json)" in result.stderr
     assert (out / "mine.txt").read_text() == "keep"
+    (out / "report.json").write_text("{}")  # an old report: --force replaces it whole
     result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--force")
     assert result.returncode == 0, result.stderr
-    assert not (out / "mine.txt").exists() and (out / "report.json").is_file()
+    assert not (out / "mine.txt").exists() and json.loads((out / "report.json").read_text())["beats"]["total"] > 2000
 
 
 @needs_mitdb
@@ -96,6 +100,9 @@ def test_excluded_stretches_merge_and_leave_no_short_piece():
     assert [(e.reason, e.start, e.stop) for e in found] == [("gap", 1000, 1100), ("short", 1100, 1250),
                                                             ("lead-off", 1250, 1550)]
     assert quality.analyzable_segments(len(sig), found) == [(0, 1000), (1550, 6000)]
+    # overlapping marks (a noise window and an artifact interval) count their seconds once
+    assert quality.union([(500, 600, "noise"), (550, 580, "artifact"), (700, 710, "gap")]) == [
+        (500, 600, "noise"), (700, 710, "gap")]
 
 
 @needs_mitdb
@@ -145,7 +152,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
 
 @pytest.mark.parametrize("args, message", [
     (["--record", "nowhere/100"], "error: nowhere/100.hea: no such WFDB header"),
-    (["--record", "nowhere/100", "--pause-s", "0"], "error: --run-min-beats must be >= 3"),
+    (["--record", "nowhere/100", "--pause-s", "nan"], "error: --pause-s must be a number > 0, got nan"),
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
