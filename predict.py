@@ -9,7 +9,7 @@ Beat CSVs are in the Kaggle format (187 values in [0, 1] per row, label optional
 row (0-based input row), class, class_index, p_N ... p_Q. Recordings (a WFDB record, or a one-column
 CSV / .npy signal at any rate from 100 Hz) are resampled to 360 Hz, their R peaks detected and their
 beats cut exactly as the training beats were; output columns sample (at the input's rate), time_s,
-class, class_index, p_N ... p_Q.
+segment (see report.py: beats of one segment are joined by R-R intervals), class, class_index, p_N ... p_Q.
 """
 import argparse
 import os
