@@ -1,0 +1,100 @@
+"""A folder of recordings, one task each: what batch.py runs on every core or on a Dask cluster.
+
+A task reads one recording, classifies its beats (and, with report=True, writes report.py's report)
+into OUT/<name>/, written atomically, with a result.json that is the recording's row of index.csv.
+A finished recording is skipped on the next run (its result.json is read back); a failed one leaves no
+folder, only its row with the one-line reason, and is tried again next time.
+"""
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import CLASSES, UserError
+from .fileio import atomic_dir
+
+RESULT_FILE = "result.json"  # in OUT/<name>/: the row of index.csv, written last
+SIGNAL_SUFFIXES = (".csv", ".npy")
+INDEX_COLUMNS = ("name", "status", "reason", "duration_s", "analyzable_s", "beats", *CLASSES,
+                 "V_burden_pct", "S_burden_pct", "seconds", "source")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str    # OUT/<name>/
+    source: str  # the WFDB record path without extension, or the signal file
+    fs: float = None  # signal files: their rate (WFDB records carry theirs)
+
+
+def find_recordings(folder, fs=None):
+    """Jobs for every WFDB record (by its .hea) and every .csv / .npy signal in `folder`, sorted by name.
+    A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    jobs = [Job(h.stem, str(h.with_suffix(""))) for h in folder.glob("*.hea")]
+    for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):
+        sidecar = path.with_suffix(".json")
+        rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
+        jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), rate))
+    if not jobs:
+        raise UserError(f"{folder}: no recordings (WFDB .hea, .csv or .npy files)")
+    return sorted(jobs, key=lambda j: j.name)
+
+
+def finished(out, job):
+    """The stored index row of a recording finished by an earlier run, or None."""
+    result = Path(out) / job.name / RESULT_FILE
+    return {**json.loads(result.read_text()), "status": "done before"} if result.is_file() else None
+
+
+@lru_cache(maxsize=2)
+def cached_model(checkpoint):
+    """A worker loads each checkpoint once, however many recordings it is given."""
+    from .checkpoint import load_checkpoint
+
+    return load_checkpoint(checkpoint)[0]
+
+
+def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
+    """Classify one recording (and report it) into out/<name>/; returns its index row, never raises."""
+    import torch
+
+    from .recording import classify_recording
+    from .report import build_report, write_report
+    from .sources import read_signal_file, read_wfdb
+
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    row = {"name": job.name, "source": job.source}
+    try:
+        source = Path(job.source)
+        if source.suffix in SIGNAL_SUFFIXES and job.fs is None:
+            raise UserError(f"{source}: no sampling rate; give --fs or a sidecar {source.with_suffix('.json').name} "
+                            '{"fs": HZ}')
+        rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else read_wfdb(source)
+        table = classify_recording(cached_model(checkpoint), rec)
+        built = build_report(table, rec, rules, about={"model": str(checkpoint)}) if report else None
+        counts = table["class"].value_counts()
+        duration = len(rec.signal) / rec.fs
+        excluded = sum(e.stop - e.start for e in rec.excluded) / rec.fs
+        row.update(status="ok", reason="", duration_s=round(duration, 3), analyzable_s=round(duration - excluded, 3),
+                   beats=len(table), **{c: int(counts.get(c, 0)) for c in CLASSES},
+                   V_burden_pct=round(100 * counts.get("V", 0) / max(len(table), 1), 3),
+                   S_burden_pct=round(100 * counts.get("S", 0) / max(len(table), 1), 3))
+        with atomic_dir(Path(out) / job.name, force=True, replaceable=RESULT_FILE) as tmp:
+            if built is not None:
+                write_report(built, tmp, rec.signal, rec.fs)
+            else:
+                table.to_csv(tmp / "beats.csv", index=False, float_format="%.6f")
+            row["seconds"] = round(time.perf_counter() - t0, 3)
+            (tmp / RESULT_FILE).write_text(json.dumps(row, indent=1, default=float) + "\n")
+    except UserError as e:
+        row.update(status="failed", reason=str(e))
+    except FileExistsError:
+        row.update(status="failed", reason=f"{Path(out) / job.name} exists and holds no {RESULT_FILE}: move it away")
+    except Exception as e:  # one bad recording fails its own row, never the batch
+        row.update(status="failed", reason=f"{type(e).__name__}: {str(e).strip()[:200]}")
+    row.setdefault("seconds", round(time.perf_counter() - t0, 3))
+    return row

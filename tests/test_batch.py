@@ -1,0 +1,71 @@
+"""batch.py: a folder of real records on a 2-worker Dask cluster gives the beats of the single-process
+pipeline; a broken recording fails its own row; a rerun skips what is finished."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import MITDB, ROOT, needs_mitdb, run_script
+
+RECORDS = ("100", "208")
+
+
+@pytest.fixture
+def folder(tmp_path):
+    if not (MITDB / "100.hea").exists():
+        pytest.skip("MIT-BIH records not found")
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in RECORDS:
+        for ext in ("hea", "dat", "atr"):
+            (src / f"{name}.{ext}").symlink_to(MITDB / f"{name}.{ext}")
+    (src / "broken.csv").write_text("mV\n0.1\nabc\n")
+    from heartbeat.sources import read_wfdb
+
+    np.save(src / "ecg.npy", read_wfdb(MITDB / "100").signal[:120 * 360])
+    (src / "ecg.json").write_text(json.dumps({"fs": 360}))
+    return src
+
+
+@needs_mitdb
+@pytest.mark.slow
+def test_batch_on_a_dask_cluster(folder, tmp_path):
+    from dask.distributed import LocalCluster
+
+    from heartbeat.checkpoint import load_checkpoint
+    from heartbeat.recording import classify_recording
+    from heartbeat.sources import read_wfdb
+
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run_script("batch.py", folder, "--out", out, "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    index = pd.read_csv(out / "index.csv").set_index("name")
+    assert index.loc[list(RECORDS) + ["ecg"], "status"].eq("ok").all()
+    assert index.loc["broken", "status"] == "failed" and "no sampling rate; give --fs or a sidecar broken.json" in \
+        index.loc["broken", "reason"]
+    assert not (out / "broken").exists()
+    model = load_checkpoint(ROOT / "models" / "recording.pt")[0]
+    for name in RECORDS:  # the same beats and classes as one process gives
+        alone = classify_recording(model, read_wfdb(MITDB / name))
+        batch = pd.read_csv(out / name / "beats.csv")
+        np.testing.assert_array_equal(batch["sample"], alone["sample"])
+        assert (batch["class"] == alone["class"]).all()
+        assert index.loc[name, "beats"] == len(alone)
+    assert index.loc["ecg", "duration_s"] == 120.0
+
+    # a rerun on a local cluster retries only broken.csv: now with a rate, and still broken
+    again = run_script("batch.py", folder, "--out", out, "--workers", 1, "--fs", 360)
+    assert again.returncode == 0, again.stderr
+    assert "3 done before, 1 failed" in again.stdout and "'abc' is not a number" in again.stdout
+
+
+def test_batch_bad_input_is_one_line(tmp_path):
+    result = run_script("batch.py", tmp_path / "nowhere", "--out", tmp_path / "out")
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {tmp_path / 'nowhere'}: no such folder"
+    (tmp_path / "empty").mkdir()
+    result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out")
+    assert result.returncode == 1 and "no recordings" in result.stderr
+    result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
