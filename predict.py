@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from heartbeat import BEAT_LEN, CLASSES, UserError
-from heartbeat.checkpoint import load_checkpoint
+from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
 from heartbeat.inference import classify_csv, predictions_table
@@ -78,7 +78,8 @@ def predict_recording(model, args):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", help=f"trained checkpoint (default: models/{RECORDING_MODEL.name} for "
-                   f"--record / --signal, models/{BEAT_MODEL.name} for beat CSVs)")
+                   f"--record / --signal, models/{BEAT_MODEL.name} for beat CSVs), or an .onnx file from export.py")
+    p.add_argument("--onnx", help="an ONNX model from export.py, run by onnxruntime (instead of --checkpoint)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
     src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
@@ -105,8 +106,10 @@ def main(argv=None):
         for out in (args.out, args.plot):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
-        checkpoint = args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)
-        model, info = load_checkpoint(checkpoint)
+        if args.onnx and args.checkpoint:
+            raise UserError("give --checkpoint or --onnx, not both")
+        checkpoint = args.onnx or args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)
+        model, info = load_model(checkpoint)
         print(f"model {checkpoint}: classes {' '.join(CLASSES)}, beats of "
               f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
               f"({info['preprocessing']['method']} rule)")
