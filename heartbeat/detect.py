@@ -5,6 +5,8 @@ cardiologists placed their annotations, because beats must start where training 
 import numpy as np
 from scipy import signal as sps
 
+from .quality import runs
+
 REFRACTORY_S = 0.2     # no second QRS within 200 ms
 T_WAVE_S = 0.36        # a candidate this soon after a beat must show QRS-like slope, or it is a T wave
 SEARCHBACK_RR = 1.5    # no beat for 1.5 x the mean R-R: look again ...
@@ -148,9 +150,7 @@ def _drop_flutter(peaks, energy, fs):
             if k - start >= FLUTTER_RUN:
                 drop[start - 1:k] = True
             start = None
-    edges = np.diff(np.r_[0, drop.astype(np.int8), 0])
-    spans = [(peaks[a], peaks[b - 1]) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
-    return peaks[~drop], spans
+    return peaks[~drop], [(peaks[a], peaks[b - 1]) for a, b in zip(*runs(drop))]
 
 
 def detect_beats(sig, fs):

@@ -82,22 +82,15 @@ def detect_segment(resampler):
             core &= found + first >= peaks[-1][-1] + REFRACTORY_S * segment.KAGGLE_FS
         peaks.append(found[core] + first)
         energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
-        for x, y in quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS):
-            if noisy and noisy[-1][1] == x:
-                noisy[-1] = (noisy[-1][0], y)  # one stretch of noise, not many windows
-            else:
-                noisy.append((x, y))
+        noisy += quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS)
         amplitudes.append(quality.qrs_amplitudes(sig, found[core], segment.KAGGLE_FS))
         gaps += [(x + first, y + first, r) for x, y, r in quality.long_intervals(sig, found, core, segment.KAGGLE_FS)
                  if y - x < DETECT_OVERLAP_S * segment.KAGGLE_FS]  # longer ones may reach past this read
         # an episode across the core's border is kept in parts, joined again below
         flutter += [(max(x + first, lo), min(y + first, hi)) for x, y in episodes if x + first < hi and y + first >= lo]
-    joined = []
-    for x, y in flutter:
-        if joined and x <= joined[-1][1]:
-            joined[-1] = (joined[-1][0], max(joined[-1][1], y))
-        else:
-            joined.append((x, y))
+    # adjacent noise windows are one stretch of noise; an episode's parts are one episode again
+    noisy = [(x, y) for x, y, _ in quality.union((x, y, "noise") for x, y in noisy)]
+    joined = [(x, y) for x, y, _ in quality.union((x, y, "flutter") for x, y in flutter)]
     typical = np.median(np.concatenate(amplitudes)) if amplitudes else 0.0
     artifacts = [(x, y) for x, y, r in gaps if r > quality.ARTIFACT_RATIO * typical
                  and not any(x <= f_end and f_start <= y for f_start, f_end in joined)]  # flutter is no artifact
