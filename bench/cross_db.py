@@ -12,7 +12,7 @@ best epoch chosen on held-out *training* records (data.val_fraction of them), an
   ds2        train on MIT-BIH DS1, test on DS2 (de Chazal's inter-patient split)
 --leads says which leads training sees (0: MLII / ECG1; 1: MIT-BIH's V1-V5 / SVDB's ECG2). Every test set is
 scored on lead 0 and, as a cross-lead row, on lead 1 of the same records. Se / +P per class are gross
-statistics (beats summed over records, as EC57 reports). Validation rows score lead 0 of the held-out
+statistics (beats summed over records, as EC57 reports). Validation rows score both leads of the held-out
 training patients; --validation-only prints only them, never scoring a test record (choose recipes so).
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
 folder to train again).
@@ -34,7 +34,7 @@ from heartbeat.metrics import classification_metrics
 from heartbeat.model import ModelConfig
 from heartbeat.sidecar import load_keys, meta_path
 from heartbeat.splits import train_val_split
-from heartbeat.training import LabelledBeats, fit, load_labelled
+from heartbeat.training import LabelledBeats, fit, load_labelled, per_class_sample
 
 FOLDS = 3
 SHOWN = ("N", "S", "V")  # SVDB holds 21 F and 54 Q beats: too few to score
@@ -95,16 +95,20 @@ def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     val_patients = np.unique(patients[first_lead][val_idx])
     is_val = np.isin(patients, val_patients)
     log(f"{run_dir}: {(~is_val).sum()} training / {is_val.sum()} validation beats ({name})")
-    best = train_or_reuse(cfg, train.take(np.flatnonzero(~is_val)), train.take(np.flatnonzero(is_val)), run_dir, log)
+    fitted = train.take(np.flatnonzero(~is_val))
+    best = train_or_reuse(cfg, fitted, train.take(np.flatnonzero(is_val)), run_dir, log)
     model, _ = load_checkpoint(best)
-    return model, val_patients
+    return model, val_patients, fitted
 
 
-def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir):
+def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir, replay=None):
     """Patient adaptation: fine-tune the model of `checkpoint` on the labelled beats of a record's first
-    `minutes` (the adaptation recipe, train.init = the checkpoint), then classify the rest of the record.
+    `minutes` (the adaptation recipe, train.init = the checkpoint) and the `replay` beats if any (the recipe's
+    train.replay, drawn here from the run's own training beats), then classify the rest of the record.
     Returns (labels, predictions before, predictions after) of the beats after the first minutes."""
     first, rest = beats.take(times < 60 * minutes), beats.take(times >= 60 * minutes)
+    if replay is not None:
+        first = LabelledBeats.concatenate([first, replay])
     model, info = load_checkpoint(checkpoint)
     before = predict_proba(model, rest.inputs).argmax(1)
     cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
@@ -130,9 +134,9 @@ def main():
     p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--folds", nargs="+", type=int, choices=range(FOLDS), help="grouped: only these folds")
-    p.add_argument("--validation-only", action="store_true", help="score only the validation patients (lead 0 "
-                   "of the held-out training records; with --adapt, adapted to each), never a test record: for "
-                   "choosing a recipe")
+    p.add_argument("--validation-only", action="store_true", help="score only the validation patients (both "
+                   "leads of the held-out training records; with --adapt, lead 0 adapted to each), never a test "
+                   "record: for choosing a recipe")
     p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
     p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record (lead 0) with the "
                    "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
@@ -166,17 +170,21 @@ def main():
                 first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
-                model, val_patients = run(recipe, seed, scenario, train, patients, first_lead, run_dir, log=print)
-                adapt_dir = run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min" if adapt_recipe else None
-                for db in train_records:  # validation: lead 0 of the held-out training patients
+                model, val_patients, fitted = run(recipe, seed, scenario, train, patients, first_lead, run_dir, print)
+                per_class = adapt_recipe.train.replay if adapt_recipe else 0
+                replay = per_class_sample(fitted, per_class, seed) if per_class else None
+                adapt_dir = (run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min"
+                             f"{f'-replay{per_class}' if per_class else ''}") if adapt_recipe else None
+                for db in train_records:  # validation: the held-out training patients, each lead
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
-                    val, records = pools[db, 0].of(held_out)
-                    scored.setdefault(("validation", db, 0), []).append(
-                        (val.y, predict_proba(model, val.inputs).argmax(1), records))
+                    for lead in (0, 1):
+                        val, records = pools[db, lead].of(held_out)
+                        scored.setdefault(("validation", db, lead), []).append(
+                            (val.y, predict_proba(model, val.inputs).argmax(1), records))
                     for record in held_out if adapt_recipe and args.validation_only else ():
                         beats, times = pools[db, 0].record(record)
                         outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes,
-                                        seed, adapt_dir / f"validation-{db}-{record}")
+                                        seed, adapt_dir / f"validation-{db}-{record}", replay)
                         adapted.setdefault((f"{scenario}, validation ({db})", seed), []).append(outcome)
                 if args.validation_only:
                     continue
@@ -187,7 +195,7 @@ def main():
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     beats, times = pools[test_db, 0].record(record)
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
-                                    adapt_dir / record)
+                                    adapt_dir / record, replay)
                     adapted.setdefault((scenario, seed), []).append(outcome)
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))

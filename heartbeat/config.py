@@ -73,6 +73,9 @@ class TrainConfig:
                               "(fine-tuning; the model section must describe its model: train.py --init sets it)")
     finetune: str = option("all", "with train.init: train 'all' layers, or only the 'head' (the three linear layers; "
                            "the convolutions keep the checkpoint's weights)", choices=("all", "head"))
+    replay: int = option(0, "with train.init: also train on up to this many beats of each class drawn "
+                         "(seeded) from the training CSVs of the checkpoint's own config, so that fine-tuning on "
+                         "one patient's few labelled minutes keeps the classes they lack; 0: off", minimum=0)
     seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
     threads: int = option(2, "torch CPU threads", minimum=1)
     max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",

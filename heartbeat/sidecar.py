@@ -99,20 +99,21 @@ def load_templates(csv_path, n_beats):
     if list(values.columns) != [str(i) for i in range(BEAT_LEN)]:
         raise DataError(f"{path}: the columns after {keys[-1]!r} must be 0 .. {BEAT_LEN - 1} (the model takes beats "
                         f"of {BEAT_LEN} values), got {len(values.columns)} columns: {', '.join(values.columns[:3])} ...")
-    names = table[keys].agg("/".join, axis=1) if not table[keys].isna().any().any() else None
-    if names is None or names.duplicated().any():
-        raise DataError(f"{path}: " + ("a row without a record name" if names is None
-                                       else f"record {names[names.duplicated()].iloc[0]} has two templates"))
+    if table[keys].isna().any().any():
+        raise DataError(f"{path}: a row without a record name")
+    names = pd.MultiIndex.from_frame(table[keys])  # a vectorised lookup: joining names row by row took ~10 s
+    if names.duplicated().any():
+        raise DataError(f"{path}: record {'/'.join(names[names.duplicated()][0])} has two templates")
     values = values.apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
     in_range = np.isfinite(values) & (values >= -RANGE_TOLERANCE) & (values <= 1 + RANGE_TOLERANCE)
     bad = np.flatnonzero(~in_range.all(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: a value that is not a number in [0, 1] (templates are median "
                         f"beats, scaled as the beats are)")
-    wanted = beats[keys].agg("/".join, axis=1)
-    row = pd.Index(names).get_indexer(wanted)  # (n_beats,) -1 where a recording has no template
+    wanted = pd.MultiIndex.from_frame(beats[keys])
+    row = names.get_indexer(wanted)  # (n_beats,) -1 where a recording has no template
     if (row < 0).any():
-        raise DataError(f"{path}: no template for record {wanted.iloc[int(np.argmax(row < 0))]}, "
+        raise DataError(f"{path}: no template for record {'/'.join(wanted[int(np.argmax(row < 0))])}, "
                         f"named in {meta_path(csv_path).name}")
     return values[row]
 

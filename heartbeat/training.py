@@ -59,7 +59,35 @@ def load_split(cfg):
     groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
               if dc.val_split == "records" else None)
     train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed, groups)
-    return beats.take(train_idx), beats.take(val_idx)
+    train = beats.take(train_idx)
+    if cfg.train.replay:
+        train = LabelledBeats.concatenate([train, replay_beats(cfg)])
+    return train, beats.take(val_idx)
+
+
+def per_class_sample(beats, per_class, seed):
+    """Up to per_class beats of each class of the LabelledBeats `beats`, drawn with `seed`, in their order."""
+    rng = np.random.default_rng(seed)
+    index = [rng.choice(np.flatnonzero(beats.y == c), min(per_class, int((beats.y == c).sum())), replace=False)
+             for c in np.unique(beats.y)]
+    return beats.take(np.sort(np.concatenate(index)))
+
+
+def replay_beats(cfg):
+    """train.replay beats of each class from the training CSVs of train.init's own config, with the inputs of
+    cfg.model. Fine-tuning on a few labelled minutes of one patient, which often hold no S or V beat, teaches
+    the head that those classes do not occur; replayed beats of the classes keep them."""
+    if not cfg.train.init:
+        raise ConfigError("train.replay draws from the training CSVs of the checkpoint of train.init "
+                          "(train.py --init CHECKPOINT); without one, set train.replay=0")
+    csvs = read_checkpoint(cfg.train.init)["config"]["data"]["train_csv"]
+    csvs = [csvs] if isinstance(csvs, str) else csvs
+    missing = [csv for csv in csvs if not Path(csv).is_file()]
+    if missing:
+        raise ConfigError(f"train.replay draws from the training CSVs of {cfg.train.init}: {', '.join(missing)} "
+                          "not found (build them with prepare_data.py, or set train.replay=0)")
+    beats = LabelledBeats.concatenate([load_labelled(csv, cfg.model.inputs, cfg.data.cache) for csv in csvs])
+    return per_class_sample(beats, cfg.train.replay, cfg.train.seed)
 
 
 def epoch_plan(n, batch_size, generator, max_batches=None):

@@ -235,3 +235,33 @@ def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tm
     with pytest.raises(CheckpointError, match="differs from the config's in rr_features"):
         fit(other, LabelledBeats(BeatInputs(train.inputs.beats, np.ones((len(train.y), 8), np.float32)), train.y),
             val, tmp_path / "other", log=quiet)
+
+
+def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp_path, small_csvs):
+    """train.replay mixes up to K beats per class of the init checkpoint's own training CSV into the patient's
+    beats (seeded); without train.init, or with that CSV gone, it stops with one line."""
+    from heartbeat.training import load_split
+
+    train_csv, patient_csv = small_csvs
+    base = ["train.batch_size=32", "train.max_batches=2", "train.threads=1", "train.calibrate=false",
+            "train.epochs=1", "data.val_fraction=0", "data.cache=false"]
+    first = load_config(ROOT / "config" / "config.json", base + [f"data.train_csv={train_csv}"])
+    fit(first, *load_split(first), tmp_path / "first", log=quiet)
+    patient = ["data.val_fraction=0", "data.cache=false", f"data.train_csv={patient_csv}"]
+    alone, _ = load_split(load_config(ROOT / "config" / "adapt.json", patient + ["train.replay=0"]))
+    tuned = load_config(ROOT / "config" / "adapt.json", patient + [f"train.init={tmp_path / 'first' / 'best.pt'}",
+                                                                     "train.replay=7"])
+    mixed, val = load_split(tuned)
+    assert len(val.y) == 0 and np.array_equal(mixed.y[:len(alone.y)], alone.y)
+    assert np.bincount(mixed.y[len(alone.y):], minlength=5).tolist() == [7] * 5
+    again, _ = load_split(tuned)
+    assert np.array_equal(again.inputs.beats, mixed.inputs.beats)  # seeded: the same beats each time
+    with pytest.raises(ConfigError, match="train.replay draws from the training CSVs of the checkpoint"):
+        load_split(load_config(ROOT / "config" / "adapt.json", patient + ["train.replay=7", "train.init=null"]))
+    moved = tmp_path / "moved.csv"
+    train_csv.rename(moved)
+    try:
+        with pytest.raises(ConfigError, match="not found"):
+            load_split(tuned)
+    finally:
+        moved.rename(train_csv)
