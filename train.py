@@ -5,7 +5,7 @@
     python train.py --set train.epochs=5 train.lr=3e-4
     python train.py --resume log/RUN                  # continue an interrupted run
     python train.py --calibrate log/RUN               # prior correction of a finished run, chosen on its validation split
-    python train.py --init models/mitbih_ds1.pt --config config/adapt.json --set data.train_csv=my_beats.csv
+    python train.py --init models/recording.pt --config config/adapt.json --set data.train_csv=data/my_records.csv
                                                       # fine-tune a trained model on your own labelled beats
     python train.py --dry-run                         # one epoch of two batches, for a quick check
 

@@ -4,7 +4,8 @@
 
 The beats of the records (detected and cut by the recording pipeline, with each model's inputs) are
 classified by predict_proba with the PyTorch model and with its ONNX export (onnxruntime, CPU), both in
-batches of 256 on 2 threads; best of --repeats rounds in which the two take turns, in the same run. Goal (issue 22): ONNX >= 1.3 x eager.
+batches of 256 on 2 threads; best of --repeats rounds in which the two take turns, in the same run.
+Goal (issue 22): ONNX >= 1.3 x eager.
 """
 import argparse
 import tempfile

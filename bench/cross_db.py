@@ -86,10 +86,10 @@ def train_or_reuse(cfg, train, val, run_dir, log):
 
 
 def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
-    """The model of one training run (trained now unless run_dir already has it) and its validation patients.
-    The validation split holds out whole patients (`patients`: each training beat's) of the training set,
-    chosen on the beats of the first training lead (`first_lead`, a mask), so that every lead set holds out
-    the same patients."""
+    """The model of one training run (trained now unless run_dir already has it), its validation patients and
+    the beats it trained on (LabelledBeats). The validation split holds out whole patients (`patients`: each
+    training beat's) of the training set, chosen on the beats of the first training lead (`first_lead`, a
+    mask), so that every lead set holds out the same patients."""
     cfg = replace(recipe, train=replace(recipe.train, seed=seed))
     _, val_idx = train_val_split(train.y[first_lead], cfg.data.val_fraction, seed, patients[first_lead])
     val_patients = np.unique(patients[first_lead][val_idx])

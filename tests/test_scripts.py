@@ -192,3 +192,10 @@ def test_fine_tune_a_shipped_model(tmp_path, small_csvs):
     assert (tmp_path / "log" / "tuned" / "calibrated.pt").is_file()
     bad = run_script("train.py", "--init", "nowhere.pt", *train_args(tmp_path, train_csv, "bad"))
     assert bad.returncode != 0 and "nowhere.pt: no such checkpoint file" in bad.stderr and "Traceback" not in bad.stderr
+    # config/adapt.json replays beats of the checkpoint's training CSV (data/mitbih_ds1.csv, relative to where
+    # the command runs): from a folder without it, one line says so
+    no_replay = run_script("train.py", "--init", ROOT / "models" / "mitbih_ds1.pt", "--config",
+                           ROOT / "config" / "adapt.json", "--set", f"data.train_csv={train_csv}",
+                           f"run.log_dir={tmp_path / 'log'}", cwd=tmp_path)
+    assert no_replay.returncode != 0 and "Traceback" not in no_replay.stderr
+    assert "data/mitbih_ds1.csv not found" in no_replay.stderr and len(no_replay.stderr.strip().splitlines()) == 1
