@@ -7,8 +7,10 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
 error (percentage points; median and worst record), and event-level Se / +P for V couplets, V runs,
 S runs and pauses (an event matches a reference event of its type when their time spans overlap), and
-the false pauses. In the reference, an R-R interval across a flutter / fibrillation episode ('[' ... ']',
-'!' waves) is no interval, as the pipeline does not count beats there either.
+the false pauses; why reference V runs were missed (excluded time, beats not detected, a segment split,
+an F beat or an N / S / Q beat inside) and what the reference has under false ones. In the reference, an
+R-R interval across a flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the
+pipeline does not count beats there either.
 
 Mind which beats the model was trained on: models/recording.pt saw every record here. With --held-out
 RUN_DIR (a recipe's folder of bench/cross_db.py runs) every record is scored by a model that never saw
@@ -78,8 +80,35 @@ def validate_record(model, path):
                     f"{kind}|hit_pred": hit_pred.sum()})
         if kind == "V run":  # called inside the reference's flutter / fibrillation: no V run, no false alarm
             row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
+            for cause in (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples()):
+                row[f"V run missed|{cause}"] = row.get(f"V run missed|{cause}", 0) + 1
+            for cause in (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples()):
+                row[f"V run false|{cause}"] = row.get(f"V run false|{cause}", 0) + 1
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     return row
+
+
+def miss_cause(event, table, rec):
+    """Why the pipeline has no V run where the reference has one (`event`: start_s, end_s, beats): its span
+    overlaps excluded time; fewer beats were detected in it; they fall into two segments; or the model called
+    one of them F, or N / S / Q. The first that applies."""
+    inside = table[(table["time_s"] >= event.start_s - 0.05) & (table["time_s"] <= event.end_s + 0.05)]
+    if any(e.start / rec.fs <= event.end_s and e.stop / rec.fs >= event.start_s for e in rec.excluded):
+        return "excluded"
+    if len(inside) < event.beats:
+        return "beats not detected"
+    if inside["segment"].nunique() > 1:
+        return "segment split"
+    return "an F beat" if (inside["class"] == "F").any() else "an N, S or Q beat"
+
+
+def false_cause(event, ref_table):
+    """What the reference has where the pipeline calls a V run it lacks: Q beats (paced or unclassifiable)
+    among them; some V beats (an isolated V or couplet the run grew from); or no V beat at all."""
+    inside = ref_table[(ref_table["time_s"] >= event.start_s - 0.05) & (ref_table["time_s"] <= event.end_s + 0.05)]
+    if (inside["class"] == "Q").any():
+        return "Q beats"
+    return "some V beats" if (inside["class"] == "V").any() else "no V beat"
 
 
 def held_out_checkpoints(db, run_dir, seed):
@@ -104,6 +133,11 @@ def summary_line(rows):
     out["V run +P counting runs inside reference VF / flutter as hits"] = \
         f"{(rows['V run|hit_pred'].sum() + in_vf) / max(rows['V run|pred'].sum(), 1):.3f} ({in_vf} inside)"
     out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
+    causes = rows.filter(like="V run missed|").sum()
+    out["missed V runs by cause"] = ", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in causes.items() if v) or "none"
+    causes = rows.filter(like="V run false|").sum()
+    out["false V runs, the reference there"] = ", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in causes.items()
+                                                         if v) or "none"
     return out
 
 
