@@ -2,12 +2,12 @@
 
     python bench/noise_stress.py [--data ../shared/data] [--snr 24 18 12 6 0 -6] [--no-wfdb]
 
-The test records are built as the Noise Stress Test Database describes: channel 0 of 118 and 119 plus
-the `em` record's channel 0 in 2-minute bursts every 2 minutes after the first 5 minutes, scaled to
-each SNR. Here the SNR is 10 log10(S / N) with S = (median QRS peak-to-peak amplitude)^2 / 8, the
-power of a sine that tall, and N the mean power of the noise after removing each second's mean. (This
-construction does not reproduce the figures quoted in issue 21 for the database's own records: it is
-milder; compare detectors within this table.)
+The test records are built as WFDB's `nst` builds the Noise Stress Test Database: channel 0 of 118 and
+119 plus the `em` record's channel 0, added from the same time on, in 2-minute bursts every 2 minutes
+after a 5-minute clean start, each burst starting from the signal's level (no step), scaled to each SNR
+as `nst` measures it with `sigamp`: S = A^2 / 8, A the trimmed mean (5% off each end) of the
+peak-to-peak amplitudes within 50 ms of the first 300 normal beats, and N = R^2, R the trimmed mean of
+the RMS amplitudes (about each window's mean) of the noise's first 300 one-second windows.
 
 Printed per SNR and in total over the 12 records: Se / +P (150 ms matching) of our detector alone,
 of the recording pipeline (its beats outside excluded time, against the reference beats outside it,
@@ -32,18 +32,30 @@ FS = 360
 MATCH = int(0.15 * FS)
 
 
-def noisy_record(sig, ref, noise, snr_db):
-    """(signal with noise bursts at snr_db, mask of the noisy samples)."""
+def trimmed_mean(values):
+    """sigamp's summary of its measurements: the mean without the lowest and the highest 5%."""
+    values = np.sort(np.asarray(values, dtype=np.float64))
+    cut = len(values) // 20
+    return values[cut:len(values) - cut].mean()
+
+
+def noisy_record(sig, ref, normal, noise, snr_db):
+    """(signal with noise bursts at snr_db as nst adds them, mask of the noisy samples). ref: the reference
+    beats (samples); normal: which of them are normal beats (AAMI N)."""
     half = int(0.05 * FS)
-    s = np.median([np.ptp(sig[max(r - half, 0):r + half]) for r in ref]) ** 2 / 8
-    n = len(noise) // FS * FS
-    chunks = noise[:n].reshape(-1, FS)
-    power = np.mean((chunks - chunks.mean(axis=1, keepdims=True)) ** 2)
-    mask = np.zeros(len(sig), dtype=bool)
+    qrs = trimmed_mean([np.ptp(sig[r - half:r + half + 1]) for r in ref[normal & (ref >= half)][:300]])
+    windows = noise[:300 * FS].reshape(-1, FS)
+    rms = trimmed_mean(np.sqrt(((windows - windows.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)))
+    gain = 10 ** (-snr_db / 20) * np.sqrt(2) / 4 * qrs / rms  # nst: RMS noise / p-p signal, times the ratio
+    added, mask, level = np.zeros(len(sig)), np.zeros(len(sig), dtype=bool), 0.0
     for start in range(5 * 60 * FS, len(sig), 4 * 60 * FS):
-        mask[start:start + 2 * 60 * FS] = True
-    gain = np.sqrt(s / (power * 10 ** (snr_db / 10)))
-    return sig + mask * gain * noise[:len(sig)], mask
+        stop = min(start + 2 * 60 * FS, len(sig))
+        burst = np.take(noise, np.arange(start, stop), mode="wrap")  # nst rewinds a shorter noise record
+        added[start:stop] = level + gain * (burst - burst[0])  # nst moves its offset so the output does not jump
+        level = added[stop - 1]
+        added[stop:] = level
+        mask[start:stop] = True
+    return sig + added, mask
 
 
 def counts(ref, det):
@@ -82,7 +94,7 @@ def main():
         rec = read_wfdb(data / "mitdb" / name, 0)
         ref = rec.ref_samples
         for snr in args.snr:
-            sig, mask = noisy_record(rec.signal, ref, noise, snr)
+            sig, mask = noisy_record(rec.signal, ref, rec.ref_labels == 0, noise, snr)
             row = {"record": name, "snr": snr, "ours": counts(ref, detect_r_peaks(sig, FS))}
             row["pipeline"], row["excluded noisy"], row["excluded clean"] = pipeline(model, sig, ref, mask, name)
             if not args.no_wfdb:
