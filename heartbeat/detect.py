@@ -8,6 +8,7 @@ from scipy import signal as sps
 from .quality import runs
 
 REFRACTORY_S = 0.2     # no second QRS within 200 ms
+THRESHOLD = 0.25       # a beat rises above the noise level by this fraction of the signal-noise gap
 T_WAVE_S = 0.36        # a candidate this soon after a beat must show QRS-like slope, or it is a T wave
 SEARCHBACK_RR = 1.5    # no beat for 1.5 x the mean R-R: look again ...
 SEARCHBACK_THR = 0.35  # ... with this fraction of the threshold
@@ -44,7 +45,7 @@ def _thresholded_peaks(energy, band, fs):
     """The adaptive-threshold decision of Pan & Tompkins 1985 over local maxima of the energy.
 
     A signal level (spk) and a noise level (npk) follow the heights of accepted and rejected
-    candidates; a candidate is a beat above npk + 0.25 (spk - npk), unless it is a T wave. When no beat
+    candidates; a candidate is a beat above npk + THRESHOLD (spk - npk), unless it is a T wave. When no beat
     came for SEARCHBACK_RR x the mean R-R, the gap is searched again at SEARCHBACK_THR x the threshold,
     as often as needed.
     """
@@ -78,13 +79,13 @@ def _thresholded_peaks(energy, band, fs):
         return left + [j] + right
 
     for i in range(len(cand)):
-        thr = npk + 0.25 * (spk - npk)
+        thr = npk + THRESHOLD * (spk - npk)
         if len(rr) >= 2 and cand[i] - cand[beats[-1]] > SEARCHBACK_RR * np.mean(rr):
             for j in search_back(beats[-1], i, SEARCHBACK_THR * thr):
                 rr = (rr + [cand[j] - cand[beats[-1]]])[-8:]
                 beats.append(j)
                 accept(0.25, heights[j])
-            thr = npk + 0.25 * (spk - npk)
+            thr = npk + THRESHOLD * (spk - npk)
         if heights[i] > thr and not (beats and is_t_wave(i, beats[-1])):
             if beats:
                 rr = (rr + [cand[i] - cand[beats[-1]]])[-8:]
