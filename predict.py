@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from heartbeat import BEAT_LEN, CLASSES, UserError
+from heartbeat.allocator import keep_freed_memory
 from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
@@ -92,6 +93,7 @@ def main(argv=None):
     p.add_argument("--force", action="store_true", help="overwrite --out / --plot if they exist")
     p.add_argument("--show", type=int, default=20, help="beats to print per beat CSV")
     args = p.parse_args(argv)
+    keep_freed_memory()
 
     recording = args.record or args.signal
     csvs = args.csv or ([] if recording else

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from heartbeat import UserError
+from heartbeat.allocator import keep_freed_memory
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir
@@ -50,6 +51,7 @@ def main(argv=None):
     p.add_argument("--pattern-min-cycles", type=int, default=defaults.pattern_min_cycles,
                    help="shortest bigeminy / trigeminy episode, in ectopic beats")
     args = p.parse_args(argv)
+    keep_freed_memory()
 
     try:
         from heartbeat.recording import classify_recording

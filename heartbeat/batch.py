@@ -61,11 +61,13 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     """Classify one recording (and report it) into out/<name>/; returns its index row, never raises."""
     import torch
 
+    from .allocator import keep_freed_memory
     from .recording import classify_recording
     from .report import build_report, write_report
     from .sources import read_signal_file, read_wfdb
 
     torch.set_num_threads(threads)
+    keep_freed_memory()
     t0 = time.perf_counter()
     row = {"name": job.name, "source": job.source}
     try:

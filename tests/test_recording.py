@@ -1,4 +1,5 @@
 """Continuous ECG -> beats: detection on real records, any sampling rate, and every bad input."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,12 @@ def test_predict_script_on_a_record_and_a_signal(tmp_path):
     assert "60.0 s at 250 Hz" in proc.stdout
     proc = run_script("predict.py", "--signal", tmp_path / "ecg.npy")
     assert proc.returncode != 0 and "--fs" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_the_scripts_allocator_settings_are_accepted():
+    """mallopt refuses values out of its range (a 32 MB mmap threshold is glibc's largest): both settings
+    must be taken, or the scripts' speed-up silently does not happen."""
+    from heartbeat.allocator import keep_freed_memory
+
+    assert keep_freed_memory() is True
