@@ -77,7 +77,8 @@ def main():
     stress = {}
     for name in ("118", "119"):
         for snr in (0, -6):
-            sig, mask = noisy_record(records[name].signal, records[name].ref_samples, em, snr)
+            rec = records[name]
+            sig, mask = noisy_record(rec.signal, rec.ref_samples, rec.ref_labels == 0, em, snr)
             stress[name, snr] = (sig, mask[::step][:len(sig) // step])
     noise_table(records, stress, args.half, args.noise_ratios)
     pause_table(data)

@@ -19,6 +19,7 @@ fold that held it out (grouped-fold<k>-seed<s>); MIT-BIH DS1 records are left ou
 """
 import argparse
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,19 +81,27 @@ def validate_record(model, path):
                     f"{kind}|hit_pred": hit_pred.sum()})
         if kind == "V run":  # called inside the reference's flutter / fibrillation: no V run, no false alarm
             row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
-            for cause in (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples()):
-                row[f"V run missed|{cause}"] = row.get(f"V run missed|{cause}", 0) + 1
-            for cause in (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples()):
-                row[f"V run false|{cause}"] = row.get(f"V run false|{cause}", 0) + 1
+            row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
+            row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     return row
+
+
+def tally(kind, causes):
+    """{"kind|cause": count} of an iterable of causes: columns of a record's row, summed by summary_line."""
+    return {f"{kind}|{cause}": n for cause, n in Counter(causes).items()}
+
+
+def beats_in(table, event):
+    """The rows of a beats table (time_s) within an event's span, 50 ms of slack on either side."""
+    return table[(table["time_s"] >= event.start_s - 0.05) & (table["time_s"] <= event.end_s + 0.05)]
 
 
 def miss_cause(event, table, rec):
     """Why the pipeline has no V run where the reference has one (`event`: start_s, end_s, beats): its span
     overlaps excluded time; fewer beats were detected in it; they fall into two segments; or the model called
     one of them F, or N / S / Q. The first that applies."""
-    inside = table[(table["time_s"] >= event.start_s - 0.05) & (table["time_s"] <= event.end_s + 0.05)]
+    inside = beats_in(table, event)
     if any(e.start / rec.fs <= event.end_s and e.stop / rec.fs >= event.start_s for e in rec.excluded):
         return "excluded"
     if len(inside) < event.beats:
@@ -105,7 +114,7 @@ def miss_cause(event, table, rec):
 def false_cause(event, ref_table):
     """What the reference has where the pipeline calls a V run it lacks: Q beats (paced or unclassifiable)
     among them; some V beats (an isolated V or couplet the run grew from); or no V beat at all."""
-    inside = ref_table[(ref_table["time_s"] >= event.start_s - 0.05) & (ref_table["time_s"] <= event.end_s + 0.05)]
+    inside = beats_in(ref_table, event)
     if (inside["class"] == "Q").any():
         return "Q beats"
     return "some V beats" if (inside["class"] == "V").any() else "no V beat"
@@ -133,11 +142,10 @@ def summary_line(rows):
     out["V run +P counting runs inside reference VF / flutter as hits"] = \
         f"{(rows['V run|hit_pred'].sum() + in_vf) / max(rows['V run|pred'].sum(), 1):.3f} ({in_vf} inside)"
     out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
-    causes = rows.filter(like="V run missed|").sum()
-    out["missed V runs by cause"] = ", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in causes.items() if v) or "none"
-    causes = rows.filter(like="V run false|").sum()
-    out["false V runs, the reference there"] = ", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in causes.items()
-                                                         if v) or "none"
+    for kind, label in (("V run missed", "missed V runs by cause"),
+                        ("V run false", "false V runs, the reference there")):
+        causes = rows.filter(like=f"{kind}|").sum()
+        out[label] = ", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in causes.items() if v) or "none"
     return out
 
 
