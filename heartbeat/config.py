@@ -76,6 +76,9 @@ class TrainConfig:
     replay: int = option(0, "with train.init: also train on up to this many beats of each class drawn "
                          "(seeded) from the training CSVs of the checkpoint's own config, so that fine-tuning on "
                          "one patient's few labelled minutes keeps the classes they lack; 0: off", minimum=0)
+    ema: float = option(0.0, "validate and save an exponential moving average of the weights, updated after every "
+                        "optimizer step with this decay (0.9995: about the last 2,000 steps); 0: the weights as "
+                        "trained", minimum=0)
     seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
     threads: int = option(2, "torch CPU threads", minimum=1)
     max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",
@@ -83,6 +86,8 @@ class TrainConfig:
 
     def __post_init__(self):
         check_fields(self, "train")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"train.ema = {self.ema!r}: expected a decay in [0, 1)")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"train.betas = {self.betas!r}: expected two numbers in [0, 1)")
 

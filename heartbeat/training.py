@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.nn import functional as F
 from tqdm import tqdm
 
@@ -96,11 +97,13 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)][:max_batches]
 
 
-def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc=""):
+def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
+                average=None):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
     augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
     (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
+    average: None, or a torch AveragedModel of `model`, updated after every optimizer step.
     Returns (mean loss, beats seen).
     """
     model.train()
@@ -115,6 +118,8 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
         loss.backward()
         optimizer.step()
         scheduler.step()  # per optimizer step: the paper decays the LR every 10,000 iterations
+        if average is not None:
+            average.update_parameters(model)
         total += loss.item() * len(idx)
         seen += len(idx)
         # refresh=False: the bar redraws at most once a second instead of after every batch
@@ -195,7 +200,12 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     model.logit_bias.copy_(torch.as_tensor(prior_offsets(counts, 0.0, prior_power(tc) if tc.untilt_priors else 0.0)))
     steps = math.ceil(len(train.y) / tc.batch_size)
     optimizer, scheduler = make_optimizer(model, tc, min(steps, tc.max_batches or steps))
-    progress = _resume(run_dir, model, optimizer, scheduler, log) if resume else Progress()
+    # A moving average of the weights (made after the offsets are set: buffers are copied, not averaged) is
+    # what gets validated and saved: averaged weights sit in flatter minima, which carry better to new
+    # patients and recorders than the last step's (SWAD, Cha et al. 2021).
+    average = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(tc.ema)) if tc.ema else None
+    scored = model if average is None else average.module
+    progress = _resume(run_dir, model, optimizer, scheduler, log, average) if resume else Progress()
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
     noise = RecorderNoise.load(tc.noise) if tc.noise else None
@@ -211,17 +221,19 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=beat_augmentation(tc.augment, noise, generator),
-                                           desc=f"epoch {epoch}/{tc.epochs}")
+                                           desc=f"epoch {epoch}/{tc.epochs}", average=average)
             seconds = time.perf_counter() - t0
-            val_metrics = evaluate(model, val)
+            val_metrics = evaluate(scored, val)
             metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
                        "val": val_metrics}
             _log_scalars(writer, metrics)
             # with no validation split, fall back on the training loss
-            improved = _record(progress, model, metrics, val_metrics.get("macro_f1", -train_loss))
+            improved = _record(progress, scored, metrics, val_metrics.get("macro_f1", -train_loss))
             if improved:
-                save_checkpoint(make_checkpoint(model, cfg, epoch, metrics), run_dir / "best.pt")
+                save_checkpoint(make_checkpoint(scored, cfg, epoch, metrics), run_dir / "best.pt")
             last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
+            if average is not None:
+                last["average_state"] = average.state_dict()
             last["best_val_macro_f1"], last["best_epoch"] = progress.best_f1, progress.best_epoch
             last["rng_state"] = torch.get_rng_state()  # morphology dropout draws from it: --resume goes on alike
             save_checkpoint(last, run_dir / "last.pt")
@@ -234,8 +246,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     if len(val.y) == 0:
         log("no validation split: nothing to calibrate on; use best.pt")
         return run_dir / "best.pt"
-    model.load_state_dict(progress.best_state)
-    cal = calibrate_run(model, cfg, progress.best_epoch, progress.best_metrics, train.y, val, run_dir / "calibrated.pt")
+    scored.load_state_dict(progress.best_state)
+    cal = calibrate_run(scored, cfg, progress.best_epoch, progress.best_metrics, train.y, val, run_dir / "calibrated.pt")
     log(f"calibrated on validation: tau {cal.tau:.2f}, macro-F1 {cal.before['macro_f1']:.4f} -> "
         f"{cal.after['macro_f1']:.4f} (wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"
@@ -264,9 +276,11 @@ def _record(progress, model, metrics, score):
     return True
 
 
-def _resume(run_dir, model, optimizer, scheduler, log):
+def _resume(run_dir, model, optimizer, scheduler, log, average=None):
     last, best = read_checkpoint(run_dir / "last.pt"), read_checkpoint(run_dir / "best.pt")
     model.load_state_dict(last["model_state"])
+    if average is not None:
+        average.load_state_dict(last["average_state"])
     optimizer.load_state_dict(last["optimizer_state"])
     scheduler.load_state_dict(last["scheduler_state"])
     if "rng_state" in last:  # written since morphology dropout resumes exactly

@@ -265,3 +265,32 @@ def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp
             load_split(tuned)
     finally:
         moved.rename(train_csv)
+
+
+def test_weight_average_is_what_gets_validated_saved_and_resumed(tmp_path, real_beats):
+    """With train.ema, best.pt holds the moving average of the weights (decay d: after each step the average
+    moves (1 - d) of the way to the trained weights), not the weights as trained; last.pt keeps both, so a
+    resumed run ends where an uninterrupted one does."""
+    train, val = small_split(real_beats)
+    sets = ["train.batch_size=32", "train.max_batches=3", "train.threads=1", "train.calibrate=false",
+            "train.augment=false", "train.schedule=step", "train.ema=0.5"]
+
+    def cfg(epochs):
+        return load_config(ROOT / "config" / "config.json", sets + [f"train.epochs={epochs}"])
+
+    def average(ckpt):  # the averaged weights in last.pt, by the model's own parameter names
+        return {k.removeprefix("module."): v for k, v in ckpt["average_state"].items() if k.startswith("module.")}
+
+    fit(cfg(1), train, val, tmp_path / "cut", log=quiet)  # one epoch: best.pt is that epoch's
+    last, best = read_checkpoint(tmp_path / "cut" / "last.pt"), read_checkpoint(tmp_path / "cut" / "best.pt")
+    assert int(last["average_state"]["n_averaged"]) == 3  # one per optimizer step
+    assert not torch.equal(average(last)["out.weight"], last["model_state"]["out.weight"])
+    assert all(torch.equal(best["model_state"][k], average(last)[k]) for k in best["model_state"])
+
+    fit(cfg(2), train, val, tmp_path / "full", log=quiet)
+    fit(cfg(2), train, val, tmp_path / "cut", resume=True, log=quiet)
+    full, cut = (read_checkpoint(tmp_path / r / "last.pt") for r in ("full", "cut"))
+    assert int(cut["average_state"]["n_averaged"]) == 6
+    assert all(torch.equal(v, cut["average_state"][k]) for k, v in full["average_state"].items())
+    with pytest.raises(ConfigError, match="train.ema"):
+        load_config(ROOT / "config" / "config.json", ["train.ema=1.0"])
