@@ -18,6 +18,9 @@ FLAT_MIN_S = 1.0        # ... and a flat stretch must last this long
 FLAT_FRACTION = 0.01    # flat: a block's peak-to-peak under this fraction of the recording's typical 2-s one
 SATURATION_MIN_S = 0.15  # this long at exactly the recording's extreme value: the amplifier clipped
 MARGIN_S = 0.5          # around a flat or clipped stretch, the signal is not trusted either
+RECOVERY_S = 3.2        # after a clip, an AC-coupled amplifier settles back: two time constants of the 0.1 Hz
+                        # high-pass of Holter front ends (and of MIT-BIH's playback), in which QRS complexes
+                        # shrink to a few percent and are missed (MIT-BIH 116 at 1,392 s: a false 3-s pause)
 MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few beats to detect reliably
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
@@ -92,7 +95,8 @@ def scan(signal, fs):
     margin = int(round(MARGIN_S * fs))
     marks = [(a, b, "gap") for a, b in nan_runs]
     marks += [(a * block - margin, b * block + margin, "lead-off") for a, b in flat_blocks(np.concatenate(ptp))]
-    marks += [(a - margin, b + margin, "saturation") for a, b, v in extreme_runs if v in (lo, hi)]
+    recovery = int(round(RECOVERY_S * fs))
+    marks += [(a - margin, b + recovery, "saturation") for a, b, v in extreme_runs if v in (lo, hi)]
     return Scan(merged(marks, n, fs), lo, hi)
 
 
