@@ -18,7 +18,8 @@ FORMAT_VERSION = 2
 # Version 1 (written before issue 19) kept beat_len, num_classes and rr_average in model_args and the
 # description of the extra inputs inside preprocessing; upgrade() maps it onto version 2.
 OLD_REMOVED = "it was removed in issue 19; `git checkout experiments-v1` runs it"
-TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state", "rng_state", "average_state")  # not part of a loaded model's info
+# the weights and what --resume needs: not part of a loaded model's info
+TRAINING_STATE = ("model_state", "optimizer_state", "scheduler_state", "rng_state", "average_state")
 OLD_TRAINING_STATE = ("training_model_state", "ema_state")  # version 1, weight averaging: removed
 
 

@@ -200,9 +200,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     model.logit_bias.copy_(torch.as_tensor(prior_offsets(counts, 0.0, prior_power(tc) if tc.untilt_priors else 0.0)))
     steps = math.ceil(len(train.y) / tc.batch_size)
     optimizer, scheduler = make_optimizer(model, tc, min(steps, tc.max_batches or steps))
-    # A moving average of the weights (made after the offsets are set: buffers are copied, not averaged) is
-    # what gets validated and saved: averaged weights sit in flatter minima, which carry better to new
-    # patients and recorders than the last step's (SWAD, Cha et al. 2021).
+    # A moving average of the weights (made after the offsets are set: buffers are copied) is what gets validated
+    # and saved: averaged weights sit in flatter minima, which carry better to new patients (SWAD, Cha et al. 2021).
     average = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(tc.ema)) if tc.ema else None
     scored = model if average is None else average.module
     progress = _resume(run_dir, model, optimizer, scheduler, log, average) if resume else Progress()
@@ -247,7 +246,8 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
         log("no validation split: nothing to calibrate on; use best.pt")
         return run_dir / "best.pt"
     scored.load_state_dict(progress.best_state)
-    cal = calibrate_run(scored, cfg, progress.best_epoch, progress.best_metrics, train.y, val, run_dir / "calibrated.pt")
+    cal = calibrate_run(scored, cfg, progress.best_epoch, progress.best_metrics, train.y, val,
+                        run_dir / "calibrated.pt")
     log(f"calibrated on validation: tau {cal.tau:.2f}, macro-F1 {cal.before['macro_f1']:.4f} -> "
         f"{cal.after['macro_f1']:.4f} (wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"
