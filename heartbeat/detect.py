@@ -12,6 +12,7 @@ THRESHOLD = 0.25       # a beat rises above the noise level by this fraction of 
 T_WAVE_S = 0.36        # a candidate this soon after a beat must show QRS-like slope, or it is a T wave
 SEARCHBACK_RR = 1.5    # no beat for 1.5 x the mean R-R: look again ...
 SEARCHBACK_THR = 0.35  # ... with this fraction of the threshold
+SEARCHBACK_MAX_S = 1.8  # ... and always after this long, a gap that would otherwise read as a 2 s pause
 P_WAVE_RATIO = 0.35    # of two detections closer than T_WAVE_S, the first is a P wave under this energy ratio,
 T_WAVE_RATIO = 0.25    # the second a T wave under this one
 INTEGRATION_S = 0.15   # moving-window integration, about one QRS wide
@@ -73,14 +74,17 @@ def _thresholded_peaks(energy, band, fs):
         if not inside:
             return []
         j = max(inside, key=lambda k: heights[k])
-        limit = SEARCHBACK_RR * np.mean(rr)
+        limit = searchback_after()
         left = search_back(a, j, thr) if cand[j] - cand[a] > limit else []
         right = search_back(j, b, thr) if b < len(cand) and cand[b] - cand[j] > limit else []
         return left + [j] + right
 
+    def searchback_after():
+        return min(SEARCHBACK_RR * np.mean(rr), SEARCHBACK_MAX_S * fs)
+
     for i in range(len(cand)):
         thr = npk + THRESHOLD * (spk - npk)
-        if len(rr) >= 2 and cand[i] - cand[beats[-1]] > SEARCHBACK_RR * np.mean(rr):
+        if len(rr) >= 2 and cand[i] - cand[beats[-1]] > searchback_after():
             for j in search_back(beats[-1], i, SEARCHBACK_THR * thr):
                 rr = (rr + [cand[j] - cand[beats[-1]]])[-8:]
                 beats.append(j)

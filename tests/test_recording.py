@@ -8,6 +8,7 @@ from scipy import signal as sps
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat.checkpoint import load_checkpoint
+from heartbeat.detect import detect_r_peaks
 from heartbeat.recording import beats_of, check_signal, classify_recording, read_span, reference_agreement
 from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
 
@@ -24,6 +25,17 @@ def test_detection_on_real_records(shipped, name):
     assert rec.channel == "MLII" and rec.fs == 360
     agree = reference_agreement(classify_recording(shipped, rec), rec)
     assert agree["se"] >= 0.99 and agree["ppv"] >= 0.99
+
+
+@needs_mitdb
+@pytest.mark.parametrize("name, beat_s", [("116", 1364.79), ("201", 1126.74)])
+def test_a_gap_that_would_read_as_a_pause_is_searched_again(name, beat_s):
+    """Two beats that were missed and read as 2 s pauses: a small beat after 116's baseline jump, and one
+    of 201's aberrated APCs. Each left a gap under 1.5 x the slow mean R-R there, so no search-back ran;
+    now any gap over SEARCHBACK_MAX_S gets one."""
+    rec = read_wfdb(MITDB / name)
+    found = detect_r_peaks(rec.signal, rec.fs) / rec.fs
+    assert np.abs(found - beat_s).min() < 0.02
 
 
 @needs_mitdb
