@@ -68,6 +68,9 @@ def _thresholded_peaks(energy, band, fs):
     def is_t_wave(j, prev):
         return cand[j] - cand[prev] < T_WAVE_S * fs and slopes[j] < 0.5 * slopes[prev]
 
+    def searchback_after():
+        return min(SEARCHBACK_RR * np.mean(rr), SEARCHBACK_MAX_S * fs)
+
     def search_back(a, b, thr):
         """Best candidate strictly between beats a and b above thr; recurse into what is left of the gap."""
         inside = [j for j in range(a + 1, b) if heights[j] > thr and not is_t_wave(j, a)]
@@ -78,9 +81,6 @@ def _thresholded_peaks(energy, band, fs):
         left = search_back(a, j, thr) if cand[j] - cand[a] > limit else []
         right = search_back(j, b, thr) if b < len(cand) and cand[b] - cand[j] > limit else []
         return left + [j] + right
-
-    def searchback_after():
-        return min(SEARCHBACK_RR * np.mean(rr), SEARCHBACK_MAX_S * fs)
 
     for i in range(len(cand)):
         thr = npk + THRESHOLD * (spk - npk)

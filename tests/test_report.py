@@ -74,8 +74,8 @@ def test_report_refuses_to_overwrite(damaged_100, tmp_path):
 
 @needs_mitdb
 def test_clean_records_lose_nothing_but_clipping():
-    """On the 48 MIT-BIH records only 116's amplifier clipping is excluded (three times: the clip, 0.5 s
-    before it and the amplifier's 3.2-s recovery after it)."""
+    """On the 48 MIT-BIH records only 116's amplifier clipping is excluded: three clips, each with 0.5 s
+    before it and the amplifier's 3.2-s recovery after it."""
     excluded = {}
     for header in sorted(MITDB.glob("*.hea")):
         rec = check_signal(read_wfdb(header.with_suffix("")))
