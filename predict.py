@@ -53,11 +53,12 @@ def predict_csvs(model, csvs, show):
 
 def predict_recording(model, args):
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
-    from heartbeat.sources import read_signal_file, read_wfdb
+    from heartbeat.sources import open_recording
 
-    rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
+    rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
     table = classify_recording(model, rec)
-    where = f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
+    where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
+             + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
           f"mean heart rate {mean_heart_rate(table):.0f} bpm")
     print(f"  predicted: {counts_line(table, CLASSES)}")
@@ -86,6 +87,8 @@ def main(argv=None):
     src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
     p.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
+    p.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on both "
+                   "leads and their probabilities averaged (detection stays on --channel)")
     p.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
     p.add_argument("--out", help="write the predictions to this CSV (one input only)")
     p.add_argument("--plot", help="recordings: save a rhythm strip with the labelled beats to this PNG")

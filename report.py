@@ -40,6 +40,8 @@ def main(argv=None):
     src.add_argument("--record", help="WFDB record path without extension")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
     p.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
+    p.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on both "
+                   "leads and their probabilities averaged (detection stays on --channel)")
     p.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
     p.add_argument("--checkpoint", help=f"trained checkpoint (default: models/{RECORDING_MODEL.name})")
     p.add_argument("--out", required=True, help="folder to write the report into (must not exist)")
@@ -55,7 +57,7 @@ def main(argv=None):
 
     try:
         from heartbeat.recording import classify_recording
-        from heartbeat.sources import read_signal_file, read_wfdb
+        from heartbeat.sources import open_recording
 
         rules = rules_from(args)
         out = Path(args.out)
@@ -65,7 +67,7 @@ def main(argv=None):
             raise UserError(f"{args.out} is not a report folder (no {REPORT_FILE}); --force replaces only those")
         checkpoint = args.checkpoint or os.path.relpath(RECORDING_MODEL)
         model, _ = load_checkpoint(checkpoint)
-        rec = read_wfdb(args.record, args.channel) if args.record else read_signal_file(args.signal, args.fs)
+        rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
         table = classify_recording(model, rec)
         report = build_report(table, rec, rules, about={"model": checkpoint})
         try:

@@ -11,7 +11,8 @@ best epoch chosen on held-out *training* records (data.val_fraction of them), an
              and two folds, test on the third; the three test folds are scored together as one test set
   ds2        train on MIT-BIH DS1, test on DS2 (de Chazal's inter-patient split)
 --leads says which leads training sees (0: MLII / ECG1; 1: MIT-BIH's V1-V5 / SVDB's ECG2). Every test set is
-scored on lead 0 and, as a cross-lead row, on lead 1 of the same records. Se / +P per class are gross
+scored on lead 0, on lead 1 of the same records (a cross-lead row when training saw lead 0 only) and on
+both fused (lead "0+1": the mean of the two leads' class probabilities per beat). Se / +P per class are gross
 statistics (beats summed over records, as EC57 reports). Validation rows score both leads of the held-out
 training patients; --validation-only prints only them, never scoring a test record (choose recipes so).
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
@@ -117,6 +118,19 @@ def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir, replay
     return rest.y, before, predict_proba(adapted, rest.inputs).argmax(1)
 
 
+def score_leads(model, pools, db, records):
+    """{lead: (y, predicted class, record of each beat)} of the named records on lead 0, lead 1 and both
+    fused ("0+1": the mean of the two leads' class probabilities; the two CSVs hold the same beats in the
+    same order, cut at the same annotations)."""
+    proba, out = {}, {}
+    for lead in (0, 1):
+        beats, beat_records = pools[db, lead].of(records)
+        proba[lead] = predict_proba(model, beats.inputs)
+        out[lead] = (beats.y, proba[lead].argmax(1), beat_records)
+    out["0+1"] = (out[0][0], ((proba[0] + proba[1]) / 2).argmax(1), out[0][2])
+    return out
+
+
 def gross_row(y, pred):
     m = classification_metrics(y, pred)
     return [m["accuracy"]] + [v for c in SHOWN for v in (m["per_class"][c]["recall"], m["per_class"][c]["precision"])]
@@ -177,10 +191,8 @@ def main():
                              f"{f'-replay{per_class}' if per_class else ''}") if adapt_recipe else None
                 for db in train_records:  # validation: the held-out training patients, each lead
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
-                    for lead in (0, 1):
-                        val, records = pools[db, lead].of(held_out)
-                        scored.setdefault(("validation", db, lead), []).append(
-                            (val.y, predict_proba(model, val.inputs).argmax(1), records))
+                    for lead, outcome in score_leads(model, pools, db, held_out).items():
+                        scored.setdefault(("validation", db, lead), []).append(outcome)
                     for record in held_out if adapt_recipe and args.validation_only else ():
                         beats, times = pools[db, 0].record(record)
                         outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes,
@@ -188,10 +200,8 @@ def main():
                         adapted.setdefault((f"{scenario}, validation ({db})", seed), []).append(outcome)
                 if args.validation_only:
                     continue
-                for lead in (0, 1):
-                    test, records = pools[test_db, lead].of(test_records)
-                    scored.setdefault(("test", test_db, lead), []).append(
-                        (test.y, predict_proba(model, test.inputs).argmax(1), records))
+                for lead, outcome in score_leads(model, pools, test_db, test_records).items():
+                    scored.setdefault(("test", test_db, lead), []).append(outcome)
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     beats, times = pools[test_db, 0].record(record)
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
@@ -219,7 +229,7 @@ def print_table(rows, args):
         v = np.array(values)  # (seeds, metrics)
         sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
         cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
-        print(f"| {scenario} | {split} ({db}) | {lead}{' (cross-lead)' if lead not in args.leads else ''} | "
+        print(f"| {scenario} | {split} ({db}) | {lead}{' (cross-lead)' if lead in (0, 1) and lead not in args.leads else ''} | "
               + " | ".join(cells) + " |")
 
 
@@ -242,7 +252,7 @@ def print_adaptation(adapted, args):
 def print_per_record(per_record):
     print("\n| scenario | test lead | record | beats | S | S Se | S +P | V | V Se | V +P |")
     print("|---" * 10 + "|")
-    for (scenario, lead, record), parts in sorted(per_record.items()):
+    for (scenario, lead, record), parts in sorted(per_record.items(), key=lambda kv: str(kv[0])):
         y, pred = np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
         cells = []
         for c in (CLASSES.index("S"), CLASSES.index("V")):

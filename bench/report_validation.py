@@ -1,7 +1,7 @@
 """How far a report of the pipeline's beats is from the report of the reference annotations.
 
     python bench/report_validation.py [--db ../shared/data/mitdb ../shared/data/svdb] [--checkpoint CKPT]
-                                      [--records 100 103 ...] [--per-record]
+                                      [--records 100 103 ...] [--per-record] [--both-leads]
 
 For every annotated record: report.py's report from the pipeline (detection + classification) and the
 same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
@@ -63,8 +63,10 @@ def match(ref, pred):
     return overlap.any(axis=1), overlap.any(axis=0)
 
 
-def validate_record(model, path):
+def validate_record(model, path, both_leads=False):
     rec = read_wfdb(path)
+    if both_leads:  # the pipeline's channel as before, the record's other one as the second lead
+        rec = read_wfdb(path, rec.channel, str(1 - wfdb.rdheader(str(path)).sig_name.index(rec.channel)))
     table = classify_recording(model, rec)
     pred = build_report(table, rec)
     ref_table, ref_flutter = reference_table(rec, path)
@@ -157,14 +159,18 @@ def main():
     p.add_argument("--per-record", action="store_true")
     p.add_argument("--held-out", help="a bench/cross_db.py recipe folder: score each record by a model that never saw it")
     p.add_argument("--seed", type=int, default=0, help="--held-out: the runs of this seed")
+    p.add_argument("--both-leads", action="store_true", help="classify each beat on both leads of the record "
+                   "(predict.py --second-channel: the mean of the two leads' probabilities)")
     args = p.parse_args()
-    print(f"model {args.held_out + ' (held-out runs, seed ' + str(args.seed) + ')' if args.held_out else args.checkpoint}")
+    print(f"model {args.held_out + ' (held-out runs, seed ' + str(args.seed) + ')' if args.held_out else args.checkpoint}"
+          f"{'; both leads' if args.both_leads else ''}")
     for db in map(Path, args.db):
         t0 = time.perf_counter()
         checkpoints = held_out_checkpoints(db, Path(args.held_out), args.seed) if args.held_out else \
             {h.stem: args.checkpoint for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()}
         paths = [db / name for name in checkpoints if not args.records or name in args.records]
-        rows = pd.DataFrame([validate_record(load_checkpoint(checkpoints[path.name])[0], path) for path in paths])
+        rows = pd.DataFrame([validate_record(load_checkpoint(checkpoints[path.name])[0], path, args.both_leads)
+                             for path in paths])
         print(f"\n{db.name}: {len(rows)} records in {time.perf_counter() - t0:.0f} s")
         for k, v in summary_line(rows).items():
             print(f"  {k}: {v}")

@@ -19,9 +19,9 @@ MIN_BEATS = 3
 
 def check_signal(rec):
     """Raise SignalError for a rate, length or content the pipeline cannot use; set rec.excluded
-    (quality.Excluded stretches: gaps, lead-off, saturation) and rec.segments ((start, stop) of the
-    analyzable pieces). The signal is scanned in chunks, never loaded whole. A recording with nothing
-    analyzable is an error."""
+    (quality.Excluded stretches: gaps, lead-off, saturation), rec.second_excluded (the same, of a second
+    lead) and rec.segments ((start, stop) of the analyzable pieces). The signal is scanned in chunks, never
+    loaded whole. A recording with nothing analyzable, or a second lead with nothing, is an error."""
     if not MIN_FS <= rec.fs <= MAX_FS:
         raise SignalError(f"{rec.name}: sampling rate {rec.fs:g} Hz is implausible; expected {MIN_FS:g} to {MAX_FS:g} Hz")
     n = len(rec.signal)
@@ -29,17 +29,9 @@ def check_signal(rec):
         raise SignalError(f"{rec.name}: the signal is empty")
     if n < quality.MIN_SEGMENT_S * rec.fs:
         raise SignalError(f"{rec.name}: {n / rec.fs:.1f} s of signal; at least {quality.MIN_SEGMENT_S:g} s is needed")
-    try:
-        found = quality.scan(rec.signal, rec.fs)
-    except ValueError as e:
-        if e.args[0] != "inf":
-            raise
-        raise SignalError(f"{rec.name}: infinite values at sample {e.args[1]}") from None
-    if found.low > found.high:
-        raise SignalError(f"{rec.name}: every sample is missing (NaN)")
-    if found.low == found.high:
-        raise SignalError(f"{rec.name}: the signal is flat")
-    rec.excluded = found.excluded
+    rec.excluded = _scan(rec.signal, rec.fs, rec.name)
+    if rec.second is not None:
+        rec.second_excluded = _scan(rec.second, rec.fs, f"{rec.name} (second channel {rec.second_channel})")
     rec.segments = quality.analyzable_segments(n, rec.excluded)
     if not rec.segments:
         reasons = sorted({e.reason for e in rec.excluded})
@@ -48,9 +40,24 @@ def check_signal(rec):
     return rec
 
 
-def read_span(rec, start, stop):
-    """rec.signal[start:stop] as float64, missing samples (shorter than a gap: gaps are excluded) bridged."""
-    sig = np.array(rec.signal[start:stop], dtype=np.float64)
+def _scan(signal, fs, name):
+    """quality.Excluded stretches of one lead; SignalError for a lead with nothing to read."""
+    try:
+        found = quality.scan(signal, fs)
+    except ValueError as e:
+        if e.args[0] != "inf":
+            raise
+        raise SignalError(f"{name}: infinite values at sample {e.args[1]}") from None
+    if found.low > found.high:
+        raise SignalError(f"{name}: every sample is missing (NaN)")
+    if found.low == found.high:
+        raise SignalError(f"{name}: the signal is flat")
+    return found.excluded
+
+
+def read_span(signal, start, stop):
+    """signal[start:stop] as float64, missing samples (shorter than a gap: gaps are excluded) bridged."""
+    sig = np.array(signal[start:stop], dtype=np.float64)
     nan = np.isnan(sig)
     if nan.any() and not nan.all():
         idx = np.arange(len(sig))
@@ -76,7 +83,7 @@ class SegmentBeats(NamedTuple):
 def beats_of(rec, start=0, stop=None):
     """SegmentBeats of rec.signal[start:stop] (check_signal first): every detected beat that has a successor."""
     stop = len(rec.signal) if stop is None else stop
-    resampler = Resampler(lambda a, b: read_span(rec, a, b), rec.fs, start, stop)
+    resampler = Resampler(lambda a, b: read_span(rec.signal, a, b), rec.fs, start, stop)
     found = detect_segment(resampler)
     peaks = found.peaks
     if len(peaks) < MIN_BEATS + 1:
@@ -90,6 +97,34 @@ def beats_of(rec, start=0, stop=None):
     spans = {kind: [tuple(to_input(span)) for span in getattr(found, kind)] for kind in ("flutter", "noisy", "artifacts")}
     return SegmentBeats(to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["artifacts"],
                         beat_blocks(times, len(peaks) - 1), resampler, peaks)
+
+
+def _second_lead(rec, start, stop, found):
+    """(Resampler of the second lead over the segment, which of found's cut beats it can be read at), or None."""
+    if rec.second is None:
+        return None
+    readable = np.ones(len(found.samples), dtype=bool)
+    for e in rec.second_excluded:
+        readable &= (found.samples < e.start) | (found.samples >= e.stop)
+    return Resampler(lambda a, b: read_span(rec.second, a, b), rec.fs, start, stop), readable
+
+
+def block_proba(model, found, index, second=None):
+    """(len(index), 5) class probabilities of the beats found.peaks[index]. With a second lead, the mean of
+    both leads' probabilities, each lead's beat cut at the same R peak with its own template, as the
+    training CSVs of both leads were cut at the same annotations; where the second lead is unanalyzable
+    the first lead's alone."""
+    proba = predict_proba(model, recording_inputs(model.inputs, found.times, index, found.beats(index)))
+    if second is None:
+        return proba
+    resampler, readable = second
+    both = index[readable[index]]
+    if len(both) >= MIN_BEATS:  # too few beats make no template
+        other = predict_proba(model, recording_inputs(model.inputs, found.times, both,
+                                                      cut_block(resampler, found.peaks, both)))
+        at = readable[index]
+        proba[at] = (proba[at] + other) / 2
+    return proba
 
 
 def classify_recording(model, rec):
@@ -111,9 +146,8 @@ def classify_recording(model, rec):
             rec.excluded.append(quality.Excluded(start, stop, "no beats"))
             error = e
             continue
-        proba = np.concatenate([predict_proba(model, recording_inputs(model.inputs, found.times, index,
-                                                                      found.beats(index)))
-                                for index in found.blocks])
+        second = _second_lead(rec, start, stop, found)
+        proba = np.concatenate([block_proba(model, found, index, second) for index in found.blocks])
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)

@@ -78,7 +78,8 @@ def build_report(table, rec, rules=Rules(), about=None):
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
     summary = {
-        "recording": {"name": rec.name, "channel": rec.channel, "sampling_rate_hz": fs},
+        "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
+                      "sampling_rate_hz": fs},
         "duration_s": round(duration, 3),
         "analyzable_s": round(duration - excluded_seconds(rec.excluded, fs), 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],

@@ -87,7 +87,8 @@ def report_html(report, signal=None, fs=None):
     rec = s["recording"]
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>ECG report: {html.escape(rec['name'])}"
              f"</title><style>{STYLE}</style></head><body>",
-             f"<h1>ECG report: {html.escape(rec['name'])} {html.escape(rec['channel'] or '')}</h1>",
+             f"<h1>ECG report: {html.escape(rec['name'])} {html.escape(rec['channel'] or '')}"
+             f"{' + ' + html.escape(rec['second_channel']) if rec.get('second_channel') else ''}</h1>",
              f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
              "to be confirmed by a clinician.</p>", "<h2>Summary</h2>",
              _table([("duration (h)", round(s["duration_s"] / 3600, 2)),

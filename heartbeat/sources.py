@@ -27,11 +27,14 @@ class Recording:
     fs: float            # Hz
     name: str
     channel: str = ""
+    second: object = None  # another lead of the same samples (read like signal): each beat's class is the mean
+    second_channel: str = ""  # of both leads' probabilities where this lead is analyzable (recording.py)
     ref_samples: np.ndarray = None  # reference beat annotations (input samples), when there are any
     ref_labels: np.ndarray = None   # their AAMI labels 0..4
     excluded: list = field(default_factory=list)  # quality.Excluded stretches, set by check_signal
     segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
     flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
+    second_excluded: list = field(default_factory=list)  # the second lead's unanalyzable stretches, by check_signal
 
 
 class NpySignal:
@@ -118,9 +121,35 @@ def read_signal_file(path, fs):
     return Recording(sig, float(fs), path.stem)
 
 
-def read_wfdb(path, channel=None):
-    """A WFDB record (path without extension) in physical units; channel by name or index,
-    default MLII where present, else the first. Reference beats come from a .atr beside it, if any."""
+def _channel_index(path, names, channel):
+    """Index of a channel given by name or index; None: MLII where present, else the first."""
+    if channel is None:
+        return names.index("MLII") if "MLII" in names else 0
+    if str(channel).isdigit():
+        index = int(channel)
+    elif channel in names:
+        index = names.index(channel)
+    else:
+        raise SignalError(f"{path}: no channel {channel!r}; channels: {', '.join(names)}")
+    if not 0 <= index < len(names):
+        raise SignalError(f"{path}: channel {index} out of range; channels 0..{len(names) - 1}: {', '.join(names)}")
+    return index
+
+
+def _read_channel(path, header, index):
+    import wfdb
+
+    if header.sig_len and header.sig_len > LAZY_S * header.fs:
+        signal = WfdbSignal(path, index, header.sig_len)
+        signal[:1]  # a damaged record fails here, not in the middle of the analysis
+        return signal
+    return wfdb.rdrecord(str(path), channels=[index]).p_signal[:, 0].astype(np.float64)
+
+
+def read_wfdb(path, channel=None, second=None):
+    """A WFDB record (path without extension) in physical units; channel by name or index, default MLII
+    where present, else the first; `second`: another channel to classify the same beats on (both leads'
+    probabilities are averaged). Reference beats come from a .atr beside it, if any."""
     import wfdb
 
     path = Path(path)
@@ -131,26 +160,19 @@ def read_wfdb(path, channel=None):
     try:
         header = wfdb.rdheader(str(path))
         names = list(header.sig_name or [])
-        if channel is None:
-            index = names.index("MLII") if "MLII" in names else 0
-        elif str(channel).isdigit():
-            index = int(channel)
-        elif channel in names:
-            index = names.index(channel)
-        else:
-            raise SignalError(f"{path}: no channel {channel!r}; channels: {', '.join(names)}")
-        if not 0 <= index < len(names):
-            raise SignalError(f"{path}: channel {index} out of range; channels 0..{len(names) - 1}: {', '.join(names)}")
-        if header.sig_len and header.sig_len > LAZY_S * header.fs:
-            signal = WfdbSignal(path, index, header.sig_len)
-            signal[:1]  # a damaged record fails here, not in the middle of the analysis
-        else:
-            signal = wfdb.rdrecord(str(path), channels=[index]).p_signal[:, 0].astype(np.float64)
+        index = _channel_index(path, names, channel)
+        other = None if second is None else _channel_index(path, names, second)
+        if other == index:
+            raise SignalError(f"{path}: the second channel is the channel read ({names[index]}); give another")
+        signal = _read_channel(path, header, index)
+        second_signal = None if other is None else _read_channel(path, header, other)
     except SignalError:
         raise
     except Exception as e:  # wfdb raises many kinds on damaged records
         raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
     out = Recording(signal, float(header.fs), path.name, names[index])
+    if other is not None:
+        out.second, out.second_channel = second_signal, names[other]
     if path.with_suffix(".atr").is_file():
         try:
             ann = wfdb.rdann(str(path), "atr")
@@ -159,3 +181,13 @@ def read_wfdb(path, channel=None):
         labels = np.array([AAMI_LABEL.get(s, -1) for s in ann.symbol])
         out.ref_samples, out.ref_labels = ann.sample[labels >= 0], labels[labels >= 0]
     return out
+
+
+def open_recording(record=None, channel=None, second=None, signal=None, fs=None):
+    """The Recording a script's arguments name: a WFDB record (its channel and second channel) or a signal
+    file at fs Hz."""
+    if record:
+        return read_wfdb(record, channel, second)
+    if second is not None:
+        raise SignalError(f"{signal}: a second channel needs a WFDB record; a signal file holds one lead")
+    return read_signal_file(signal, fs)

@@ -77,7 +77,7 @@ def test_bad_signals():
     assert rec.segments == [(1100, 3600)]
     glitch = ok.copy()
     glitch[500] = np.nan  # a single missing sample is interpolated
-    assert np.isfinite(read_span(check_signal(make(glitch)), 0, 3600)).all()
+    assert np.isfinite(read_span(check_signal(make(glitch)).signal, 0, 3600)).all()
     with pytest.raises(SignalError, match="found 0 beats|found [0-3] beats"):
         beats_of(check_signal(make(np.sin(np.arange(3600) / 1000))))
 
