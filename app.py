@@ -30,7 +30,7 @@ from heartbeat.recording import classify_recording, mean_heart_rate, reference_a
 from heartbeat.report import build_report, report_json
 from heartbeat.report_html import report_html, strip_span, trend_figure
 from heartbeat.sidecar import meta_path, templates_path
-from heartbeat.sources import read_signal_file, read_wfdb
+from heartbeat.sources import other_channel, read_signal_file, read_wfdb
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
@@ -136,7 +136,12 @@ def content_key(files, *extra):
     return tuple(hashlib.sha1(f.getvalue()).hexdigest() for f in files) + extra
 
 
-def uploaded_recording(source):
+def wfdb_record(path, both_leads):
+    """A WFDB record; with both_leads, its second channel too (each beat classified on both, averaged)."""
+    return read_wfdb(path, None, other_channel(path) if both_leads else None)
+
+
+def uploaded_recording(source, both_leads):
     """(the uploaded recording, read; a key of its content), or (None, None) while nothing is uploaded."""
     if source == "a WFDB record":
         files = st.file_uploader("the record's .hea and .dat (and .atr for a reference)", accept_multiple_files=True,
@@ -147,9 +152,11 @@ def uploaded_recording(source):
             headers = sorted(folder.glob("*.hea"))
             if len(headers) != 1:
                 raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
-            rec = read_wfdb(headers[0].with_suffix(""))
+            rec = wfdb_record(headers[0].with_suffix(""), both_leads)
             rec.signal = np.asarray(rec.signal[:])  # a long record is read lazily: read it before the files go
-            return rec, content_key(files)
+            if rec.second is not None:
+                rec.second = np.asarray(rec.second[:])
+            return rec, content_key(files, both_leads)
     upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
     fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
     if upload is None:
@@ -161,18 +168,22 @@ def uploaded_recording(source):
 def recording_view(checkpoint):
     source = st.radio("Recording from", ["the sample recording", "a WFDB record", "a CSV signal"], horizontal=True,
                       key="recording_source")
+    both_leads = source != "a CSV signal" and st.checkbox(
+        "both leads: classify each beat on the record's second channel too and average the two",
+        key="both_leads", help="predict.py --second-channel; finds more V beats on new patients (docs/results-cross-database.md)")
     try:
         if source == "the sample recording":
-            rec, key = read_wfdb(SAMPLE_RECORD), str(SAMPLE_RECORD)
+            rec, key = wfdb_record(SAMPLE_RECORD, both_leads), f"{SAMPLE_RECORD} {both_leads}"
         else:
-            rec, key = uploaded_recording(source)
+            rec, key = uploaded_recording(source, both_leads)
         if rec is None:
             return
         table = labelled_beats(checkpoint, key, rec)
     except UserError as e:
         st.error(str(e))
         return
-    st.caption(f"{rec.name} {rec.channel}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz"
+    st.caption(f"{rec.name} {rec.channel}{' + ' + rec.second_channel if rec.second_channel else ''}: "
+               f"{len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz"
                + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
     beats_tab, report_tab = st.tabs(["Beats", "Report"])
     with beats_tab:

@@ -48,6 +48,9 @@ def main(argv=None):
     p.add_argument("--checkpoint", default=os.path.relpath(RECORDING_MODEL), help="trained checkpoint")
     p.add_argument("--report", action="store_true", help="write report.py's report of each recording")
     p.add_argument("--fs", type=float, help="sampling rate of .csv / .npy signals without a JSON sidecar")
+    p.add_argument("--channel", help="WFDB records: channel name or index (default: MLII if present, else the first)")
+    p.add_argument("--second-channel", help="WFDB records: another channel; each beat is classified on both leads "
+                   "and their probabilities averaged (as predict.py --second-channel)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: every core)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true", help="redo recordings finished by an earlier run")
@@ -56,7 +59,7 @@ def main(argv=None):
         from heartbeat.checkpoint import load_checkpoint
 
         load_checkpoint(args.checkpoint)  # a bad checkpoint is one line here, not one per recording
-        jobs = find_recordings(args.in_dir, args.fs)
+        jobs = find_recordings(args.in_dir, args.fs, args.channel, args.second_channel)
         out = Path(args.out)
         rows = [] if args.force else [r for r in (finished(out, j) for j in jobs) if r]
         todo = [j for j in jobs if args.force or not finished(out, j)]

@@ -32,7 +32,7 @@ from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS2, record_names
 from heartbeat.recording import classify_recording
-from heartbeat.sources import read_wfdb
+from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def match(ref, pred):
 def validate_record(model, path, both_leads=False):
     rec = read_wfdb(path)
     if both_leads:  # the pipeline's channel as before, the record's other one as the second lead
-        rec = read_wfdb(path, rec.channel, str(1 - wfdb.rdheader(str(path)).sig_name.index(rec.channel)))
+        rec = read_wfdb(path, rec.channel, other_channel(path, rec.channel))
     table = classify_recording(model, rec)
     pred = build_report(table, rec)
     ref_table, ref_flutter = reference_table(rec, path)

@@ -25,15 +25,18 @@ class Job:
     name: str    # OUT/<name>/
     source: str  # the WFDB record path without extension, or the signal file
     fs: float = None  # signal files: their rate (WFDB records carry theirs)
+    channel: str = None  # WFDB records: the channel read (None: MLII where present, else the first)
+    second: str = None   # WFDB records: a second channel to classify the beats on too (predict.py --second-channel)
 
 
-def find_recordings(folder, fs=None):
+def find_recordings(folder, fs=None, channel=None, second=None):
     """Jobs for every WFDB record (by its .hea) and every .csv / .npy signal in `folder`, sorted by name.
-    A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json)."""
+    A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json); `channel` and
+    `second` are the WFDB records' channels (a signal file holds one lead)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
-    jobs = [Job(h.stem, str(h.with_suffix(""))) for h in folder.glob("*.hea")]
+    jobs = [Job(h.stem, str(h.with_suffix("")), None, channel, second) for h in folder.glob("*.hea")]
     for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):
         sidecar = path.with_suffix(".json")
         rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
@@ -75,7 +78,8 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
         if source.suffix in SIGNAL_SUFFIXES and job.fs is None:
             raise UserError(f"{source}: no sampling rate; give --fs or a sidecar {source.with_suffix('.json').name} "
                             '{"fs": HZ}')
-        rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else read_wfdb(source)
+        rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else \
+            read_wfdb(source, job.channel, job.second)
         table = classify_recording(cached_model(checkpoint), rec)
         built = build_report(table, rec, rules, about={"model": str(checkpoint)}) if report else None
         counts = table["class"].value_counts()

@@ -183,6 +183,22 @@ def read_wfdb(path, channel=None, second=None):
     return out
 
 
+def other_channel(path, channel=None):
+    """The first channel of a WFDB record other than the one read_wfdb(path, channel) reads (as an index
+    string), or None for a one-channel record."""
+    import wfdb
+
+    path = Path(path)
+    if path.suffix in (".hea", ".dat", ".atr"):
+        path = path.with_suffix("")
+    try:
+        names = list(wfdb.rdheader(str(path)).sig_name or [])
+    except Exception as e:  # as in read_wfdb: wfdb raises many kinds on damaged headers
+        raise SignalError(f"{path}: unreadable WFDB header ({str(e).strip()[:160]})") from None
+    index = _channel_index(path, names, channel)
+    return next((str(i) for i in range(len(names)) if i != index), None)
+
+
 def open_recording(record=None, channel=None, second=None, signal=None, fs=None):
     """The Recording a script's arguments name: a WFDB record (its channel and second channel) or a signal
     file at fs Hz."""

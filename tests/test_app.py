@@ -124,3 +124,12 @@ def test_report_view_shows_the_strip_of_a_selected_event(app):
     app.run()
     assert not app.exception and not errors(app)
     assert len(app.get("image")) == images + 1
+
+
+def test_both_leads_on_the_sample_recording(app):
+    """The sample record holds MLII and V1: with both leads the beats are classified on both and averaged."""
+    before = [m.value for m in app.metric]
+    app.checkbox(key="both_leads").check().run()
+    assert not app.exception and not errors(app)
+    assert any("208_min15 MLII + V1:" in c.value for c in app.caption)
+    assert [m.value for m in app.metric] != before  # V1 changes some beats' classes in these 3 minutes

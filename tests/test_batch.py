@@ -69,3 +69,23 @@ def test_batch_bad_input_is_one_line(tmp_path):
     assert result.returncode == 1 and "no recordings" in result.stderr
     result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+
+
+@needs_mitdb
+def test_a_second_channel_reaches_every_record(folder, tmp_path):
+    """--second-channel applies to the WFDB records (a record without it fails its own row, with the reason);
+    the beats are those of predict.py --second-channel."""
+    from heartbeat.batch import find_recordings, run_job
+    from heartbeat.checkpoint import load_checkpoint
+    from heartbeat.recording import classify_recording
+    from heartbeat.sources import read_wfdb
+
+    jobs = {j.name: j for j in find_recordings(folder, channel="MLII", second="V1")}
+    assert jobs["208"].second == "V1" and jobs["ecg"].second is None
+    checkpoint = ROOT / "models" / "recording.pt"
+    row = run_job(jobs["208"], tmp_path / "out", checkpoint)
+    assert row["status"] == "ok", row
+    alone = classify_recording(load_checkpoint(checkpoint)[0], read_wfdb(MITDB / "208", "MLII", "V1"))
+    assert (pd.read_csv(tmp_path / "out" / "208" / "beats.csv")["class"] == alone["class"]).all()
+    row = run_job(jobs["100"], tmp_path / "out", checkpoint)  # 100 holds MLII and V5
+    assert row["status"] == "failed" and "no channel 'V1'; channels: MLII, V5" in row["reason"]
