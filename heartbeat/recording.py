@@ -1,7 +1,9 @@
 """Continuous ECG in, labelled beats out: read, check, bring to 360 Hz, detect, cut as in training, classify.
 
 The training beats follow the Kaggle rule on 360 Hz signals, so any input is resampled to 360 Hz
-first and then cut by the very function that built the training CSVs (segment.kaggle_beats).
+first and then cut by the very function that built the training CSVs (segment.kaggle_beats). Beats are
+detected on one lead; a second lead (rec.second), where given, is cut at the same R peaks and classified
+too, and the two leads' probabilities are averaged (block_proba).
 """
 from typing import NamedTuple
 
