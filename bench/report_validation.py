@@ -64,9 +64,8 @@ def match(ref, pred):
 
 
 def validate_record(model, path, both_leads=False):
-    rec = read_wfdb(path)
-    if both_leads:  # the pipeline's channel as before, the record's other one as the second lead
-        rec = read_wfdb(path, rec.channel, other_channel(path, rec.channel))
+    # the pipeline's channel as before; with both_leads, the record's other one as the second lead
+    rec = read_wfdb(path, None, other_channel(path) if both_leads else None)
     table = classify_recording(model, rec)
     pred = build_report(table, rec)
     ref_table, ref_flutter = reference_table(rec, path)

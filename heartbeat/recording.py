@@ -120,11 +120,11 @@ def block_proba(model, found, index, second=None):
     if second is None:
         return proba
     resampler, readable = second
-    both = index[readable[index]]
+    at = readable[index]
+    both = index[at]
     if len(both) >= MIN_BEATS:  # too few beats make no template
         other = predict_proba(model, recording_inputs(model.inputs, found.times, both,
                                                       cut_block(resampler, found.peaks, both)))
-        at = readable[index]
         proba[at] = (proba[at] + other) / 2
     return proba
 

@@ -146,10 +146,8 @@ def _read_channel(path, header, index):
     return wfdb.rdrecord(str(path), channels=[index]).p_signal[:, 0].astype(np.float64)
 
 
-def read_wfdb(path, channel=None, second=None):
-    """A WFDB record (path without extension) in physical units; channel by name or index, default MLII
-    where present, else the first; `second`: another channel to classify the same beats on (both leads'
-    probabilities are averaged). Reference beats come from a .atr beside it, if any."""
+def _wfdb_header(path):
+    """(the record path without extension, its wfdb header); SignalError for a missing or damaged header."""
     import wfdb
 
     path = Path(path)
@@ -158,8 +156,20 @@ def read_wfdb(path, channel=None, second=None):
     if not path.with_suffix(".hea").is_file():
         raise SignalError(f"{path}.hea: no such WFDB header (give the record path without extension)")
     try:
-        header = wfdb.rdheader(str(path))
-        names = list(header.sig_name or [])
+        return path, wfdb.rdheader(str(path))
+    except Exception as e:  # wfdb raises many kinds on damaged records
+        raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
+
+
+def read_wfdb(path, channel=None, second=None):
+    """A WFDB record (path without extension) in physical units; channel by name or index, default MLII
+    where present, else the first; `second`: another channel to classify the same beats on (both leads'
+    probabilities are averaged). Reference beats come from a .atr beside it, if any."""
+    import wfdb
+
+    path, header = _wfdb_header(path)
+    names = list(header.sig_name or [])
+    try:
         index = _channel_index(path, names, channel)
         other = None if second is None else _channel_index(path, names, second)
         if other == index:
@@ -186,15 +196,8 @@ def read_wfdb(path, channel=None, second=None):
 def other_channel(path, channel=None):
     """The first channel of a WFDB record other than the one read_wfdb(path, channel) reads (as an index
     string), or None for a one-channel record."""
-    import wfdb
-
-    path = Path(path)
-    if path.suffix in (".hea", ".dat", ".atr"):
-        path = path.with_suffix("")
-    try:
-        names = list(wfdb.rdheader(str(path)).sig_name or [])
-    except Exception as e:  # as in read_wfdb: wfdb raises many kinds on damaged headers
-        raise SignalError(f"{path}: unreadable WFDB header ({str(e).strip()[:160]})") from None
+    path, header = _wfdb_header(path)
+    names = list(header.sig_name or [])
     index = _channel_index(path, names, channel)
     return next((str(i) for i in range(len(names)) if i != index), None)
 
