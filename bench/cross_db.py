@@ -15,6 +15,9 @@ scored on lead 0, on lead 1 of the same records (a cross-lead row when training 
 both fused (lead "0+1": the mean of the two leads' class probabilities per beat). Se / +P per class are gross
 statistics (beats summed over records, as EC57 reports). Validation rows score both leads of the held-out
 training patients; --validation-only prints only them, never scoring a test record (choose recipes so).
+--adapt CONFIG also fine-tunes each model to each test (or, with --validation-only, validation) record on the
+labelled beats of its first --minutes, on lead 0 or, with --adapt-leads 0 1, on both leads, and scores the rest
+of the record on lead 0 and on both leads fused.
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
 folder to train again).
 """
@@ -102,20 +105,33 @@ def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     return model, val_patients, fitted
 
 
-def adapt(checkpoint, adapt_recipe, beats, times, minutes, seed, run_dir, replay=None):
+def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay=None, adapt_leads=(0,)):
     """Patient adaptation: fine-tune the model of `checkpoint` on the labelled beats of a record's first
-    `minutes` (the adaptation recipe, train.init = the checkpoint) and the `replay` beats if any (the recipe's
-    train.replay, drawn here from the run's own training beats), then classify the rest of the record.
-    Returns (labels, predictions before, predictions after) of the beats after the first minutes."""
-    first, rest = beats.take(times < 60 * minutes), beats.take(times >= 60 * minutes)
-    if replay is not None:
-        first = LabelledBeats.concatenate([first, replay])
+    `minutes` on each lead of `adapt_leads` (the adaptation recipe, train.init = the checkpoint) and the `replay`
+    beats if any (the recipe's train.replay, drawn here from the run's own training beats), then classify the
+    rest of the record. `leads` holds the record's beats on lead 0 and lead 1 (LabelledBeats, the same beats in
+    the same order). Returns (labels, {(model, read on): predictions}) of the beats after the first minutes,
+    model "as trained" or "adapted", read on lead "0" or both fused ("0+1")."""
+    first = [beats.take(np.flatnonzero(times < 60 * minutes)) for beats in leads]
+    rest = [beats.take(np.flatnonzero(times >= 60 * minutes)) for beats in leads]
+    tuning = LabelledBeats.concatenate([first[lead] for lead in adapt_leads] + ([replay] if replay is not None else []))
     model, info = load_checkpoint(checkpoint)
-    before = predict_proba(model, rest.inputs).argmax(1)
     cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
                   train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
-    adapted, _ = load_checkpoint(train_or_reuse(cfg, first, first.take(np.arange(0)), run_dir, lambda *_: None))
-    return rest.y, before, predict_proba(adapted, rest.inputs).argmax(1)
+    adapted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
+    out = {}
+    for label, m in (("as trained", model), ("adapted", adapted)):
+        proba = [predict_proba(m, beats.inputs) for beats in rest]
+        out[label, "0"] = proba[0].argmax(1)
+        out[label, "0+1"] = ((proba[0] + proba[1]) / 2).argmax(1)
+    return rest[0].y, out
+
+
+def record_leads(pools, db, record):
+    """([beats on lead 0, beats on lead 1], times in seconds) of one record: the same beats in the same order."""
+    (beats0, times), (beats1, times1) = pools[db, 0].record(record), pools[db, 1].record(record)
+    assert np.array_equal(times, times1), f"{db} {record}: the two lead CSVs hold different beats"
+    return [beats0, beats1], times
 
 
 def score_leads(model, pools, db, records):
@@ -149,13 +165,15 @@ def main():
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--folds", nargs="+", type=int, choices=range(FOLDS), help="grouped: only these folds")
     p.add_argument("--validation-only", action="store_true", help="score only the validation patients (both "
-                   "leads of the held-out training records; with --adapt, lead 0 adapted to each), never a test "
+                   "leads of the held-out training records; with --adapt, the model adapted to each), never a test "
                    "record: for choosing a recipe")
     p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
-    p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record (lead 0) with the "
-                   "labelled beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and "
-                   "score the rest, beside the same beats without adaptation")
+    p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record with the labelled "
+                   "beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and score the "
+                   "rest on lead 0 and on both leads fused, beside the same beats without adaptation")
     p.add_argument("--minutes", type=float, default=5.0, help="--adapt: labelled minutes at the start of a record")
+    p.add_argument("--adapt-leads", nargs="+", type=int, default=[0], choices=[0, 1],
+                   help="--adapt: fine-tune on the first minutes of these leads (0 1: both, each beat once per lead)")
     p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
     args = p.parse_args()
     try:
@@ -188,24 +206,24 @@ def main():
                 per_class = adapt_recipe.train.replay if adapt_recipe else 0
                 replay = per_class_sample(fitted, per_class, seed) if per_class else None
                 adapt_dir = (run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min"
-                             f"{f'-replay{per_class}' if per_class else ''}") if adapt_recipe else None
+                             f"{f'-replay{per_class}' if per_class else ''}"
+                             f"{'-leads01' if args.adapt_leads == [0, 1] else ''}") if adapt_recipe else None
                 for db in train_records:  # validation: the held-out training patients, each lead
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
                     for lead, outcome in score_leads(model, pools, db, held_out).items():
                         scored.setdefault(("validation", db, lead), []).append(outcome)
                     for record in held_out if adapt_recipe and args.validation_only else ():
-                        beats, times = pools[db, 0].record(record)
-                        outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes,
-                                        seed, adapt_dir / f"validation-{db}-{record}", replay)
+                        outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, db, record),
+                                        args.minutes, seed, adapt_dir / f"validation-{db}-{record}", replay,
+                                        args.adapt_leads)
                         adapted.setdefault((f"{scenario}, validation ({db})", seed), []).append(outcome)
                 if args.validation_only:
                     continue
                 for lead, outcome in score_leads(model, pools, test_db, test_records).items():
                     scored.setdefault(("test", test_db, lead), []).append(outcome)
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
-                    beats, times = pools[test_db, 0].record(record)
-                    outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, beats, times, args.minutes, seed,
-                                    adapt_dir / record, replay)
+                    outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, test_db, record),
+                                    args.minutes, seed, adapt_dir / record, replay, args.adapt_leads)
                     adapted.setdefault((scenario, seed), []).append(outcome)
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
@@ -234,19 +252,19 @@ def print_table(rows, args):
 
 
 def print_adaptation(adapted, args):
-    print(f"\npatient adaptation ({args.adapt}, first {args.minutes:g} min labelled; the rest of each record scored, "
-          f"lead 0; mean ± sd over seeds)\n")
-    print("| scenario | model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
-    print("|---" * (3 + 2 * len(SHOWN)) + "|")
-    scenario_names = list(dict.fromkeys(s for s, _ in adapted))
-    for scenario in scenario_names:
-        for which, label in ((1, "as trained"), (2, "adapted")):
-            values = np.array([gross_row(np.concatenate([o[0] for o in outcomes]),
-                                         np.concatenate([o[which] for o in outcomes]))
-                               for (s, _), outcomes in adapted.items() if s == scenario])
+    print(f"\npatient adaptation ({args.adapt}, fine-tuned on the first {args.minutes:g} min of lead(s) "
+          f"{' and '.join(map(str, args.adapt_leads))}; the rest of each record scored on lead 0 and on both fused; "
+          f"mean ± sd over seeds)\n")
+    print("| scenario | model | read on | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+    print("|---" * (4 + 2 * len(SHOWN)) + "|")
+    for scenario in dict.fromkeys(s for s, _ in adapted):
+        runs = [outcomes for (s, _), outcomes in adapted.items() if s == scenario]  # per seed: (y, preds) per record
+        for key in runs[0][0][1]:
+            values = np.array([gross_row(np.concatenate([y for y, _ in outcomes]),
+                                         np.concatenate([preds[key] for _, preds in outcomes])) for outcomes in runs])
             sd = values.std(0, ddof=1) if len(values) > 1 else np.full(values.shape[1], np.nan)
-            print(f"| {scenario} | {label} | " + " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(values.mean(0), sd))
-                  + " |")
+            print(f"| {scenario} | {key[0]} | {key[1]} | "
+                  + " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(values.mean(0), sd)) + " |")
 
 
 def print_per_record(per_record):
