@@ -1,10 +1,12 @@
 """A second lead: each beat classified on both leads of a record, the two leads' probabilities averaged."""
+import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, SVDB, needs_mitdb, needs_svdb, run_script
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.recording import classify_recording
 from heartbeat.sources import SignalError, open_recording, read_wfdb
@@ -72,3 +74,34 @@ def test_bad_second_leads_are_one_line_errors(tmp_path, recording_model):
     proc = run_script("predict.py", "--record", MITDB / "100", "--second-channel", "MLII")
     assert proc.returncode != 0 and "the second channel is the channel read" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@needs_svdb
+def test_adapting_the_recording_model_on_both_leads_of_a_new_patient(tmp_path):
+    """The README's adaptation for a two-lead recorder: both leads' labelled beats (prepare_data.py --leads 0 1)
+    fine-tune the head of recording.pt (config/adapt.json), then predict.py reads both leads with it."""
+    mine = tmp_path / "my_records"
+    mine.mkdir()
+    for suffix in (".hea", ".dat", ".atr"):
+        shutil.copy(SVDB / f"800{suffix}", mine)
+    data = tmp_path / "data"
+    ok = run_script("prepare_data.py", "--db", mine, "--leads", "0", "1", "--out", data)
+    assert ok.returncode == 0, ok.stderr
+    csvs = [data / "my_records.csv", data / "my_records_lead1.csv"]
+    beats_per_lead = sum(1 for _ in open(csvs[0]))
+    tuned = run_script("train.py", "--init", ROOT / "models" / "recording.pt", "--config", ROOT / "config" / "adapt.json",
+                       "--set", f"data.train_csv={json.dumps([str(c) for c in csvs])}", "train.replay=0",
+                       "train.epochs=1", f"run.log_dir={tmp_path / 'log'}", "run.name=me")
+    assert tuned.returncode == 0, tuned.stderr
+    assert f"{2 * beats_per_lead} training / 0 validation beats" in tuned.stdout
+    shipped, _ = load_checkpoint(ROOT / "models" / "recording.pt")
+    adapted, _ = load_checkpoint(tmp_path / "log" / "me" / "best.pt")
+    same = {name: np.array_equal(a.detach().numpy(), b.detach().numpy())
+            for (name, a), b in zip(shipped.named_parameters(), adapted.parameters())}
+    convolutions = [name for name in same if name.startswith(("stem", "blocks"))]
+    assert convolutions and all(same[name] for name in convolutions), "head only: the convolutions stay"
+    assert not all(same[name] for name in same if name not in convolutions), "the linear layers trained"
+    proc = run_script("predict.py", "--checkpoint", tmp_path / "log" / "me" / "best.pt", "--record", mine / "800",
+                      "--second-channel", "ECG2", "--out", tmp_path / "beats.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "against the reference annotations" in proc.stdout
