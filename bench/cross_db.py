@@ -176,6 +176,7 @@ def main():
                    help="--adapt: fine-tune on the first minutes of these leads (0 1: both, each beat once per lead)")
     p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
     args = p.parse_args()
+    args.adapt_leads = sorted(set(args.adapt_leads))
     try:
         recipe = load_config(args.recipe, args.set)
         adapt_recipe = load_config(args.adapt) if args.adapt else None
@@ -207,7 +208,8 @@ def main():
                 replay = per_class_sample(fitted, per_class, seed) if per_class else None
                 adapt_dir = (run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min"
                              f"{f'-replay{per_class}' if per_class else ''}"
-                             f"{'-leads01' if args.adapt_leads == [0, 1] else ''}") if adapt_recipe else None
+                             f"{'' if args.adapt_leads == [0] else '-leads' + ''.join(map(str, args.adapt_leads))}"
+                             ) if adapt_recipe else None
                 for db in train_records:  # validation: the held-out training patients, each lead
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
                     for lead, outcome in score_leads(model, pools, db, held_out).items():
