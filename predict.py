@@ -22,6 +22,7 @@ from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
 from heartbeat.inference import classify_csv, predictions_table
+from heartbeat.sources import add_channel_arguments, open_recording
 
 ROOT = Path(__file__).resolve().parent
 SAMPLES = ROOT / "samples"
@@ -53,7 +54,6 @@ def predict_csvs(model, csvs, show):
 
 def predict_recording(model, args):
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
-    from heartbeat.sources import open_recording
 
     rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
     table = classify_recording(model, rec)
@@ -86,10 +86,7 @@ def main(argv=None):
     src.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
     src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
-    p.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
-    p.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on both "
-                   "leads and their probabilities averaged (detection stays on --channel)")
-    p.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
+    add_channel_arguments(p)
     p.add_argument("--out", help="write the predictions to this CSV (one input only)")
     p.add_argument("--plot", help="recordings: save a rhythm strip with the labelled beats to this PNG")
     p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")

@@ -20,6 +20,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir
 from heartbeat.report import REPORT_FILE, build_report, summary_lines, write_report
+from heartbeat.sources import add_channel_arguments, open_recording
 
 ROOT = Path(__file__).resolve().parent
 RECORDING_MODEL = ROOT / "models" / "recording.pt"
@@ -39,10 +40,7 @@ def main(argv=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--record", help="WFDB record path without extension")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
-    p.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
-    p.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on both "
-                   "leads and their probabilities averaged (detection stays on --channel)")
-    p.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
+    add_channel_arguments(p)
     p.add_argument("--checkpoint", help=f"trained checkpoint (default: models/{RECORDING_MODEL.name})")
     p.add_argument("--out", required=True, help="folder to write the report into (must not exist)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
@@ -57,7 +55,6 @@ def main(argv=None):
 
     try:
         from heartbeat.recording import classify_recording
-        from heartbeat.sources import open_recording
 
         rules = rules_from(args)
         out = Path(args.out)

@@ -202,6 +202,14 @@ def other_channel(path, channel=None):
     return next((str(i) for i in range(len(names)) if i != index), None)
 
 
+def add_channel_arguments(parser):
+    """The options open_recording takes beside --record / --signal, declared once for predict.py and report.py."""
+    parser.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
+    parser.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on "
+                        "both leads and their probabilities averaged (detection stays on --channel)")
+    parser.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
+
+
 def open_recording(record=None, channel=None, second=None, signal=None, fs=None):
     """The Recording a script's arguments name: a WFDB record (its channel and second channel) or a signal
     file at fs Hz."""
