@@ -8,7 +8,7 @@ from scipy import signal as sps
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.detect import detect_r_peaks
+from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.recording import beats_of, check_signal, classify_recording, read_span, reference_agreement
 from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
 
@@ -36,6 +36,25 @@ def test_a_gap_that_would_read_as_a_pause_is_searched_again(name, beat_s):
     rec = read_wfdb(MITDB / name)
     found = detect_r_peaks(rec.signal, rec.fs) / rec.fs
     assert np.abs(found - beat_s).min() < 0.02
+
+
+@needs_mitdb
+def test_fast_ventricular_tachycardia_is_beats_and_flutter_is_not():
+    """205's VT at 200-220 bpm has no quiet between its beats, like flutter, but steep QRS edges: its 7
+    annotated V beats at 304.1-305.9 s are found (within 150 ms, as detections are matched) and no flutter
+    episode is reported there. 207's flutter (sinusoidal waves, '!' in the annotations) at 269.8-276.6 s
+    stays flutter, with no beats in it."""
+    rec = read_wfdb(MITDB / "205")
+    found, flutter = detect_beats(rec.signal, rec.fs)
+    found = found / rec.fs
+    vt = (rec.ref_samples / rec.fs)[(rec.ref_samples >= 304.0 * rec.fs) & (rec.ref_samples <= 306.0 * rec.fs)]
+    assert len(vt) == 7 and np.abs(found[:, None] - vt[None, :]).min(axis=0).max() < 0.15
+    assert not any(a < 306 * rec.fs and b > 304 * rec.fs for a, b in flutter)
+    rec = read_wfdb(MITDB / "207")
+    found, flutter = detect_beats(rec.signal, rec.fs)
+    found = found / rec.fs
+    assert any(a < 271 * rec.fs and b > 276 * rec.fs for a, b in flutter)
+    assert not ((found > 270.5) & (found < 276)).any()
 
 
 @needs_mitdb
