@@ -102,7 +102,8 @@ def _thresholded_peaks(energy, band, fs):
 
 
 def refine_to_r_peak(sig, fs, peaks, wide=None):
-    """Move each detection onto the QRS's main peak (0.5-40 Hz band, within +-REFINE_S).
+    """Move each detection onto the QRS's main peak (0.5-40 Hz band of sig, or `wide` if given: that band,
+    already filtered; within +-REFINE_S).
 
     The training beats start exactly at MIT-BIH's annotation: the R peak, or the trough of a QRS
     that is mostly negative. So: the highest point, unless the lowest is more than twice as deep.
@@ -135,7 +136,7 @@ def _drop_p_and_t_waves(peaks, energy, fs):
     return peaks[keep]
 
 
-def _sine_ratio(wide, fs, peaks):
+def _sine_ratio(wide, peaks):
     """How much steeper than a sine wave the signal is between consecutive peaks: the steepest slope times the
     interval over pi times the peak-to-peak size (a sine of that period and size scores 1)."""
     out = []
@@ -167,7 +168,7 @@ def _drop_flutter(peaks, energy, wide, fs):
         if is_wave and start is None:
             start = k
         elif not is_wave and start is not None:
-            if k - start >= FLUTTER_RUN and _sine_ratio(wide, fs, peaks[start - 1:k]) <= FLUTTER_SINE:
+            if k - start >= FLUTTER_RUN and _sine_ratio(wide, peaks[start - 1:k]) <= FLUTTER_SINE:
                 drop[start - 1:k] = True
             start = None
     return peaks[~drop], [(peaks[a], peaks[b - 1]) for a, b in zip(*runs(drop))]
