@@ -32,7 +32,7 @@ def definitions(rules):
             f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
             "mean R-R interval",
             "burden: beats of the class / all beats, in %",
-            "VF/flutter: a run of fast waves without the quiet between beats; its waves are no beats",
+            "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
