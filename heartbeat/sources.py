@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from . import UserError
-from .database import AAMI_LABEL
 
 MIN_FS, MAX_FS = 100.0, 10_000.0  # Hz a signal may claim
 LAZY_S = 2 * 3600.0  # a WFDB record longer than this is read piece by piece
@@ -166,6 +165,8 @@ def read_wfdb(path, channel=None, second=None):
     where present, else the first; `second`: another channel to classify the same beats on (both leads'
     probabilities are averaged). Reference beats come from a .atr beside it, if any."""
     import wfdb
+
+    from .database import AAMI_LABEL  # here, like wfdb: predict.py and report.py import this module to parse
 
     path, header = _wfdb_header(path)
     names = list(header.sig_name or [])
