@@ -28,6 +28,11 @@ def _bandpass(sig, fs, lo, hi, order=2):
     return sps.sosfiltfilt(sos, sig)  # zero phase: peaks stay where they are
 
 
+def _shape_band(sig, fs):
+    """The 0.5-40 Hz band: baseline wander and mains noise out, the QRS shape kept."""
+    return _bandpass(sig, fs, 0.5, 40.0)
+
+
 def qrs_energy(sig, fs):
     """(n,) signal -> (n,) moving-window-integrated squared slope of the 5-15 Hz band, and that band."""
     band = _bandpass(sig, fs, 5.0, 15.0)
@@ -111,7 +116,7 @@ def refine_to_r_peak(sig, fs, peaks, wide=None):
     cutting there cost the shipped model most of its paced-beat recall (bench/eval_records.py).
     """
     if wide is None:
-        wide = _bandpass(sig, fs, 0.5, 40.0)  # baseline wander and mains noise out, QRS shape kept
+        wide = _shape_band(sig, fs)
     half = int(round(REFINE_S * fs))
     out = np.empty_like(peaks)
     for k, p in enumerate(peaks):
@@ -155,7 +160,7 @@ def _drop_flutter(peaks, energy, wide, fs):
     intervals under FLUTTER_RR_S, each without that fall (floor > FLUTTER_FLOOR of the next peak's
     energy, in the 150 ms that end 83 ms before it), is dropped with the detection that opens it, if its
     waves are sinusoidal, as flutter waves are: a fast ventricular tachycardia has no fall either, but its
-    QRS edges are steep (`wide`: the 0.5-40 Hz signal; the median over the run's waves of _sine_ratio at most
+    QRS edges are steep (`wide`: the signal's _shape_band; the median over the run's waves of _sine_ratio at most
     FLUTTER_SINE. On MIT-BIH, 207's flutter runs score 1.3-2.5; 205's tachycardia 3.6-3.9).
     """
     width, gap = int(0.15 * fs), int(0.083 * fs)
@@ -180,7 +185,7 @@ def detect_beats(sig, fs):
     R-R interval across it is no interval."""
     sig = np.asarray(sig, dtype=np.float64)
     energy, band = qrs_energy(sig, fs)
-    wide = _bandpass(sig, fs, 0.5, 40.0)  # baseline wander and mains noise out, QRS shape kept
+    wide = _shape_band(sig, fs)  # read by the flutter rule and by the R-peak refinement
     peaks = _thresholded_peaks(energy, band, fs)
     peaks, flutter = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, wide, fs)
     return (refine_to_r_peak(sig, fs, peaks, wide) if len(peaks) else peaks), flutter
