@@ -166,7 +166,8 @@ def read_wfdb(path, channel=None, second=None):
     probabilities are averaged). Reference beats come from a .atr beside it, if any."""
     import wfdb
 
-    from .database import AAMI_LABEL  # here, like wfdb: predict.py and report.py import this module to parse
+    # imported here, like wfdb: predict.py and report.py import this module at start-up, for --help and CSVs too
+    from .database import AAMI_LABEL
 
     path, header = _wfdb_header(path)
     names = list(header.sig_name or [])
