@@ -10,7 +10,8 @@ import pandas as pd
 from . import rr, template
 from .model import BeatInputs
 
-SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + (rr.IRREGULARITY,) + template.COLUMNS  # what prepare_data.py writes for every beat
+# what prepare_data.py writes for every beat
+SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + (rr.IRREGULARITY,) + template.COLUMNS
 
 
 def context_features(context, spec):
