@@ -55,7 +55,7 @@ def record_beats(path, lead=0):
     x = segment.kaggle_beats(signal, anchors, index)
     # R-R context between consecutive beat annotations (rhythm and noise marks are not beats).
     all_beats = np.flatnonzero(labels >= 0)
-    context = rr_context(rec.ann_samples[all_beats] / rec.fs, np.searchsorted(all_beats, index))
+    context = rr_context(rec.ann_samples[all_beats] / rec.fs).iloc[np.searchsorted(all_beats, index)]
     keys = dict(zip(RECORDING_KEYS, (rec.db, rec.name, rec.lead)))
     meta = pd.DataFrame({**keys, "sample": rec.ann_samples[index], "time_s": rec.ann_samples[index] / rec.fs,
                          "symbol": rec.ann_symbols[index]})

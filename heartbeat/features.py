@@ -10,8 +10,7 @@ import pandas as pd
 from . import rr, template
 from .model import BeatInputs
 
-# what prepare_data.py writes for every beat
-SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + (rr.IRREGULARITY,) + template.COLUMNS
+SIDECAR_COLUMNS = rr.CONTEXT_COLUMNS + template.COLUMNS  # what prepare_data.py writes for every beat
 
 
 def context_features(context, spec):
@@ -20,8 +19,6 @@ def context_features(context, spec):
     parts = []
     if spec.rr_features:
         parts.append(rr.rr_features(context))
-    if spec.rr_irregularity:
-        parts.append(context[[rr.IRREGULARITY]].to_numpy(np.float32))
     if spec.template_features:
         parts.append(context[list(template.COLUMNS)].to_numpy(np.float32))
     return np.concatenate(parts, axis=1).astype(np.float32) if parts else None
@@ -31,7 +28,7 @@ def beat_context(beat_times_s, index, beats):
     """Context columns of the beats cut at beat_times_s[index] of one recording: the R-R context from all
     its beat times (the last beat, never cut for want of a successor, still closes an interval), the
     template context from the cut beats (n, 187)."""
-    return pd.concat([rr.rr_context(beat_times_s, index),
+    return pd.concat([rr.rr_context(beat_times_s).iloc[index].reset_index(drop=True),
                       template.template_context(beats)], axis=1)
 
 

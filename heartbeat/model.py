@@ -38,9 +38,6 @@ class ModelConfig:
     rr_features: bool = option(False, "also take the beat's 8 R-R features (rr.FEATURE_NAMES: previous, next "
                                "and local R-R, and their ratios to each other and to the mean R-R within +-150 s), "
                                "joined to the conv features at the first linear layer")
-    rr_irregularity: bool = option(False, "also take the beat's R-R irregularity (rr.IRREGULARITY: median "
-                                   "|successive R-R difference| / median R-R over the 30 intervals around the "
-                                   "beat; high in atrial fibrillation, where an early beat is normal), likewise")
     template_features: bool = option(False, "also take the beat's correlation with, and RMS distance to, its "
                                      "recording's median beat (first 40 values), likewise")
     template_channel: bool = option(False, "also take the recording's median beat: the first conv then sees the "
@@ -56,9 +53,9 @@ class ModelConfig:
         check_fields(self, "model")
         if not 0.0 <= self.morphology_dropout < 1.0:
             raise ValueError("model.morphology_dropout must be in [0, 1)")
-        if self.morphology_dropout and not self.inputs.feature_names:
-            raise ValueError("model.morphology_dropout needs named features (model.rr_features, rr_irregularity "
-                             "or template_features): without them a beat whose morphology is dropped has nothing left")
+        if self.morphology_dropout and not (self.rr_features or self.template_features):
+            raise ValueError("model.morphology_dropout needs model.rr_features or model.template_features: "
+                             "without them a beat whose morphology is dropped has nothing left")
         if self.flat_len() < 1:
             raise ValueError(f"model.num_blocks {self.num_blocks} pools a {BEAT_LEN}-value beat to nothing")
 
@@ -71,7 +68,7 @@ class ModelConfig:
 
     @property
     def inputs(self):
-        return InputSpec(self.rr_features, self.template_features, self.template_channel, self.rr_irregularity)
+        return InputSpec(self.rr_features, self.template_features, self.template_channel)
 
 
 @dataclass(frozen=True)
@@ -84,26 +81,20 @@ class InputSpec:
     rr_features: bool
     template_features: bool
     template_channel: bool
-    rr_irregularity: bool = False
 
     @property
     def feature_names(self):
         """The named scalar inputs, in input order."""
-        return self._rr_inputs(rr.FEATURE_NAMES) + (template.COLUMNS if self.template_features else ())
+        return (rr.FEATURE_NAMES if self.rr_features else ()) + (template.COLUMNS if self.template_features else ())
 
     @property
     def context_columns(self):
         """The sidecar (.meta.csv) columns the named features are computed from."""
-        return self._rr_inputs(rr.CONTEXT_COLUMNS) + (template.COLUMNS if self.template_features else ())
-
-    def _rr_inputs(self, rr_names):
-        return (rr_names if self.rr_features else ()) + ((rr.IRREGULARITY,) if self.rr_irregularity else ())
+        return (rr.CONTEXT_COLUMNS if self.rr_features else ()) + (template.COLUMNS if self.template_features else ())
 
     def describe(self):
         """Plain description stored in checkpoints: what the inputs are, as this code computes them."""
         out = {"features": list(self.feature_names)}
-        if self.rr_irregularity:
-            out["rr_irregularity"] = {"intervals": rr.IRREGULARITY_INTERVALS}
         if self.template_features:
             out["template_features"] = {"window": template.WINDOW, "template": "median beat of the recording"}
         if self.template_channel:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import BEAT_LEN, rr
+from . import BEAT_LEN
 from .data import META_SUFFIX, RANGE_TOLERANCE, TEMPLATES_SUFFIX, DataError
 from .features import context_features
 from .model import BeatInputs
@@ -55,7 +55,7 @@ def sidecar_features(csv_path, n_beats, spec):
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: a value that is not a finite number")
-    rr_columns = [i for i, c in enumerate(columns) if c in rr.CONTEXT_COLUMNS]  # intervals, in seconds
+    rr_columns = [i for i, c in enumerate(columns) if c.startswith("rr_")]
     bad = np.flatnonzero((values[:, rr_columns] <= 0).any(axis=1))
     if len(bad):
         raise DataError(f"{path} line {bad[0] + 2}: R-R intervals must be positive numbers of seconds")

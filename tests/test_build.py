@@ -53,8 +53,8 @@ def test_splits_and_csv_round_trip(tmp_path, real_beats):
     x, y = load_beats(tmp_path / "t.csv")
     assert np.array_equal(x, test.x) and np.array_equal(y, test.y)  # float32 round-trips exactly
     meta = (tmp_path / "t.meta.csv").read_text().splitlines()
-    assert meta[0] == ("db,record,lead,sample,time_s,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,rr_irregularity,"
-                       "template_corr,template_rmse")
+    assert meta[0] == ("db,record,lead,sample,time_s,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,"
+                       "template_rmse")
     assert all(line.startswith(("mitdb,208,MLII,", "mitdb,217,MLII,", "mitdb,232,MLII,")) for line in meta[1:])
     assert len(meta) == len(y) + 1
 

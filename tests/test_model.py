@@ -55,7 +55,7 @@ def test_morphology_dropout_leaves_some_beats_to_their_extra_inputs():
     assert 140 < same_output_rows(True) < 260  # ~200 of 400
     assert same_output_rows(False) == 0
     assert num_parameters(model) == num_parameters(BeatNet(rr_features=True))  # no new weights
-    with pytest.raises(ValueError, match="needs named features"):
+    with pytest.raises(ValueError, match="needs model.rr_features or model.template_features"):
         BeatNet(morphology_dropout=0.5)
 
 

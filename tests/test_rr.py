@@ -13,7 +13,7 @@ from heartbeat.features import beat_context, context_features, recording_inputs
 from heartbeat.model import BeatNet, InputSpec, ModelConfig, num_parameters
 
 PAPER_INPUTS = ModelConfig().inputs  # the paper's model takes the beat alone
-from heartbeat.rr import CONTEXT_COLUMNS, FEATURE_NAMES, IRREGULARITY, rr_context, rr_features
+from heartbeat.rr import CONTEXT_COLUMNS, FEATURE_NAMES, rr_context, rr_features
 from heartbeat.sidecar import load_inputs, meta_path, sidecar_features
 from heartbeat.template import COLUMNS as TEMPLATE_COLUMNS, WINDOW, template_context
 
@@ -48,7 +48,7 @@ def test_premature_beat_stands_out_against_its_local_rhythm():
     rr = [0.8] * 20 + [0.5, 1.1] + [0.8] * 20  # a premature beat and its compensatory pause
     t = np.concatenate([[0.0], np.cumsum(rr)])
     ctx = rr_context(t)
-    assert tuple(ctx.columns) == CONTEXT_COLUMNS + (IRREGULARITY,)
+    assert tuple(ctx.columns) == CONTEXT_COLUMNS
     f = pd.DataFrame(rr_features(ctx), columns=FEATURES)
     early = 21  # the beat that ends the 0.5 s interval
     assert ctx.loc[early, "rr_prev_s"] == pytest.approx(0.5) and ctx.loc[early, "rr_next_s"] == pytest.approx(1.1)
@@ -58,23 +58,6 @@ def test_premature_beat_stands_out_against_its_local_rhythm():
     assert np.allclose(normal[["prev/mean", "next/mean"]], 1.0)
     assert np.isfinite(f.to_numpy()).all()  # first and last beat borrow their other neighbour
     assert ctx.loc[0, "rr_prev_s"] == ctx.loc[0, "rr_next_s"] == pytest.approx(0.8)
-    assert ctx[IRREGULARITY].max() < 1e-9  # a lone premature beat leaves the rhythm regular
-
-
-def test_irregularity_tells_fibrillation_from_a_steady_rhythm_with_ectopy():
-    rng = np.random.default_rng(0)
-    steady = [0.8] * 40
-    for i in range(5, 40, 9):
-        steady[i:i + 2] = [0.5, 1.1]  # premature beats with their pauses, one in every 9 intervals
-    fibrillation = rng.uniform(0.4, 1.2, 40).tolist()
-    times = np.concatenate([[0.0], np.cumsum(steady + fibrillation + steady)])
-    ctx = rr_context(times)
-    irregular = ctx[IRREGULARITY].to_numpy()
-    assert irregular[:20].max() < 1e-9 and irregular[-20:].max() < 1e-9  # ectopy is not fibrillation
-    assert irregular[55:65].min() > 0.2
-    # the same value for a block of beats as for the whole record (how long recordings are read)
-    block = np.arange(30, 70)
-    assert np.allclose(rr_context(times, block).to_numpy(), ctx.iloc[block].to_numpy())
 
 
 def test_average_follows_a_slow_change_of_rate():
@@ -200,8 +183,7 @@ def test_sidecar_intervals_are_the_annotation_intervals(real_beats):
     import wfdb
 
     assert list(real_beats.meta.columns) == ["db", "record", "lead", "sample", "time_s", "symbol", "rr_prev_s",
-                                             "rr_next_s", "rr_local_s", "rr_mean_s", IRREGULARITY, "template_corr",
-                                             "template_rmse"]
+                                             "rr_next_s", "rr_local_s", "rr_mean_s", "template_corr", "template_rmse"]
     meta = real_beats.meta[real_beats.meta["record"] == "232"]
     ann = wfdb.rdann(str(MITDB / "232"), "atr")
     samples = np.asarray(ann.sample)
@@ -236,21 +218,6 @@ def test_recording_pipeline_computes_the_sidecar_features(real_beats):
     detected = rr_features(rr_context(times).iloc[:len(samples)])
     diff = np.abs(detected[j[hit]] - rr_features(meta)[hit])
     assert np.median(diff, axis=0).max() < 0.01  # seconds and ratios alike
-
-
-@needs_mitdb
-def test_irregularity_is_high_in_atrial_fibrillation_on_real_records():
-    """From the reference beats: 203 (fibrillation nearly throughout) against 100 (sinus rhythm with
-    premature beats)."""
-    import wfdb
-
-    def median_irregularity(record):
-        ann = wfdb.rdann(str(MITDB / record), "atr")
-        beats = np.array([s for s, sym in zip(ann.sample, ann.symbol) if sym in "NLRejaSAJVEF/fQ"])
-        return np.median(rr_context(beats / ann.fs)[IRREGULARITY])
-
-    assert median_irregularity("203") > 0.15
-    assert median_irregularity("100") < 0.05
 
 
 def test_template_features_single_out_the_odd_beat():

@@ -102,8 +102,7 @@ def test_templates_are_the_whole_records_median_beat(tmp_path, real_beats):
     header = (tmp_path / "t.templates.csv").read_text().splitlines()[0]
     assert header == "db,record,lead," + GOOD[len("record,"):]
     assert (tmp_path / "t.meta.csv").read_text().splitlines()[0] == (
-        "db,record,lead,sample,time_s,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,rr_irregularity,template_corr,"
-        "template_rmse")
+        "db,record,lead,sample,time_s,symbol,rr_prev_s,rr_next_s,rr_local_s,rr_mean_s,template_corr,template_rmse")
 
     beats = real_beats.x[real_beats.meta["record"] == "232"]
     times, index = np.arange(len(beats) + 1) * 0.8, np.arange(len(beats))
