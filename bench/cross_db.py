@@ -18,6 +18,9 @@ training patients; --validation-only prints only them, never scoring a test reco
 --adapt CONFIG also fine-tunes each model to each test (or, with --validation-only, validation) record on the
 labelled beats of its first --minutes, on lead 0 or, with --adapt-leads 0 1, on both leads, and scores the rest
 of the record on lead 0 and on both leads fused.
+--pipeline DIR also scores the same records as recordings (DIR/<db>/<record>, WFDB): detected, cut at the
+detected R peaks and classified as predict.py does, on the default lead (MLII where present) and with the other
+lead fused, over the reference beats the detector finds (150 ms): what a user of the recording path gets.
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
 folder to train again).
 """
@@ -36,7 +39,9 @@ from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
 from heartbeat.metrics import classification_metrics
 from heartbeat.model import ModelConfig
+from heartbeat.recording import classify_recording, reference_agreement
 from heartbeat.sidecar import load_keys, meta_path
+from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.splits import train_val_split
 from heartbeat.training import LabelledBeats, fit, load_labelled, per_class_sample
 
@@ -147,6 +152,22 @@ def score_leads(model, pools, db, records):
     return out
 
 
+def score_pipeline(model, root, db, records):
+    """score_leads' outcome for recordings: each record read from root/db/ (WFDB) through the pipeline
+    (detection, cutting at the detected R peaks, classification), on its default lead and with its other lead
+    as the second one ("0+1"), scored on the reference beats the detector finds (150 ms)."""
+    out = {}
+    for lead, fused in ((0, False), ("0+1", True)):
+        parts = []
+        for record in records:
+            path = root / db / record
+            rec = read_wfdb(path, None, other_channel(path) if fused else None)
+            agree = reference_agreement(classify_recording(model, rec), rec)
+            parts.append((agree["y_true"], agree["y_pred"], np.full(len(agree["y_true"]), record)))
+        out[lead] = tuple(np.concatenate(column) for column in zip(*parts))
+    return out
+
+
 def gross_row(y, pred):
     m = classification_metrics(y, pred)
     return [m["accuracy"]] + [v for c in SHOWN for v in (m["per_class"][c]["recall"], m["per_class"][c]["precision"])]
@@ -167,6 +188,8 @@ def main():
     p.add_argument("--validation-only", action="store_true", help="score only the validation patients (both "
                    "leads of the held-out training records; with --adapt, the model adapted to each), never a test "
                    "record: for choosing a recipe")
+    p.add_argument("--pipeline", metavar="DIR", type=Path, help="also score the records as recordings: DIR/mitdb/<record> "
+                   "and DIR/svdb/<record> (WFDB) through detection and cutting, on the beats the detector finds")
     p.add_argument("--per-record", action="store_true", help="also S and V Se / +P per test record (all seeds)")
     p.add_argument("--adapt", metavar="CONFIG", help="also adapt each model to each test record with the labelled "
                    "beats of its first --minutes (this fine-tuning recipe, e.g. config/adapt.json) and score the "
@@ -214,6 +237,8 @@ def main():
                     held_out = [p.split("/", 1)[1] for p in val_patients if p.startswith(f"{db}/")]
                     for lead, outcome in score_leads(model, pools, db, held_out).items():
                         scored.setdefault(("validation", db, lead), []).append(outcome)
+                    for lead, outcome in score_pipeline(model, args.pipeline, db, held_out).items() if args.pipeline else ():
+                        scored.setdefault(("validation, pipeline", db, lead), []).append(outcome)
                     for record in held_out if adapt_recipe and args.validation_only else ():
                         outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, db, record),
                                         args.minutes, seed, adapt_dir / f"validation-{db}-{record}", replay,
@@ -223,6 +248,8 @@ def main():
                     continue
                 for lead, outcome in score_leads(model, pools, test_db, test_records).items():
                     scored.setdefault(("test", test_db, lead), []).append(outcome)
+                for lead, outcome in score_pipeline(model, args.pipeline, test_db, test_records).items() if args.pipeline else ():
+                    scored.setdefault(("test, pipeline", test_db, lead), []).append(outcome)
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, test_db, record),
                                     args.minutes, seed, adapt_dir / record, replay, args.adapt_leads)
@@ -230,9 +257,9 @@ def main():
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
                 rows.setdefault((scenario, *key), []).append(gross_row(y, pred))
-                if key[0] == "test":
+                if key[0].startswith("test"):
                     for r in np.unique(records):
-                        per_record.setdefault((scenario, key[2], r), []).append((y[records == r], pred[records == r]))
+                        per_record.setdefault((scenario, f"{key[2]}{key[0][4:]}", r), []).append((y[records == r], pred[records == r]))
     print_table(rows, args)
     if args.per_record:
         print_per_record(per_record)
@@ -245,7 +272,7 @@ def print_table(rows, args):
           f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
     print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (4 + 2 * len(SHOWN)) + "|")
-    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: kv[0][1] != "validation"):
+    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: not kv[0][1].startswith("validation")):
         v = np.array(values)  # (seeds, metrics)
         sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
         cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
