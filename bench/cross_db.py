@@ -210,6 +210,10 @@ def main():
     except UserError as e:
         sys.exit(f"error: {e} (build the CSVs with: python prepare_data.py --db .../mitdb .../svdb --leads 0 1)")
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
+    missing = [f"{db}/{r}" for db in ("mitdb", "svdb") for r in dict.fromkeys(pools[db, 0].records)
+               if args.pipeline and not (args.pipeline / db / f"{r}.hea").is_file()]
+    if missing:  # found now, not after hours of training
+        sys.exit(f"error: --pipeline {args.pipeline}: {len(missing)} records missing, e.g. {missing[0]}.hea")
     name = (args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)).replace("/", "_")
     leads_tag = "leads" + "".join(map(str, args.leads))
     rows, per_record, adapted = {}, {}, {}
