@@ -210,10 +210,11 @@ def main():
     except UserError as e:
         sys.exit(f"error: {e} (build the CSVs with: python prepare_data.py --db .../mitdb .../svdb --leads 0 1)")
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
-    missing = [f"{db}/{r}" for db in ("mitdb", "svdb") for r in dict.fromkeys(pools[db, 0].records)
-               if args.pipeline and not (args.pipeline / db / f"{r}.hea").is_file()]
-    if missing:  # found now, not after hours of training
-        sys.exit(f"error: --pipeline {args.pipeline}: {len(missing)} records missing, e.g. {missing[0]}.hea")
+    if args.pipeline:  # missing records are found now, not after hours of training
+        missing = [f"{db}/{r}" for db in ("mitdb", "svdb") for r in dict.fromkeys(pools[db, 0].records)
+                   if not (args.pipeline / db / f"{r}.hea").is_file()]
+        if missing:
+            sys.exit(f"error: --pipeline {args.pipeline}: {len(missing)} records missing, e.g. {missing[0]}.hea")
     name = (args.name or Path(args.recipe).stem + "".join(f"-{s}" for s in args.set)).replace("/", "_")
     leads_tag = "leads" + "".join(map(str, args.leads))
     rows, per_record, adapted = {}, {}, {}
@@ -262,8 +263,9 @@ def main():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
                 rows.setdefault((scenario, *key), []).append(gross_row(y, pred))
                 if key[0].startswith("test"):
+                    lead = key[2] if key[0] == "test" else f"{key[2]}, pipeline"
                     for r in np.unique(records):
-                        per_record.setdefault((scenario, f"{key[2]}{key[0][4:]}", r), []).append((y[records == r], pred[records == r]))
+                        per_record.setdefault((scenario, lead, r), []).append((y[records == r], pred[records == r]))
     print_table(rows, args)
     if args.per_record:
         print_per_record(per_record)
