@@ -155,9 +155,10 @@ def score_leads(model, pools, db, records):
 def score_pipeline(model, root, db, records):
     """score_leads' outcome for recordings: each record read from root/db/ (WFDB) through the pipeline
     (detection, cutting at the detected R peaks, classification), on its default lead and with its other lead
-    as the second one ("0+1"), scored on the reference beats the detector finds (150 ms)."""
+    as the second one, scored on the reference beats the detector finds (150 ms); leads "0, pipeline" and
+    "0+1, pipeline"."""
     out = {}
-    for lead, fused in ((0, False), ("0+1", True)):
+    for lead, fused in (("0, pipeline", False), ("0+1, pipeline", True)):
         parts = []
         for record in records:
             path = root / db / record
@@ -243,7 +244,7 @@ def main():
                     for lead, outcome in score_leads(model, pools, db, held_out).items():
                         scored.setdefault(("validation", db, lead), []).append(outcome)
                     for lead, outcome in score_pipeline(model, args.pipeline, db, held_out).items() if args.pipeline else ():
-                        scored.setdefault(("validation, pipeline", db, lead), []).append(outcome)
+                        scored.setdefault(("validation", db, lead), []).append(outcome)
                     for record in held_out if adapt_recipe and args.validation_only else ():
                         outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, db, record),
                                         args.minutes, seed, adapt_dir / f"validation-{db}-{record}", replay,
@@ -254,7 +255,7 @@ def main():
                 for lead, outcome in score_leads(model, pools, test_db, test_records).items():
                     scored.setdefault(("test", test_db, lead), []).append(outcome)
                 for lead, outcome in score_pipeline(model, args.pipeline, test_db, test_records).items() if args.pipeline else ():
-                    scored.setdefault(("test, pipeline", test_db, lead), []).append(outcome)
+                    scored.setdefault(("test", test_db, lead), []).append(outcome)
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, test_db, record),
                                     args.minutes, seed, adapt_dir / record, replay, args.adapt_leads)
@@ -262,10 +263,9 @@ def main():
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
                 rows.setdefault((scenario, *key), []).append(gross_row(y, pred))
-                if key[0].startswith("test"):
-                    lead = key[2] if key[0] == "test" else f"{key[2]}, pipeline"
+                if key[0] == "test":
                     for r in np.unique(records):
-                        per_record.setdefault((scenario, lead, r), []).append((y[records == r], pred[records == r]))
+                        per_record.setdefault((scenario, key[2], r), []).append((y[records == r], pred[records == r]))
     print_table(rows, args)
     if args.per_record:
         print_per_record(per_record)
@@ -278,7 +278,7 @@ def print_table(rows, args):
           f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
     print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (4 + 2 * len(SHOWN)) + "|")
-    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: not kv[0][1].startswith("validation")):
+    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: kv[0][1] != "validation"):
         v = np.array(values)  # (seeds, metrics)
         sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
         cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
