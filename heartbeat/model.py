@@ -48,6 +48,12 @@ class ModelConfig:
     morphology_dropout: float = option(0.0, "in training, the chance that a beat's conv (morphology) features "
                                        "are zeroed, so the model also learns from its R-R / template features "
                                        "alone (needs one of them); 0: off")
+    # That training leaves a second reading inside the model, from the R-R and template features alone. On new
+    # patients it does not hang on the exact sample a recording's cut starts at, as the morphology reading does
+    # (docs/results-cross-database.md, "Reading beats also without their morphology").
+    morphology_mix: float = option(0.0, "in evaluation, the class probabilities are this share read without the "
+                                   "conv (morphology) features, as morphology dropout trained the model to read, and "
+                                   "the rest read with them (needs model.morphology_dropout); 0: off")
 
     def __post_init__(self):
         check_fields(self, "model")
@@ -56,6 +62,11 @@ class ModelConfig:
         if self.morphology_dropout and not (self.rr_features or self.template_features):
             raise ValueError("model.morphology_dropout needs model.rr_features or model.template_features: "
                              "without them a beat whose morphology is dropped has nothing left")
+        if not 0.0 <= self.morphology_mix < 1.0:
+            raise ValueError("model.morphology_mix must be in [0, 1)")
+        if self.morphology_mix and not self.morphology_dropout:
+            raise ValueError("model.morphology_mix needs model.morphology_dropout: without it the model never "
+                             "learned to read a beat without its morphology")
         if self.flat_len() < 1:
             raise ValueError(f"model.num_blocks {self.num_blocks} pools a {BEAT_LEN}-value beat to nothing")
 
@@ -146,7 +157,8 @@ class BeatNet(nn.Module):
 
     logit_bias (a buffer, not a parameter) holds class offsets that only evaluation applies: the undoing of
     the class priors a weighted loss tilted, or the prior calibration of calibration.py. Training (train mode)
-    learns the plain logits.
+    learns the plain logits. With config.morphology_mix, evaluation returns the log of the mixed probabilities
+    of the two readings, with and without the conv features.
     """
 
     def __init__(self, **model_args):
@@ -166,23 +178,41 @@ class BeatNet(nn.Module):
         return asdict(self.config)
 
     def forward(self, beats, features=None, template=None):
-        logits = self.plain_logits(beats, features, template)
-        return logits if self.training else logits + self.logit_bias
+        if self.training:
+            return self.plain_logits(beats, features, template)
+        self._check(features, template)
+        morphology = self._morphology(beats, template)
+        logits = self._head(morphology, features) + self.logit_bias
+        w = self.config.morphology_mix
+        if not w:
+            return logits
+        without = self._head(torch.zeros_like(morphology), features) + self.logit_bias
+        # the log of the mixed probabilities: softmax gives the mixture back, argmax picks its class
+        return torch.logsumexp(torch.stack([F.log_softmax(logits, 1) + np.log(1 - w),
+                                            F.log_softmax(without, 1) + np.log(w)]), dim=0)  # (B, 5)
 
     def plain_logits(self, beats, features=None, template=None):
         """The network's logits without the class offsets (what training learns and calibration starts from)."""
         self._check(features, template)
+        x = self._morphology(beats, template)
+        if self.training and self.config.morphology_dropout:
+            # whole-vector dropout per beat, not rescaled: the kept beats look exactly as in evaluation
+            keep = torch.rand(x.shape[0], 1, device=x.device) >= self.config.morphology_dropout
+            x = x * keep
+        return self._head(x, features)
+
+    def _morphology(self, beats, template):
+        """The conv features of the beats: (B, 1, 187) -> (B, 64)."""
         x = beats
         if template is not None:
             x = torch.cat([beats, beats - template], dim=1)  # (B, 2, 187)
         x = self.stem(x)  # (B, 32, 187); no activation here, as in the original network
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
-        x = x.flatten(1)  # (B, 64)
-        if self.training and self.config.morphology_dropout:
-            # whole-vector dropout per beat, not rescaled: the kept beats look exactly as in evaluation
-            keep = torch.rand(x.shape[0], 1, device=x.device) >= self.config.morphology_dropout
-            x = x * keep
+        return x.flatten(1)  # (B, 64)
+
+    def _head(self, x, features):
+        """The linear layers on the conv features (B, 64) and the named features (B, k): (B, 5) logits."""
         if features is not None:
             x = torch.cat([x, features], dim=1)  # (B, 64 + k)
         x = F.relu(self.fc1(x))  # (B, 32)

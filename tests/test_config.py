@@ -48,6 +48,8 @@ def test_overrides_are_typed():
     ("model.morphology_dropout=1.0", "morphology_dropout must be in"),
     ("model.morphology_dropout=0.5", "needs model.rr_features or model.template_features"),
     ("model.num_blocks=7", "pools a 187-value beat to nothing"),
+    ("model.morphology_mix=0.5", "morphology_mix needs model.morphology_dropout"),
+    ("model.morphology_mix=1.0", "morphology_mix must be in"),
 ])
 def test_bad_overrides(override, message):
     if message is None:  # a nullable key takes null

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from torch.nn import functional as F
 
 from heartbeat.model import BeatInputs, BeatNet, ModelConfig, num_parameters
 
@@ -57,6 +58,29 @@ def test_morphology_dropout_leaves_some_beats_to_their_extra_inputs():
     assert num_parameters(model) == num_parameters(BeatNet(rr_features=True))  # no new weights
     with pytest.raises(ValueError, match="needs model.rr_features or model.template_features"):
         BeatNet(morphology_dropout=0.5)
+
+
+def test_morphology_mix_adds_the_reading_without_the_beats_shape():
+    """With morphology_mix w, evaluation gives (1 - w) x the ordinary probabilities + w x those of the same
+    network with its conv features zeroed, computed here from the layers by hand; training is unchanged."""
+    torch.manual_seed(0)
+    args = dict(rr_features=True, template_channel=True, morphology_dropout=0.8)
+    plain, mixed = BeatNet(**args).eval(), BeatNet(**args, morphology_mix=0.3).eval()
+    mixed.load_state_dict(plain.state_dict())
+    with torch.no_grad():
+        plain.logit_bias.copy_(torch.tensor([0.5, -1.0, 0.0, 2.0, 0.0]))
+        mixed.logit_bias.copy_(plain.logit_bias)
+        x, template, features = torch.rand(50, 1, 187), torch.rand(50, 1, 187), torch.rand(50, 8)
+        conv_width = mixed.fc1.in_features - features.shape[1]
+        hidden = F.relu(mixed.fc1(torch.cat([torch.zeros(50, conv_width), features], dim=1)))
+        without = torch.softmax(mixed.out(mixed.fc2(hidden)) + mixed.logit_bias, dim=1)
+        expected = 0.7 * torch.softmax(plain(x, features, template), dim=1) + 0.3 * without
+        assert torch.allclose(torch.softmax(mixed(x, features, template), dim=1), expected, atol=1e-6)
+        torch.manual_seed(1)
+        a = mixed.train()(x, features, template)
+        torch.manual_seed(1)
+        assert torch.equal(a, plain.train()(x, features, template))
+    assert num_parameters(mixed) == num_parameters(plain)
 
 
 def test_template_channel_sees_the_beat_against_the_patients_usual_beat():
