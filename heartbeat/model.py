@@ -3,6 +3,7 @@
 Read top to bottom: the residual block; the model's config section; the inputs a model takes (InputSpec,
 built from that config) and a batch of them (BeatInputs); the network.
 """
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -188,8 +189,8 @@ class BeatNet(nn.Module):
             return logits
         without = self._head(torch.zeros_like(morphology), features) + self.logit_bias
         # the log of the mixed probabilities: softmax gives the mixture back, argmax picks its class
-        return torch.logsumexp(torch.stack([F.log_softmax(logits, 1) + np.log(1 - w),
-                                            F.log_softmax(without, 1) + np.log(w)]), dim=0)  # (B, 5)
+        return torch.logsumexp(torch.stack([F.log_softmax(logits, 1) + math.log(1 - w),
+                                            F.log_softmax(without, 1) + math.log(w)]), dim=0)  # (B, 5)
 
     def plain_logits(self, beats, features=None, template=None):
         """The network's logits without the class offsets (what training learns and calibration starts from)."""
