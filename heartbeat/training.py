@@ -132,8 +132,9 @@ def start_from(model, path, finetune="all"):
     """Load a checkpoint's weights into `model` (which must be the model it describes), without its class
     offsets; finetune 'head' freezes the convolutions so that only the linear layers train."""
     ckpt = read_checkpoint(path)
-    if ckpt["model_args"] != model.model_args():
-        differ = sorted(k for k in model.model_args() if ckpt["model_args"].get(k) != model.model_args()[k])
+    theirs = BeatNet(**ckpt["model_args"]).model_args()  # model keys newer than the checkpoint at their defaults
+    if theirs != model.model_args():
+        differ = sorted(k for k in theirs if theirs[k] != model.model_args()[k])
         raise CheckpointError(f"{path}: train.init names a model that differs from the config's in "
                               f"{', '.join(differ)}; train.py --init takes the model from the checkpoint")
     state = dict(ckpt["model_state"])

@@ -10,7 +10,7 @@ from torch.nn import functional as F
 from conftest import ROOT
 from heartbeat.augment import augment_beats, beat_augmentation, stretch
 from heartbeat.calibration import prior_offsets
-from heartbeat.checkpoint import read_checkpoint
+from heartbeat.checkpoint import read_checkpoint, save_checkpoint
 from heartbeat.config import Config, ConfigError, TrainConfig, load_config
 from heartbeat.imbalance import class_weights, make_loss, prior_power
 from heartbeat.model import BeatInputs, BeatNet
@@ -230,6 +230,12 @@ def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tm
         assert not torch.equal(tuned["out.weight"], start["out.weight"])
     with pytest.raises(ConfigError, match="train.finetune=head needs train.init"):
         fit(load_config(ROOT / "config" / "adapt.json", base), train, val, tmp_path / "no-init", log=quiet)
+    # a checkpoint saved before a model key existed (model.morphology_mix) is that key's default model
+    older = read_checkpoint(tmp_path / "first" / "best.pt")
+    del older["model_args"]["morphology_mix"]
+    save_checkpoint(older, tmp_path / "older.pt")
+    fit(load_config(ROOT / "config" / "config.json", base + ["train.epochs=1", f"train.init={tmp_path / 'older.pt'}"]),
+        train, val, tmp_path / "from-older", log=quiet)
     other = load_config(ROOT / "config" / "config.json",
                         base + ["model.rr_features=true", f"train.init={tmp_path / 'first' / 'best.pt'}"])
     with pytest.raises(CheckpointError, match="differs from the config's in rr_features"):
