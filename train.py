@@ -44,6 +44,9 @@ def main(argv=None):
             if args.set:
                 raise ConfigError("--calibrate takes no --set: the run's own config says how it was trained")
             cfg = load_run_config(run_dir)
+            if cfg.model.morphology_mix:
+                raise ConfigError(f"{run_dir}: calibration fits the reading with morphology, not this model's "
+                                  "model.morphology_mix")
             if not (run_dir / "best.pt").is_file():
                 raise ConfigError(f"{run_dir}: no best.pt to calibrate")
             if (run_dir / "calibrated.pt").exists():
@@ -63,9 +66,9 @@ def main(argv=None):
         else:
             overrides = list(args.set)
             if args.init:  # the model is the checkpoint's, whatever the config file says
-                _, info = load_checkpoint(args.init)
+                model, _ = load_checkpoint(args.init)  # model keys newer than the checkpoint at their defaults
                 overrides += [f"train.init={args.init}"] + [f"model.{k}={json.dumps(v)}"
-                                                            for k, v in info["model_args"].items()]
+                                                            for k, v in model.model_args().items()]
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
             cfg = load_config(args.config, overrides)

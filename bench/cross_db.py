@@ -201,10 +201,10 @@ def main():
     p.add_argument("--adapt-leads", nargs="+", type=int, default=[0], choices=[0, 1],
                    help="--adapt: fine-tune on the first minutes of these leads (0 1: both, each beat once per lead)")
     p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
-    p.add_argument("--read-mix", type=float, default=0.0, metavar="W", help="read the trained runs with "
-                   "model.morphology_mix W (evaluation only: the runs and their best epochs as trained)")
+    p.add_argument("--read-mix", type=float, metavar="W", help="read the trained runs with model.morphology_mix W "
+                   "(evaluation only: the runs and their best epochs as trained; default: the recipe's own)")
     args = p.parse_args()
-    if args.read_mix and args.adapt:
+    if args.read_mix is not None and args.adapt:
         sys.exit("error: --read-mix reads trained runs; it does not apply to the models --adapt fine-tunes")
     args.adapt_leads = sorted(set(args.adapt_leads))
     try:
@@ -240,7 +240,8 @@ def main():
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
                 model, val_patients, fitted = run(recipe, seed, scenario, train, patients, first_lead, run_dir, print)
                 try:
-                    model.config = replace(model.config, morphology_mix=args.read_mix)
+                    if args.read_mix is not None:
+                        model.config = replace(model.config, morphology_mix=args.read_mix)
                 except ValueError as e:
                     sys.exit(f"error: --read-mix: {e}")
                 per_class = adapt_recipe.train.replay if adapt_recipe else 0
@@ -285,7 +286,7 @@ def main():
 
 def print_table(rows, args):
     print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}"
-          f"{'; read with model.morphology_mix ' + str(args.read_mix) if args.read_mix else ''}"
+          f"{'; read with model.morphology_mix ' + str(args.read_mix) if args.read_mix is not None else ''}"
           f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
     print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (4 + 2 * len(SHOWN)) + "|")

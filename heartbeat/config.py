@@ -111,6 +111,12 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
+    def __post_init__(self):
+        # prior calibration fits class offsets to the reading with morphology; a mixed reading is another one
+        if self.model.morphology_mix and self.train.calibrate:
+            raise ValueError("train.calibrate fits the reading with morphology, not model.morphology_mix's mixed "
+                             "one: set train.calibrate=false")
+
     def to_dict(self):
         """Plain nested dict: what run folders and checkpoints store, and what from_dict reads back."""
         return asdict(self)

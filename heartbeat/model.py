@@ -49,9 +49,10 @@ class ModelConfig:
     morphology_dropout: float = option(0.0, "in training, the chance that a beat's conv (morphology) features "
                                        "are zeroed, so the model also learns from its R-R / template features "
                                        "alone (needs one of them); 0: off")
-    # That training leaves a second reading inside the model, from the R-R and template features alone. On new
-    # patients it does not hang on the exact sample a recording's cut starts at, as the morphology reading does
-    # (docs/results-cross-database.md, "Reading beats also without their morphology").
+    # That training leaves a second reading inside the model, from the R-R and template features alone, which
+    # depends less on the exact sample a recording's cut starts at than the morphology reading does; mixing the two
+    # found more S beats in new patients' recordings (docs/results-cross-database.md, "Reading beats also without
+    # their morphology").
     morphology_mix: float = option(0.0, "in evaluation, the class probabilities are this share read without the "
                                    "conv (morphology) features, as morphology dropout trained the model to read, and "
                                    "the rest read with them (needs model.morphology_dropout); 0: off")

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
-from .checkpoint import CheckpointError, make_checkpoint, read_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
 from .data import DataError, load_beats
 from .imbalance import make_loss, prior_power
@@ -131,13 +131,13 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
 def start_from(model, path, finetune="all"):
     """Load a checkpoint's weights into `model` (which must be the model it describes), without its class
     offsets; finetune 'head' freezes the convolutions so that only the linear layers train."""
-    ckpt = read_checkpoint(path)
-    theirs = BeatNet(**ckpt["model_args"]).model_args()  # model keys newer than the checkpoint at their defaults
+    trained, _ = load_checkpoint(path)  # model keys newer than the checkpoint at their defaults
+    theirs = trained.model_args()
     if theirs != model.model_args():
         differ = sorted(k for k in theirs if theirs[k] != model.model_args()[k])
         raise CheckpointError(f"{path}: train.init names a model that differs from the config's in "
                               f"{', '.join(differ)}; train.py --init takes the model from the checkpoint")
-    state = dict(ckpt["model_state"])
+    state = trained.state_dict()
     state["logit_bias"] = torch.zeros_like(model.logit_bias)  # offsets are set for the new training data
     model.load_state_dict(state)
     if finetune == "head":

@@ -144,3 +144,10 @@ def test_docs_config_md_is_current():
     assert DOCS_PATH.read_text() == docs_markdown(), "docs/config.md is stale: run python -m heartbeat.config --write"
     for key in valid_keys():
         assert f"`{key}`" in DOCS_PATH.read_text()
+
+
+def test_morphology_mix_is_refused_with_prior_calibration():
+    """Prior calibration fits offsets to the reading with morphology; a mixed model would not read as fitted."""
+    assert load_config(ROOT / "config" / "recording.json").model.morphology_mix == 0.5
+    with pytest.raises(ConfigError, match="train.calibrate fits the reading with morphology"):
+        load_config(ROOT / "config" / "recording.json", ["train.calibrate=true"])
