@@ -216,6 +216,11 @@ def main():
                  for db in ("mitdb", "svdb") for lead in (0, 1)}
     except UserError as e:
         sys.exit(f"error: {e} (build the CSVs with: python prepare_data.py --db .../mitdb .../svdb --leads 0 1)")
+    if args.read_mix is not None:
+        try:  # checked now against the recipe's model, not after its runs are trained
+            replace(recipe.model, morphology_mix=args.read_mix)
+        except ValueError as e:
+            sys.exit(f"error: --read-mix: {e}")
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
     if args.pipeline:  # missing records are found now, not after hours of training
         missing = [f"{db}/{r}" for db in ("mitdb", "svdb") for r in dict.fromkeys(pools[db, 0].records)
@@ -239,11 +244,8 @@ def main():
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
                 model, val_patients, fitted = run(recipe, seed, scenario, train, patients, first_lead, run_dir, print)
-                try:
-                    if args.read_mix is not None:
-                        model.config = replace(model.config, morphology_mix=args.read_mix)
-                except ValueError as e:
-                    sys.exit(f"error: --read-mix: {e}")
+                if args.read_mix is not None:
+                    model.config = replace(model.config, morphology_mix=args.read_mix)
                 per_class = adapt_recipe.train.replay if adapt_recipe else 0
                 replay = per_class_sample(fitted, per_class, seed) if per_class else None
                 adapt_dir = (run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min"
