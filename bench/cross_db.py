@@ -21,8 +21,8 @@ of the record on lead 0 and on both leads fused.
 --pipeline DIR also scores the same records as recordings (DIR/<db>/<record>, WFDB): detected, cut at the
 detected R peaks and classified as predict.py does, on the default lead (MLII where present) and with the other
 lead fused, over the reference beats the detector finds (150 ms): what a user of the recording path gets.
---read-mix W reads the runs with model.morphology_mix W (an evaluation setting; the runs and their best epochs
-as trained).
+--read-mix W reads the runs, and the models --adapt fine-tunes from them, with model.morphology_mix W (an
+evaluation setting; the runs, their best epochs and the fine-tuning as trained).
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
 folder to train again).
 """
@@ -34,12 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from heartbeat import CLASSES, UserError
+from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint, read_checkpoint
 from heartbeat.config import load_config
 from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
-from heartbeat.metrics import classification_metrics
 from heartbeat.model import ModelConfig
 from heartbeat.recording import classify_recording, reference_agreement
 from heartbeat.sidecar import load_keys, meta_path
@@ -47,8 +46,9 @@ from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.splits import train_val_split
 from heartbeat.training import LabelledBeats, fit, load_labelled, per_class_sample
 
+from cross_db_tables import gross_row, print_adaptation, print_per_record, print_table  # this folder's sibling
+
 FOLDS = 3
-SHOWN = ("N", "S", "V")  # SVDB holds 21 F and 54 Q beats: too few to score
 
 
 class Pool:
@@ -112,13 +112,17 @@ def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     return model, val_patients, fitted
 
 
-def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay=None, adapt_leads=(0,)):
+def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay=None, adapt_leads=(0,),
+          read_mix=None):
     """Patient adaptation: fine-tune the model of `checkpoint` on the labelled beats of a record's first
     `minutes` on each lead of `adapt_leads` (the adaptation recipe, train.init = the checkpoint) and the `replay`
     beats if any (the recipe's train.replay, drawn here from the run's own training beats), then classify the
     rest of the record. `leads` holds the record's beats on lead 0 and lead 1 (LabelledBeats, the same beats in
     the same order). Returns (labels, {(model, read on): predictions}) of the beats after the first minutes,
-    model "as trained" or "adapted", read on lead "0" or both fused ("0+1")."""
+    model "as trained" or "adapted", read on lead "0" or both fused ("0+1"). `read_mix`, if given, is the
+    model.morphology_mix both models are read with; the fine-tuning does not depend on it (the mix acts in
+    evaluation only; with no validation beats the epoch is chosen on the training loss), so one fine-tuned model
+    serves every reading."""
     first = [beats.take(np.flatnonzero(times < 60 * minutes)) for beats in leads]
     rest = [beats.take(np.flatnonzero(times >= 60 * minutes)) for beats in leads]
     tuning = LabelledBeats.concatenate([first[lead] for lead in adapt_leads] + ([replay] if replay is not None else []))
@@ -128,6 +132,8 @@ def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay
     adapted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
     out = {}
     for label, m in (("as trained", model), ("adapted", adapted)):
+        if read_mix is not None:
+            m.config = replace(m.config, morphology_mix=read_mix)
         proba = [predict_proba(m, beats.inputs) for beats in rest]
         out[label, "0"] = proba[0].argmax(1)
         out[label, "0+1"] = ((proba[0] + proba[1]) / 2).argmax(1)
@@ -171,11 +177,6 @@ def score_pipeline(model, root, db, records):
     return out
 
 
-def gross_row(y, pred):
-    m = classification_metrics(y, pred)
-    return [m["accuracy"]] + [v for c in SHOWN for v in (m["per_class"][c]["recall"], m["per_class"][c]["precision"])]
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", required=True, help="config file: the model and train sections are the recipe")
@@ -202,10 +203,9 @@ def main():
                    help="--adapt: fine-tune on the first minutes of these leads (0 1: both, each beat once per lead)")
     p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
     p.add_argument("--read-mix", type=float, metavar="W", help="read the trained runs with model.morphology_mix W "
-                   "(evaluation only: the runs and their best epochs as trained; default: the recipe's own)")
+                   "and the models --adapt fine-tunes from them (evaluation only: the runs, their best epochs and the "
+                   "fine-tuning as trained; default: the recipe's own)")
     args = p.parse_args()
-    if args.read_mix is not None and args.adapt:
-        sys.exit("error: --read-mix reads trained runs; it does not apply to the models --adapt fine-tunes")
     args.adapt_leads = sorted(set(args.adapt_leads))
     try:
         recipe = load_config(args.recipe, args.set)
@@ -261,7 +261,7 @@ def main():
                     for record in held_out if adapt_recipe and args.validation_only else ():
                         outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, db, record),
                                         args.minutes, seed, adapt_dir / f"validation-{db}-{record}", replay,
-                                        args.adapt_leads)
+                                        args.adapt_leads, args.read_mix)
                         adapted.setdefault((f"{scenario}, validation ({db})", seed), []).append(outcome)
                 if args.validation_only:
                     continue
@@ -271,8 +271,12 @@ def main():
                     scored.setdefault(("test", test_db, lead), []).append(outcome)
                 for record in test_records if adapt_recipe and scenario in args.adapt_scenarios else ():
                     outcome = adapt(checkpoint_of(run_dir, recipe), adapt_recipe, *record_leads(pools, test_db, record),
-                                    args.minutes, seed, adapt_dir / record, replay, args.adapt_leads)
+                                    args.minutes, seed, adapt_dir / record, replay, args.adapt_leads, args.read_mix)
                     adapted.setdefault((scenario, seed), []).append(outcome)
+                    y, preds = outcome  # per record, the beats after the labelled minutes, both models
+                    for (label, lead), pred in preds.items():
+                        per_record.setdefault((f"{scenario}, after {args.minutes:g} min, {label}", lead, record),
+                                              []).append((y, pred))
             for key, truth in scored.items():
                 y, pred, records = (np.concatenate(parts) for parts in zip(*truth))
                 rows.setdefault((scenario, *key), []).append(gross_row(y, pred))
@@ -284,50 +288,6 @@ def main():
         print_per_record(per_record)
     if adapted:
         print_adaptation(adapted, args)
-
-
-def print_table(rows, args):
-    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}"
-          f"{'; read with model.morphology_mix ' + str(args.read_mix) if args.read_mix is not None else ''}"
-          f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
-    print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
-    print("|---" * (4 + 2 * len(SHOWN)) + "|")
-    for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: kv[0][1] != "validation"):
-        v = np.array(values)  # (seeds, metrics)
-        sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
-        cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
-        print(f"| {scenario} | {split} ({db}) | {lead}{' (cross-lead)' if lead in (0, 1) and lead not in args.leads else ''} | "
-              + " | ".join(cells) + " |")
-
-
-def print_adaptation(adapted, args):
-    print(f"\npatient adaptation ({args.adapt}, fine-tuned on the first {args.minutes:g} min of lead(s) "
-          f"{' and '.join(map(str, args.adapt_leads))}; the rest of each record scored on lead 0 and on both fused; "
-          f"mean ± sd over seeds)\n")
-    print("| scenario | model | read on | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
-    print("|---" * (4 + 2 * len(SHOWN)) + "|")
-    for scenario in dict.fromkeys(s for s, _ in adapted):
-        runs = [outcomes for (s, _), outcomes in adapted.items() if s == scenario]  # per seed: (y, preds) per record
-        for key in runs[0][0][1]:
-            values = np.array([gross_row(np.concatenate([y for y, _ in outcomes]),
-                                         np.concatenate([preds[key] for _, preds in outcomes])) for outcomes in runs])
-            sd = values.std(0, ddof=1) if len(values) > 1 else np.full(values.shape[1], np.nan)
-            print(f"| {scenario} | {key[0]} | {key[1]} | "
-                  + " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(values.mean(0), sd)) + " |")
-
-
-def print_per_record(per_record):
-    print("\n| scenario | test lead | record | beats | S | S Se | S +P | V | V Se | V +P |")
-    print("|---" * 10 + "|")
-    for (scenario, lead, record), parts in sorted(per_record.items(), key=lambda kv: str(kv[0])):
-        y, pred = np.concatenate([a for a, _ in parts]), np.concatenate([b for _, b in parts])
-        cells = []
-        for c in (CLASSES.index("S"), CLASSES.index("V")):
-            true, called = (y == c), (pred == c)
-            hit = (true & called).sum()
-            cells += [str(true.sum() // len(parts)), f"{hit / max(true.sum(), 1):.3f}" if true.any() else "-",
-                      f"{hit / max(called.sum(), 1):.3f}" if called.any() else "-"]
-        print(f"| {scenario} | {lead} | {record} | {len(y) // len(parts)} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
