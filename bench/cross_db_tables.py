@@ -12,34 +12,43 @@ def gross_row(y, pred):
     return [m["accuracy"]] + [v for c in SHOWN for v in (m["per_class"][c]["recall"], m["per_class"][c]["precision"])]
 
 
+def header(*first):
+    """A table's header: the first columns, then accuracy and Se / +P of each shown class."""
+    print("| " + " | ".join(first) + " | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+    print("|---" * (len(first) + 1 + 2 * len(SHOWN)) + "|")
+
+
+def mean_sd(values):
+    """Rows of gross_row, one per seed -> the table cells "mean ± sd" (sd blank for one seed)."""
+    v = np.array(values)  # (seeds, metrics)
+    sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
+    return " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(v.mean(0), sd))
+
+
+def reading(args):
+    return f"; read with model.morphology_mix {args.read_mix}" if args.read_mix is not None else ""
+
+
 def print_table(rows, args):
-    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}"
-          f"{'; read with model.morphology_mix ' + str(args.read_mix) if args.read_mix is not None else ''}"
+    print(f"\n{args.recipe} {' '.join(args.set)}; training leads {args.leads}; seeds {args.seeds}{reading(args)}"
           f"{'; grouped folds ' + str(args.folds) if args.folds is not None else ''}; mean ± sd\n")
-    print("| scenario | scored on | lead | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
-    print("|---" * (4 + 2 * len(SHOWN)) + "|")
+    header("scenario", "scored on", "lead")
     for (scenario, split, db, lead), values in sorted(rows.items(), key=lambda kv: kv[0][1] != "validation"):
-        v = np.array(values)  # (seeds, metrics)
-        sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
-        cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(v.mean(0), sd)]
-        print(f"| {scenario} | {split} ({db}) | {lead}{' (cross-lead)' if lead in (0, 1) and lead not in args.leads else ''} | "
-              + " | ".join(cells) + " |")
+        cross = " (cross-lead)" if lead in (0, 1) and lead not in args.leads else ""
+        print(f"| {scenario} | {split} ({db}) | {lead}{cross} | {mean_sd(values)} |")
 
 
 def print_adaptation(adapted, args):
     print(f"\npatient adaptation ({args.adapt}, fine-tuned on the first {args.minutes:g} min of lead(s) "
-          f"{' and '.join(map(str, args.adapt_leads))}; the rest of each record scored on lead 0 and on both fused; "
-          f"mean ± sd over seeds)\n")
-    print("| scenario | model | read on | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
-    print("|---" * (4 + 2 * len(SHOWN)) + "|")
+          f"{' and '.join(map(str, args.adapt_leads))}; the rest of each record scored on lead 0 and on both fused"
+          f"{reading(args)}; mean ± sd over seeds)\n")
+    header("scenario", "model", "read on")
     for scenario in dict.fromkeys(s for s, _ in adapted):
         runs = [outcomes for (s, _), outcomes in adapted.items() if s == scenario]  # per seed: (y, preds) per record
         for key in runs[0][0][1]:
-            values = np.array([gross_row(np.concatenate([y for y, _ in outcomes]),
-                                         np.concatenate([preds[key] for _, preds in outcomes])) for outcomes in runs])
-            sd = values.std(0, ddof=1) if len(values) > 1 else np.full(values.shape[1], np.nan)
-            print(f"| {scenario} | {key[0]} | {key[1]} | "
-                  + " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(values.mean(0), sd)) + " |")
+            values = [gross_row(np.concatenate([y for y, _ in outcomes]),
+                                np.concatenate([preds[key] for _, preds in outcomes])) for outcomes in runs]
+            print(f"| {scenario} | {key[0]} | {key[1]} | {mean_sd(values)} |")
 
 
 def print_per_record(per_record):
