@@ -221,14 +221,15 @@ def report_rules():
     """The report's definitions, as report.py's options set them."""
     d = Rules()
     with st.expander("definitions"):
-        cols = st.columns(4)
+        cols = st.columns(5)
         return Rules(pause_s=cols[0].number_input("pause: R-R of at least (s)", 0.5, 10.0, d.pause_s, 0.1, key="pause_s"),
                      run_min_beats=cols[1].number_input("run: ectopic beats in a row", 3, 10, d.run_min_beats,
                                                         key="run_min_beats"),
                      fast_run_bpm=cols[2].number_input("NSVT / SVT above (bpm)", 50.0, 250.0, d.fast_run_bpm, 5.0,
                                                        key="fast_run_bpm"),
                      pattern_min_cycles=cols[3].number_input("bigeminy / trigeminy: cycles", 2, 10,
-                                                             d.pattern_min_cycles, key="pattern_min_cycles"))
+                                                             d.pattern_min_cycles, key="pattern_min_cycles"),
+                     af_min_s=cols[4].number_input("AF episode: at least (s)", 5.0, 3600.0, d.af_min_s, 5.0, key="af_min_s"))
 
 
 def report_section(rec, table, checkpoint):
@@ -236,13 +237,14 @@ def report_section(rec, table, checkpoint):
     report = build_report(table, rec, report_rules(), about={"model": os.path.relpath(checkpoint, ROOT)})
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
-    cols = st.columns(6)
+    cols = st.columns(7)
     cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min")
     cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}")
     cols[2].metric("V burden", f"{v['burden_pct']} %")
     cols[3].metric("S burden", f"{sv['burden_pct']} %")
     cols[4].metric("pauses", len(s["pauses"]))
     cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
+    cols[6].metric("AF burden", f"{s['atrial_fibrillation']['burden_pct']} %")
     st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
     if s["excluded"]:
         st.write("**Excluded time**")

@@ -29,7 +29,7 @@ RECORDING_MODEL = ROOT / "models" / "recording.pt"
 def rules_from(args):
     try:
         return Rules(run_min_beats=args.run_min_beats, fast_run_bpm=args.fast_run_bpm,
-                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s)
+                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s, af_min_s=args.af_min_s)
     except ValueError as e:
         raise UserError(f"--{e}") from None
 
@@ -50,6 +50,8 @@ def main(argv=None):
                    help="a run faster than this is NSVT / SVT")
     p.add_argument("--pattern-min-cycles", type=int, default=defaults.pattern_min_cycles,
                    help="shortest bigeminy / trigeminy episode, in ectopic beats")
+    p.add_argument("--af-min-s", type=float, default=defaults.af_min_s,
+                   help="shortest atrial fibrillation episode, in seconds (30 s by ESC convention; 360 for 6 min)")
     args = p.parse_args(argv)
     keep_freed_memory()
 

@@ -6,8 +6,9 @@
 For every annotated record: report.py's report from the pipeline (detection + classification) and the
 same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
 error (percentage points; median and worst record), and event-level Se / +P for V couplets, V runs,
-S runs and pauses (an event matches a reference event of its type when their time spans overlap), and
-the false pauses; why reference V runs were missed (excluded time, beats not detected, a segment split,
+S runs, pauses and AF episodes (an event matches a reference event of its type when their time spans overlap),
+and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found by
+the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule); why reference V runs were missed (excluded time, beats not detected, a segment split,
 an F beat or an N / S / Q beat inside) and what the reference has under false ones. In the reference, an
 R-R interval across a flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the
 pipeline does not count beats there either.
@@ -30,14 +31,14 @@ import wfdb
 from cross_db import FOLDS
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.database import DS2, record_names
+from heartbeat.database import DS1, DS2, record_names
 from heartbeat.recording import classify_recording
 from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-EVENT_TYPES = ("V couplet", "V run", "S run", "pause")
+EVENT_TYPES = ("V couplet", "V run", "S run", "pause", "AF")
 NO_INTERVAL = {"[", "]", "!"}  # ventricular flutter / fibrillation: waves, not beats
 
 
@@ -53,6 +54,30 @@ def reference_table(rec, path):
     closes = [s / rec.fs for s, sym in zip(ann.sample, ann.symbol) if sym == "]"]
     flutter = pd.DataFrame({"start_s": opens, "end_s": (closes + [len(rec.signal) / rec.fs])[:len(opens)]})
     return pd.DataFrame({"time_s": times, "class": np.asarray(CLASSES)[rec.ref_labels], "segment": segment}), flutter
+
+
+def rhythm_spans(path, fs, duration_s, rhythm="(AFIB"):
+    """[(start_s, end_s)] of one rhythm in the annotations' rhythm marks (each lasts until the next mark), or
+    None when the record has no rhythm marks (SVDB's files here)."""
+    ann = wfdb.rdann(str(path), "atr")
+    marks = [(sample / fs, note.strip("\x00 ")) for sample, note in zip(ann.sample, ann.aux_note)
+             if note.strip("\x00 ").startswith("(")]
+    if not marks:
+        return None
+    ends = [t for t, _ in marks[1:]] + [duration_s]
+    return [(t, end) for (t, name), end in zip(marks, ends) if name == rhythm]
+
+
+def overlap_s(spans, others):
+    """Seconds two lists of (start_s, end_s) spans share (the spans of each list do not overlap each other)."""
+    return sum(max(0.0, min(b, d) - max(a, c)) for a, b in spans for c, d in others)
+
+
+def af_seconds(report, truth):
+    """{"s": AF seconds of a report, "hit_s": of them inside the annotated AF}."""
+    af = report.events[report.events["type"] == "AF"]
+    spans = list(zip(af["start_s"], af["end_s"]))
+    return {"s": sum(b - a for a, b in spans), "hit_s": overlap_s(spans, truth)}
 
 
 def match(ref, pred):
@@ -85,6 +110,11 @@ def validate_record(model, path, both_leads=False):
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
+    truth = rhythm_spans(path, rec.fs, len(rec.signal) / rec.fs)
+    if truth is not None:  # AF time against the annotated rhythm: the rule on the reference beats, the pipeline
+        row["AF_true_s"] = sum(b - a for a, b in truth)
+        for name, report in (("ref", ref), ("pred", pred)):
+            row.update({f"AF_{name}_{k}": v for k, v in af_seconds(report, truth).items()})
     return row
 
 
@@ -143,6 +173,18 @@ def summary_line(rows):
     out["V run +P counting runs inside reference VF / flutter as hits"] = \
         f"{(rows['V run|hit_pred'].sum() + in_vf) / max(rows['V run|pred'].sum(), 1):.3f} ({in_vf} inside)"
     out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
+    if "AF_true_s" in rows:  # DS1 chose the AF rule's constants (on its reference beats); DS2 tests them
+        for part, names in (("DS1", set(map(str, DS1))), ("DS2", set(map(str, DS2))), ("all", set(rows["record"]))):
+            sub = rows[rows["record"].isin(names) & rows["AF_true_s"].notna()]
+            if len(sub):
+                out[f"AF seconds Se / +P vs the rhythm annotations, {part} ({len(sub)} records, "
+                    f"{(sub['AF_true_s'] > 0).sum()} with AF): rule on the reference beats / pipeline"] = " / ".join(
+                    f"{sub[f'AF_{n}_hit_s'].sum() / max(sub['AF_true_s'].sum(), 1e-9):.3f}, "
+                    f"{sub[f'AF_{n}_hit_s'].sum() / max(sub[f'AF_{n}_s'].sum(), 1e-9):.3f}" for n in ("ref", "pred"))
+        has_af, called = rows["AF_true_s"] > 0, rows["AF_pred_s"] > 0
+        out["records with AF found by the pipeline / with annotated AF; records with AF called and none annotated"] = \
+            (f"{(has_af & called).sum()} / {has_af.sum()}; {(~has_af & called & rows['AF_true_s'].notna()).sum()} "
+             f"({', '.join(rows['record'][~has_af & called & rows['AF_true_s'].notna()]) or 'none'})")
     for kind, label in (("V run missed", "missed V runs by cause"),
                         ("V run false", "false V runs, the reference there")):
         causes = rows.filter(like=f"{kind}|").sum()
@@ -175,6 +217,7 @@ def main():
             print(f"  {k}: {v}")
         if args.per_record:
             shown = ["record", "V_burden_ref", "V_burden_err", "S_burden_ref", "S_burden_err", "excluded_s"]
+            shown += [c for c in ("AF_true_s", "AF_ref_s", "AF_ref_hit_s", "AF_pred_s", "AF_pred_hit_s") if c in rows]
             shown += [f"{k}|{x}" for k in EVENT_TYPES for x in ("ref", "pred", "hit_pred")]
             print(rows[shown].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
 

@@ -1,5 +1,5 @@
-"""Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses; heart rate
-and heart-rate variability. Pure functions of beat times, classes and segments, so that the same code
+"""Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses, atrial
+fibrillation; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so that the same code
 reads a pipeline's beats and a database's reference annotations.
 
 An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
@@ -12,6 +12,12 @@ import numpy as np
 import pandas as pd
 
 EVENT_COLUMNS = ("type", "start_s", "end_s", "beats", "rate_bpm")
+# Atrial fibrillation from the ventricular response: irregularly irregular N-N intervals. Intervals next to an
+# ectopic beat are left out (a premature beat and its pause make a sinus rhythm irregular: bigeminy, couplets),
+# and medians make a lone missed one harmless. Chosen on the reference annotations of MIT-BIH's DS1 records
+# only (docs/holter-report.md, "Atrial fibrillation"); DS2 is its test.
+AF_IRREGULARITY = 0.1  # median |successive N-N difference| / median N-N above this ...
+AF_INTERVALS = 30      # ... over this many N-N intervals around each
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Rules:
     hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
     sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
     sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
+    af_min_s: float = 30.0          # an atrial fibrillation episode lasts at least this long
 
     def __post_init__(self):
         """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
@@ -144,12 +151,17 @@ def heart_rate(beats, series):
     return out
 
 
+def nn_index(beats):
+    """(m,) the N-N intervals, as the index k of their first beat: beats k and k + 1 both N, in one segment."""
+    _, valid = beats.intervals()
+    normal = beats.classes == "N"
+    return np.flatnonzero(valid & normal[:-1] & normal[1:])
+
+
 def nn_intervals(beats):
     """(end times (m,) s, N-N intervals (m,) s, adjacent (m - 1,) bool: interval j + 1 directly follows j)."""
-    rr, valid = beats.intervals()
-    normal = beats.classes == "N"
-    nn = np.flatnonzero(valid & normal[:-1] & normal[1:])
-    return beats.times[nn + 1], rr[nn], np.diff(nn) == 1
+    nn = nn_index(beats)
+    return beats.times[nn + 1], np.diff(beats.times)[nn], np.diff(nn) == 1
 
 
 def hrv(beats, rules):
@@ -167,10 +179,55 @@ def hrv(beats, rules):
             "pnn50_pct": round(100 * np.mean(np.abs(diffs) > 0.05), 2) if len(diffs) else None}
 
 
+def irregular_nn(beats):
+    """(first beat (m,), last beat (m,), irregular (m,) bool) of each N-N interval: whether the AF_INTERVALS N-N
+    intervals around it in its segment are irregular."""
+    rr = np.diff(beats.times)
+    k = nn_index(beats)
+    irregular = np.zeros(len(k), dtype=bool)
+    half = AF_INTERVALS // 2
+    for seg in np.unique(beats.segment[k]):
+        at = np.flatnonzero(beats.segment[k] == seg)
+        nn = pd.Series(rr[k[at]])
+        steps = nn.diff().abs().where(np.r_[False, np.diff(k[at]) == 1])  # only between adjacent intervals
+        median_nn = nn.rolling(2 * half, center=True, min_periods=half).median()
+        median_step = steps.rolling(2 * half, center=True, min_periods=half).median()
+        irregular[at] = (median_step / median_nn > AF_IRREGULARITY).to_numpy()  # NaN (too few) compares False
+    return k, k + 1, irregular
+
+
+def af_events(beats, rules):
+    """Event rows of atrial fibrillation: maximal stretches of irregular N-N intervals (ectopic beats between
+    them neither break nor extend a stretch; a regular N-N interval or a new segment ends it), lasting at
+    least rules.af_min_s."""
+    first, last, irregular = irregular_nn(beats)
+    rows, start = [], None
+    for j in range(len(first) + 1):
+        ends = j == len(first) or not irregular[j] or (start is not None
+                                                       and beats.segment[first[j]] != beats.segment[first[start]])
+        if start is not None and ends:
+            a, b = first[start], last[j - 1]
+            if beats.times[b] - beats.times[a] >= rules.af_min_s:
+                rows.append(("AF", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b)))
+            start = None
+        if j < len(first) and irregular[j] and start is None:
+            start = j
+    return rows
+
+
+def af_summary(rows, analyzable_s):
+    """report.json's atrial_fibrillation: episodes, their total and longest duration, and the burden (% of the
+    analyzable time)."""
+    durations = [b - a for _, a, b, _, _ in rows]
+    return {"episodes": len(rows), "total_s": round(sum(durations), 1), "longest_s": round(max(durations, default=0.0), 1),
+            "burden_pct": round(100.0 * sum(durations) / analyzable_s, 3) if analyzable_s > 0 else None}
+
+
 def all_events(beats, rules):
     """(ventricular summary, supraventricular summary, events DataFrame of EVENT_COLUMNS in time order)."""
     v, v_rows = ectopic_events(beats, "V", rules)
     s, s_rows = ectopic_events(beats, "S", rules)
-    events = pd.DataFrame(v_rows + s_rows + pause_events(beats, rules), columns=list(EVENT_COLUMNS))
+    events = pd.DataFrame(v_rows + s_rows + pause_events(beats, rules) + af_events(beats, rules),
+                          columns=list(EVENT_COLUMNS))
     events = events.sort_values(["start_s", "type"], kind="stable").reset_index(drop=True)
     return v, s, events

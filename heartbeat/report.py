@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES
-from .events import Beats, Rules, all_events, heart_rate, heart_rate_series, hrv
+from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, af_summary, all_events, heart_rate,
+                     heart_rate_series, hrv)
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -32,6 +33,9 @@ def definitions(rules):
             f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
             "mean R-R interval",
             "burden: beats of the class / all beats, in %",
+            f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
+            f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
+            "an ectopic beat are left out; AF burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",
@@ -77,11 +81,13 @@ def build_report(table, rec, rules=Rules(), about=None):
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
+    analyzable = duration - excluded_seconds(rec.excluded, fs)
+    af = events[events["type"] == "AF"]
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
                       "sampling_rate_hz": fs},
         "duration_s": round(duration, 3),
-        "analyzable_s": round(duration - excluded_seconds(rec.excluded, fs), 3),
+        "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],
         "beats": {**counts, "total": int(len(beats.times))},
         "heart_rate": heart_rate(beats, trend),
@@ -89,6 +95,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "supraventricular": s,
         "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                    for a, b in zip(pauses["start_s"], pauses["end_s"])],
+        "atrial_fibrillation": af_summary(list(af.itertuples(index=False)), analyzable),
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv(beats, rules),
@@ -123,7 +130,8 @@ def summary_lines(report):
             f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy",
             f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
             f"(longest {sv['longest_run_beats']})",
-            f"  pauses {len(s['pauses'])}; SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
+            f"  AF {s['atrial_fibrillation']['episodes']} episodes ({s['atrial_fibrillation']['burden_pct']}% of the "
+            f"analyzable time); pauses {len(s['pauses'])}; SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
 
 
 def report_json(report):

@@ -97,7 +97,8 @@ def report_html(report, signal=None, fs=None):
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
                     + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
-                    + [("pauses", len(s["pauses"]))]),
+                    + [("pauses", len(s["pauses"]))]
+                    + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]),
              "<h2>Ectopic beats</h2>",
              pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
              .to_html(na_rep="-"),

@@ -3,7 +3,10 @@ test_report.py)."""
 import numpy as np
 import pytest
 
-from heartbeat.events import Beats, Rules, all_events, heart_rate, heart_rate_series, hrv, nn_intervals
+from conftest import MITDB, needs_mitdb
+from heartbeat import CLASSES
+from heartbeat.database import aami_labels
+from heartbeat.events import Beats, Rules, af_events, all_events, heart_rate, heart_rate_series, hrv, nn_intervals
 
 RULES = Rules()
 
@@ -90,6 +93,7 @@ def test_salvos_when_runs_start_later():
     (dict(pause_s=0.0), "pause-s must be a number > 0"),
     (dict(run_min_beats=2), "run-min-beats must be a number >= 3"),
     (dict(fast_run_bpm=float("inf")), "fast-run-bpm must be a number > 0, got inf"),
+    (dict(af_min_s=-30.0), "af-min-s must be a number > 0, got -30.0"),
 ])
 def test_rules_refuse_nonsense(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -112,3 +116,67 @@ def test_hrv_uses_normal_to_normal_intervals_only():
     assert out["rmssd_ms"] == pytest.approx(1000 * np.sqrt(np.mean(diffs ** 2)), abs=0.05)
     assert out["pnn50_pct"] == pytest.approx(100 * np.mean(np.abs(diffs) > 0.05), abs=0.01)
     assert out["sdann_ms"] is not None  # 320 s: two 5-min windows
+
+
+def af_times(rr):
+    return np.r_[0, np.cumsum(rr)]
+
+
+def test_atrial_fibrillation_is_an_irregular_stretch_of_normal_beats():
+    rng = np.random.default_rng(1)
+    regular = 0.8 + 0.01 * rng.standard_normal(300)      # sinus rhythm: successive steps of ~1% of the interval
+    irregular = rng.uniform(0.4, 1.0, 200)                # AF: independent intervals, 140 s of them
+    times = af_times(np.r_[regular[:150], irregular, regular[150:]])
+    rows = af_events(beats("N" * len(times), times=times), RULES)
+    assert len(rows) == 1
+    _, start, end, n, _ = rows[0]
+    assert abs(start - times[150]) < 10 and abs(end - times[350]) < 10  # the window blurs the edges by a few beats
+    assert n > 180
+    # shorter than the rule's minimum: no episode; a clinic's 2-minute rule keeps out what the 30-s rule finds
+    assert af_events(beats("N" * len(times), times=times), Rules(af_min_s=200)) == []
+    short = af_times(np.r_[regular[:150], irregular[:30], regular[150:]])  # 21 s of AF
+    assert af_events(beats("N" * len(short), times=short), RULES) == []
+
+
+def test_ectopic_beats_do_not_make_a_sinus_rhythm_fibrillate():
+    # bigeminy and frequent couplets: very irregular R-R, but no N-N interval touches an ectopic beat
+    classes = "NV" * 150 + "NNVV" * 60
+    rr = [0.5 if c == "V" else 1.0 for c in classes[1:]]  # premature, then the compensatory pause
+    b = beats(classes, times=af_times(rr))
+    assert af_events(b, RULES) == []
+    # the same beats all called N (a model that missed every V) read as fibrillation: the classes matter
+    assert len(af_events(beats("N" * len(classes), times=af_times(rr)), RULES)) == 1
+    # a lone early beat the model missed: two odd intervals among thirty do not move the medians
+    rr = np.full(400, 0.8)
+    rr[200], rr[201] = 0.45, 1.15
+    assert af_events(beats("N" * 401, times=af_times(rr)), RULES) == []
+
+
+def test_atrial_fibrillation_ends_at_excluded_time():
+    rng = np.random.default_rng(2)
+    times = af_times(rng.uniform(0.4, 1.0, 300))
+    segment = (np.arange(len(times)) >= 150).astype(np.int64)
+    rows = af_events(beats("N" * len(times), times=times, segment=segment), RULES)
+    assert len(rows) == 2 and rows[0][2] <= times[149] and rows[1][1] >= times[150]
+
+
+@needs_mitdb
+@pytest.mark.parametrize("record, annotated", [("201", True), ("119", False)])
+def test_atrial_fibrillation_on_mitbih_reference_beats(record, annotated):
+    """201: three episodes of atrial fibrillation (rhythm marks '(AFIB'); 119: sinus rhythm with ventricular
+    bigeminy. Both DS1 records, where the rule's constants were chosen (docs/holter-report.md)."""
+    import wfdb
+
+    ann = wfdb.rdann(str(MITDB / record), "atr")
+    labels = aami_labels(ann.symbol)
+    beat = labels >= 0
+    times = ann.sample[beat] / ann.fs
+    rows = af_events(Beats(times, np.asarray(CLASSES)[labels[beat]], np.zeros(beat.sum(), dtype=np.int64)), RULES)
+    marks = [(s / ann.fs, n.strip("\x00 ")) for s, n in zip(ann.sample, ann.aux_note) if n.strip("\x00 ").startswith("(")]
+    af = [(t, nxt) for (t, name), (nxt, _) in zip(marks, marks[1:] + [(times[-1], "")]) if name == "(AFIB"]
+    found = sum(max(0.0, min(b, d) - max(a, c)) for _, a, b, _, _ in rows for c, d in af)
+    called = sum(b - a for _, a, b, _, _ in rows)
+    if annotated:
+        assert found > 0.9 * sum(d - c for c, d in af) and found > 0.85 * called
+    else:
+        assert called == 0

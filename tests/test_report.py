@@ -154,6 +154,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--record", "nowhere/100"], "error: nowhere/100.hea: no such WFDB header"),
     (["--record", "nowhere/100", "--pause-s", "nan"], "error: --pause-s must be a number > 0, got nan"),
+    (["--record", "nowhere/100", "--af-min-s", "0"], "error: --af-min-s must be a number > 0, got 0.0"),
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
