@@ -40,7 +40,7 @@ def _fmt(value):
 
 
 def trend_figure(report):
-    """Heart rate per minute (median of the averaged rate), excluded time shaded."""
+    """Heart rate per minute (median of the averaged rate), excluded time and atrial fibrillation shaded."""
     series = report.trend
     fig, ax = plt.subplots(figsize=(11, 3), dpi=100)
     if len(series):
@@ -49,8 +49,11 @@ def trend_figure(report):
         ax.plot(minutes.index / 60.0, minutes.to_numpy(), color="black", lw=0.8)
     for e in report.summary["excluded"]:
         ax.axvspan(e["start_s"] / 3600, e["end_s"] / 3600, color="tab:red", alpha=0.25, lw=0)
+    af = report.events[report.events["type"] == "AF"]
+    for start, end in zip(af["start_s"], af["end_s"]):
+        ax.axvspan(start / 3600, end / 3600, color="tab:blue", alpha=0.2, lw=0)
     ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
-           xlim=(0, report.summary["duration_s"] / 3600), title="heart rate (excluded time in red)")
+           xlim=(0, report.summary["duration_s"] / 3600), title="heart rate (excluded time in red, AF in blue)")
     fig.tight_layout()
     return fig
 
