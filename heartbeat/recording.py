@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES, quality, segment
+from .events import Beats, Rules, af_events
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
 from .sources import MAX_FS, MIN_FS, SignalError
@@ -130,14 +131,15 @@ def block_proba(model, found, index, second=None):
 
 
 def classify_recording(model, rec):
-    """DataFrame with one row per beat: sample (input rate), time_s, segment, class, class_index, p_<class>...
+    """DataFrame with one row per beat: sample (input rate), time_s, segment, af, class, class_index, p_<class>...
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
     to read are dropped and the stretches excluded ("noise"); a long interval in which an artifact hid
     the beats is excluded too ("artifact"), and is no pause. Each analyzable piece is
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
-    A piece with too few beats is excluded ("no beats"); if all are, that is an error.
+    A piece with too few beats is excluded ("no beats"); if all are, that is an error. Beats inside atrial
+    fibrillation are marked (af) and none of them is S (no_s_in_af).
     """
     check_signal(rec)
     tables, error, rec.flutter, segment_id = [], None, [], 0
@@ -168,7 +170,23 @@ def classify_recording(model, rec):
         raise error
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
-    return pd.concat(tables, ignore_index=True)
+    return no_s_in_af(pd.concat(tables, ignore_index=True))
+
+
+def no_s_in_af(table):
+    """The beats table with column af (inside an atrial fibrillation episode of events.af_events, default
+    rules) after segment, and the beats called S there called N (class, class_index; the model's
+    probabilities stay as they are). In fibrillation the atria do not beat, so no beat is atrial premature;
+    irregular R-R intervals only make normal beats look early. Adopted by a rule on validation patients
+    (docs/results-cross-database.md, "No S beat inside atrial fibrillation")."""
+    times = table["time_s"].to_numpy()
+    af = np.zeros(len(table), dtype=bool)
+    for _, start, end, _, _ in af_events(Beats.from_table(table), Rules()):
+        af |= (times >= start) & (times <= end)
+    s_in_af = af & (table["class"].to_numpy() == "S")
+    table.loc[s_in_af, ["class", "class_index"]] = ["N", CLASSES.index("N")]
+    table.insert(3, "af", af)
+    return table
 
 
 def mean_heart_rate(table):

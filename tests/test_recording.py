@@ -3,13 +3,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import signal as sps
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
-from heartbeat.recording import beats_of, check_signal, classify_recording, read_span, reference_agreement
+from heartbeat.recording import (beats_of, check_signal, classify_recording, no_s_in_af, read_span,
+                                 reference_agreement)
 from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
 
 
@@ -147,7 +149,7 @@ def test_predict_script_on_a_record_and_a_signal(tmp_path):
     assert "detection Se 1.0000" in proc.stdout or "detection Se 0.99" in proc.stdout
     assert proc.stdout.startswith(f"model {Path('models') / 'recording.pt'}:")  # the default for recordings
     header = out.read_text().splitlines()[0]
-    assert header == "sample,time_s,segment,class,class_index,p_N,p_S,p_V,p_F,p_Q"
+    assert header == "sample,time_s,segment,af,class,class_index,p_N,p_S,p_V,p_F,p_Q"
     assert (tmp_path / "s.png").stat().st_size > 10_000
     sig = read_wfdb(MITDB / "100").signal[: 60 * 360]
     np.save(tmp_path / "ecg.npy", sps.resample_poly(sig, 25, 36))
@@ -165,3 +167,19 @@ def test_the_scripts_allocator_settings_are_accepted():
     from heartbeat.allocator import keep_freed_memory
 
     assert keep_freed_memory() is True
+
+
+def test_no_beat_is_atrial_premature_inside_atrial_fibrillation():
+    rng = np.random.default_rng(3)
+    rr = np.r_[np.full(100, 0.8), rng.uniform(0.4, 1.0, 200), np.full(100, 0.8)]  # AF from about 80 s to 220 s
+    times = np.r_[0, np.cumsum(rr)]
+    classes = np.array(["N"] * len(times), dtype=object)
+    early = [50, 150, 160, 170, 250, 350]  # S calls: in sinus rhythm (50, 350) and inside the fibrillation
+    classes[early] = "S"
+    table = pd.DataFrame({"sample": np.round(times * 360).astype(int), "time_s": times, "segment": 0,
+                          "class": classes, "class_index": [1 if c == "S" else 0 for c in classes]})
+    out = no_s_in_af(table.copy())
+    assert list(out.columns[:4]) == ["sample", "time_s", "segment", "af"]
+    assert out["af"][150] and out["af"][250] and not out["af"][50] and not out["af"][350]
+    assert list(out["class"][early]) == ["S", "N", "N", "N", "N", "S"]
+    assert list(out["class_index"][early]) == [1, 0, 0, 0, 0, 1]
