@@ -51,7 +51,8 @@ def main(argv=None):
     p.add_argument("--pattern-min-cycles", type=int, default=defaults.pattern_min_cycles,
                    help="shortest bigeminy / trigeminy episode, in ectopic beats")
     p.add_argument("--af-min-s", type=float, default=defaults.af_min_s,
-                   help="shortest atrial fibrillation episode, in seconds (30 s by ESC convention; 360 for 6 min)")
+                   help="shortest atrial fibrillation episode, in seconds: 30 (the ESC convention, and what "
+                   "the pipeline marks) or more, e.g. 360")
     args = p.parse_args(argv)
     keep_freed_memory()
 

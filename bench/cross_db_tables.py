@@ -19,7 +19,7 @@ def header(*first):
 
 
 def mean_sd(values):
-    """Rows of gross_row, one per seed -> the table cells "mean ± sd" (sd blank for one seed)."""
+    """Rows of gross_row, one per seed -> the table cells "mean ± sd" (sd nan for one seed)."""
     v = np.array(values)  # (seeds, metrics)
     sd = v.std(0, ddof=1) if len(v) > 1 else np.full(v.shape[1], np.nan)
     return " | ".join(f"{m:.3f} ± {d:.3f}" for m, d in zip(v.mean(0), sd))

@@ -7,8 +7,9 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
 error (percentage points; median and worst record), and event-level Se / +P for V couplets, V runs,
 S runs, pauses and AF episodes (an event matches a reference event of its type when their time spans overlap),
-and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found by
-the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule); why reference V runs were missed (excluded time, beats not detected, a segment split,
+and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
+by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose
+the rule); why reference V runs were missed (excluded time, beats not detected, a segment split,
 an F beat or an N / S / Q beat inside) and what the reference has under false ones. In the reference, an
 R-R interval across a flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the
 pipeline does not count beats there either.
@@ -31,7 +32,7 @@ import wfdb
 from cross_db import FOLDS
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.database import DS1, DS2, record_names
+from heartbeat.database import DS1, DS2, record_names, rhythm_spans
 from heartbeat.recording import classify_recording
 from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.report import build_report
@@ -54,18 +55,6 @@ def reference_table(rec, path):
     closes = [s / rec.fs for s, sym in zip(ann.sample, ann.symbol) if sym == "]"]
     flutter = pd.DataFrame({"start_s": opens, "end_s": (closes + [len(rec.signal) / rec.fs])[:len(opens)]})
     return pd.DataFrame({"time_s": times, "class": np.asarray(CLASSES)[rec.ref_labels], "segment": segment}), flutter
-
-
-def rhythm_spans(path, fs, duration_s, rhythm="(AFIB"):
-    """[(start_s, end_s)] of one rhythm in the annotations' rhythm marks (each lasts until the next mark), or
-    None when the record has no rhythm marks (SVDB's files here)."""
-    ann = wfdb.rdann(str(path), "atr")
-    marks = [(sample / fs, note.strip("\x00 ")) for sample, note in zip(ann.sample, ann.aux_note)
-             if note.strip("\x00 ").startswith("(")]
-    if not marks:
-        return None
-    ends = [t for t, _ in marks[1:]] + [duration_s]
-    return [(t, end) for (t, name), end in zip(marks, ends) if name == rhythm]
 
 
 def overlap_s(spans, others):

@@ -113,6 +113,18 @@ def aami_labels(symbols):
     return np.array([AAMI_LABEL.get(s, -1 if s in NON_BEAT else -2) for s in symbols], dtype=np.int64)
 
 
+def rhythm_spans(path, fs, duration_s, rhythm="(AFIB"):
+    """[(start_s, end_s)] of one rhythm in a record's .atr rhythm marks ('+' with aux "(AFIB" ...; each lasts
+    until the next mark), or None when the record has no rhythm marks (SVDB's files here)."""
+    ann = wfdb.rdann(str(path), "atr")
+    marks = [(sample / fs, note.strip("\x00 ")) for sample, note in zip(ann.sample, ann.aux_note)
+             if note.strip("\x00 ").startswith("(")]
+    if not marks:
+        return None
+    ends = [t for t, _ in marks[1:]] + [duration_s]
+    return [(t, end) for (t, name), end in zip(marks, ends) if name == rhythm]
+
+
 def read_noise(folder, fs=360):
     """Every signal of every record of a noise folder (e.g. the noise stress test's bw, em, ma), at `fs`:
     {record name: (channels, n) float32}, physical units. For augment.RecorderNoise."""

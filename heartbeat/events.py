@@ -30,11 +30,12 @@ class Rules:
     hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
     sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
     sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
-    af_min_s: float = 30.0          # an atrial fibrillation episode lasts at least this long
+    af_min_s: float = 30.0          # an atrial fibrillation episode lasts at least this long (the pipeline marks 30 s)
 
     def __post_init__(self):
         """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
-        least = {"run_min_beats": 3, "pattern_min_cycles": 2, "hr_average_beats": 1, "sdann_min_intervals": 1}
+        least = {"run_min_beats": 3, "pattern_min_cycles": 2, "hr_average_beats": 1, "sdann_min_intervals": 1,
+                 "af_min_s": 30}
         for f in fields(self):
             value = getattr(self, f.name)
             if not math.isfinite(value) or value < least.get(f.name, 0) or (f.name not in least and value <= 0):
@@ -44,33 +45,36 @@ class Rules:
 
 @dataclass
 class Beats:
-    """One recording's beats in time order: times (n,) s, classes (n,) str, segment (n,) int."""
+    """One recording's beats in time order: times (n,) s, classes (n,) str, segment (n,) int, and af (n,) bool
+    where the pipeline marked atrial fibrillation (recording.no_s_in_af; None: found here, by af_stretches)."""
     times: np.ndarray
     classes: np.ndarray
     segment: np.ndarray
+    af: np.ndarray = None
 
     @classmethod
     def from_table(cls, table):
         segment = table["segment"].to_numpy() if "segment" in table else np.zeros(len(table), dtype=np.int64)
-        return cls(table["time_s"].to_numpy(np.float64), table["class"].to_numpy().astype(str), segment)
+        af = table["af"].to_numpy(bool) if "af" in table else None
+        return cls(table["time_s"].to_numpy(np.float64), table["class"].to_numpy().astype(str), segment, af)
 
     def intervals(self):
         """(rr (n - 1,) s, valid (n - 1,) bool): interval k runs from beat k to beat k + 1."""
         return np.diff(self.times), np.diff(self.segment) == 0
 
 
+def runs_of(hit, segment):
+    """(first, last) indices of the maximal runs of True in hit (n,) bool whose members share one segment."""
+    at = np.flatnonzero(hit)
+    if len(at) == 0:
+        return []
+    breaks = np.flatnonzero((np.diff(at) != 1) | (np.diff(segment[at]) != 0))
+    return list(zip(np.r_[at[0], at[breaks + 1]].tolist(), np.r_[at[breaks], at[-1]].tolist()))
+
+
 def same_class_runs(beats, cls):
     """(first, last) beat indices of the maximal runs of class `cls` within one segment."""
-    hit = beats.classes == cls
-    out, start = [], None
-    for i in range(len(hit) + 1):
-        inside = i < len(hit) and hit[i] and (start is None or beats.segment[i] == beats.segment[i - 1])
-        if start is not None and not inside:
-            out.append((start, i - 1))
-            start = None
-        if i < len(hit) and hit[i] and start is None:
-            start = i
-    return out
+    return runs_of(beats.classes == cls, beats.segment)
 
 
 def _rate(beats, first, last):
@@ -180,46 +184,46 @@ def hrv(beats, rules):
 
 
 def irregular_nn(beats):
-    """(first beat (m,), last beat (m,), irregular (m,) bool) of each N-N interval: whether the AF_INTERVALS N-N
-    intervals around it in its segment are irregular."""
-    rr = np.diff(beats.times)
+    """(k (m,), irregular (m,) bool) of the N-N intervals (nn_index): whether the AF_INTERVALS N-N intervals
+    around each, in its segment, are irregular."""
     k = nn_index(beats)
-    irregular = np.zeros(len(k), dtype=bool)
+    if len(k) == 0:
+        return k, np.zeros(0, dtype=bool)
+    seg = beats.segment[k]
+    nn = pd.Series(np.diff(beats.times)[k])
+    steps = nn.groupby(seg).diff().abs().where(np.r_[False, np.diff(k) == 1])  # between adjacent intervals only
     half = AF_INTERVALS // 2
-    for seg in np.unique(beats.segment[k]):
-        at = np.flatnonzero(beats.segment[k] == seg)
-        nn = pd.Series(rr[k[at]])
-        steps = nn.diff().abs().where(np.r_[False, np.diff(k[at]) == 1])  # only between adjacent intervals
-        median_nn = nn.rolling(2 * half, center=True, min_periods=half).median()
-        median_step = steps.rolling(2 * half, center=True, min_periods=half).median()
-        irregular[at] = (median_step / median_nn > AF_IRREGULARITY).to_numpy()  # NaN (too few) compares False
-    return k, k + 1, irregular
+
+    def rolling_median(x):  # per segment, centred; NaN where fewer than `half` values
+        return x.groupby(seg).rolling(2 * half, center=True, min_periods=half).median().droplevel(0).sort_index()
+
+    ratio = (rolling_median(steps) / rolling_median(nn)).to_numpy()
+    return k, ratio > AF_IRREGULARITY  # NaN compares False
+
+
+def af_stretches(beats, rules):
+    """(first, last) beat indices of the atrial fibrillation episodes, at least rules.af_min_s long: the runs of
+    beats.af where the pipeline marked them, else the maximal runs of irregular N-N intervals within a segment
+    (ectopic beats between two of them do not end a run; a regular N-N interval does)."""
+    if beats.af is not None:
+        spans = runs_of(beats.af, beats.segment)
+    else:
+        k, irregular = irregular_nn(beats)
+        spans = [(k[a], k[b] + 1) for a, b in runs_of(irregular, beats.segment[k])]
+    return [(a, b) for a, b in spans if beats.times[b] - beats.times[a] >= rules.af_min_s]
 
 
 def af_events(beats, rules):
-    """Event rows of atrial fibrillation: maximal stretches of irregular N-N intervals (ectopic beats between
-    them neither break nor extend a stretch; a regular N-N interval or a new segment ends it), lasting at
-    least rules.af_min_s."""
-    first, last, irregular = irregular_nn(beats)
-    rows, start = [], None
-    for j in range(len(first) + 1):
-        ends = j == len(first) or not irregular[j] or (start is not None
-                                                       and beats.segment[first[j]] != beats.segment[first[start]])
-        if start is not None and ends:
-            a, b = first[start], last[j - 1]
-            if beats.times[b] - beats.times[a] >= rules.af_min_s:
-                rows.append(("AF", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b)))
-            start = None
-        if j < len(first) and irregular[j] and start is None:
-            start = j
-    return rows
+    """Event rows of the atrial fibrillation episodes (af_stretches)."""
+    return [("AF", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b)) for a, b in af_stretches(beats, rules)]
 
 
 def af_summary(rows, analyzable_s):
     """report.json's atrial_fibrillation: episodes, their total and longest duration, and the burden (% of the
     analyzable time)."""
     durations = [b - a for _, a, b, _, _ in rows]
-    return {"episodes": len(rows), "total_s": round(sum(durations), 1), "longest_s": round(max(durations, default=0.0), 1),
+    return {"episodes": len(rows), "total_s": round(float(sum(durations)), 1),
+            "longest_s": round(float(max(durations, default=0.0)), 1),
             "burden_pct": round(100.0 * sum(durations) / analyzable_s, 3) if analyzable_s > 0 else None}
 
 

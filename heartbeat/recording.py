@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES, quality, segment
-from .events import Beats, Rules, af_events
+from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
 from .sources import MAX_FS, MIN_FS, SignalError
@@ -174,15 +174,15 @@ def classify_recording(model, rec):
 
 
 def no_s_in_af(table):
-    """The beats table with column af (inside an atrial fibrillation episode of events.af_events, default
-    rules) after segment, and the beats called S there called N (class, class_index; the model's
+    """The beats table with column af (inside an atrial fibrillation episode of events.af_stretches, 30 s or
+    more) after segment, and the beats called S there called N (class, class_index; the model's
     probabilities stay as they are). In fibrillation the atria do not beat, so no beat is atrial premature;
     irregular R-R intervals only make normal beats look early. Adopted by a rule on validation patients
-    (docs/results-cross-database.md, "No S beat inside atrial fibrillation")."""
-    times = table["time_s"].to_numpy()
+    (docs/results-cross-database.md, "No S beat inside atrial fibrillation"). The report reads its AF
+    episodes from this column, so no S beat lies inside one."""
     af = np.zeros(len(table), dtype=bool)
-    for _, start, end, _, _ in af_events(Beats.from_table(table), Rules()):
-        af |= (times >= start) & (times <= end)
+    for first, last in af_stretches(Beats.from_table(table), Rules()):
+        af[first:last + 1] = True
     s_in_af = af & (table["class"].to_numpy() == "S")
     table.loc[s_in_af, ["class", "class_index"]] = ["N", CLASSES.index("N")]
     table.insert(3, "af", af)

@@ -35,7 +35,8 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            "an ectopic beat are left out; AF burden: % of the analyzable time",
+            "an ectopic beat are left out; no beat inside AF is called S (no atrial beat, no atrial premature one); "
+            "AF burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",

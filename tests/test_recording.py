@@ -10,6 +10,7 @@ from scipy import signal as sps
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
+from heartbeat.events import Beats, Rules, all_events
 from heartbeat.recording import (beats_of, check_signal, classify_recording, no_s_in_af, read_span,
                                  reference_agreement)
 from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
@@ -176,10 +177,19 @@ def test_no_beat_is_atrial_premature_inside_atrial_fibrillation():
     classes = np.array(["N"] * len(times), dtype=object)
     early = [50, 150, 160, 170, 250, 350]  # S calls: in sinus rhythm (50, 350) and inside the fibrillation
     classes[early] = "S"
+    p_s = rng.uniform(0.5, 1.0, len(times))
     table = pd.DataFrame({"sample": np.round(times * 360).astype(int), "time_s": times, "segment": 0,
-                          "class": classes, "class_index": [1 if c == "S" else 0 for c in classes]})
+                          "class": classes, "class_index": [1 if c == "S" else 0 for c in classes], "p_S": p_s})
     out = no_s_in_af(table.copy())
     assert list(out.columns[:4]) == ["sample", "time_s", "segment", "af"]
     assert out["af"][150] and out["af"][250] and not out["af"][50] and not out["af"][350]
     assert list(out["class"][early]) == ["S", "N", "N", "N", "N", "S"]
     assert list(out["class_index"][early]) == [1, 0, 0, 0, 0, 1]
+    np.testing.assert_array_equal(out["p_S"], p_s)  # the model's probabilities stay as they were
+    # the report reads its AF episodes from the af column: they are its runs, and no S event lies inside one
+    _, _, events = all_events(Beats.from_table(out), Rules())
+    af = events[events["type"] == "AF"]
+    marked = out["time_s"][out["af"]]
+    assert len(af) == 1 and af["start_s"].iloc[0] == marked.min() and af["end_s"].iloc[0] == marked.max()
+    s_times = out["time_s"][out["class"] == "S"]
+    assert not ((s_times >= marked.min()) & (s_times <= marked.max())).any()

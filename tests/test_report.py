@@ -43,6 +43,8 @@ def test_report_around_a_gap_and_lead_off(damaged_100, tmp_path):
     assert report["duration_s"] - report["analyzable_s"] == pytest.approx(60 + 20 + 1, abs=1.5)
     assert report["pauses"] == []  # 100 has none, and the 60 s across the gap is none either
     assert report["hrv"]["sdnn_ms"] is not None and 60 < report["heart_rate"]["mean_bpm"] < 90
+    # 100 is sinus rhythm: no atrial fibrillation, and the key says so
+    assert report["atrial_fibrillation"] == {"episodes": 0, "total_s": 0.0, "longest_s": 0.0, "burden_pct": 0.0}
     beats = pd.read_csv(out / "beats.csv")
     inside = ((beats["time_s"] > 600) & (beats["time_s"] < 660)) | ((beats["time_s"] > 1200.5) & (beats["time_s"] < 1220))
     assert not inside.any()
@@ -154,7 +156,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--record", "nowhere/100"], "error: nowhere/100.hea: no such WFDB header"),
     (["--record", "nowhere/100", "--pause-s", "nan"], "error: --pause-s must be a number > 0, got nan"),
-    (["--record", "nowhere/100", "--af-min-s", "0"], "error: --af-min-s must be a number > 0, got 0.0"),
+    (["--record", "nowhere/100", "--af-min-s", "0"], "error: --af-min-s must be a number >= 30, got 0.0"),
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
