@@ -229,7 +229,8 @@ def report_rules():
                                                        key="fast_run_bpm"),
                      pattern_min_cycles=cols[3].number_input("bigeminy / trigeminy: cycles", 2, 10,
                                                              d.pattern_min_cycles, key="pattern_min_cycles"),
-                     af_min_s=cols[4].number_input("AF episode: at least (s)", 30.0, 3600.0, d.af_min_s, 5.0, key="af_min_s"))
+                     af_min_s=cols[4].number_input("AF episode: at least (s)", 30.0, 3600.0, d.af_min_s, 5.0,
+                                                   key="af_min_s"))
 
 
 def report_section(rec, table, checkpoint):

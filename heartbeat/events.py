@@ -1,6 +1,6 @@
 """Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses, atrial
-fibrillation; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so that the same code
-reads a pipeline's beats and a database's reference annotations.
+fibrillation; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so
+that the same code reads a pipeline's beats and a database's reference annotations.
 
 An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
 lead-off is not a pause, not a heart rate and not in HRV.
@@ -215,7 +215,8 @@ def af_stretches(beats, rules):
 
 def af_events(beats, rules):
     """Event rows of the atrial fibrillation episodes (af_stretches)."""
-    return [("AF", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b)) for a, b in af_stretches(beats, rules)]
+    return [("AF", beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b))
+            for a, b in af_stretches(beats, rules)]
 
 
 def af_summary(rows, analyzable_s):
