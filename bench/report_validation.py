@@ -171,9 +171,9 @@ def summary_line(rows):
                     f"{sub[f'AF_{n}_hit_s'].sum() / max(sub['AF_true_s'].sum(), 1e-9):.3f}, "
                     f"{sub[f'AF_{n}_hit_s'].sum() / max(sub[f'AF_{n}_s'].sum(), 1e-9):.3f}" for n in ("ref", "pred"))
         has_af, called = rows["AF_true_s"] > 0, rows["AF_pred_s"] > 0
+        false = rows["record"][~has_af & called & rows["AF_true_s"].notna()]
         out["records with AF found by the pipeline / with annotated AF; records with AF called and none annotated"] = \
-            (f"{(has_af & called).sum()} / {has_af.sum()}; {(~has_af & called & rows['AF_true_s'].notna()).sum()} "
-             f"({', '.join(rows['record'][~has_af & called & rows['AF_true_s'].notna()]) or 'none'})")
+            f"{(has_af & called).sum()} / {has_af.sum()}; {len(false)} ({', '.join(false) or 'none'})"
     for kind, label in (("V run missed", "missed V runs by cause"),
                         ("V run false", "false V runs, the reference there")):
         causes = rows.filter(like=f"{kind}|").sum()

@@ -219,13 +219,13 @@ def af_events(beats, rules):
             for a, b in af_stretches(beats, rules)]
 
 
-def af_summary(rows, analyzable_s):
-    """report.json's atrial_fibrillation: episodes, their total and longest duration, and the burden (% of the
-    analyzable time)."""
-    durations = [b - a for _, a, b, _, _ in rows]
-    return {"episodes": len(rows), "total_s": round(float(sum(durations)), 1),
-            "longest_s": round(float(max(durations, default=0.0)), 1),
-            "burden_pct": round(100.0 * sum(durations) / analyzable_s, 3) if analyzable_s > 0 else None}
+def af_summary(durations_s, analyzable_s):
+    """report.json's atrial_fibrillation from the episodes' durations (s): episodes, their total and longest
+    duration, and the burden (% of the analyzable time)."""
+    total = float(np.sum(durations_s))
+    return {"episodes": len(durations_s), "total_s": round(total, 1),
+            "longest_s": round(float(np.max(durations_s, initial=0.0)), 1),
+            "burden_pct": round(100.0 * total / analyzable_s, 3) if analyzable_s > 0 else None}
 
 
 def all_events(beats, rules):

@@ -96,7 +96,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "supraventricular": s,
         "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                    for a, b in zip(pauses["start_s"], pauses["end_s"])],
-        "atrial_fibrillation": af_summary(list(af.itertuples(index=False)), analyzable),
+        "atrial_fibrillation": af_summary((af["end_s"] - af["start_s"]).to_numpy(), analyzable),
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv(beats, rules),
@@ -123,7 +123,7 @@ def write_report(report, out_dir, signal=None, fs=None):
 def summary_lines(report):
     """A few lines for the terminal."""
     s = report.summary
-    v, sv, hr = s["ventricular"], s["supraventricular"], s["heart_rate"]
+    v, sv, hr, af = s["ventricular"], s["supraventricular"], s["heart_rate"], s["atrial_fibrillation"]
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
             f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
@@ -131,8 +131,8 @@ def summary_lines(report):
             f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy",
             f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
             f"(longest {sv['longest_run_beats']})",
-            f"  AF {s['atrial_fibrillation']['episodes']} episodes ({s['atrial_fibrillation']['burden_pct']}% of the "
-            f"analyzable time); pauses {len(s['pauses'])}; SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
+            f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
+            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
 
 
 def report_json(report):
