@@ -33,8 +33,9 @@ def main(argv=None):
     mode.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
     mode.add_argument("--calibrate", metavar="RUN_DIR", help="choose the prior correction of RUN_DIR/best.pt on "
                       "the run's own validation split; writes RUN_DIR/calibrated.pt")
-    mode.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint: its model and weights "
-                   "(train.init; train.finetune=head trains the linear layers only)")
+    mode.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint: its network and weights "
+                   "(train.init; train.finetune=head trains the linear layers only); model.morphology_mix is the "
+                   "config's")
     p.add_argument("--dry-run", action="store_true", help="one epoch of two batches (checks the setup)")
     args = p.parse_args(argv)
 
@@ -65,10 +66,11 @@ def main(argv=None):
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
         else:
             overrides = list(args.set)
-            if args.init:  # the model is the checkpoint's, whatever the config file says
+            if args.init:  # the network is the checkpoint's, whatever the config file says; how it is read
+                # (ModelConfig.READING_KEYS) is the config's
                 model, _ = load_checkpoint(args.init)  # model keys newer than the checkpoint at their defaults
                 overrides += [f"train.init={args.init}"] + [f"model.{k}={json.dumps(v)}"
-                                                            for k, v in model.model_args().items()]
+                                                            for k, v in model.config.network().items()]
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
             cfg = load_config(args.config, overrides)

@@ -21,8 +21,8 @@ of the record on lead 0 and on both leads fused.
 --pipeline DIR also scores the same records as recordings (DIR/<db>/<record>, WFDB): detected, cut at the
 detected R peaks and classified as predict.py does, on the default lead (MLII where present) and with the other
 lead fused, over the reference beats the detector finds (150 ms): what a user of the recording path gets.
---read-mix W reads the runs, and the models --adapt fine-tunes from them, with model.morphology_mix W (an
-evaluation setting; the runs, their best epochs and the fine-tuning as trained).
+--read-mix W reads the runs with model.morphology_mix W (an evaluation setting; the runs and their best epochs as
+trained); the models --adapt fine-tunes are read as the adaptation recipe says (config/adapt.json: without the mix).
 Runs are kept in --out/<recipe>/<scenario>-seed<s>/ and reused when their checkpoint exists (delete the
 folder to train again).
 """
@@ -120,20 +120,20 @@ def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay
     rest of the record. `leads` holds the record's beats on lead 0 and lead 1 (LabelledBeats, the same beats in
     the same order). Returns (labels, {(model, read on): predictions}) of the beats after the first minutes,
     model "as trained" or "adapted", read on lead "0" or both fused ("0+1"). `read_mix`, if given, is the
-    model.morphology_mix both models are read with; the fine-tuning does not depend on it (the mix acts in
-    evaluation only; with no validation beats the epoch is chosen on the training loss), so one fine-tuned model
-    serves every reading."""
+    model.morphology_mix the model as trained is read with; the adapted one is read as the adaptation recipe says
+    (its model.morphology_mix, as train.py --init does)."""
     first = [beats.take(np.flatnonzero(times < 60 * minutes)) for beats in leads]
     rest = [beats.take(np.flatnonzero(times >= 60 * minutes)) for beats in leads]
     tuning = LabelledBeats.concatenate([first[lead] for lead in adapt_leads] + ([replay] if replay is not None else []))
     model, info = load_checkpoint(checkpoint)
-    cfg = replace(adapt_recipe, model=ModelConfig(**info["model_args"]),
+    network = ModelConfig(**info["model_args"]).network()
+    cfg = replace(adapt_recipe, model=replace(adapt_recipe.model, **network),
                   train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
     adapted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
+    if read_mix is not None:
+        model.config = replace(model.config, morphology_mix=read_mix)
     out = {}
     for label, m in (("as trained", model), ("adapted", adapted)):
-        if read_mix is not None:
-            m.config = replace(m.config, morphology_mix=read_mix)
         proba = [predict_proba(m, beats.inputs) for beats in rest]
         out[label, "0"] = proba[0].argmax(1)
         out[label, "0+1"] = ((proba[0] + proba[1]) / 2).argmax(1)
@@ -203,8 +203,8 @@ def main():
                    help="--adapt: fine-tune on the first minutes of these leads (0 1: both, each beat once per lead)")
     p.add_argument("--adapt-scenarios", nargs="+", default=["grouped", "ds2"], help="--adapt: in these scenarios")
     p.add_argument("--read-mix", type=float, metavar="W", help="read the trained runs with model.morphology_mix W "
-                   "and the models --adapt fine-tunes from them (evaluation only: the runs, their best epochs and the "
-                   "fine-tuning as trained; default: the recipe's own)")
+                   "(evaluation only: the runs and their best epochs as trained; default: the recipe's own); "
+                   "adapted models read with the --adapt recipe's")
     args = p.parse_args()
     args.adapt_leads = sorted(set(args.adapt_leads))
     try:

@@ -55,7 +55,12 @@ class ModelConfig:
     # their morphology").
     morphology_mix: float = option(0.0, "in evaluation, the class probabilities are this share read without the "
                                    "conv (morphology) features, as morphology dropout trained the model to read, and "
-                                   "the rest read with them (needs model.morphology_dropout); 0: off")
+                                   "the rest read with them (needs model.morphology_dropout); 0: off; a reading key: "
+                                   "fine-tuning (train.init) takes it from its own config, not from the checkpoint")
+    # Keys that change how a trained network is read, not the network: fine-tuning takes every other model key
+    # from its checkpoint and these from its own config (an adapted model reads best without the mix,
+    # docs/results-cross-database.md, "An adapted model read without the mix").
+    READING_KEYS = ("morphology_mix",)
 
     def __post_init__(self):
         check_fields(self, "model")
@@ -78,6 +83,11 @@ class ModelConfig:
         for _ in range(self.num_blocks):
             length = (length - 5) // 2 + 1
         return length
+
+    def network(self):
+        """The model keys that fix the network and its inputs (all but READING_KEYS): what a checkpoint to
+        fine-tune must match."""
+        return {k: v for k, v in asdict(self).items() if k not in self.READING_KEYS}
 
     @property
     def inputs(self):

@@ -132,9 +132,9 @@ def start_from(model, path, finetune="all"):
     """Load a checkpoint's weights into `model` (which must be the model it describes), without its class
     offsets; finetune 'head' freezes the convolutions so that only the linear layers train."""
     trained, _ = load_checkpoint(path)  # model keys newer than the checkpoint at their defaults
-    theirs = trained.model_args()
-    if theirs != model.model_args():
-        differ = sorted(k for k in theirs if theirs[k] != model.model_args()[k])
+    theirs, ours = trained.config.network(), model.config.network()  # reading keys may differ
+    if theirs != ours:
+        differ = sorted(k for k in theirs if theirs[k] != ours[k])
         raise CheckpointError(f"{path}: train.init names a model that differs from the config's in "
                               f"{', '.join(differ)}; train.py --init takes the model from the checkpoint")
     state = trained.state_dict()

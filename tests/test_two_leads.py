@@ -101,6 +101,9 @@ def test_adapting_the_recording_model_on_both_leads_of_a_new_patient(tmp_path):
     convolutions = [name for name in same if name.startswith(("stem", "blocks"))]
     assert convolutions and all(same[name] for name in convolutions), "head only: the convolutions stay"
     assert not all(same[name] for name in same if name not in convolutions), "the linear layers trained"
+    # the network is the checkpoint's, its reading the recipe's: an adapted model is read without the mix
+    assert shipped.config.network() == adapted.config.network()
+    assert shipped.config.morphology_mix == 0.5 and adapted.config.morphology_mix == 0.0
     proc = run_script("predict.py", "--checkpoint", tmp_path / "log" / "me" / "best.pt", "--record", mine / "800",
                       "--second-channel", "ECG2", "--out", tmp_path / "beats.csv")
     assert proc.returncode == 0, proc.stderr
