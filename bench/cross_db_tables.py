@@ -41,7 +41,8 @@ def print_table(rows, args):
 def print_adaptation(adapted, args):
     print(f"\npatient adaptation ({args.adapt}, fine-tuned on the first {args.minutes:g} min of lead(s) "
           f"{' and '.join(map(str, args.adapt_leads))}; the rest of each record scored on lead 0 and on both fused"
-          f"{reading(args)}; mean ± sd over seeds)\n")
+          f"{reading(args).replace('read with', 'as trained read with')}; adapted read as {args.adapt} says; "
+          f"mean ± sd over seeds)\n")
     header("scenario", "model", "read on")
     for scenario in dict.fromkeys(s for s, _ in adapted):
         runs = [outcomes for (s, _), outcomes in adapted.items() if s == scenario]  # per seed: (y, preds) per record
