@@ -48,3 +48,15 @@ def test_fast_real_beats_are_kept():
     beats = np.arange(0.5, 20, 0.33)  # 180 bpm, sharp QRS: a tachycardia, not flutter
     found = detect_r_peaks(synthetic_ecg(fs, beats, 20.5), fs)
     assert len(found) == len(beats)
+
+
+def test_steepest_slope_is_taken_within_75_ms_of_each_peak_up_to_the_signal_ends():
+    """_max_slope (a sliding-window maximum) against its definition, with peaks at and near both ends."""
+    from heartbeat.detect import _max_slope
+
+    fs = 360
+    band = np.random.default_rng(1).normal(size=2000).cumsum()
+    half = int(round(0.075 * fs))
+    peaks = np.array([0, 1, half - 1, half, 700, 1999 - half, 1998, 1999])
+    expected = [np.abs(np.diff(band[max(p - half, 0):p + half + 1])).max() for p in peaks]
+    assert np.array_equal(_max_slope(band, fs, peaks), expected)
