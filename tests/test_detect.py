@@ -57,6 +57,8 @@ def test_steepest_slope_is_taken_within_75_ms_of_each_peak_up_to_the_signal_ends
     fs = 360
     band = np.random.default_rng(1).normal(size=2000).cumsum()
     half = int(round(0.075 * fs))
-    peaks = np.array([0, 1, half - 1, half, 700, 1999 - half, 1998, 1999])
+    for first, size in ((700 + half, 50), (1000 + half - 1, 60), (1300 - half - 1, 70), (1600 - half, 80)):
+        band[first + 1:] += size  # one large step just outside or just inside a peak's window
+    peaks = np.array([0, 1, half - 1, half, 700, 1000, 1300, 1600, 1999 - half, 1998, 1999])
     expected = [np.abs(np.diff(band[max(p - half, 0):p + half + 1])).max() for p in peaks]
     assert np.array_equal(_max_slope(band, fs, peaks), expected)
