@@ -217,20 +217,24 @@ def beats_section(rec, table):
                        file_name=f"{rec.name}_beats.csv", mime="text/csv")
 
 
+# report.py's options as the app's inputs: (Rules field, label, lowest, highest, step)
+RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
+               ("run_min_beats", "run: ectopic beats in a row", 3, 10, 1),
+               ("fast_run_bpm", "NSVT / SVT above (bpm)", 50.0, 250.0, 5.0),
+               ("pattern_min_cycles", "bigeminy / trigeminy: cycles", 2, 10, 1),
+               ("af_min_s", "AF episode: at least (s)", 30.0, 3600.0, 5.0),
+               ("brady_bpm", "bradycardia below (bpm)", 20.0, 80.0, 5.0),
+               ("tachy_bpm", "tachycardia above (bpm)", 80.0, 200.0, 5.0),
+               ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0))
+
+
 def report_rules():
     """The report's definitions, as report.py's options set them."""
     d = Rules()
     with st.expander("definitions"):
-        cols = st.columns(5)
-        return Rules(pause_s=cols[0].number_input("pause: R-R of at least (s)", 0.5, 10.0, d.pause_s, 0.1, key="pause_s"),
-                     run_min_beats=cols[1].number_input("run: ectopic beats in a row", 3, 10, d.run_min_beats,
-                                                        key="run_min_beats"),
-                     fast_run_bpm=cols[2].number_input("NSVT / SVT above (bpm)", 50.0, 250.0, d.fast_run_bpm, 5.0,
-                                                       key="fast_run_bpm"),
-                     pattern_min_cycles=cols[3].number_input("bigeminy / trigeminy: cycles", 2, 10,
-                                                             d.pattern_min_cycles, key="pattern_min_cycles"),
-                     af_min_s=cols[4].number_input("AF episode: at least (s)", 30.0, 3600.0, d.af_min_s, 5.0,
-                                                   key="af_min_s"))
+        cols = st.columns(4)
+        return Rules(**{name: cols[k % 4].number_input(label, lo, hi, getattr(d, name), step, key=name)
+                        for k, (name, label, lo, hi, step) in enumerate(RULE_INPUTS)})
 
 
 def report_section(rec, table, checkpoint):
@@ -245,7 +249,8 @@ def report_section(rec, table, checkpoint):
     cols[3].metric("S burden", f"{sv['burden_pct']} %")
     cols[4].metric("pauses", len(s["pauses"]))
     cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
-    cols[6].metric("AF burden", f"{s['atrial_fibrillation']['burden_pct']} %")
+    cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
+                                                          ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
     st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
     if s["excluded"]:
         st.write("**Excluded time**")

@@ -29,7 +29,8 @@ RECORDING_MODEL = ROOT / "models" / "recording.pt"
 def rules_from(args):
     try:
         return Rules(run_min_beats=args.run_min_beats, fast_run_bpm=args.fast_run_bpm,
-                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s, af_min_s=args.af_min_s)
+                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s, af_min_s=args.af_min_s,
+                     brady_bpm=args.brady_bpm, tachy_bpm=args.tachy_bpm, rate_min_s=args.rate_min_s)
     except ValueError as e:
         raise UserError(f"--{e}") from None
 
@@ -53,6 +54,10 @@ def main(argv=None):
     p.add_argument("--af-min-s", type=float, default=defaults.af_min_s,
                    help="shortest atrial fibrillation episode, in seconds: 30 (the ESC convention, and what "
                    "the pipeline marks) or more, e.g. 360")
+    p.add_argument("--brady-bpm", type=float, default=defaults.brady_bpm,
+                   help="bradycardia: a heart rate below this (averaged as for min / max) ...")
+    p.add_argument("--tachy-bpm", type=float, default=defaults.tachy_bpm, help="tachycardia: ... or above this ...")
+    p.add_argument("--rate-min-s", type=float, default=defaults.rate_min_s, help="... for at least this many seconds")
     args = p.parse_args(argv)
     keep_freed_memory()
 

@@ -1,5 +1,5 @@
 """Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses, atrial
-fibrillation; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so
+fibrillation, sustained bradycardia and tachycardia; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so
 that the same code reads a pipeline's beats and a database's reference annotations.
 
 An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
@@ -31,6 +31,9 @@ class Rules:
     sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
     sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
     af_min_s: float = 30.0          # an atrial fibrillation episode lasts at least this long (the pipeline marks 30 s)
+    brady_bpm: float = 50.0         # bradycardia: the averaged heart rate below this (ACC/AHA/HRS 2018: 50) ...
+    tachy_bpm: float = 100.0        # tachycardia: ... or above this ...
+    rate_min_s: float = 30.0        # ... for at least this long
 
     def __post_init__(self):
         """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
@@ -41,6 +44,8 @@ class Rules:
             if not math.isfinite(value) or value < least.get(f.name, 0) or (f.name not in least and value <= 0):
                 bound = f">= {least[f.name]}" if f.name in least else "> 0"
                 raise ValueError(f"{f.name.replace('_', '-')} must be a number {bound}, got {value}")
+        if self.brady_bpm >= self.tachy_bpm:
+            raise ValueError(f"brady-bpm must be below tachy-bpm, got {self.brady_bpm:g} and {self.tachy_bpm:g}")
 
 
 @dataclass
@@ -134,12 +139,28 @@ def pause_events(beats, rules):
 
 
 def heart_rate_series(beats, rules):
-    """DataFrame (time_s, bpm): the rate over each hr_average_beats consecutive intervals of one segment,
-    at the time of the beat that ends them."""
+    """DataFrame (time_s, bpm, beat): the rate over each hr_average_beats consecutive intervals of one segment,
+    at the time (and index) of the beat that ends them."""
     rr, valid = beats.intervals()
-    frame = pd.DataFrame({"time_s": beats.times[1:], "rr": rr, "segment": beats.segment[1:]})[valid]
+    frame = pd.DataFrame({"time_s": beats.times[1:], "rr": rr, "segment": beats.segment[1:],
+                          "beat": np.arange(1, len(beats.times))})[valid]
     mean_rr = frame.groupby("segment")["rr"].transform(lambda s: s.rolling(rules.hr_average_beats).mean())
-    return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr}).dropna().reset_index(drop=True)
+    return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr, "beat": frame["beat"]}
+                        ).dropna().reset_index(drop=True)
+
+
+def rate_events(beats, series, rules):
+    """Event rows of sustained bradycardia and tachycardia: the maximal stretches of the averaged rate
+    (heart_rate_series) below rules.brady_bpm / above rules.tachy_bpm within one segment, from the first beat of
+    the first averaging window to the last beat, at least rules.rate_min_s long."""
+    rows, ends = [], series["beat"].to_numpy()
+    for name, hit in (("bradycardia", series["bpm"].to_numpy() < rules.brady_bpm),
+                      ("tachycardia", series["bpm"].to_numpy() > rules.tachy_bpm)):
+        for a, b in runs_of(hit, beats.segment[ends]):
+            first, last = ends[a] - rules.hr_average_beats, ends[b]
+            if beats.times[last] - beats.times[first] >= rules.rate_min_s:
+                rows.append((name, beats.times[first], beats.times[last], last - first + 1, _rate(beats, first, last)))
+    return rows
 
 
 def heart_rate(beats, series):
@@ -219,20 +240,22 @@ def af_events(beats, rules):
             for a, b in af_stretches(beats, rules)]
 
 
-def af_summary(durations_s, analyzable_s):
-    """report.json's atrial_fibrillation from the episodes' durations (s): episodes, their total and longest
-    duration, and the burden (% of the analyzable time)."""
+def episode_summary(durations_s, analyzable_s):
+    """report.json's atrial_fibrillation, bradycardia or tachycardia from the episodes' durations (s): episodes,
+    their total and longest duration, and the burden (% of the analyzable time)."""
     total = float(np.sum(durations_s))
     return {"episodes": len(durations_s), "total_s": round(total, 1),
             "longest_s": round(float(np.max(durations_s, initial=0.0)), 1),
             "burden_pct": round(100.0 * total / analyzable_s, 3) if analyzable_s > 0 else None}
 
 
-def all_events(beats, rules):
-    """(ventricular summary, supraventricular summary, events DataFrame of EVENT_COLUMNS in time order)."""
+def all_events(beats, rules, series=None):
+    """(ventricular summary, supraventricular summary, events DataFrame of EVENT_COLUMNS in time order);
+    `series`: heart_rate_series(beats, rules), if already computed."""
     v, v_rows = ectopic_events(beats, "V", rules)
     s, s_rows = ectopic_events(beats, "S", rules)
-    events = pd.DataFrame(v_rows + s_rows + pause_events(beats, rules) + af_events(beats, rules),
-                          columns=list(EVENT_COLUMNS))
+    series = heart_rate_series(beats, rules) if series is None else series
+    events = pd.DataFrame(v_rows + s_rows + pause_events(beats, rules) + af_events(beats, rules)
+                          + rate_events(beats, series, rules), columns=list(EVENT_COLUMNS))
     events = events.sort_values(["start_s", "type"], kind="stable").reset_index(drop=True)
     return v, s, events

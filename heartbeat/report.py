@@ -1,5 +1,5 @@
-"""The report of a whole recording: counts, heart rate, ectopic events, pauses, HRV, hour by hour, and the
-excluded time; written as report.json, beats.csv, events.csv, hourly.csv and report.html."""
+"""The report of a whole recording: counts, heart rate, ectopic events, pauses, atrial fibrillation, sustained
+bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv, events.csv, hourly.csv and report.html."""
 import json
 from dataclasses import asdict, dataclass
 
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES
-from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, af_summary, all_events, heart_rate,
+from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, hrv)
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
@@ -20,7 +20,7 @@ class Report:
     beats: pd.DataFrame    # one row per beat (the pipeline's table)
     events: pd.DataFrame   # events.EVENT_COLUMNS
     hourly: pd.DataFrame   # HOURLY_COLUMNS
-    trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm
+    trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm, beat
 
 
 def definitions(rules):
@@ -37,6 +37,8 @@ def definitions(rules):
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
             "an ectopic beat are left out; no beat inside AF is called S (no atrial beat, no atrial premature one); "
             "AF burden: % of the analyzable time",
+            f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
+            f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",
@@ -74,16 +76,20 @@ def build_report(table, rec, rules=Rules(), about=None):
     and excluded stretches), `about` what to say about the model and settings."""
     fs, duration = rec.fs, len(rec.signal) / rec.fs
     beats = Beats.from_table(table)
-    v, s, events = all_events(beats, rules)
+    trend = heart_rate_series(beats, rules)
+    v, s, events = all_events(beats, rules, trend)
     flutter = pd.DataFrame([("VF/flutter", a / fs, b / fs, 0, np.nan) for a, b in rec.flutter], columns=events.columns)
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
-    trend = heart_rate_series(beats, rules)
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
     analyzable = duration - excluded_seconds(rec.excluded, fs)
-    af = events[events["type"] == "AF"]
+
+    def episodes(kind):
+        rows = events[events["type"] == kind]
+        return episode_summary((rows["end_s"] - rows["start_s"]).to_numpy(), analyzable)
+
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
                       "sampling_rate_hz": fs},
@@ -96,7 +102,9 @@ def build_report(table, rec, rules=Rules(), about=None):
         "supraventricular": s,
         "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                    for a, b in zip(pauses["start_s"], pauses["end_s"])],
-        "atrial_fibrillation": af_summary((af["end_s"] - af["start_s"]).to_numpy(), analyzable),
+        "atrial_fibrillation": episodes("AF"),
+        "bradycardia": episodes("bradycardia"),
+        "tachycardia": episodes("tachycardia"),
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv(beats, rules),
@@ -132,7 +140,9 @@ def summary_lines(report):
             f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
             f"(longest {sv['longest_run_beats']})",
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
-            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms"]
+            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms",
+            f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
+            f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)"]
 
 
 def report_json(report):

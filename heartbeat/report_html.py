@@ -52,6 +52,9 @@ def trend_figure(report):
     af = report.events[report.events["type"] == "AF"]
     for start, end in zip(af["start_s"], af["end_s"]):
         ax.axvspan(start / 3600, end / 3600, color="tab:blue", alpha=0.2, lw=0)
+    rules = report.summary["rules"]
+    for bpm in (rules["brady_bpm"], rules["tachy_bpm"]):  # the bradycardia and tachycardia lines
+        ax.axhline(bpm, color="grey", ls="--", lw=0.6)
     ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
            xlim=(0, report.summary["duration_s"] / 3600), title="heart rate (excluded time in red, AF in blue)")
     fig.tight_layout()
@@ -101,7 +104,8 @@ def report_html(report, signal=None, fs=None):
                     + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
                     + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
                     + [("pauses", len(s["pauses"]))]
-                    + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]),
+                    + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]
+                    + [(f"{kind} {k}", v) for kind in ("bradycardia", "tachycardia") for k, v in s[kind].items()]),
              "<h2>Ectopic beats</h2>",
              pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
              .to_html(na_rep="-"),

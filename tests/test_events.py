@@ -94,6 +94,8 @@ def test_salvos_when_runs_start_later():
     (dict(run_min_beats=2), "run-min-beats must be a number >= 3"),
     (dict(fast_run_bpm=float("inf")), "fast-run-bpm must be a number > 0, got inf"),
     (dict(af_min_s=10.0), "af-min-s must be a number >= 30, got 10.0"),  # the pipeline marks 30 s and more
+    (dict(brady_bpm=110.0), "brady-bpm must be below tachy-bpm, got 110 and 100"),
+    (dict(rate_min_s=0.0), "rate-min-s must be a number > 0"),
 ])
 def test_rules_refuse_nonsense(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -179,3 +181,48 @@ def test_atrial_fibrillation_on_mitbih_reference_beats(record, annotated):
         assert found > 0.9 * sum(d - c for c, d in af) and found > 0.85 * called
     else:
         assert called == 0
+
+
+@needs_mitdb
+def test_bradycardia_and_tachycardia_on_mitbih_reference_beats():
+    """231: 2:1 AV block (rhythm marks '(BII') halves the ventricular rate; 215: about 110 bpm throughout;
+    100: sinus rhythm at 60-100 bpm."""
+    import wfdb
+
+    def episodes(record, kind):
+        ann = wfdb.rdann(str(MITDB / record), "atr")
+        labels = aami_labels(ann.symbol)
+        times = ann.sample[labels >= 0] / ann.fs
+        _, _, events = all_events(Beats(times, np.asarray(CLASSES)[labels[labels >= 0]],
+                                        np.zeros(len(times), dtype=np.int64)), RULES)
+        rows = events[events["type"] == kind]
+        return list(zip(rows["start_s"], rows["end_s"])), ann.fs, times[-1]
+
+    slow, fs, end = episodes("231", "bradycardia")
+    block = rhythm_spans(MITDB / "231", fs, end, rhythm="(BII")
+    inside = sum(max(0.0, min(b, d) - max(a, c)) for a, b in slow for c, d in block)
+    assert inside > 0.95 * sum(d - c for c, d in block) and inside > 0.85 * sum(b - a for a, b in slow)
+    fast, _, end = episodes("215", "tachycardia")
+    assert sum(b - a for a, b in fast) > 0.95 * end
+    assert episodes("100", "bradycardia")[0] == [] and episodes("100", "tachycardia")[0] == []
+
+
+def test_sustained_bradycardia_and_tachycardia_are_episodes_of_the_averaged_rate():
+    """70 bpm, then 40 s at 40 bpm, 70 bpm, 20 s at 130 bpm (too short for the 30-s rule), 70 bpm, 60 s at 130 bpm;
+    a segment break inside the slow stretch splits it into two too-short pieces."""
+    rr = np.r_[[60 / 70] * 60, [60 / 40] * 27, [60 / 70] * 60, [60 / 130] * 43, [60 / 70] * 60, [60 / 130] * 130,
+               [60 / 70] * 30]
+    times = af_times(rr)
+    _, _, events = all_events(beats("N" * len(times), times=times), RULES)
+    slow, fast = events[events["type"] == "bradycardia"], events[events["type"] == "tachycardia"]
+    assert len(slow) == 1 and len(fast) == 1
+    # an episode runs from the first beat of the first averaging window under the line to the last beat under it:
+    # the 8-interval average blurs each edge by up to 4 beats
+    assert times[56] <= slow["start_s"].iloc[0] <= times[60] and times[87] <= slow["end_s"].iloc[0] <= times[91]
+    assert slow["rate_bpm"].iloc[0] == pytest.approx(40, abs=4)
+    assert times[246] <= fast["start_s"].iloc[0] <= times[250] and fast["rate_bpm"].iloc[0] == pytest.approx(130, abs=5)
+    assert len(all_events(beats("N" * len(times), times=times), Rules(rate_min_s=15))[2]
+               .query("type == 'tachycardia'")) == 2  # the 20-s stretch counts under a 15-s rule
+    segment = (np.arange(len(times)) >= 74).astype(np.int64)  # excluded time in the middle of the slow stretch
+    _, _, split = all_events(beats("N" * len(times), times=times, segment=segment), RULES)
+    assert (split["type"] == "bradycardia").sum() == 0
