@@ -20,7 +20,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir
 from heartbeat.report import REPORT_FILE, build_report, summary_lines, write_report
-from heartbeat.sources import add_channel_arguments, open_recording
+from heartbeat.sources import add_channel_arguments, open_recording, parse_start
 
 ROOT = Path(__file__).resolve().parent
 RECORDING_MODEL = ROOT / "models" / "recording.pt"
@@ -54,6 +54,8 @@ def main(argv=None):
     p.add_argument("--af-min-s", type=float, default=defaults.af_min_s,
                    help="shortest atrial fibrillation episode, in seconds: 30 (the ESC convention, and what "
                    "the pipeline marks) or more, e.g. 360")
+    p.add_argument("--start", help="when the recording began, HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS] (default: the WFDB "
+                   "header's start time, if any): events and hours get wall-clock times")
     p.add_argument("--brady-bpm", type=float, default=defaults.brady_bpm,
                    help="bradycardia: a heart rate below this (averaged as for min / max) ...")
     p.add_argument("--tachy-bpm", type=float, default=defaults.tachy_bpm, help="tachycardia: ... or above this ...")
@@ -65,6 +67,7 @@ def main(argv=None):
         from heartbeat.recording import classify_recording
 
         rules = rules_from(args)
+        start = parse_start(args.start) if args.start else None
         out = Path(args.out)
         if out.exists() and not args.force:
             raise UserError(f"{args.out} exists; choose another folder or add --force")
@@ -73,6 +76,7 @@ def main(argv=None):
         checkpoint = args.checkpoint or os.path.relpath(RECORDING_MODEL)
         model, _ = load_checkpoint(checkpoint)
         rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
+        rec.start = start or rec.start
         table = classify_recording(model, rec)
         report = build_report(table, rec, rules, about={"model": checkpoint})
         try:

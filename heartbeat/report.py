@@ -1,5 +1,6 @@
 """The report of a whole recording: counts, heart rate, ectopic events, pauses, atrial fibrillation, sustained
 bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv, events.csv, hourly.csv and report.html."""
+import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 
@@ -11,14 +12,14 @@ from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, ep
                      heart_rate_series, hrv)
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
-HOURLY_COLUMNS = ("hour", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
+HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
 
 
 @dataclass
 class Report:
     summary: dict          # what report.json holds
     beats: pd.DataFrame    # one row per beat (the pipeline's table)
-    events: pd.DataFrame   # events.EVENT_COLUMNS
+    events: pd.DataFrame   # events.EVENT_COLUMNS, and clock after start_s
     hourly: pd.DataFrame   # HOURLY_COLUMNS
     trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm, beat
 
@@ -48,12 +49,23 @@ def definitions(rules):
             "is not classified (a beat is cut up to the next one)"]
 
 
+def clock(start, seconds):
+    """The wall-clock time `seconds` into a recording that began at `start` (Recording.start): ISO date and time
+    when its date is known, else "HH:MM:SS" with "day N " from the second day on; None when start is."""
+    if start is None:
+        return None
+    if isinstance(start, dt.datetime):
+        return (start + dt.timedelta(seconds=round(seconds))).isoformat(sep=" ")
+    day, of_day = divmod(start.hour * 3600 + start.minute * 60 + start.second + round(seconds), 86400)
+    return f"{f'day {day + 1} ' if day else ''}{of_day // 3600:02d}:{of_day % 3600 // 60:02d}:{of_day % 60:02d}"
+
+
 def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
     """Seconds of the Excluded stretches that fall within [lo, hi) s."""
     return float(sum(max(0.0, min(e.stop / fs, hi) - max(e.start / fs, lo)) for e in excluded))
 
 
-def hourly_table(beats, hr, events, duration_s, excluded, fs):
+def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
     rr, valid = beats.intervals()
     rows = []
     for hour in range(int(np.ceil(duration_s / 3600))):
@@ -61,7 +73,7 @@ def hourly_table(beats, hr, events, duration_s, excluded, fs):
         inside = (beats.times >= lo) & (beats.times < hi)
         ends = valid & (beats.times[1:] >= lo) & (beats.times[1:] < hi)
         trend = hr["bpm"][(hr["time_s"] >= lo) & (hr["time_s"] < hi)]
-        rows.append((hour, round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1), int(inside.sum()),
+        rows.append((hour, clock(start, lo), round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1), int(inside.sum()),
                      round(trend.min(), 1) if len(trend) else None,
                      round(60.0 / rr[ends].mean(), 1) if ends.any() else None,
                      round(trend.max(), 1) if len(trend) else None,
@@ -81,7 +93,8 @@ def build_report(table, rec, rules=Rules(), about=None):
     flutter = pd.DataFrame([("VF/flutter", a / fs, b / fs, 0, np.nan) for a, b in rec.flutter], columns=events.columns)
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
-    hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs)
+    events.insert(2, "clock", [clock(rec.start, t) for t in events["start_s"]])
+    hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs, rec.start)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
     analyzable = duration - excluded_seconds(rec.excluded, fs)
@@ -92,7 +105,7 @@ def build_report(table, rec, rules=Rules(), about=None):
 
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
-                      "sampling_rate_hz": fs},
+                      "sampling_rate_hz": fs, "start": clock(rec.start, 0.0)},
         "duration_s": round(duration, 3),
         "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],

@@ -97,7 +97,7 @@ def report_html(report, signal=None, fs=None):
              f"{' + ' + html.escape(rec['second_channel']) if rec.get('second_channel') else ''}</h1>",
              f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
              "to be confirmed by a clinician.</p>", "<h2>Summary</h2>",
-             _table([("duration (h)", round(s["duration_s"] / 3600, 2)),
+             _table([("start", rec.get("start") or "not given"), ("duration (h)", round(s["duration_s"] / 3600, 2)),
                      ("analyzable (h)", round(s["analyzable_s"] / 3600, 2)),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]

@@ -4,6 +4,7 @@ A long recording is not loaded whole: a .npy file (NpySignal) and a WFDB record 
 (WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory. Everything
 downstream reads a recording by slices (recording.read_span).
 """
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class Recording:
     segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
     flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
     second_excluded: list = field(default_factory=list)  # the second lead's unanalyzable stretches, by check_signal
+    start: object = None  # when it began: a datetime (date known), a time (time of day only), or None
 
 
 class NpySignal:
@@ -183,6 +185,8 @@ def read_wfdb(path, channel=None, second=None):
     except Exception as e:  # wfdb raises many kinds on damaged records
         raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
     out = Recording(signal, float(header.fs), path.name, names[index])
+    if header.base_time is not None:  # the header's optional start time (and date)
+        out.start = dt.datetime.combine(header.base_date, header.base_time) if header.base_date else header.base_time
     if other is not None:
         out.second, out.second_channel = second_signal, names[other]
     if path.with_suffix(".atr").is_file():
@@ -202,6 +206,19 @@ def other_channel(path, channel=None):
     names = list(header.sig_name or [])
     index = _channel_index(path, names, channel)
     return next((str(i) for i in range(len(names)) if i != index), None)
+
+
+def parse_start(text):
+    """report.py --start: "HH:MM[:SS]" (a time of day) or "YYYY-MM-DD HH:MM[:SS]" -> a time or a datetime."""
+    for kind, formats in ((dt.time, ("%H:%M", "%H:%M:%S")),
+                          (dt.datetime, ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"))):
+        for f in formats:
+            try:
+                moment = dt.datetime.strptime(text.strip(), f)
+            except ValueError:
+                continue
+            return moment.time() if kind is dt.time else moment
+    raise SignalError(f"--start {text!r}: expected HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS]")
 
 
 def add_channel_arguments(parser):

@@ -1,5 +1,6 @@
 """report.py on real records: gaps, lead-off and saturation are excluded instead of refusing the recording,
 nothing is counted across them, and the outputs are complete, atomic and never overwritten by accident."""
+import datetime as dt
 import json
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from conftest import MITDB, NSTDB, ROOT, needs_mitdb, needs_nstdb, run_script
 from heartbeat import quality
 from heartbeat.recording import check_signal
+from heartbeat.report import build_report, clock
 from heartbeat.sources import Recording, SignalError, read_wfdb
 
 KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
@@ -33,9 +35,13 @@ def damaged_100(tmp_path_factory):
 @needs_mitdb
 def test_report_around_a_gap_and_lead_off(damaged_100, tmp_path):
     out = tmp_path / "report"
-    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
+    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--start", "2026-12-01 23:50")
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
+    assert report["recording"]["start"] == "2026-12-01 23:50:00"  # wall-clock times from --start
+    assert pd.read_csv(out / "hourly.csv")["clock"].tolist() == ["2026-12-01 23:50:00"]
+    events = pd.read_csv(out / "events.csv")
+    assert list(events.columns[:3]) == ["type", "start_s", "clock"]  # 100 has no event; the clock's rows: below
     assert KEYS <= set(report) and ECTOPIC_KEYS <= set(report["ventricular"]) <= set(report["supraventricular"])
     excluded = {e["reason"]: e for e in report["excluded"]}
     assert excluded["gap"]["start_s"] == 600 and excluded["gap"]["end_s"] == 660
@@ -158,6 +164,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
     (["--record", "nowhere/100", "--pause-s", "nan"], "error: --pause-s must be a number > 0, got nan"),
     (["--record", "nowhere/100", "--af-min-s", "0"], "error: --af-min-s must be a number >= 30, got 0.0"),
     (["--record", "nowhere/100", "--brady-bpm", "120"], "error: --brady-bpm must be below tachy-bpm, got 120 and 100"),
+    (["--record", "nowhere/100", "--start", "8 am"], "error: --start '8 am': expected HH:MM[:SS] or YYYY-MM-DD"),
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
@@ -190,3 +197,28 @@ def test_noise_bursts_are_excluded_and_clean_time_is_not():
     assert [e.reason for e in rec.excluded] == ["noise"] * len(noisy)
     for a, b in noisy:
         assert not ((table["time_s"] >= a) & (table["time_s"] < b)).any()
+
+
+def test_wall_clock_times_from_a_start_of_day_or_a_date():
+    assert clock(None, 10.0) is None
+    assert [clock(dt.time(23, 30), t) for t in (0.0, 1799.6, 1800.0, 86460.0)] == \
+        ["23:30:00", "day 2 00:00:00", "day 2 00:00:00", "day 2 23:31:00"]  # whole seconds, rounded
+    assert clock(dt.datetime(2026, 12, 31, 23, 0), 7200.0) == "2027-01-01 01:00:00"
+    # in a report: each event at its start, each hour at its beginning
+    table = pd.DataFrame({"time_s": np.arange(40) * 0.8, "class": ["N"] * 10 + ["V", "V"] + ["N"] * 28, "segment": 0})
+    report = build_report(table, Recording(np.zeros(40 * 360), 360.0, "x", start=dt.time(23, 59, 55)))
+    assert report.events[["type", "clock"]].values.tolist() == [["V couplet", "day 2 00:00:03"]]
+    assert report.hourly["clock"].tolist() == ["23:59:55"] and report.summary["recording"]["start"] == "23:59:55"
+
+
+@needs_mitdb
+def test_a_wfdb_header_start_time_reaches_the_recording(tmp_path):
+    """WFDB's optional base time and date on a header's first line ("100 2 360 650000 08:15:00 01/12/2026")."""
+    for suffix in (".dat", ".hea"):
+        (tmp_path / f"100{suffix}").write_bytes((MITDB / f"100{suffix}").read_bytes())
+    assert read_wfdb(tmp_path / "100").start is None
+    lines = (tmp_path / "100.hea").read_text().splitlines()
+    (tmp_path / "100.hea").write_text("\n".join([lines[0] + " 08:15:00 01/12/2026"] + lines[1:]) + "\n")
+    assert read_wfdb(tmp_path / "100").start == dt.datetime(2026, 12, 1, 8, 15)
+    (tmp_path / "100.hea").write_text("\n".join([lines[0] + " 08:15:00"] + lines[1:]) + "\n")
+    assert read_wfdb(tmp_path / "100").start == dt.time(8, 15)
