@@ -223,8 +223,8 @@ RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
                ("fast_run_bpm", "NSVT / SVT above (bpm)", 50.0, 250.0, 5.0),
                ("pattern_min_cycles", "bigeminy / trigeminy: cycles", 2, 10, 1),
                ("af_min_s", "AF episode: at least (s)", 30.0, 3600.0, 5.0),
-               ("brady_bpm", "bradycardia below (bpm)", 20.0, 80.0, 5.0),
-               ("tachy_bpm", "tachycardia above (bpm)", 80.0, 200.0, 5.0),
+               ("brady_bpm", "bradycardia below (bpm)", 20.0, 75.0, 5.0),  # apart: brady below tachy always
+               ("tachy_bpm", "tachycardia above (bpm)", 85.0, 200.0, 5.0),
                ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0))
 
 

@@ -1,6 +1,6 @@
 """The report of a whole ECG recording (Holter style): beats per class, heart rate, ectopic runs, couplets,
-bigeminy, pauses, HRV, hour by hour, with the time that could not be analysed (gaps, lead-off,
-saturation, noise, artifacts that hid beats).
+bigeminy, pauses, atrial fibrillation, bradycardia and tachycardia, HRV, hour by hour, with the time that
+could not be analysed (gaps, lead-off, saturation, noise, artifacts that hid beats).
 
     python report.py --record ../shared/data/mitdb/208 --out reports/208
     python report.py --signal ecg.csv --fs 250 --out reports/ecg --pause-s 2.5

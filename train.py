@@ -73,7 +73,12 @@ def main(argv=None):
                                                             for k, v in model.config.network().items()]
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
-            cfg = load_config(args.config, overrides)
+            try:
+                cfg = load_config(args.config, overrides)
+            except ConfigError as e:  # say where a model key the config did not set came from
+                if args.init and "model." in str(e):
+                    raise ConfigError(f"{e} (with --init the network's keys are {args.init}'s)") from None
+                raise
             name = cfg.run.name or time.strftime("%Y%m%d-%H%M%S-") + Path(args.config).stem
             run_dir = Path(cfg.run.log_dir) / name
             if run_dir.exists():

@@ -39,7 +39,6 @@ from heartbeat.checkpoint import load_checkpoint, read_checkpoint
 from heartbeat.config import load_config
 from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
-from heartbeat.model import ModelConfig
 from heartbeat.recording import classify_recording, reference_agreement
 from heartbeat.sidecar import load_keys, meta_path
 from heartbeat.sources import other_channel, read_wfdb
@@ -126,10 +125,11 @@ def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay
     rest = [beats.take(np.flatnonzero(times >= 60 * minutes)) for beats in leads]
     tuning = LabelledBeats.concatenate([first[lead] for lead in adapt_leads] + ([replay] if replay is not None else []))
     model, info = load_checkpoint(checkpoint)
-    network = ModelConfig(**info["model_args"]).network()
-    cfg = replace(adapt_recipe, model=replace(adapt_recipe.model, **network),
+    cfg = replace(adapt_recipe, model=replace(adapt_recipe.model, **model.config.network()),
                   train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
     adapted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
+    # a head fine-tuned before the recipe said how to read it is read as the recipe says now
+    adapted.config = replace(adapted.config, morphology_mix=adapt_recipe.model.morphology_mix)
     if read_mix is not None:
         model.config = replace(model.config, morphology_mix=read_mix)
     out = {}
@@ -221,6 +221,11 @@ def main():
             replace(recipe.model, morphology_mix=args.read_mix)
         except ValueError as e:
             sys.exit(f"error: --read-mix: {e}")
+    if adapt_recipe is not None:
+        try:  # the adaptation recipe's reading on the runs' network, likewise checked now
+            replace(adapt_recipe.model, **recipe.model.network())
+        except ValueError as e:
+            sys.exit(f"error: --adapt {args.adapt}: {e}")
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))  # in RECORDS order
     if args.pipeline:  # missing records are found now, not after hours of training
         missing = [f"{db}/{r}" for db in ("mitdb", "svdb") for r in dict.fromkeys(pools[db, 0].records)

@@ -6,8 +6,8 @@
 For every annotated record: report.py's report from the pipeline (detection + classification) and the
 same report from the cardiologists' beat annotations. Printed per database: V and S burden absolute
 error (percentage points; median and worst record), and event-level Se / +P for V couplets, V runs,
-S runs, pauses, AF episodes and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans overlap),
-and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
+S runs, pauses, AF episodes and sustained bradycardia and tachycardia (an event matches a reference event of
+its type when their time spans overlap), and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
 by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose
 the rule); why reference V runs were missed (excluded time, beats not detected, a segment split,
 an F beat or an N / S / Q beat inside) and what the reference has under false ones. In the reference, an

@@ -1,6 +1,7 @@
 """Rhythm events from classified beats: ectopic runs, couplets, bigeminy and trigeminy, pauses, atrial
-fibrillation, sustained bradycardia and tachycardia; heart rate and heart-rate variability. Pure functions of beat times, classes and segments, so
-that the same code reads a pipeline's beats and a database's reference annotations.
+fibrillation, sustained bradycardia and tachycardia; heart rate and heart-rate variability. Pure functions of
+beat times, classes and segments, so that the same code reads a pipeline's beats and a database's reference
+annotations.
 
 An R-R interval counts only between two beats of the same analyzable segment: one that spans a gap or
 lead-off is not a pause, not a heart rate and not in HRV.
@@ -150,16 +151,22 @@ def heart_rate_series(beats, rules):
 
 
 def rate_events(beats, series, rules):
-    """Event rows of sustained bradycardia and tachycardia: the maximal stretches of the averaged rate
-    (heart_rate_series) below rules.brady_bpm / above rules.tachy_bpm within one segment, from the first beat of
-    the first averaging window to the last beat, at least rules.rate_min_s long."""
+    """Event rows of sustained bradycardia and tachycardia: the union of the averaging windows (of
+    heart_rate_series) whose rate is below rules.brady_bpm / above rules.tachy_bpm, as stretches of beats at least
+    rules.rate_min_s long. Windows overlap (each spans hr_average_beats intervals), so two runs of such windows a
+    few beats apart are one stretch; a window never crosses a segment."""
     rows, ends = [], series["beat"].to_numpy()
     for name, hit in (("bradycardia", series["bpm"].to_numpy() < rules.brady_bpm),
                       ("tachycardia", series["bpm"].to_numpy() > rules.tachy_bpm)):
+        spans = []  # (first, last) beats
         for a, b in runs_of(hit, beats.segment[ends]):
             first, last = ends[a] - rules.hr_average_beats, ends[b]
-            if beats.times[last] - beats.times[first] >= rules.rate_min_s:
-                rows.append((name, beats.times[first], beats.times[last], last - first + 1, _rate(beats, first, last)))
+            if spans and first <= spans[-1][1]:  # overlaps the previous stretch: one stretch
+                spans[-1] = (spans[-1][0], last)
+            else:
+                spans.append((first, last))
+        rows += [(name, beats.times[a], beats.times[b], b - a + 1, _rate(beats, a, b))
+                 for a, b in spans if beats.times[b] - beats.times[a] >= rules.rate_min_s]
     return rows
 
 

@@ -1,5 +1,6 @@
 """The report of a whole recording: counts, heart rate, ectopic events, pauses, atrial fibrillation, sustained
-bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv, events.csv, hourly.csv and report.html."""
+bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv,
+events.csv, hourly.csv and report.html."""
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
@@ -73,7 +74,8 @@ def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
         inside = (beats.times >= lo) & (beats.times < hi)
         ends = valid & (beats.times[1:] >= lo) & (beats.times[1:] < hi)
         trend = hr["bpm"][(hr["time_s"] >= lo) & (hr["time_s"] < hi)]
-        rows.append((hour, clock(start, lo), round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1), int(inside.sum()),
+        rows.append((hour, clock(start, lo), round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1),
+                     int(inside.sum()),
                      round(trend.min(), 1) if len(trend) else None,
                      round(60.0 / rr[ends].mean(), 1) if ends.any() else None,
                      round(trend.max(), 1) if len(trend) else None,

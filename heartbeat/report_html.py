@@ -56,7 +56,8 @@ def trend_figure(report):
     for bpm in (rules["brady_bpm"], rules["tachy_bpm"]):  # the bradycardia and tachycardia lines
         ax.axhline(bpm, color="grey", ls="--", lw=0.6)
     ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
-           xlim=(0, report.summary["duration_s"] / 3600), title="heart rate (excluded time in red, AF in blue)")
+           xlim=(0, report.summary["duration_s"] / 3600),
+           title="heart rate (excluded time in red, AF in blue; dashed: the bradycardia and tachycardia lines)")
     fig.tight_layout()
     return fig
 

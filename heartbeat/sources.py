@@ -210,8 +210,8 @@ def other_channel(path, channel=None):
 
 def parse_start(text):
     """report.py --start: "HH:MM[:SS]" (a time of day) or "YYYY-MM-DD HH:MM[:SS]" -> a time or a datetime."""
-    for kind, formats in ((dt.time, ("%H:%M", "%H:%M:%S")),
-                          (dt.datetime, ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"))):
+    dated = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+    for kind, formats in ((dt.time, ("%H:%M", "%H:%M:%S")), (dt.datetime, dated)):
         for f in formats:
             try:
                 moment = dt.datetime.strptime(text.strip(), f)

@@ -136,7 +136,7 @@ def start_from(model, path, finetune="all"):
     if theirs != ours:
         differ = sorted(k for k in theirs if theirs[k] != ours[k])
         raise CheckpointError(f"{path}: train.init names a model that differs from the config's in "
-                              f"{', '.join(differ)}; train.py --init takes the model from the checkpoint")
+                              f"{', '.join(differ)}; train.py --init takes the network from the checkpoint")
     state = trained.state_dict()
     state["logit_bias"] = torch.zeros_like(model.logit_bias)  # offsets are set for the new training data
     model.load_state_dict(state)

@@ -192,6 +192,11 @@ def test_fine_tune_a_shipped_model(tmp_path, small_csvs):
     assert (tmp_path / "log" / "tuned" / "calibrated.pt").is_file()
     bad = run_script("train.py", "--init", "nowhere.pt", *train_args(tmp_path, train_csv, "bad"))
     assert bad.returncode != 0 and "nowhere.pt: no such checkpoint file" in bad.stderr and "Traceback" not in bad.stderr
+    # a reading the checkpoint's network cannot give (the mix needs morphology dropout): one line saying why
+    mixed = run_script("train.py", "--init", ROOT / "models" / "mitbih.pt", "--config", ROOT / "config" / "recording.json",
+                       "--dry-run", cwd=tmp_path)
+    assert mixed.returncode != 0 and len(mixed.stderr.strip().splitlines()) == 1
+    assert "needs model.morphology_dropout" in mixed.stderr and "with --init the network's keys are" in mixed.stderr
     # config/adapt.json replays beats of the checkpoint's training CSV (data/mitbih_ds1.csv, relative to where
     # the command runs): from a folder without it, one line says so
     no_replay = run_script("train.py", "--init", ROOT / "models" / "mitbih_ds1.pt", "--config",
