@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from . import CLASSES, quality, segment
 from .events import Beats, Rules, af_stretches
@@ -151,7 +152,10 @@ def classify_recording(model, rec):
             error = e
             continue
         second = _second_lead(rec, start, stop, found)
-        proba = np.concatenate([block_proba(model, found, index, second) for index in found.blocks])
+        # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
+        blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
+                      disable=None if len(found.blocks) > 2 else True)
+        proba = np.concatenate([block_proba(model, found, index, second) for index in blocks])
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
