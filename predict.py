@@ -60,7 +60,7 @@ def predict_recording(model, args):
     where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
-          f"mean heart rate {mean_heart_rate(table):.0f} bpm")
+          f"heart rate {mean_heart_rate(table):.0f} bpm (from the median R-R)")
     print(f"  predicted: {counts_line(table, CLASSES)}")
     if rec.ref_samples is not None and len(rec.ref_samples) > 1:
         agree = reference_agreement(table, rec)

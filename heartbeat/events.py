@@ -46,7 +46,7 @@ class Rules:
                 bound = f">= {least[f.name]}" if f.name in least else "> 0"
                 raise ValueError(f"{f.name.replace('_', '-')} must be a number {bound}, got {value}")
         if self.brady_bpm >= self.tachy_bpm:
-            raise ValueError(f"brady-bpm must be below tachy-bpm, got {self.brady_bpm:g} and {self.tachy_bpm:g}")
+            raise ValueError(f"brady-bpm ({self.brady_bpm:g}) must be below --tachy-bpm ({self.tachy_bpm:g})")
 
 
 @dataclass

@@ -151,9 +151,9 @@ def summary_lines(report):
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
             f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
             f"  V {s['beats']['V']} ({v['burden_pct']}%): {v['couplets']} couplets, {v['runs']} runs "
-            f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy",
+            f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy, {v['trigeminy_episodes']} trigeminy",
             f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
-            f"(longest {sv['longest_run_beats']})",
+            f"(longest {sv['longest_run_beats']}), {sv['bigeminy_episodes']} bigeminy, {sv['trigeminy_episodes']} trigeminy",
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "

@@ -233,6 +233,8 @@ def open_recording(record=None, channel=None, second=None, signal=None, fs=None)
     """The Recording a script's arguments name: a WFDB record (its channel and second channel) or a signal
     file at fs Hz."""
     if record:
+        if fs is not None:  # not silently ignored: the user believes the record is at that rate
+            raise SignalError(f"{record}: --fs is for --signal; a WFDB record's header gives its rate")
         return read_wfdb(record, channel, second)
     if second is not None:
         raise SignalError(f"{signal}: a second channel needs a WFDB record; a signal file holds one lead")
