@@ -140,14 +140,14 @@ def pause_events(beats, rules):
 
 
 def heart_rate_series(beats, rules):
-    """DataFrame (time_s, bpm, beat): the rate over each hr_average_beats consecutive intervals of one segment,
-    at the time (and index) of the beat that ends them."""
+    """DataFrame (time_s, bpm, beat, first): the rate over each hr_average_beats consecutive intervals of one
+    segment, at the time (and index) of the beat that ends them; first: the index of the beat that starts them."""
     rr, valid = beats.intervals()
     frame = pd.DataFrame({"time_s": beats.times[1:], "rr": rr, "segment": beats.segment[1:],
                           "beat": np.arange(1, len(beats.times))})[valid]
     mean_rr = frame.groupby("segment")["rr"].transform(lambda s: s.rolling(rules.hr_average_beats).mean())
-    return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr, "beat": frame["beat"]}
-                        ).dropna().reset_index(drop=True)
+    return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr, "beat": frame["beat"],
+                         "first": frame["beat"] - rules.hr_average_beats}).dropna().reset_index(drop=True)
 
 
 def rate_events(beats, series, rules):
@@ -155,12 +155,12 @@ def rate_events(beats, series, rules):
     heart_rate_series) whose rate is below rules.brady_bpm / above rules.tachy_bpm, as stretches of beats at least
     rules.rate_min_s long. Windows overlap (each spans hr_average_beats intervals), so two runs of such windows a
     few beats apart are one stretch; a window never crosses a segment."""
-    rows, ends = [], series["beat"].to_numpy()
+    rows, starts, ends = [], series["first"].to_numpy(), series["beat"].to_numpy()
     for name, hit in (("bradycardia", series["bpm"].to_numpy() < rules.brady_bpm),
                       ("tachycardia", series["bpm"].to_numpy() > rules.tachy_bpm)):
         spans = []  # (first, last) beats
         for a, b in runs_of(hit, beats.segment[ends]):
-            first, last = ends[a] - rules.hr_average_beats, ends[b]
+            first, last = starts[a], ends[b]
             if spans and first <= spans[-1][1]:  # overlaps the previous stretch: one stretch
                 spans[-1] = (spans[-1][0], last)
             else:

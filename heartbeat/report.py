@@ -22,7 +22,7 @@ class Report:
     beats: pd.DataFrame    # one row per beat (the pipeline's table)
     events: pd.DataFrame   # events.EVENT_COLUMNS, and clock after start_s
     hourly: pd.DataFrame   # HOURLY_COLUMNS
-    trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm, beat
+    trend: pd.DataFrame    # events.heart_rate_series: time_s, bpm, beat, first
 
 
 def definitions(rules):
