@@ -12,6 +12,7 @@ appears only when complete.
 import argparse
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 from heartbeat import UserError
@@ -28,9 +29,8 @@ RECORDING_MODEL = ROOT / "models" / "recording.pt"
 
 def rules_from(args):
     try:
-        return Rules(run_min_beats=args.run_min_beats, fast_run_bpm=args.fast_run_bpm,
-                     pattern_min_cycles=args.pattern_min_cycles, pause_s=args.pause_s, af_min_s=args.af_min_s,
-                     brady_bpm=args.brady_bpm, tachy_bpm=args.tachy_bpm, rate_min_s=args.rate_min_s)
+        # every option named as a Rules field is that field (--pause-s -> pause_s); the rest keep their defaults
+        return Rules(**{f.name: getattr(args, f.name) for f in fields(Rules) if hasattr(args, f.name)})
     except ValueError as e:
         raise UserError(f"--{e}") from None
 

@@ -146,14 +146,14 @@ def write_report(report, out_dir, signal=None, fs=None):
 def summary_lines(report):
     """A few lines for the terminal."""
     s = report.summary
-    v, sv, hr, af = s["ventricular"], s["supraventricular"], s["heart_rate"], s["atrial_fibrillation"]
+    hr, af = s["heart_rate"], s["atrial_fibrillation"]
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
             f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
-            f"  V {s['beats']['V']} ({v['burden_pct']}%): {v['couplets']} couplets, {v['runs']} runs "
-            f"(longest {v['longest_run_beats']}), {v['bigeminy_episodes']} bigeminy, {v['trigeminy_episodes']} trigeminy",
-            f"  S {s['beats']['S']} ({sv['burden_pct']}%): {sv['couplets']} couplets, {sv['runs']} runs "
-            f"(longest {sv['longest_run_beats']}), {sv['bigeminy_episodes']} bigeminy, {sv['trigeminy_episodes']} trigeminy",
+            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {e['couplets']} couplets, {e['runs']} runs "
+              f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
+              f"{e['trigeminy_episodes']} trigeminy"
+              for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
