@@ -129,9 +129,9 @@ def adapt(checkpoint, adapt_recipe, leads, times, minutes, seed, run_dir, replay
                   train=replace(adapt_recipe.train, init=str(checkpoint), seed=seed))
     adapted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
     # a head fine-tuned before the recipe said how to read it is read as the recipe says now
-    adapted.config = replace(adapted.config, morphology_mix=adapt_recipe.model.morphology_mix)
+    adapted.read_with_mix(adapt_recipe.model.morphology_mix)
     if read_mix is not None:
-        model.config = replace(model.config, morphology_mix=read_mix)
+        model.read_with_mix(read_mix)
     out = {}
     for label, m in (("as trained", model), ("adapted", adapted)):
         proba = [predict_proba(m, beats.inputs) for beats in rest]
@@ -250,7 +250,7 @@ def main():
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"
                 model, val_patients, fitted = run(recipe, seed, scenario, train, patients, first_lead, run_dir, print)
                 if args.read_mix is not None:
-                    model.config = replace(model.config, morphology_mix=args.read_mix)
+                    model.read_with_mix(args.read_mix)
                 per_class = adapt_recipe.train.replay if adapt_recipe else 0
                 replay = per_class_sample(fitted, per_class, seed) if per_class else None
                 adapt_dir = (run_dir / f"adapt-{Path(args.adapt).stem}-{args.minutes:g}min"

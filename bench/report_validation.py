@@ -152,9 +152,7 @@ def held_out_checkpoints(db, run_dir, seed):
 def read_as(checkpoint, mix=None):
     """The model of a checkpoint, read with model.morphology_mix `mix` if given (ValueError if it cannot be)."""
     model, _ = load_checkpoint(checkpoint)
-    if mix is not None:
-        model.config = replace(model.config, morphology_mix=mix)
-    return model
+    return model if mix is None else model.read_with_mix(mix)
 
 
 def summary_line(rows):

@@ -4,7 +4,7 @@ Read top to bottom: the residual block; the model's config section; the inputs a
 built from that config) and a batch of them (BeatInputs); the network.
 """
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -184,6 +184,12 @@ class BeatNet(nn.Module):
         self.fc2 = nn.Linear(cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, len(CLASSES))
         self.register_buffer("logit_bias", torch.zeros(len(CLASSES)))
+
+    def read_with_mix(self, mix):
+        """This model, from now on read with model.morphology_mix `mix` (ValueError where its network cannot
+        be: a mix needs morphology dropout). The weights stay; only evaluation's reading changes."""
+        self.config = replace(self.config, morphology_mix=mix)
+        return self
 
     def model_args(self):
         """Plain constructor arguments, stored in checkpoints so the model can be rebuilt exactly."""

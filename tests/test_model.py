@@ -80,7 +80,13 @@ def test_morphology_mix_adds_the_reading_without_the_beats_shape():
         a = mixed.train()(x, features, template)
         torch.manual_seed(1)
         assert torch.equal(a, plain.train()(x, features, template))
+        # read_with_mix turns the plain model into the mixed one (same weights), and back
+        mixed.eval(), plain.eval()
+        assert torch.equal(plain.read_with_mix(0.3)(x, features, template), mixed(x, features, template))
+        assert not torch.allclose(plain.read_with_mix(0.0)(x, features, template), mixed(x, features, template))
     assert num_parameters(mixed) == num_parameters(plain)
+    with pytest.raises(ValueError, match="needs model.morphology_dropout"):
+        BeatNet(rr_features=True).read_with_mix(0.5)
 
 
 def test_template_channel_sees_the_beat_against_the_patients_usual_beat():
