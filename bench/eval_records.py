@@ -3,6 +3,11 @@ detection costs the classifier.
 
     python bench/eval_records.py [--mitdb ../shared/data/mitdb] [--checkpoint models/mitbih.pt] [--records 100 208]
     python bench/eval_records.py --checkpoint models/mitbih_ds1.pt --records ds2   # the DS2 records only
+    python bench/eval_records.py --checkpoint '' --no-verify   # the energy detector without its learned check
+    python bench/eval_records.py --db ../shared/data/svdb      # any annotated database: detection only
+
+Records at other rates than 360 Hz (--db) are detected as the recording pipeline detects them: resampled
+to 360 Hz; the reference beats are moved to that rate.
 
 Per record and in total: Se and +P (150 ms matching, wfdb.processing.compare_annotations, channel 0 as
 the published detector comparisons use), the offset of matched detections from the annotations, and
@@ -12,6 +17,7 @@ R-R / template inputs gets them from the reference beats or from the detections 
 """
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,7 @@ from heartbeat.detect import detect_r_peaks
 from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba
 from heartbeat.metrics import classification_metrics
-from heartbeat.database import ALL_RECORDS, DS2, aami_labels, read_record
+from heartbeat.database import ALL_RECORDS, DS2, aami_labels, read_record, record_names
 
 ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
 
@@ -40,22 +46,30 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "mitbih.pt"))
-    p.add_argument("--records", nargs="+", default=ALL_RECORDS, help="record names, or 'ds2'")
+    p.add_argument("--records", nargs="+", default=None, help="record names, or 'ds2' (default: all)")
+    p.add_argument("--db", help="another annotated WFDB database folder instead of MIT-BIH: detection only")
+    p.add_argument("--no-verify", action="store_true", help="the energy detector alone, without its learned check")
     args = p.parse_args()
+    folder = Path(args.db or args.mitdb)
     if args.records == ["ds2"]:
         args.records = DS2
-    model = load_checkpoint(args.checkpoint)[0] if args.checkpoint else None
+    args.records = args.records or (record_names(folder) if args.db else ALL_RECORDS)
+    model = load_checkpoint(args.checkpoint)[0] if args.checkpoint and not args.db else None
 
     tp = fp = fn = 0
     offsets, seconds = [], []
     y_ref, y_at_ref, y_at_det = [], [], []
     print(f"{'record':>6} {'beats':>6} {'Se %':>7} {'+P %':>7} {'FN':>5} {'FP':>5} {'med|off| ms':>11} {'s':>5}")
     for name in args.records:
-        rec = read_record(Path(args.mitdb) / name)
+        rec = read_record(folder / name)
         labels = aami_labels(rec.ann_symbols)
         ref = rec.ann_samples[labels >= 0]
+        if rec.fs != segment.KAGGLE_FS:  # as the pipeline reads it
+            signal, _ = segment.resample(rec.signal, rec.fs, segment.KAGGLE_FS)
+            ref = np.round(ref * segment.KAGGLE_FS / rec.fs).astype(np.int64)
+            rec = replace(rec, signal=signal, fs=float(segment.KAGGLE_FS))
         t0 = time.perf_counter()
-        det = detect_r_peaks(rec.signal.astype(np.float64), rec.fs)
+        det = detect_r_peaks(rec.signal.astype(np.float64), rec.fs, verify=not args.no_verify)
         seconds.append(time.perf_counter() - t0)
         cmp = compare_annotations(ref, det, int(0.15 * rec.fs))
         tp, fp, fn = tp + cmp.tp, fp + cmp.fp, fn + cmp.fn

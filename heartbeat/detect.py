@@ -6,6 +6,7 @@ import numpy as np
 from scipy import signal as sps
 
 from .quality import runs
+from .verify import verified
 
 REFRACTORY_S = 0.2     # no second QRS within 200 ms
 THRESHOLD = 0.25       # a beat rises above the noise level by this fraction of the signal-noise gap
@@ -28,7 +29,7 @@ def _bandpass(sig, fs, lo, hi, order=2):
     return sps.sosfiltfilt(sos, sig)  # zero phase: peaks stay where they are
 
 
-def _shape_band(sig, fs):
+def shape_band(sig, fs):
     """The 0.5-40 Hz band: baseline wander and mains noise out, the QRS shape kept."""
     return _bandpass(sig, fs, 0.5, 40.0)
 
@@ -119,7 +120,7 @@ def refine_to_r_peak(sig, fs, peaks, wide=None):
     cutting there cost the shipped model most of its paced-beat recall (bench/eval_records.py).
     """
     if wide is None:
-        wide = _shape_band(sig, fs)
+        wide = shape_band(sig, fs)
     half = int(round(REFINE_S * fs))
     out = np.empty_like(peaks)
     for k, p in enumerate(peaks):
@@ -163,7 +164,7 @@ def _drop_flutter(peaks, energy, wide, fs):
     intervals under FLUTTER_RR_S, each without that fall (floor > FLUTTER_FLOOR of the next peak's
     energy, in the 150 ms that end 83 ms before it), is dropped with the detection that opens it, if its
     waves are sinusoidal, as flutter waves are: a fast ventricular tachycardia has no fall either, but its
-    QRS edges are steep (`wide`: the signal's _shape_band; the median over the run's waves of _sine_ratio at most
+    QRS edges are steep (`wide`: the signal's shape_band; the median over the run's waves of _sine_ratio at most
     FLUTTER_SINE. On MIT-BIH, 207's flutter runs score 1.3-2.5; 205's tachycardia 3.6-3.9).
     """
     width, gap = int(0.15 * fs), int(0.083 * fs)
@@ -182,18 +183,21 @@ def _drop_flutter(peaks, energy, wide, fs):
     return peaks[~drop], [(peaks[a], peaks[b - 1]) for a, b in zip(*runs(drop))]
 
 
-def detect_beats(sig, fs):
+def detect_beats(sig, fs, verify=True):
     """(R-peak sample positions (sorted, unique), [(first, last) sample of each flutter / fibrillation
     episode]) of a single-lead ECG `sig` sampled at `fs` Hz. An episode's waves are no beats, and the
-    R-R interval across it is no interval."""
+    R-R interval across it is no interval. verify=False leaves out the learned check (verify.py) that
+    drops detections of noise: the energy detector alone."""
     sig = np.asarray(sig, dtype=np.float64)
     energy, band = qrs_energy(sig, fs)
-    wide = _shape_band(sig, fs)  # read by the flutter rule and by the R-peak refinement
+    wide = shape_band(sig, fs)  # read by the flutter rule, the R-peak refinement and the check
     peaks = _thresholded_peaks(energy, band, fs)
     peaks, flutter = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, wide, fs)
-    return (refine_to_r_peak(sig, fs, peaks, wide) if len(peaks) else peaks), flutter
+    if len(peaks):
+        peaks = refine_to_r_peak(sig, fs, peaks, wide)
+    return (verified(wide, fs, peaks) if verify else peaks), flutter
 
 
-def detect_r_peaks(sig, fs):
+def detect_r_peaks(sig, fs, verify=True):
     """R-peak sample positions (sorted, unique) of a single-lead ECG `sig` sampled at `fs` Hz."""
-    return detect_beats(sig, fs)[0]
+    return detect_beats(sig, fs, verify)[0]

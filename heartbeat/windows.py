@@ -14,8 +14,8 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from . import quality, segment
-from .detect import REFRACTORY_S, detect_beats, qrs_energy
+from . import quality, segment, verify
+from .detect import REFRACTORY_S, detect_beats, qrs_energy, shape_band
 
 DETECT_WINDOW_S = 600.0
 DETECT_OVERLAP_S = 30.0
@@ -76,13 +76,16 @@ def detect_segment(resampler):
         b = min(n, a + window)
         sig, first = resampler.samples(Span(a, b, resampler.to_360(a)), overlap)
         lo, hi = resampler.to_360(a), (resampler.to_360(b) if b < n else np.inf)
-        found, episodes = detect_beats(sig, segment.KAGGLE_FS)
+        found, episodes = detect_beats(sig, segment.KAGGLE_FS, verify=False)
+        energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
+        # the noise rule reads the energy detector's own detections, on which NOISE_RATIO was set: noise the
+        # check drops would otherwise count as noise between beats and exclude twice as many noisy minutes
+        noisy += quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS)
+        found = verify.verified(shape_band(sig, segment.KAGGLE_FS), segment.KAGGLE_FS, found)
         core = (found + first >= lo) & (found + first < hi)
         if peaks and len(peaks[-1]):  # a beat refined across the border by both reads is kept once
             core &= found + first >= peaks[-1][-1] + REFRACTORY_S * segment.KAGGLE_FS
         peaks.append(found[core] + first)
-        energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
-        noisy += quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS)
         amplitudes.append(quality.qrs_amplitudes(sig, found[core], segment.KAGGLE_FS))
         gaps += [(x + first, y + first, r) for x, y, r in quality.long_intervals(sig, found, core, segment.KAGGLE_FS)
                  if y - x < DETECT_OVERLAP_S * segment.KAGGLE_FS]  # longer ones may reach past this read

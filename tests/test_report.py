@@ -178,7 +178,8 @@ def test_report_bad_input_is_one_line(tmp_path, args, message):
 @needs_nstdb
 def test_noise_bursts_are_excluded_and_clean_time_is_not():
     """MIT-BIH 118 with two minutes of the noise stress test's electrode-motion noise at -6 dB: part of
-    those minutes is excluded as noise, nothing else is, and no beat is left there."""
+    those minutes is excluded as noise (and, where the detector's check dropped the noise's detections, the
+    long intervals left as artifacts, not pauses), nothing outside them is, and no beat is left there."""
     import wfdb
 
     from heartbeat.checkpoint import load_checkpoint
@@ -193,11 +194,16 @@ def test_noise_bursts_are_excluded_and_clean_time_is_not():
     rec = Recording(sig, 360.0, "118 + em")
     table = classify_recording(load_checkpoint(ROOT / "models" / "recording.pt")[0], rec)
     noisy = [(e.start / 360, e.stop / 360) for e in rec.excluded if e.reason == "noise"]
-    assert noisy and all(295 <= a and b <= 425 for a, b in noisy)
     assert sum(b - a for a, b in noisy) >= 30  # of the 120 noisy seconds (50 when written)
-    assert [e.reason for e in rec.excluded] == ["noise"] * len(noisy)
+    excluded = [(e.start / 360, e.stop / 360) for e in rec.excluded]
+    assert {e.reason for e in rec.excluded} <= {"noise", "artifact"}
+    assert all(295 <= a and b <= 425 for a, b in excluded)
+    t = table["time_s"]
     for a, b in noisy:
-        assert not ((table["time_s"] >= a) & (table["time_s"] < b)).any()
+        assert not ((t >= a) & (t < b)).any()
+    for a, b in set(excluded) - set(noisy):  # artifacts: long intervals from one kept beat to the next ...
+        inside = table[(t > a + 0.01) & (t < b - 0.01)]  # ... where two meet, the beat between them
+        assert all((table["segment"] == seg).sum() == 1 for seg in inside["segment"])  # stands alone: no R-R
 
 
 def test_wall_clock_times_from_a_start_of_day_or_a_date():

@@ -1,0 +1,71 @@
+"""A learned second look at each R-peak detection: a beat, or noise the detector took for one.
+
+The detector's energy in the 5-15 Hz band cannot tell electrode-motion noise from a QRS: in that band the
+noise looks like one (docs/holter-report.md, "The noise stress test"). A small convolutional network that
+reads two seconds of the 0.5-40 Hz band around a detection, its neighbours included, can tell them apart
+far better. Its weights (`qrs_verifier.pt` beside this file, 9,713 parameters) come from
+`bench/train_verifier.py`: the detections of 36 MIT-BIH records, clean and with real recorder noise,
+labelled by the reference beats (the stress test's records and the records its threshold was chosen on
+left out).
+"""
+import functools
+from pathlib import Path
+
+import numpy as np
+
+WEIGHTS = Path(__file__).with_name("qrs_verifier.pt")
+THRESHOLD = 0.3   # a detection scored under this is dropped (chosen on stress records of other patients:
+                  # the highest of 0.3, 0.5, 0.7 that kept the clean records' misses; docs/holter-report.md)
+HALF_S = 1.0      # the window reaches this far on either side of the detection ...
+RATE_HZ = 180.0   # ... read at this rate: 360 samples
+WIDTH = int(2 * HALF_S * RATE_HZ)
+
+
+def network():
+    """(B, 1, 360) window -> (B, 1) logit of "a beat"."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv1d(1, 16, 7, padding=3), nn.ReLU(), nn.MaxPool1d(2),    # (B, 16, 180)
+        nn.Conv1d(16, 16, 7, padding=3), nn.ReLU(), nn.MaxPool1d(2),   # (B, 16, 90)
+        nn.Conv1d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool1d(2),   # (B, 32, 45)
+        nn.Conv1d(32, 32, 5, padding=2), nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(),  # (B, 32)
+        nn.Linear(32, 1))
+
+
+def windows(band, fs, peaks):
+    """(k, WIDTH) float32: the 0.5-40 Hz band `band` (sampled at fs) around each detection, read at RATE_HZ
+    (zeros past either end), each divided by its own 95th percentile of |x|, so that only shape and the
+    detection's size against its neighbours count, not the recording's gain."""
+    offsets = (np.arange(WIDTH) - WIDTH // 2) * (fs / RATE_HZ)
+    positions = np.asarray(peaks, dtype=np.float64)[:, None] + offsets  # (k, WIDTH)
+    w = np.interp(positions.ravel(), np.arange(len(band)), band, left=0.0, right=0.0).reshape(positions.shape)
+    w = w.astype(np.float32)
+    return w / (np.percentile(np.abs(w), 95, axis=1, keepdims=True) + np.float32(1e-6))
+
+
+@functools.cache
+def _model():
+    import torch
+
+    model = network()
+    model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def beat_scores(band, fs, peaks):
+    """(k,) probability that each detection is a beat."""
+    import torch
+
+    if len(peaks) == 0:
+        return np.zeros(0)
+    x = torch.from_numpy(windows(band, fs, peaks))[:, None]  # (k, 1, WIDTH)
+    with torch.no_grad():
+        logits = torch.cat([_model()(x[i:i + 4096]) for i in range(0, len(x), 4096)])[:, 0]
+    return torch.sigmoid(logits).numpy()
+
+
+def verified(band, fs, peaks, threshold=THRESHOLD):
+    """The detections the network scores at `threshold` or more."""
+    peaks = np.asarray(peaks)
+    return peaks[beat_scores(band, fs, peaks) >= threshold]
