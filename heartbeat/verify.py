@@ -2,8 +2,8 @@
 
 The detector's energy in the 5-15 Hz band cannot tell electrode-motion noise from a QRS: in that band the
 noise looks like one (docs/holter-report.md, "The noise stress test"). A small convolutional network that
-reads two seconds of the 0.5-40 Hz band around a detection, its neighbours included, can tell them apart
-far better. Its weights (`qrs_verifier.pt` beside this file, 9,713 parameters) come from
+reads two seconds of the 0.5-40 Hz band around a detection, its neighbours included, tells many of them
+apart (docs/data-and-detection.md, "The learned check"). Its weights (`qrs_verifier.pt` beside this file, 9,713 parameters) come from
 `bench/train_verifier.py`: the detections of 36 MIT-BIH records, clean and with real recorder noise,
 labelled by the reference beats (the stress test's records and the records its threshold was chosen on
 left out).
@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).with_name("qrs_verifier.pt")
-THRESHOLD = 0.3   # a detection scored under this is dropped (chosen on stress records of other patients:
-                  # the highest of 0.3, 0.5, 0.7 that kept the clean records' misses; docs/holter-report.md)
+THRESHOLD = 0.3   # a detection scored under this is dropped (chosen on stress records of other patients: of
+                  # 0.3, 0.5 and 0.7 the one that kept the clean records' misses; docs/data-and-detection.md)
 HALF_S = 1.0      # the window reaches this far on either side of the detection ...
 RATE_HZ = 180.0   # ... read at this rate: 360 samples
 WIDTH = int(2 * HALF_S * RATE_HZ)
+BATCH = 256
 
 
 def network():
@@ -59,9 +60,12 @@ def beat_scores(band, fs, peaks):
 
     if len(peaks) == 0:
         return np.zeros(0)
-    x = torch.from_numpy(windows(band, fs, peaks))[:, None]  # (k, 1, WIDTH)
-    with torch.no_grad():
-        logits = torch.cat([_model()(x[i:i + 4096]) for i in range(0, len(x), 4096)])[:, 0]
+    w = windows(band, fs, peaks)
+    # batches of one fixed shape (the last one padded): a new input shape costs torch's CPU convolutions far
+    # more than the batch itself, and small batches keep the peak memory of a long recording low
+    x = torch.from_numpy(np.pad(w, ((0, -len(w) % BATCH), (0, 0))))[:, None]  # (BATCH * m, 1, WIDTH)
+    with torch.inference_mode():
+        logits = torch.cat([_model()(x[i:i + BATCH]) for i in range(0, len(x), BATCH)])[:len(w), 0]
     return torch.sigmoid(logits).numpy()
 
 
