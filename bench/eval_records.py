@@ -16,6 +16,7 @@ the detected positions, beside the same model on beats cut at the reference posi
 R-R / template inputs gets them from the reference beats or from the detections respectively.
 """
 import argparse
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -45,16 +46,19 @@ def main():
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
-    p.add_argument("--checkpoint", default=str(ROOT / "models" / "mitbih.pt"))
+    p.add_argument("--checkpoint", help="default models/mitbih.pt; '' for detection only")
     p.add_argument("--records", nargs="+", default=None, help="record names, or 'ds2' (default: all)")
     p.add_argument("--db", help="another annotated WFDB database folder instead of MIT-BIH: detection only")
     p.add_argument("--no-verify", action="store_true", help="the energy detector alone, without its learned check")
     args = p.parse_args()
+    if args.db and (args.checkpoint or args.records == ["ds2"]):
+        sys.exit("error: --db scores detection only, on that database's records (no --checkpoint, no 'ds2')")
     folder = Path(args.db or args.mitdb)
     if args.records == ["ds2"]:
         args.records = DS2
     args.records = args.records or (record_names(folder) if args.db else ALL_RECORDS)
-    model = load_checkpoint(args.checkpoint)[0] if args.checkpoint and not args.db else None
+    checkpoint = ROOT / "models" / "mitbih.pt" if args.checkpoint is None and not args.db else args.checkpoint
+    model = load_checkpoint(checkpoint)[0] if checkpoint else None
 
     tp = fp = fn = 0
     offsets, seconds = [], []
@@ -99,7 +103,7 @@ def main():
           f"exactly on the annotation {100 * np.mean(off == 0):.1f}%")
     if model is not None:
         y = np.concatenate(y_ref)
-        print(f"\nclassifier on the {len(y)} matched beats ({args.checkpoint}):")
+        print(f"\nclassifier on the {len(y)} matched beats ({checkpoint}):")
         print(f"  cut at the reference annotations: {recall_line(y, np.concatenate(y_at_ref))}")
         print(f"  cut at the detections:            {recall_line(y, np.concatenate(y_at_det))}")
 

@@ -1,6 +1,7 @@
 """R-peak detection: a Pan-Tompkins style detector (band-pass, slope energy, adaptive thresholds,
 refractory period, search-back), then each detection moved to the R peak the way MIT-BIH's
-cardiologists placed their annotations, because beats must start where training beats start.
+cardiologists placed their annotations, because beats must start where training beats start, and
+checked by a small learned model (verify.py) that drops detections of noise.
 """
 import numpy as np
 from scipy import signal as sps

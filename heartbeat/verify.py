@@ -1,7 +1,7 @@
 """A learned second look at each R-peak detection: a beat, or noise the detector took for one.
 
 The detector's energy in the 5-15 Hz band cannot tell electrode-motion noise from a QRS: in that band the
-noise looks like one (docs/holter-report.md, "The noise stress test"). A small convolutional network that
+noise looks like one (docs/holter-report.md, "What is left (issue 21)"). A small convolutional network that
 reads two seconds of the 0.5-40 Hz band around a detection, its neighbours included, tells many of them
 apart (docs/data-and-detection.md, "The learned check"). Its weights (`qrs_verifier.pt` beside this file, 9,713 parameters) come from
 `bench/train_verifier.py`: the detections of 36 MIT-BIH records, clean and with real recorder noise,
@@ -24,7 +24,7 @@ BATCH = 256
 
 def network():
     """(B, 1, 360) window -> (B, 1) logit of "a beat"."""
-    from torch import nn
+    from torch import nn  # as in _model
 
     return nn.Sequential(
         nn.Conv1d(1, 16, 7, padding=3), nn.ReLU(), nn.MaxPool1d(2),    # (B, 16, 180)
@@ -47,7 +47,8 @@ def windows(band, fs, peaks):
 
 @functools.cache
 def _model():
-    import torch
+    import torch  # when first needed: it takes seconds to import, and detect.py (which imports this module)
+                  # needs none for the energy detector alone (verify=False)
 
     model = network()
     model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
@@ -58,18 +59,19 @@ def beat_scores(band, fs, peaks):
     """(k,) probability that each detection is a beat."""
     import torch
 
-    if len(peaks) == 0:
-        return np.zeros(0)
-    w = windows(band, fs, peaks)
-    # batches of one fixed shape (the last one padded): a new input shape costs torch's CPU convolutions far
-    # more than the batch itself, and small batches keep the peak memory of a long recording low
-    x = torch.from_numpy(np.pad(w, ((0, -len(w) % BATCH), (0, 0))))[:, None]  # (BATCH * m, 1, WIDTH)
-    with torch.inference_mode():
-        logits = torch.cat([_model()(x[i:i + BATCH]) for i in range(0, len(x), BATCH)])[:len(w), 0]
-    return torch.sigmoid(logits).numpy()
-
-
-def verified(band, fs, peaks, threshold=THRESHOLD):
-    """The detections the network scores at `threshold` or more."""
     peaks = np.asarray(peaks)
-    return peaks[beat_scores(band, fs, peaks) >= threshold]
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(peaks), BATCH):
+            # windows built per batch (a day in one pass would need a gigabyte at once), the last batch padded:
+            # a new input shape costs torch's CPU convolutions more than the batch itself
+            w = windows(band, fs, peaks[i:i + BATCH])
+            x = torch.from_numpy(np.pad(w, ((0, BATCH - len(w)), (0, 0))))[:, None]  # (BATCH, 1, WIDTH)
+            out.append(torch.sigmoid(_model()(x)[:len(w), 0]).numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def verified(band, fs, peaks):
+    """The detections the network scores at THRESHOLD or more."""
+    peaks = np.asarray(peaks)
+    return peaks[beat_scores(band, fs, peaks) >= THRESHOLD]

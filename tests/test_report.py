@@ -204,6 +204,7 @@ def test_noise_bursts_are_excluded_and_clean_time_is_not():
     for a, b in set(excluded) - set(noisy):  # artifacts: long intervals from one kept beat to the next ...
         inside = table[(t > a + 0.01) & (t < b - 0.01)]  # ... where two meet, the beat between them
         assert all((table["segment"] == seg).sum() == 1 for seg in inside["segment"])  # stands alone: no R-R
+    assert not [p for p in build_report(table, rec).summary["pauses"] if 295 <= p["start_s"] <= 425]  # no false pause
 
 
 def test_wall_clock_times_from_a_start_of_day_or_a_date():

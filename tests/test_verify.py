@@ -1,6 +1,7 @@
 """The detector's learned check (heartbeat/verify.py): what it reads, and on a real record, that it keeps the
 beats of clean signal and drops much of what electrode-motion noise adds. Record 100 is not one of the
-check's training records (bench/train_verifier.py)."""
+check's training records (bench/train_verifier.py; it is one of the records its threshold was chosen on), and
+the noise comes from `em` minutes the training never used."""
 import numpy as np
 import pytest
 
@@ -25,6 +26,9 @@ def test_windows_read_two_seconds_of_the_band_at_180_hz_whatever_the_rate():
     assert np.allclose(windows(band720, 720, 2 * peaks), w, atol=1e-5)
 
 
+SCALE = 0.35  # noise RMS over the first 10 s's peak-to-peak
+
+
 def _counts(ref, det, tol=54):
     """(true, false) detections: within 150 ms of a reference beat or not."""
     at = np.clip(np.searchsorted(ref, det), 1, len(ref) - 1)
@@ -44,11 +48,14 @@ def test_the_check_drops_noise_detections_and_keeps_beats_on_a_record_it_never_s
     sig, ref = rec.signal[:n], rec.ref_samples[rec.ref_samples < n]
     clean_checked, clean_all = detect_r_peaks(sig, fs), detect_r_peaks(sig, fs, verify=False)
     assert _counts(ref, clean_checked) == _counts(ref, clean_all)  # clean signal: nothing dropped
-    # electrode motion (from minutes the stress test does not use) at about 0 dB over the last 5 minutes
-    em = wfdb.rdrecord(str(NSTDB / "em"), channels=[0], sampfrom=0, sampto=5 * 60 * fs).p_signal[:, 0]
+    # electrode motion over the last 4 minutes: em's minutes 5-7 and 9-11 (the stress test's, not the training's),
+    # joined without a step
+    em = wfdb.rdrecord(str(NSTDB / "em"), channels=[0], sampto=11 * 60 * fs).p_signal[:, 0]
+    first, second = em[5 * 60 * fs:7 * 60 * fs], em[9 * 60 * fs:11 * 60 * fs]
+    noise = np.r_[first - first[0], second - second[0] + first[-1] - first[0]]
     noisy = sig.copy()
-    noisy[n // 2:] += (em - em[0]) * (0.35 * np.ptp(sig[:fs * 10]) / em.std())
+    noisy[n - len(noise):] += noise * (SCALE * np.ptp(sig[:fs * 10]) / noise.std())
     tp_all, fp_all = _counts(ref, detect_r_peaks(noisy, fs, verify=False))
     tp, fp = _counts(ref, detect_r_peaks(noisy, fs))
-    assert fp_all > 100                             # the noise fools the energy detector (137 false) ...
-    assert fp < 0.7 * fp_all and tp >= tp_all - 3   # ... the check drops 60 of them and no beat (measured)
+    assert fp_all > 100                              # the noise fools the energy detector (113 false) ...
+    assert fp < 0.5 * fp_all and tp > 0.98 * tp_all  # ... the check drops 76 of them and 5 of 762 beats
