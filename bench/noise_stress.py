@@ -36,6 +36,7 @@ from heartbeat.sources import Recording, read_wfdb
 ROOT = Path(__file__).resolve().parents[1]
 FS = 360
 MATCH = int(0.15 * FS)
+TEST = ["118", "119"]  # the stress test's records (--records default)
 CHOOSE = "100 103 112 113 115 117 121 122 123 234".split()  # --records to choose a detector change on
 
 
@@ -110,7 +111,7 @@ def main():
     p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     p.add_argument("--snr", type=float, nargs="+", default=[24, 18, 12, 6, 0, -6])
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "recording.pt"))
-    p.add_argument("--records", nargs="+", default=["118", "119"], help="clean MIT-BIH records to add noise to")
+    p.add_argument("--records", nargs="+", default=TEST, help="clean MIT-BIH records to add noise to")
     p.add_argument("--no-wfdb", action="store_true", help="leave out XQRS and gqrs (the slow part)")
     p.add_argument("--noise", choices=["em", "ma", "bw"], default="em",
                    help="the nstdb noise record (the test is em's; ma and bw ask how other noise fares)")

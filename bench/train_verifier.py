@@ -2,7 +2,7 @@
 
     python bench/train_verifier.py [--data ../shared/data] [--out heartbeat/qrs_verifier.pt --force]
 
-Training data: every detection of the energy detector (detect_beats with verify=False) on channel 0 of
+Training data: every detection of the energy detector (detect.energy_detection) on channel 0 of
 36 MIT-BIH records, clean and in 3 noisy versions each, labelled 1 when a reference beat lies within
 150 ms. Left out: the noise stress test's records (118, 119) and the records the threshold was chosen on
 (CHOOSE, bench/noise_stress.py --records). A noisy version adds 2-minute bursts every 4 minutes (from a
@@ -23,14 +23,13 @@ import numpy as np
 import torch
 import wfdb
 
-from heartbeat.detect import shape_band, detect_beats
+from heartbeat.detect import energy_detection
 from heartbeat.fileio import atomic_path
 from heartbeat.sources import read_wfdb
 from heartbeat.verify import WEIGHTS, network, windows
-from noise_stress import CHOOSE, FS, MATCH, gain, noise_rms, qrs_amplitude  # this folder's sibling
+from noise_stress import CHOOSE, FS, MATCH, TEST, gain, noise_rms, qrs_amplitude  # this folder's sibling
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST = ["118", "119"]  # the noise stress test's records
 SNRS = [18, 12, 6, 0, -6]
 
 
@@ -69,10 +68,11 @@ def record_examples(path, pools, rng):
                                for snr in rng.choice(SNRS, 3, replace=False)]
     xs, ys = [], []
     for sig in versions:
-        peaks = detect_beats(sig, FS, verify=False)[0]
+        found = energy_detection(sig, FS)
+        peaks = found.peaks
         at = np.clip(np.searchsorted(ref, peaks), 1, len(ref) - 1)
         near = np.minimum(np.abs(peaks - ref[at - 1]), np.abs(peaks - ref[at]))
-        xs.append(windows(shape_band(sig, FS), FS, peaks))
+        xs.append(windows(found.wide, FS, peaks))
         ys.append((near <= MATCH).astype(np.float32))
     return np.concatenate(xs), np.concatenate(ys)
 

@@ -3,6 +3,8 @@ refractory period, search-back), then each detection moved to the R peak the way
 cardiologists placed their annotations, because beats must start where training beats start, and
 checked by a small learned model (verify.py) that drops detections of noise.
 """
+from typing import NamedTuple
+
 import numpy as np
 from scipy import signal as sps
 
@@ -184,11 +186,16 @@ def _drop_flutter(peaks, energy, wide, fs):
     return peaks[~drop], [(peaks[a], peaks[b - 1]) for a, b in zip(*runs(drop))]
 
 
-def detect_beats(sig, fs, verify=True):
-    """(R-peak sample positions (sorted, unique), [(first, last) sample of each flutter / fibrillation
-    episode]) of a single-lead ECG `sig` sampled at `fs` Hz. An episode's waves are no beats, and the
-    R-R interval across it is no interval. verify=False leaves out the learned check (verify.py) that
-    drops detections of noise: the energy detector alone."""
+class EnergyDetection(NamedTuple):
+    """What the energy detector found in a signal, before the learned check, and the bands it read."""
+    peaks: np.ndarray   # (n,) R peaks (sorted, unique)
+    flutter: list       # (first, last) sample of each flutter / fibrillation episode
+    energy: np.ndarray  # qrs_energy of the signal (read by quality's noise rule too)
+    wide: np.ndarray    # shape_band of the signal (read by the learned check too)
+
+
+def energy_detection(sig, fs):
+    """The energy detector alone on a single-lead ECG `sig` sampled at `fs` Hz."""
     sig = np.asarray(sig, dtype=np.float64)
     energy, band = qrs_energy(sig, fs)
     wide = shape_band(sig, fs)  # read by the flutter rule, the R-peak refinement and the check
@@ -196,7 +203,16 @@ def detect_beats(sig, fs, verify=True):
     peaks, flutter = _drop_flutter(_drop_p_and_t_waves(peaks, energy, fs), energy, wide, fs)
     if len(peaks):
         peaks = refine_to_r_peak(sig, fs, peaks, wide)
-    return (verified(wide, fs, peaks) if verify else peaks), flutter
+    return EnergyDetection(peaks, flutter, energy, wide)
+
+
+def detect_beats(sig, fs, verify=True):
+    """(R-peak sample positions (sorted, unique), [(first, last) sample of each flutter / fibrillation
+    episode]) of a single-lead ECG `sig` sampled at `fs` Hz. An episode's waves are no beats, and the
+    R-R interval across it is no interval. verify=False leaves out the learned check (verify.py) that
+    drops detections of noise: the energy detector alone."""
+    found = energy_detection(sig, fs)
+    return (verified(found.wide, fs, found.peaks) if verify else found.peaks), found.flutter
 
 
 def detect_r_peaks(sig, fs, verify=True):

@@ -14,8 +14,9 @@ from typing import NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from . import quality, segment, verify
-from .detect import REFRACTORY_S, detect_beats, qrs_energy, shape_band
+from . import quality, segment
+from .detect import REFRACTORY_S, energy_detection
+from .verify import verified
 
 DETECT_WINDOW_S = 600.0
 DETECT_OVERLAP_S = 30.0
@@ -76,12 +77,11 @@ def detect_segment(resampler):
         b = min(n, a + window)
         sig, first = resampler.samples(Span(a, b, resampler.to_360(a)), overlap)
         lo, hi = resampler.to_360(a), (resampler.to_360(b) if b < n else np.inf)
-        found, episodes = detect_beats(sig, segment.KAGGLE_FS, verify=False)
-        energy, _ = qrs_energy(sig, segment.KAGGLE_FS)
+        raw = energy_detection(sig, segment.KAGGLE_FS)
         # the noise rule reads the energy detector's own detections, on which NOISE_RATIO was set: noise the
         # check drops would otherwise count as noise between beats and exclude twice as many noisy minutes
-        noisy += quality.noisy_windows(energy, found, first, lo, hi, segment.KAGGLE_FS)
-        found = verify.verified(shape_band(sig, segment.KAGGLE_FS), segment.KAGGLE_FS, found)
+        noisy += quality.noisy_windows(raw.energy, raw.peaks, first, lo, hi, segment.KAGGLE_FS)
+        found, episodes = verified(raw.wide, segment.KAGGLE_FS, raw.peaks), raw.flutter
         core = (found + first >= lo) & (found + first < hi)
         if peaks and len(peaks[-1]):  # a beat refined across the border by both reads is kept once
             core &= found + first >= peaks[-1][-1] + REFRACTORY_S * segment.KAGGLE_FS
