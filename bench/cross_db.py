@@ -245,7 +245,6 @@ def main():
                          for db, recs in train_records.items() for lead in args.leads]
                 train = LabelledBeats.concatenate([beats for _, _, beats, _ in parts])
                 patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, _, records in parts])
-                train.patients = patients  # for train.patient_adversary
                 first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
                 fold = f"-fold{k}" if len(runs) > 1 else ""
                 run_dir = Path(args.out) / f"{name}-{leads_tag}" / f"{scenario}{fold}-seed{seed}"

@@ -79,10 +79,6 @@ class TrainConfig:
     ema: float = option(0.0, "validate and save an exponential moving average of the weights, updated after every "
                         "optimizer step with this decay (0.9995: about the last 2,000 steps); 0: the weights as "
                         "trained", minimum=0)
-    patient_adversary: float = option(0.0, "train against a patient adversary (adversary.py): a classifier of "
-                                      "each training beat's patient reads its conv features through a reversed "
-                                      "gradient of at most this weight, so that the patient cannot be read from "
-                                      "them; 0: off", minimum=0)
     seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
     threads: int = option(2, "torch CPU threads", minimum=1)
     max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",

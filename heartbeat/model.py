@@ -211,17 +211,13 @@ class BeatNet(nn.Module):
 
     def plain_logits(self, beats, features=None, template=None):
         """The network's logits without the class offsets (what training learns and calibration starts from)."""
-        return self.logits_and_morphology(beats, features, template)[0]
-
-    def logits_and_morphology(self, beats, features=None, template=None):
-        """(plain logits (B, 5), the conv features (B, 64) before morphology dropout: what a patient adversary reads)."""
         self._check(features, template)
-        morphology = x = self._morphology(beats, template)
+        x = self._morphology(beats, template)
         if self.training and self.config.morphology_dropout:
             # whole-vector dropout per beat, not rescaled: the kept beats look exactly as in evaluation
             keep = torch.rand(x.shape[0], 1, device=x.device) >= self.config.morphology_dropout
             x = x * keep
-        return self._head(x, features), morphology
+        return self._head(x, features)
 
     def _morphology(self, beats, template):
         """The conv features of the beats: (B, 1, 187) -> (B, 64)."""

@@ -14,7 +14,6 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from .adversary import PatientAdversary
 from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
@@ -30,22 +29,17 @@ from .splits import train_val_split
 
 @dataclass
 class LabelledBeats:
-    """Beats with their labels: inputs (model.BeatInputs of n beats), y (n,) int64, and optionally the patient of
-    each beat (n,) str (what train.patient_adversary needs)."""
+    """Beats with their labels: inputs (model.BeatInputs of n beats), y (n,) int64."""
     inputs: BeatInputs
     y: np.ndarray
-    patients: np.ndarray | None = None
 
     def take(self, index):
-        return LabelledBeats(self.inputs.take(index), self.y[index],
-                             None if self.patients is None else self.patients[index])
+        return LabelledBeats(self.inputs.take(index), self.y[index])
 
     @staticmethod
     def concatenate(parts):
-        """One LabelledBeats of the beats of all parts, in order (patients kept only when every part has them)."""
-        patients = [p.patients for p in parts]
-        return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]),
-                             None if any(p is None for p in patients) else np.concatenate(patients))
+        """One LabelledBeats of the beats of all parts, in order."""
+        return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
 
 
 def load_labelled(csv, spec, cache=False):
@@ -63,12 +57,9 @@ def load_split(cfg):
     csvs = [dc.train_csv] if isinstance(dc.train_csv, str) else dc.train_csv
     parts = [load_labelled(csv, cfg.model.inputs, dc.cache) for csv in csvs]
     beats = LabelledBeats.concatenate(parts)
-    records = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
-               if dc.val_split == "records" or cfg.train.patient_adversary else None)
-    if cfg.train.patient_adversary:
-        beats.patients = records
-    train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed,
-                                         records if dc.val_split == "records" else None)
+    groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
+              if dc.val_split == "records" else None)
+    train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed, groups)
     train = beats.take(train_idx)
     if cfg.train.replay:
         train = LabelledBeats.concatenate([train, replay_beats(cfg)])
@@ -107,13 +98,12 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
 
 
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                average=None, adversary=None):
+                average=None):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
     augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
     (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
     average: None, or a torch AveragedModel of `model`, updated after every optimizer step.
-    adversary: None, or an adversary.PatientAdversary of the beats of `inputs`, trained beside the model.
     Returns (mean loss, beats seen).
     """
     model.train()
@@ -123,15 +113,9 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
         if augment is not None:
             batch["beats"] = augment(batch["beats"])
+        loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
-        if adversary is None:
-            loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
-            loss.backward()
-        else:
-            logits, morphology = model.logits_and_morphology(**batch)  # (b, C), (b, 64)
-            loss = loss_fn(logits, y[idx])
-            (loss + adversary.loss(morphology, idx)).backward()
-            adversary.step()
+        loss.backward()
         optimizer.step()
         scheduler.step()  # per optimizer step: the paper decays the LR every 10,000 iterations
         if average is not None:
@@ -221,8 +205,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     # and saved: averaged weights sit in flatter minima, which carry better to new patients (SWAD, Cha et al. 2021).
     average = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(tc.ema)) if tc.ema else None
     scored = model if average is None else average.module
-    adversary = _patient_adversary(model, train, tc, min(steps, tc.max_batches or steps))
-    progress = _resume(run_dir, model, optimizer, scheduler, log, average, adversary) if resume else Progress()
+    progress = _resume(run_dir, model, optimizer, scheduler, log, average) if resume else Progress()
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
     noise = RecorderNoise.load(tc.noise) if tc.noise else None
@@ -238,8 +221,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=beat_augmentation(tc.augment, noise, generator),
-                                           desc=f"epoch {epoch}/{tc.epochs}", average=average,
-                                           adversary=adversary)
+                                           desc=f"epoch {epoch}/{tc.epochs}", average=average)
             seconds = time.perf_counter() - t0
             val_metrics = evaluate(scored, val)
             metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
@@ -252,8 +234,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             last = make_checkpoint(model, cfg, epoch, metrics, optimizer, scheduler)
             if average is not None:
                 last["average_state"] = average.state_dict()
-            if adversary is not None:
-                last["adversary_state"] = adversary.state()
             last["best_val_macro_f1"], last["best_epoch"] = progress.best_f1, progress.best_epoch
             last["rng_state"] = torch.get_rng_state()  # morphology dropout draws from it: --resume goes on alike
             save_checkpoint(last, run_dir / "last.pt")
@@ -297,24 +277,11 @@ def _record(progress, model, metrics, score):
     return True
 
 
-def _patient_adversary(model, train, tc, steps_per_epoch):
-    """The PatientAdversary of train.patient_adversary over the LabelledBeats `train`, or None."""
-    if not tc.patient_adversary:
-        return None
-    if train.patients is None:
-        raise ConfigError("train.patient_adversary needs the patient of each training beat, read from the "
-                          ".meta.csv sidecar beside each training CSV (prepare_data.py writes it)")
-    width = model.config.channels * model.config.flat_len()
-    return PatientAdversary(train.patients, width, tc.patient_adversary, tc.epochs * steps_per_epoch, tc.lr)
-
-
-def _resume(run_dir, model, optimizer, scheduler, log, average=None, adversary=None):
+def _resume(run_dir, model, optimizer, scheduler, log, average=None):
     last, best = read_checkpoint(run_dir / "last.pt"), read_checkpoint(run_dir / "best.pt")
     model.load_state_dict(last["model_state"])
     if average is not None:
         average.load_state_dict(last["average_state"])
-    if adversary is not None:
-        adversary.load_state(last["adversary_state"])
     optimizer.load_state_dict(last["optimizer_state"])
     scheduler.load_state_dict(last["scheduler_state"])
     if "rng_state" in last:  # written since morphology dropout resumes exactly
