@@ -125,32 +125,3 @@ def beat_augmentation(paper, noise, generator):
             x = augment_beats(x, generator)
         return x if noise is None else noise(x, generator)
     return apply
-
-
-MIXSTYLE_CHANCE, MIXSTYLE_ALPHA, MIXSTYLE_BLOCKS = 0.5, 0.1, 3  # Zhou et al. 2021's constants and first stages
-
-
-def mix_styles(features, chance=MIXSTYLE_CHANCE, alpha=MIXSTYLE_ALPHA):
-    """MixStyle (Zhou et al. 2021, "Domain generalization with MixStyle"): conv features (B, C, L) whose
-    per-beat, per-channel mean and standard deviation over L are, with chance `chance` for the batch, mixed with
-    those of another beat of the batch (weights ~ Beta(alpha, alpha) per beat). A new patient or recorder changes
-    these statistics (amplitude, width, baseline); mixing them across training patients imitates new ones.
-    Draws from torch's global generator (resumed exactly with it)."""
-    if torch.rand(()) >= chance:
-        return features
-    mean = features.mean(dim=2, keepdim=True)  # (B, C, 1)
-    std = (features.var(dim=2, keepdim=True) + 1e-6).sqrt()
-    mean, std = mean.detach(), std.detach()
-    normed = (features - mean) / std
-    lam = torch.distributions.Beta(alpha, alpha).sample((features.shape[0], 1, 1))  # (B, 1, 1)
-    other = torch.randperm(features.shape[0])
-    return normed * (lam * std + (1 - lam) * std[other]) + lam * mean + (1 - lam) * mean[other]
-
-
-def add_mixstyle(model, blocks=MIXSTYLE_BLOCKS):
-    """Apply mix_styles to the outputs of the first `blocks` residual blocks of a BeatNet, in training only."""
-    def hook(module, _inputs, output):
-        return mix_styles(output) if module.training else output
-
-    for block in model.blocks[:blocks]:
-        block.register_forward_hook(hook)

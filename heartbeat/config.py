@@ -79,9 +79,6 @@ class TrainConfig:
     ema: float = option(0.0, "validate and save an exponential moving average of the weights, updated after every "
                         "optimizer step with this decay (0.9995: about the last 2,000 steps); 0: the weights as "
                         "trained", minimum=0)
-    mixstyle: bool = option(False, "MixStyle (augment.mix_styles): in training, after residual blocks 1-3, each "
-                            "beat's per-channel feature mean and spread mixed with another beat's, with chance 0.5 "
-                            "per batch; evaluation unchanged")
     seed: int = option(0, "seeds the validation split, the initialisation, the batch order and the augmentation")
     threads: int = option(2, "torch CPU threads", minimum=1)
     max_batches: int | None = option(None, "stop each epoch after this many batches (null: all; for dry runs)",

@@ -14,7 +14,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from .augment import RecorderNoise, add_mixstyle, beat_augmentation
+from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
@@ -195,8 +195,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     elif tc.finetune == "head":  # a recipe like config/adapt.json, run without the checkpoint it is for
         raise ConfigError("train.finetune=head needs train.init (train.py --init CHECKPOINT): the convolutions "
                           "it keeps come from a checkpoint")
-    if tc.mixstyle:
-        add_mixstyle(model)  # before the moving average copies the model: its copy is only evaluated
     # A weighted loss teaches tilted class priors; with untilt_priors, evaluation (and so best.pt) undoes
     # the tilt, so that epochs and runs compare at the real class frequencies.
     counts = np.bincount(train.y, minlength=len(model.logit_bias))
