@@ -24,11 +24,11 @@ from tqdm import tqdm
 
 from heartbeat import CLASSES, UserError
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
+from heartbeat.data import KAGGLE_CSVS
 from heartbeat.database import read_noise
 from heartbeat.fileio import atomic_path
 from heartbeat.sidecar import meta_path, templates_path
 
-KAGGLE_OUTPUTS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")
 NOISE_OUTPUT = "noise.npz"
 
 
@@ -59,7 +59,7 @@ def main(argv=None):
         args.mitdb = "data/mitdb"
 
     out = Path(args.out)
-    names = (list(KAGGLE_OUTPUTS) if args.mitdb else []) + \
+    names = (list(KAGGLE_CSVS) if args.mitdb else []) + \
         [n for folder in args.db for n in database_outputs(folder, args.leads)]
     targets = [out / n for n in names] + ([out / NOISE_OUTPUT] if args.noise else [])
     existing = [str(t) for t in targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
@@ -78,7 +78,7 @@ def main(argv=None):
         if args.mitdb:
             table = build_beats(args.mitdb, workers=args.workers, progress=progress("mitdb"))
             written["all MIT-BIH beats"] = table
-            splits = dict(zip(KAGGLE_OUTPUTS, random_split(table, args.seed) + patient_split(table)))
+            splits = dict(zip(KAGGLE_CSVS, random_split(table, args.seed) + patient_split(table)))
             for name, part in splits.items():
                 write_kaggle_csv(out / name, part)
             written.update(splits)

@@ -34,7 +34,7 @@ def load_beats(path, cache=False):
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file{_build_hint(path)}")
     stat = path.stat()
     key = np.array([CACHE_VERSION, stat.st_size, stat.st_mtime_ns], dtype=np.int64)
     cache_file = path.with_name(path.name + ".cache.npy")
@@ -46,6 +46,20 @@ def load_beats(path, cache=False):
     if cache:
         _write_cache(cache_file, key, x, y)
     return x, y
+
+
+KAGGLE_CSVS = ("mitbih_train.csv", "mitbih_test.csv", "mitbih_ds1.csv", "mitbih_ds2.csv")  # what --mitdb writes
+
+
+def _build_hint(path):
+    """How to build a missing beat CSV that prepare_data.py writes ('' for any other name)."""
+    if path.name in KAGGLE_CSVS:
+        return (f"; build it with: python prepare_data.py --mitdb data/mitdb --out {path.parent} "
+                "(--download fetches the records first)")
+    if path.name in ("mitdb.csv", "mitdb_lead1.csv", "svdb.csv", "svdb_lead1.csv"):
+        db = path.name.split(".")[0].removesuffix("_lead1")
+        return f"; build it with: python prepare_data.py --db data/{db} --leads 0 1 --out {path.parent}"
+    return ""
 
 
 # The cache is three .npy arrays one after the other in one file: key, labels (empty when the CSV

@@ -55,7 +55,8 @@ def _scan(signal, fs, name):
     if found.low > found.high:
         raise SignalError(f"{name}: every sample is missing (NaN)")
     if found.low == found.high:
-        raise SignalError(f"{name}: the signal is flat")
+        raise SignalError(f"{name}: the signal is flat (every sample {found.low:g}): no ECG to read, e.g. a "
+                          "recording made with the lead off")
     return found.excluded
 
 

@@ -76,8 +76,14 @@ def test_empty_missing_and_header_only(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DataError, match="empty"):
         load_beats(tmp_path / "empty.csv")
-    with pytest.raises(DataError, match="no such file"):
+    with pytest.raises(DataError, match=r"missing.csv: no such file$"):  # a name of the user's own: no hint
         load_beats(tmp_path / "missing.csv")
+    # a CSV that prepare_data.py writes: the error says how to build it
+    with pytest.raises(DataError, match=r"mitbih_test.csv: no such file; build it with: python prepare_data.py --mitdb "):
+        load_beats(tmp_path / "mitbih_test.csv")
+    with pytest.raises(DataError, match=r"svdb_lead1.csv: no such file; build it with: python prepare_data.py --db "
+                                        r"data/svdb --leads 0 1"):
+        load_beats(tmp_path / "svdb_lead1.csv")
     (tmp_path / "h.csv").write_text(",".join(f"c{i}" for i in range(188)) + "\n")
     with pytest.raises(DataError, match="a header but no beats"):
         load_beats(tmp_path / "h.csv")
