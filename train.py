@@ -21,7 +21,8 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
-from heartbeat.training import calibrate_run, fit, load_split
+from heartbeat.labelled import load_split
+from heartbeat.training import calibrate_run, fit
 
 
 def main(argv=None):

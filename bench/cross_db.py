@@ -43,7 +43,8 @@ from heartbeat.recording import classify_recording, reference_agreement
 from heartbeat.sidecar import load_keys, meta_path
 from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.splits import train_val_split
-from heartbeat.training import LabelledBeats, fit, load_labelled, per_class_sample
+from heartbeat.labelled import LabelledBeats, load_labelled, per_class_sample
+from heartbeat.training import fit
 
 from cross_db_tables import gross_row, print_adaptation, print_per_record, print_table  # this folder's sibling
 

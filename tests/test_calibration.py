@@ -11,7 +11,8 @@ from heartbeat.checkpoint import load_checkpoint, make_checkpoint, save_checkpoi
 from heartbeat.config import load_config
 from heartbeat.inference import predict_proba
 from heartbeat.model import BeatInputs, BeatNet
-from heartbeat.training import LabelledBeats, calibrate_run
+from heartbeat.labelled import LabelledBeats
+from heartbeat.training import calibrate_run
 
 
 def test_offsets_favour_rare_classes():

@@ -159,7 +159,7 @@ def test_training_on_several_csvs(small_csvs):
     """data.train_csv may list CSVs (two databases, two leads): their beats are trained on together, and a
     validation split by records holds out whole records across them."""
     from heartbeat.config import ConfigError, load_config
-    from heartbeat.training import load_split
+    from heartbeat.labelled import load_split
 
     from conftest import ROOT
 

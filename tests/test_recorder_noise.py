@@ -9,7 +9,8 @@ from heartbeat import augment
 from heartbeat.augment import RecorderNoise, _gaussian_lowpass
 from heartbeat.config import load_values
 from heartbeat.data import DataError
-from heartbeat.training import LabelledBeats, fit
+from heartbeat.labelled import LabelledBeats
+from heartbeat.training import fit
 from heartbeat.model import BeatInputs
 
 

@@ -14,7 +14,8 @@ from heartbeat.checkpoint import read_checkpoint, save_checkpoint
 from heartbeat.config import Config, ConfigError, TrainConfig, load_config
 from heartbeat.imbalance import class_weights, make_loss, prior_power
 from heartbeat.model import BeatInputs, BeatNet
-from heartbeat.training import LabelledBeats, fit, make_optimizer, train_epoch
+from heartbeat.labelled import LabelledBeats
+from heartbeat.training import fit, make_optimizer, train_epoch
 
 
 def beats(n=64, length=187):
@@ -246,7 +247,7 @@ def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tm
 def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp_path, small_csvs):
     """train.replay mixes up to K beats per class of the init checkpoint's own training CSV into the patient's
     beats (seeded); without train.init, or with that CSV gone, it stops with one line."""
-    from heartbeat.training import load_split
+    from heartbeat.labelled import load_split
 
     train_csv, patient_csv = small_csvs
     base = ["train.batch_size=32", "train.max_batches=2", "train.threads=1", "train.calibrate=false",
