@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,8 +47,6 @@ def real_beats():
 @pytest.fixture(scope="session")
 def small_csvs(real_beats, tmp_path_factory):
     """A small real train/test pair in the Kaggle format (400 / 200 beats, every class in both)."""
-    import numpy as np
-
     from heartbeat.build import write_kaggle_csv
 
     rng = np.random.default_rng(0)
@@ -59,3 +58,21 @@ def small_csvs(real_beats, tmp_path_factory):
     write_kaggle_csv(out / "train.csv", real_beats.take(rng.permutation(train)))
     write_kaggle_csv(out / "test.csv", real_beats.take(test))
     return out / "train.csv", out / "test.csv"
+
+
+def small_split(real_beats, template=False):
+    """Real beats of every class (300 N, 40 S, 80 V, 20 F, 60 Q), alternately into train and val.
+    template=True: each beat is its own template."""
+    from heartbeat.labelled import LabelledBeats
+    from heartbeat.model import BeatInputs
+
+    rng = np.random.default_rng(0)
+    take = np.concatenate([rng.permutation(np.flatnonzero(real_beats.y == c))[:n]
+                           for c, n in enumerate([300, 40, 80, 20, 60])])
+    x = real_beats.x[take].astype(np.float32)
+    data = LabelledBeats(BeatInputs(x, None, x.copy() if template else None), real_beats.y[take].astype(np.int64))
+    return data.take(np.arange(0, len(take), 2)), data.take(np.arange(1, len(take), 2))
+
+
+def quiet(*_):
+    """A log function that prints nothing."""

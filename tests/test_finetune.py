@@ -1,0 +1,75 @@
+"""Fine-tuning a trained model (train.init, train.finetune) and replaying its training beats (train.replay)."""
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT, quiet, small_split
+from heartbeat.checkpoint import read_checkpoint, save_checkpoint
+from heartbeat.config import ConfigError, load_config
+from heartbeat.labelled import LabelledBeats
+from heartbeat.model import BeatInputs
+from heartbeat.training import fit
+
+
+def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tmp_path, real_beats):
+    """train.init loads a trained model's weights (not its class offsets); finetune=head trains the linear
+    layers only; a checkpoint of another model is refused in one line."""
+    from heartbeat.checkpoint import CheckpointError
+
+    train, val = small_split(real_beats)
+    base = ["train.batch_size=32", "train.max_batches=3", "train.threads=1", "train.calibrate=false"]
+    first = load_config(ROOT / "config" / "config.json", base + ["train.epochs=1"])
+    fit(first, train, val, tmp_path / "first", log=quiet)
+    start = read_checkpoint(tmp_path / "first" / "best.pt")["model_state"]
+    for mode in ("head", "all"):
+        cfg = load_config(ROOT / "config" / "config.json",
+                          base + ["train.epochs=1", f"train.init={tmp_path / 'first' / 'best.pt'}",
+                                  f"train.finetune={mode}", "train.seed=5"])
+        fit(cfg, train, val, tmp_path / mode, log=quiet)
+        tuned = read_checkpoint(tmp_path / mode / "last.pt")["model_state"]
+        convs_kept = all(torch.equal(tuned[k], start[k]) for k in start if k.startswith(("stem", "blocks")))
+        assert convs_kept == (mode == "head")
+        assert not torch.equal(tuned["out.weight"], start["out.weight"])
+    with pytest.raises(ConfigError, match="train.finetune=head needs train.init"):
+        fit(load_config(ROOT / "config" / "adapt.json", base), train, val, tmp_path / "no-init", log=quiet)
+    # a checkpoint saved before a model key existed (model.morphology_mix) is that key's default model
+    older = read_checkpoint(tmp_path / "first" / "best.pt")
+    del older["model_args"]["morphology_mix"]
+    save_checkpoint(older, tmp_path / "older.pt")
+    fit(load_config(ROOT / "config" / "config.json", base + ["train.epochs=1", f"train.init={tmp_path / 'older.pt'}"]),
+        train, val, tmp_path / "from-older", log=quiet)
+    other = load_config(ROOT / "config" / "config.json",
+                        base + ["model.rr_features=true", f"train.init={tmp_path / 'first' / 'best.pt'}"])
+    with pytest.raises(CheckpointError, match="differs from the config's in rr_features"):
+        fit(other, LabelledBeats(BeatInputs(train.inputs.beats, np.ones((len(train.y), 8), np.float32)), train.y),
+            val, tmp_path / "other", log=quiet)
+
+
+def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp_path, small_csvs):
+    """train.replay mixes up to K beats per class of the init checkpoint's own training CSV into the patient's
+    beats (seeded); without train.init, or with that CSV gone, it stops with one line."""
+    from heartbeat.labelled import load_split
+
+    train_csv, patient_csv = small_csvs
+    base = ["train.batch_size=32", "train.max_batches=2", "train.threads=1", "train.calibrate=false",
+            "train.epochs=1", "data.val_fraction=0", "data.cache=false"]
+    first = load_config(ROOT / "config" / "config.json", base + [f"data.train_csv={train_csv}"])
+    fit(first, *load_split(first), tmp_path / "first", log=quiet)
+    patient = ["data.val_fraction=0", "data.cache=false", f"data.train_csv={patient_csv}"]
+    alone, _ = load_split(load_config(ROOT / "config" / "adapt.json", patient + ["train.replay=0"]))
+    tuned = load_config(ROOT / "config" / "adapt.json", patient + [f"train.init={tmp_path / 'first' / 'best.pt'}",
+                                                                     "train.replay=7"])
+    mixed, val = load_split(tuned)
+    assert len(val.y) == 0 and np.array_equal(mixed.y[:len(alone.y)], alone.y)
+    assert np.bincount(mixed.y[len(alone.y):], minlength=5).tolist() == [7] * 5
+    again, _ = load_split(tuned)
+    assert np.array_equal(again.inputs.beats, mixed.inputs.beats)  # seeded: the same beats each time
+    with pytest.raises(ConfigError, match="train.replay draws from the training CSVs of the checkpoint"):
+        load_split(load_config(ROOT / "config" / "adapt.json", patient + ["train.replay=7", "train.init=null"]))
+    moved = tmp_path / "moved.csv"
+    train_csv.rename(moved)
+    try:
+        with pytest.raises(ConfigError, match="not found"):
+            load_split(tuned)
+    finally:
+        moved.rename(train_csv)
