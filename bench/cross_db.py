@@ -40,7 +40,7 @@ from heartbeat.config import load_config
 from heartbeat.database import DS1, DS2
 from heartbeat.inference import predict_proba
 from heartbeat.recording import classify_recording, reference_agreement
-from heartbeat.sidecar import load_beat_ids, load_keys, meta_path
+from heartbeat.sidecar import load_keys, meta_path
 from heartbeat.sources import other_channel, read_wfdb
 from heartbeat.splits import train_val_split
 from heartbeat.labelled import LabelledBeats, load_labelled, per_class_sample
@@ -58,16 +58,11 @@ class Pool:
         self.data = load_labelled(csv, spec)
         self.records = load_keys(csv, len(self.data.y))["record"].to_numpy()
         self.times = pd.read_csv(meta_path(csv), usecols=["time_s"])["time_s"].to_numpy()
-        self.csv = csv
 
     def of(self, records):
         """(LabelledBeats, record of each beat) of the named records."""
         index = np.flatnonzero(np.isin(self.records, list(records)))
         return self.data.take(index), self.records[index]
-
-    def beat_ids(self, records):
-        """Which beat each of of(records)'s beats is, the same on every lead (sidecar.load_beat_ids)."""
-        return load_beat_ids(self.csv, len(self.data.y))[np.isin(self.records, list(records))]
 
     def record(self, name):
         """(LabelledBeats, times in seconds) of one record."""
@@ -250,10 +245,6 @@ def main():
                 parts = [(db, lead, *pools[db, lead].of(recs))
                          for db, recs in train_records.items() for lead in args.leads]
                 train = LabelledBeats.concatenate([beats for _, _, beats, _ in parts])
-                if recipe.train.lead_mix:  # the same beat on the two leads, for the virtual leads
-                    train = train.with_partners(np.concatenate([pools[db, lead].beat_ids(recs)
-                                                                for db, recs in train_records.items()
-                                                                for lead in args.leads]))
                 patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, _, records in parts])
                 first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
                 fold = f"-fold{k}" if len(runs) > 1 else ""

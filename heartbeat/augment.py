@@ -1,5 +1,5 @@
-"""Training beat augmentation, on a batch at once: the paper's random time stretch and amplitude warp,
-another recorder's band limit and real noise, and another lead (a virtual lead from a beat's two leads)."""
+"""Training beat augmentation, on a batch at once: the paper's random time stretch and amplitude warp, and
+another recorder's band limit and real noise."""
 import math
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from . import BEAT_LEN, template
+from . import BEAT_LEN
 from .data import DataError
 from .segment import KAGGLE_STEP
 
@@ -86,54 +86,10 @@ class RecorderNoise:
         source = torch.randint(len(self.sources), (b,), generator=generator)
         start = torch.randint(self.sources.shape[1] - length, (b,), generator=generator)
         noise = self.sources[source[:, None], start[:, None] + torch.arange(length)]  # (B, L)
-        return _rescale(x + gain[:, None, None] * noise[:, None, :], valid)
-
-
-class VirtualLeads:
-    """Another lead for a training batch: a surface lead is, to first order, the projection of the heart's
-    dipole on its axis, so cos(theta) * lead A + sin(theta) * lead B of one beat is that beat seen by a lead in
-    the plane A and B span, at any angle (inverted too: polarity depends on where electrodes sit). Each beat
-    with a partner (its row on the other lead) is replaced, with chance AUGMENT_PROB, by such a combination,
-    min-max scaled again over its segment as a cut beat is; its template the same combination of the two
-    templates, and its template features (template.template_context) computed again from the two.
-
-    inputs: the training set's BeatInputs.as_tensors(); partner (n,) int64, -1 where a beat has none;
-    feature_names: the model's InputSpec.feature_names (where the template features sit).
-    """
-
-    def __init__(self, inputs, partner, feature_names):
-        self.inputs, self.partner = inputs, torch.as_tensor(partner, dtype=torch.long)
-        self.template_columns = [feature_names.index(c) for c in template.COLUMNS if c in feature_names]
-
-    def __call__(self, batch, idx, generator):
-        """batch: the as_tensors() rows idx (b,) of the training set -> a batch with the chosen rows replaced."""
-        other = self.partner[idx]
-        chosen = torch.nonzero((torch.rand(len(idx), generator=generator) < AUGMENT_PROB) & (other >= 0))[:, 0]
-        theta = 2 * math.pi * torch.rand(len(chosen), 1, 1, generator=generator)
-        if len(chosen) == 0:
-            return batch
-        out = dict(batch)
-        for key in ("beats", "template"):
-            if batch[key] is not None:
-                own, its = batch[key][chosen], self.inputs[key][other[chosen]]  # (k, 1, L) each
-                mixed = _rescale(torch.cos(theta) * own + torch.sin(theta) * its, _segment_mask(own))
-                out[key] = batch[key].index_copy(0, chosen, mixed)
-        if self.template_columns:
-            head, median = out["beats"][chosen, 0, :template.WINDOW], out["template"][chosen, 0, :template.WINDOW]
-            b, t = head - head.mean(1, keepdim=True), median - median.mean(1, keepdim=True)
-            corr = (b * t).sum(1) / (b.norm(dim=1) * t.norm(dim=1)).clamp_min(1e-9)
-            rmse = (head - median).pow(2).mean(1).sqrt()
-            features = batch["features"].clone()
-            features[chosen[:, None], torch.tensor(self.template_columns)] = torch.stack([corr, rmse], 1)
-            out["features"] = features
-        return out
-
-
-def _rescale(x, valid):
-    """x (B, C, L) -> min-max scaled to [0, 1] over each beat's segment (valid (B, 1, L) bool), zero after it."""
-    lo = x.masked_fill(~valid, math.inf).amin(2, keepdim=True)
-    hi = x.masked_fill(~valid, -math.inf).amax(2, keepdim=True)
-    return ((x - lo) / (hi - lo).clamp_min(1e-6)).masked_fill(~valid, 0.0)
+        x = x + gain[:, None, None] * noise[:, None, :]
+        lo = x.masked_fill(~valid, math.inf).amin(2, keepdim=True)
+        hi = x.masked_fill(~valid, -math.inf).amax(2, keepdim=True)
+        return ((x - lo) / (hi - lo).clamp_min(1e-6)).masked_fill(~valid, 0.0)
 
 
 def _uniform(n, bounds, generator):

@@ -60,9 +60,6 @@ class TrainConfig:
                                "from the noise stress test's bw, em, ma records): each training beat is also, each "
                                "with chance 1/2, low-pass filtered (-3 dB at 20 Hz or higher) and given a noise "
                                "segment at 0..24 dB SNR (augment.RecorderNoise); null: off")
-    lead_mix: bool = option(False, "each training beat whose same beat on another lead is in the training CSVs "
-                            "(e.g. data/mitdb.csv and data/mitdb_lead1.csv) is, with chance 1/2, seen by a virtual "
-                            "lead: the two leads combined at a random angle (augment.VirtualLeads)")
     loss: str = option("ce", "'ce' or 'weighted' (class weights (1 / class count) ** weight_power)",
                        choices=("ce", "weighted"))
     weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "
@@ -119,10 +116,6 @@ class Config:
         if self.model.morphology_mix and self.train.calibrate:
             raise ValueError("train.calibrate fits the reading with morphology, not model.morphology_mix's mixed "
                              "one: set train.calibrate=false")
-        # a virtual lead's template features are computed again from its template
-        if self.train.lead_mix and self.model.template_features and not self.model.template_channel:
-            raise ValueError("train.lead_mix with model.template_features needs model.template_channel (the "
-                             "templates the virtual leads' template features are computed from)")
 
     def to_dict(self):
         """Plain nested dict: what run folders and checkpoints store, and what from_dict reads back."""

@@ -4,57 +4,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .checkpoint import read_checkpoint
 from .config import ConfigError
 from .data import DataError, load_beats
 from .model import BeatInputs
-from .sidecar import load_beat_ids, load_inputs, load_records
+from .sidecar import load_inputs, load_records
 from .splits import train_val_split
 
 
 @dataclass
 class LabelledBeats:
-    """Beats with their labels: inputs (model.BeatInputs of n beats), y (n,) int64, and partner (n,) int64 or
-    None: the row of the same beat on another lead (-1: none among these beats), for train.lead_mix."""
+    """Beats with their labels: inputs (model.BeatInputs of n beats), y (n,) int64."""
     inputs: BeatInputs
     y: np.ndarray
-    partner: np.ndarray | None = None
 
     def take(self, index):
-        index = np.asarray(index, dtype=np.int64)
-        partner = None
-        if self.partner is not None:  # renumber the partners into the rows taken; a partner left out is none
-            new_row = np.full(len(self.y) + 1, -1, dtype=np.int64)  # the extra slot maps partner -1 to -1
-            new_row[index] = np.arange(len(index))
-            partner = new_row[self.partner[index]]
-        return LabelledBeats(self.inputs.take(index), self.y[index], partner)
+        return LabelledBeats(self.inputs.take(index), self.y[index])
 
     @staticmethod
     def concatenate(parts):
-        """One LabelledBeats of the beats of all parts, in order (partners stay within their part)."""
-        partner = None
-        if any(p.partner is not None for p in parts):
-            starts = np.cumsum([0] + [len(p.y) for p in parts[:-1]])
-            partner = np.concatenate([np.full(len(p.y), -1, dtype=np.int64) if p.partner is None
-                                      else np.where(p.partner >= 0, p.partner + start, -1)
-                                      for p, start in zip(parts, starts)])
-        return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]),
-                             partner)
-
-    def with_partners(self, beat_ids):
-        """These beats with partner set from beat_ids (n,): rows with the same id are one beat on two leads
-        (with more, each row's partner is the next row of its id, in a cycle)."""
-        codes = pd.factorize(np.asarray(beat_ids))[0]
-        order = np.argsort(codes, kind="stable")  # rows of one id together, in their order
-        first = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
-        size = np.diff(np.r_[first, len(codes)])
-        start, count = np.repeat(first, size), np.repeat(size, size)
-        following = order[start + (np.arange(len(codes)) - start + 1) % count]
-        partner = np.full(len(codes), -1, dtype=np.int64)
-        partner[order] = np.where(count > 1, following, -1)
-        return LabelledBeats(self.inputs, self.y, partner)
+        """One LabelledBeats of the beats of all parts, in order."""
+        return LabelledBeats(BeatInputs.concatenate([p.inputs for p in parts]), np.concatenate([p.y for p in parts]))
 
 
 def load_labelled(csv, spec, cache=False):
@@ -72,8 +43,6 @@ def load_split(cfg):
     csvs = [dc.train_csv] if isinstance(dc.train_csv, str) else dc.train_csv
     parts = [load_labelled(csv, cfg.model.inputs, dc.cache) for csv in csvs]
     beats = LabelledBeats.concatenate(parts)
-    if cfg.train.lead_mix:
-        beats = beats.with_partners(np.concatenate([load_beat_ids(csv, len(p.y)) for csv, p in zip(csvs, parts)]))
     groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
               if dc.val_split == "records" else None)
     train_idx, val_idx = train_val_split(beats.y, dc.val_fraction, cfg.train.seed, groups)

@@ -149,14 +149,3 @@ def load_records(csv_path, n_beats):
     """The patient of each beat (n_beats,) str: 'db/record' ('record' from sidecars of older builds)."""
     keys = load_keys(csv_path, n_beats)
     return (keys["db"] + "/" + keys["record"] if "db" in keys else keys["record"]).to_numpy()
-
-
-def load_beat_ids(csv_path, n_beats):
-    """Which beat each row is, whatever the lead (n_beats,) str: 'db/record/sample'. Rows of two CSVs with the
-    same id are one beat seen on two leads (prepare_data.py --leads 0 1 cuts both leads at the same samples)."""
-    path = meta_path(csv_path)
-    samples = pd.read_csv(path, usecols=["sample"], dtype=str)["sample"] if path.is_file() else None
-    if samples is None or len(samples) != n_beats:
-        raise DataError(f"{csv_path}: needs the sidecar {path.name} beside the CSV, with the 'sample' of each of its "
-                        f"{n_beats} beats; rebuild the CSVs with prepare_data.py")
-    return load_records(csv_path, n_beats) + "/" + samples.to_numpy()

@@ -7,7 +7,6 @@ import copy
 import math
 import time
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from .augment import RecorderNoise, VirtualLeads, beat_augmentation
+from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
@@ -33,10 +32,9 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
 
 
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                average=None, leads=None):
+                average=None):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
-    leads: None, or an augment.VirtualLeads with its generator, (batch, idx) -> batch, applied first.
     augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
     (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
     average: None, or a torch AveragedModel of `model`, updated after every optimizer step.
@@ -47,8 +45,6 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
     bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
     for idx in bar:
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
-        if leads is not None:
-            batch = leads(batch, idx)
         if augment is not None:
             batch["beats"] = augment(batch["beats"])
         loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
@@ -147,7 +143,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
     noise = RecorderNoise.load(tc.noise) if tc.noise else None
-    virtual = _virtual_leads(tc, train, inputs, cfg.model.inputs)
     if not resume:  # only now: a bad train.init checkpoint or noise file must leave no half-made run folder
         run_dir.mkdir(parents=True, exist_ok=True)
         save_config(cfg, run_dir / "config.json")
@@ -160,8 +155,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=beat_augmentation(tc.augment, noise, generator),
-                                           desc=f"epoch {epoch}/{tc.epochs}", average=average,
-                                           leads=virtual and partial(virtual, generator=generator))
+                                           desc=f"epoch {epoch}/{tc.epochs}", average=average)
             seconds = time.perf_counter() - t0
             val_metrics = evaluate(scored, val)
             metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
@@ -192,16 +186,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
     log(f"calibrated on validation: tau {cal.tau:.2f}, macro-F1 {cal.before['macro_f1']:.4f} -> "
         f"{cal.after['macro_f1']:.4f} (wrote {run_dir / 'calibrated.pt'})")
     return run_dir / "calibrated.pt"
-
-
-def _virtual_leads(tc, train, inputs, spec):
-    """train.lead_mix's augment.VirtualLeads over the training beats, or None."""
-    if not tc.lead_mix:
-        return None
-    if train.partner is None or not (train.partner >= 0).any():
-        raise ConfigError("train.lead_mix needs the same beats on two leads among the training beats (e.g. "
-                          "data.train_csv [data/mitdb.csv, data/mitdb_lead1.csv], built by prepare_data.py --leads 0 1)")
-    return VirtualLeads(inputs, train.partner, spec.feature_names)
 
 
 def calibrate_run(model, cfg, epoch, metrics, train_y, val, path):
