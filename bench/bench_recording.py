@@ -4,7 +4,8 @@
 
 Stages as predict.py --record runs them: read (wfdb, physical units), check, resample to 360 Hz,
 detect R peaks, cut beats (the Kaggle rule), compute the inputs the model takes beside the beat
-(R-R / template; nothing for the paper's model), classify, write the CSV. Best of --repeats runs.
+(R-R / template; nothing for the paper's model), classify, share the V probabilities among beats of one
+shape (heartbeat/shapes.py), write the CSV. Best of --repeats runs.
 With --second-channel, the whole pipeline (recording.classify_recording) is also timed with and without
 the second lead, in the same run.
 """
@@ -21,6 +22,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba, predictions_table
 from heartbeat.recording import beats_of, check_signal, classify_recording
+from heartbeat.shapes import share_by_shape, shape_vectors
 from heartbeat.sources import read_wfdb
 
 ROOT = Path(__file__).resolve().parents[1]  # the repo; ../shared/data beside it holds the records
@@ -46,9 +48,11 @@ def run_once(model, record, out):
     lap("cut")
     inputs = [recording_inputs(model.inputs, f.times, index, beats) for f, index, beats in blocks]
     lap("context")
-    proba = np.concatenate([predict_proba(model, x) for x in inputs])
-    table = predictions_table(proba, CLASSES)
+    proba = [predict_proba(model, x) for x in inputs]
     lap("classify")
+    proba = np.concatenate([share_by_shape(p, shape_vectors(beats)) for p, (_, _, beats) in zip(proba, blocks)])
+    table = predictions_table(proba, CLASSES)
+    lap("share")
     table.to_csv(out, index=False, float_format="%.6f")
     lap("write")
     return times, len(table), len(rec.signal) / rec.fs

@@ -3,7 +3,8 @@
 The training beats follow the Kaggle rule on 360 Hz signals, so any input is resampled to 360 Hz
 first and then cut by the very function that built the training CSVs (segment.kaggle_beats). Beats are
 detected on one lead; a second lead (rec.second), where given, is cut at the same R peaks and classified
-too, and the two leads' probabilities are averaged (block_proba).
+too, and the two leads' probabilities are averaged (block_proba); beats of the same shape then share
+their ventricular probabilities (shapes.share_by_shape), within each block of about 30 minutes.
 """
 from typing import NamedTuple
 
@@ -15,6 +16,7 @@ from . import CLASSES, quality, segment
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
+from .shapes import share_by_shape, shape_vectors
 from .sources import MAX_FS, MIN_FS, SignalError
 from .windows import Resampler, beat_blocks, cut_block, detect_segment
 
@@ -114,21 +116,29 @@ def _second_lead(rec, start, stop, found):
     return Resampler(lambda a, b: read_span(rec.second, a, b), rec.fs, start, stop), readable
 
 
-def block_proba(model, found, index, second=None):
+def block_proba(model, found, index, keep, second=None):
     """(len(index), 5) class probabilities of the beats found.peaks[index]. With a second lead, the mean of
     both leads' probabilities, each lead's beat cut at the same R peak with its own template, as the
     training CSVs of both leads were cut at the same annotations; where the second lead is unanalyzable
-    the first lead's alone."""
-    proba = predict_proba(model, recording_inputs(model.inputs, found.times, index, found.beats(index)))
-    if second is None:
-        return proba
-    resampler, readable = second
-    at = readable[index]
-    both = index[at]
-    if len(both) >= MIN_BEATS:  # too few beats make no template
-        other = predict_proba(model, recording_inputs(model.inputs, found.times, both,
-                                                      cut_block(resampler, found.peaks, both)))
-        proba[at] = (proba[at] + other) / 2
+    the first lead's alone. Then the kept beats (keep (len(index),) bool: not in noise) share their
+    ventricular probabilities with the block's beats of the same shape (shapes.share_by_shape), on both
+    leads' shapes where every kept beat has both."""
+    beats = found.beats(index)
+    proba = predict_proba(model, recording_inputs(model.inputs, found.times, index, beats))
+    shapes = shape_vectors(beats)
+    if second is not None:
+        resampler, readable = second
+        at = readable[index]
+        both = index[at]
+        if len(both) >= MIN_BEATS:  # too few beats make no template
+            other_beats = cut_block(resampler, found.peaks, both)
+            other = predict_proba(model, recording_inputs(model.inputs, found.times, both, other_beats))
+            proba[at] = (proba[at] + other) / 2
+            if at[keep].all():  # shapes compared on both leads only where every kept beat has both
+                second_beats = np.zeros_like(beats)
+                second_beats[at] = other_beats
+                shapes = shape_vectors(beats, second_beats)
+    proba[keep] = share_by_shape(proba[keep], shapes[keep])
     return proba
 
 
@@ -140,7 +150,8 @@ def classify_recording(model, rec):
     to read are dropped and the stretches excluded ("noise"); a long interval in which an artifact hid
     the beats is excluded too ("artifact"), and is no pause. Each analyzable piece is
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
-    A piece with too few beats is excluded ("no beats"); if all are, that is an error. Beats inside atrial
+    A piece with too few beats is excluded ("no beats"); if all are, that is an error. The p_<class> columns
+    are the probabilities after the beats of one shape shared theirs (block_proba). Beats inside atrial
     fibrillation are marked (af) and none of them is S (no_s_in_af).
     """
     check_signal(rec)
@@ -153,10 +164,14 @@ def classify_recording(model, rec):
             error = e
             continue
         second = _second_lead(rec, start, stop, found)
+        noisy = np.zeros(len(found.samples), dtype=bool)
+        for a, b in found.noisy:
+            noisy |= (found.samples >= a) & (found.samples < b)
+            rec.excluded.append(quality.Excluded(a, b, "noise"))
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
-        proba = np.concatenate([block_proba(model, found, index, second) for index in blocks])
+        proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second) for index in blocks])
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
@@ -164,10 +179,6 @@ def classify_recording(model, rec):
         breaks = np.sort([b for _, b in found.flutter + found.noisy + found.artifacts]).astype(np.int64)
         table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples, side="right"))
         segment_id += len(breaks) + 1
-        noisy = np.zeros(len(table), dtype=bool)
-        for a, b in found.noisy:
-            noisy |= (found.samples >= a) & (found.samples < b)
-            rec.excluded.append(quality.Excluded(a, b, "noise"))
         rec.excluded += [quality.Excluded(a, b, "artifact") for a, b in found.artifacts]
         rec.flutter += found.flutter
         tables.append(table[~noisy])
