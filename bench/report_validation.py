@@ -21,6 +21,7 @@ fold that held it out (grouped-fold<k>-seed<s>); MIT-BIH DS1 records are left ou
 the mix; --read-mix 0.5 reads them as the shipped recording model reads.
 """
 import argparse
+import sys
 import time
 from collections import Counter
 from dataclasses import replace
@@ -209,6 +210,10 @@ def main():
         checkpoints = held_out_checkpoints(db, Path(args.held_out), args.seed) if args.held_out else \
             {h.stem: args.checkpoint for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()}
         paths = [db / name for name in checkpoints if not args.records or name in args.records]
+        missing = sorted({str(checkpoints[path.name]) for path in paths if not Path(checkpoints[path.name]).is_file()})
+        if missing:  # found now, not after an hour of reading the other records
+            sys.exit(f"error: {missing[0]} is missing ({len(missing)} checkpoints in all); train the runs with "
+                     "bench/cross_db.py (the --recipe and --set of --held-out's folder, --scenarios grouped ds2)")
         rows = pd.DataFrame([validate_record(read_as(checkpoints[path.name], args.read_mix), path, args.both_leads)
                              for path in paths])
         print(f"\n{db.name}: {len(rows)} records in {time.perf_counter() - t0:.0f} s")
