@@ -4,8 +4,9 @@
 
 Stages as predict.py --record runs them: read (wfdb, physical units), check, resample to 360 Hz,
 detect R peaks, cut beats (the Kaggle rule), compute the inputs the model takes beside the beat
-(R-R / template; nothing for the paper's model), classify, share the V probabilities among beats of one
-shape (heartbeat/shapes.py), write the CSV. Best of --repeats runs.
+(R-R / template; nothing for the paper's model), classify, share the V, F and Q probabilities among beats
+of one shape (heartbeat/shapes.py; here over every beat of a block, where the pipeline leaves out beats of
+noisy stretches), write the CSV. Best of --repeats runs.
 With --second-channel, the whole pipeline (recording.classify_recording) is also timed with and without
 the second lead, in the same run.
 """
@@ -51,9 +52,8 @@ def run_once(model, record, out):
     proba = [predict_proba(model, x) for x in inputs]
     lap("classify")
     proba = np.concatenate([share_by_shape(p, shape_vectors(beats)) for p, (_, _, beats) in zip(proba, blocks)])
-    table = predictions_table(proba, CLASSES)
     lap("share")
-    table.to_csv(out, index=False, float_format="%.6f")
+    predictions_table(proba, CLASSES).to_csv(out, index=False, float_format="%.6f")
     lap("write")
     return times, len(table), len(rec.signal) / rec.fs
 

@@ -205,15 +205,18 @@ def main():
     mix = f"; read with morphology_mix {args.read_mix}" if args.read_mix is not None else ""
     print(f"model {args.held_out + ' (held-out runs, seed ' + str(args.seed) + ')' if args.held_out else args.checkpoint}"
           f"{'; both leads' if args.both_leads else ''}{mix}")
+    work = {}
     for db in map(Path, args.db):
-        t0 = time.perf_counter()
         checkpoints = held_out_checkpoints(db, Path(args.held_out), args.seed) if args.held_out else \
             {h.stem: args.checkpoint for h in sorted(db.glob("*.hea")) if h.with_suffix(".atr").is_file()}
-        paths = [db / name for name in checkpoints if not args.records or name in args.records]
-        missing = sorted({str(checkpoints[path.name]) for path in paths if not Path(checkpoints[path.name]).is_file()})
-        if missing:  # found now, not after an hour of reading the other records
-            sys.exit(f"error: {missing[0]} is missing ({len(missing)} checkpoints in all); train the runs with "
-                     "bench/cross_db.py (the --recipe and --set of --held-out's folder, --scenarios grouped ds2)")
+        work[db] = (checkpoints, [db / name for name in checkpoints if not args.records or name in args.records])
+    missing = sorted({str(c[p.name]) for c, paths in work.values() for p in paths if not Path(c[p.name]).is_file()})
+    if missing:  # found now, not after an hour of reading the other records
+        hint = ("; train the runs with bench/cross_db.py (the --recipe and --set of --held-out's folder, "
+                "--scenarios grouped ds2)") if args.held_out else ""
+        sys.exit(f"error: {missing[0]}: no such checkpoint ({len(missing)} missing in all){hint}")
+    for db, (checkpoints, paths) in work.items():
+        t0 = time.perf_counter()
         rows = pd.DataFrame([validate_record(read_as(checkpoints[path.name], args.read_mix), path, args.both_leads)
                              for path in paths])
         print(f"\n{db.name}: {len(rows)} records in {time.perf_counter() - t0:.0f} s")

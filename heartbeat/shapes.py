@@ -1,10 +1,11 @@
-"""Beats of the same shape in one recording share their ventricular probabilities.
+"""Beats of the same shape in one recording share their V, F and Q probabilities.
 
 A Holter reader groups a recording's beats by shape and labels each group; the model reads each beat
 alone, so a noisy normal beat may be called V while its hundred look-alikes are N, and the beats of one
-V run may be called V, F and N in turn. Here each beat's V, F and Q probabilities are averaged with
-those of its nearest beats in shape (weighted by how near they are), while the split between N and S
-stays the beat's own: N and S beats share a shape, and only timing tells them apart.
+V run may be called V, F and N in turn. Here each beat's V, F and Q probabilities (ventricular, fusion,
+paced: the classes a beat's shape decides) are averaged with those of its nearest beats in shape,
+weighted by how near they are, while the split between N and S stays the beat's own: N and S beats share
+a shape, and only timing tells them apart.
 
 Adopted by a rule on validation patients (docs/results-cross-database.md, "Beats of the same shape share
 their ventricular probabilities"); no constant below was chosen on data.
@@ -14,9 +15,11 @@ from sklearn.neighbors import NearestNeighbors
 
 from . import CLASSES
 
-SHAPE_SAMPLES = 50  # first 50 of the 187 input values: 0.40 s from the R peak, the QRS and T wave at normal rates
-NEIGHBOURS = 10
-BANDWIDTH = 2.0     # weights fall off over 2 x the recording's median distance between nearest beats
+# first 50 of the 187 input values: 0.42 s from the R peak at 120 Hz, the QRS and T wave at normal rates (above 144 bpm
+# the next beat's QRS falls inside too, as it does in the model's own input)
+SHAPE_SAMPLES = 50
+NEIGHBOURS = 10     # fewer beats than a full neighbourhood plus the beat itself are not shared at all
+BANDWIDTH = 2.0     # weights fall off over 2 x the set's median distance between nearest beats
 SHARED = [CLASSES.index(c) for c in "VFQ"]
 N, S = CLASSES.index("N"), CLASSES.index("S")
 
@@ -27,19 +30,21 @@ def shape_vectors(*leads):
 
 
 def share_by_shape(proba, shapes):
-    """proba (n, 5) class probabilities, shapes (n, d) of one recording's beats -> (n, 5) probabilities.
+    """proba (n, 5) class probabilities, shapes (n, d) of one set of beats (the pipeline: a block of about 30
+    minutes of one recording) -> (n, 5) probabilities.
 
     q_i = (p_i + sum_j w_ij p_j) / (1 + sum_j w_ij) over the NEIGHBOURS nearest beats j, for V, F and Q,
-    with w_ij = exp(-d_ij^2 / 2h^2) and h = BANDWIDTH x the median nearest-beat distance: a beat unlike
-    any other keeps its own probabilities. N and S share what is left in the ratio of the beat's own.
+    with w_ij = exp(-d_ij^2 / 2h^2) and h = BANDWIDTH x the set's median nearest-beat distance: a beat
+    unlike any other keeps its own probabilities. N and S share what is left in the ratio of the beat's
+    own. A set too small to hold a full neighbourhood has no typical distance to judge "near" by, and
+    keeps its probabilities; where h is 0 (most beats have an exact twin), only exact twins share.
     """
     p = np.asarray(proba, dtype=np.float64)
-    k = min(NEIGHBOURS, len(p) - 1)
-    if k < 1:
+    if len(p) <= NEIGHBOURS:
         return p.astype(np.float32)
-    dist, near = NearestNeighbors(n_neighbors=k).fit(shapes).kneighbors()  # (n, k) each, the beat itself left out
+    dist, near = NearestNeighbors(n_neighbors=NEIGHBOURS).fit(shapes).kneighbors()  # (n, k), the beat itself left out
     h = BANDWIDTH * np.median(dist[:, 0])
-    w = np.exp(-dist ** 2 / (2 * h ** 2)) if h > 0 else np.ones_like(dist)
+    w = np.exp(-dist ** 2 / (2 * h ** 2)) if h > 0 else (dist == 0).astype(np.float64)  # h -> 0: twins only
     q = p.copy()
     q[:, SHARED] = (p[:, SHARED] + np.einsum("nk,nkc->nc", w, p[near][:, :, SHARED])) / (1 + w.sum(1, keepdims=True))
     rest = 1 - q[:, SHARED].sum(1)

@@ -62,12 +62,23 @@ def test_a_beat_unlike_any_other_keeps_its_own_probabilities(recording):
     np.testing.assert_allclose(q[-1], p_odd[0], atol=1e-4)
 
 
-def test_too_few_beats_and_equal_shapes_are_handled():
-    one = proba([[0.2, 0.1, 0.6, 0.05, 0.05]])
-    np.testing.assert_allclose(share_by_shape(one, np.zeros((1, SHAPE_SAMPLES))), one)
-    same = proba([[0.8, 0.1, 0.05, 0.03, 0.02], [0.1, 0.1, 0.7, 0.05, 0.05], [0.8, 0.1, 0.05, 0.03, 0.02]])
-    q = share_by_shape(same, np.zeros((3, SHAPE_SAMPLES)))  # no distance to scale by: all neighbours count
-    assert np.isfinite(q).all() and q[1].argmax() == N
+def test_a_set_smaller_than_a_neighbourhood_keeps_its_probabilities():
+    """Three beats of different shapes have no typical distance to call one of them near: nothing is shared."""
+    p = proba([[0.2, 0.1, 0.6, 0.05, 0.05], [0.9, 0.05, 0.03, 0.01, 0.01], [0.9, 0.05, 0.03, 0.01, 0.01]])
+    shapes = np.stack([np.full(SHAPE_SAMPLES, v, dtype=np.float32) for v in (0.0, 1.0, 2.0)])
+    np.testing.assert_allclose(share_by_shape(p, shapes), p, atol=1e-6)
+
+
+def test_exact_twins_share_when_most_beats_have_one():
+    """A tiled signal: every usual beat has exact twins, so the median nearest distance is 0. Twins share (a
+    twin called V follows the others), a beat of another shape keeps its own probabilities."""
+    shapes = np.zeros((20, SHAPE_SAMPLES), dtype=np.float32)
+    shapes[-1] = 1.0
+    p = proba([[0.8, 0.1, 0.05, 0.03, 0.02]] * 19 + [[0.1, 0.05, 0.8, 0.03, 0.02]])
+    p[4] = proba([[0.2, 0.1, 0.6, 0.05, 0.05]])[0]
+    q = share_by_shape(p, shapes)
+    assert np.isfinite(q).all() and q[4].argmax() == N
+    np.testing.assert_allclose(q[-1], p[-1], atol=1e-6)
 
 
 def test_shape_vectors_take_the_head_of_each_lead():
@@ -94,3 +105,16 @@ def test_sharing_removes_false_v_calls_on_a_real_record(monkeypatch):
     monkeypatch.setattr("heartbeat.recording.share_by_shape", lambda p, shapes: p)
     alone = v_counts(classify_recording(model, replace(rec)))
     assert shared[1] < alone[1] and shared[0] >= alone[0]
+
+
+@needs_mitdb
+def test_beats_of_noisy_stretches_take_no_part(monkeypatch):
+    """MIT-BIH 105 has stretches too noisy to read: their beats are dropped from the table, and they must not
+    lend their probabilities to anyone either, so exactly the table's beats are shared."""
+    import heartbeat.recording as recording
+    shared = []
+    monkeypatch.setattr(recording, "share_by_shape", lambda p, shapes: shared.append(len(p)) or share_by_shape(p, shapes))
+    rec = read_wfdb(MITDB / "105")
+    table = classify_recording(load_checkpoint(ROOT / "models" / "recording.pt")[0], rec)
+    assert any(e.reason == "noise" for e in rec.excluded)
+    assert sum(shared) == len(table)
