@@ -55,7 +55,7 @@ def run_once(model, record, out):
     lap("share")
     predictions_table(proba, CLASSES).to_csv(out, index=False, float_format="%.6f")
     lap("write")
-    return times, len(table), len(rec.signal) / rec.fs
+    return times, len(proba), len(rec.signal) / rec.fs
 
 
 def main():
