@@ -4,7 +4,7 @@ The training beats follow the Kaggle rule on 360 Hz signals, so any input is res
 first and then cut by the very function that built the training CSVs (segment.kaggle_beats). Beats are
 detected on one lead; a second lead (rec.second), where given, is cut at the same R peaks and classified
 too, and the two leads' probabilities are averaged (block_proba); beats of the same shape then share
-their ventricular probabilities (shapes.share_by_shape), within each block of about 30 minutes.
+their V, F and Q probabilities (shapes.share_by_shape), within each block of about 30 minutes.
 """
 from typing import NamedTuple
 
@@ -121,7 +121,7 @@ def block_proba(model, found, index, keep, second=None):
     both leads' probabilities, each lead's beat cut at the same R peak with its own template, as the
     training CSVs of both leads were cut at the same annotations; where the second lead is unanalyzable
     the first lead's alone. Then the kept beats (keep (len(index),) bool: not in noise) share their
-    ventricular probabilities with the block's beats of the same shape (shapes.share_by_shape), on both
+    V, F and Q probabilities with the block's beats of the same shape (shapes.share_by_shape), on both
     leads' shapes where every kept beat has both."""
     beats = found.beats(index)
     proba = predict_proba(model, recording_inputs(model.inputs, found.times, index, beats))
