@@ -4,7 +4,7 @@ Two models, chosen in the sidebar: one for beat CSVs (default models/mitbih.pt),
 (default models/recording.pt). Views: Model (classes, preprocessing, stored validation metrics, confusion
 matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
-Recording (the sample recording, an uploaded WFDB record or a one-column CSV signal -> Beats: rhythm strip
+Recording (the sample recording, an uploaded WFDB record or EDF file, or a one-column CSV signal -> Beats: rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
 report.py's report of it, events with their strips).
 """
@@ -30,7 +30,7 @@ from heartbeat.recording import classify_recording, mean_heart_rate, reference_a
 from heartbeat.report import build_report, report_json
 from heartbeat.report_html import report_html, strip_span, trend_figure
 from heartbeat.sidecar import meta_path, templates_path
-from heartbeat.sources import other_channel, read_signal_file, read_wfdb
+from heartbeat.sources import other_channel, read_record, read_signal_file
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
@@ -136,23 +136,23 @@ def content_key(files, *extra):
     return tuple(hashlib.sha1(f.getvalue()).hexdigest() for f in files) + extra
 
 
-def wfdb_record(path, both_leads):
-    """A WFDB record; with both_leads, its second channel too (each beat classified on both, averaged)."""
-    return read_wfdb(path, None, other_channel(path) if both_leads else None)
+def record_file(path, both_leads):
+    """A WFDB record or EDF file; with both_leads, its second channel too (each beat classified on both, averaged)."""
+    return read_record(path, None, other_channel(path) if both_leads else None)
 
 
 def uploaded_recording(source, both_leads):
     """(the uploaded recording, read; a key of its content), or (None, None) while nothing is uploaded."""
-    if source == "a WFDB record":
-        files = st.file_uploader("the record's .hea and .dat (and .atr for a reference)", accept_multiple_files=True,
-                                 key="wfdb_files")
+    if source == "a WFDB record or EDF file":
+        files = st.file_uploader("the record's .hea and .dat (and .atr for a reference), or one .edf file",
+                                 accept_multiple_files=True, key="wfdb_files")
         if not files:
             return None, None
         with saved_uploads(files) as folder:
-            headers = sorted(folder.glob("*.hea"))
+            headers = sorted(folder.glob("*.hea")) + sorted(folder.glob("*.edf"))
             if len(headers) != 1:
-                raise UserError(f"upload exactly one .hea file with its .dat (got {len(headers)} .hea files)")
-            rec = wfdb_record(headers[0].with_suffix(""), both_leads)
+                raise UserError(f"upload exactly one .hea file with its .dat, or one .edf file (got {len(headers)})")
+            rec = record_file(headers[0].with_suffix("") if headers[0].suffix == ".hea" else headers[0], both_leads)
             rec.signal = np.asarray(rec.signal[:])  # a long record is read lazily: read it before the files go
             if rec.second is not None:
                 rec.second = np.asarray(rec.second[:])
@@ -166,14 +166,14 @@ def uploaded_recording(source, both_leads):
 
 
 def recording_view(checkpoint):
-    source = st.radio("Recording from", ["the sample recording", "a WFDB record", "a CSV signal"], horizontal=True,
-                      key="recording_source")
+    source = st.radio("Recording from", ["the sample recording", "a WFDB record or EDF file", "a CSV signal"],
+                      horizontal=True, key="recording_source")
     both_leads = source != "a CSV signal" and st.checkbox(
         "both leads: classify each beat on the record's second channel too and average the two",
         key="both_leads", help="predict.py --second-channel; finds more V beats on new patients (docs/results-cross-database.md)")
     try:
         if source == "the sample recording":
-            rec, key = wfdb_record(SAMPLE_RECORD, both_leads), f"{SAMPLE_RECORD} {both_leads}"
+            rec, key = record_file(SAMPLE_RECORD, both_leads), f"{SAMPLE_RECORD} {both_leads}"
         else:
             rec, key = uploaded_recording(source, both_leads)
         if rec is None:

@@ -4,7 +4,7 @@
     python batch.py recordings/ --out runs/r --report --fs 250          # .csv / .npy signals at 250 Hz
     python batch.py recordings/ --out runs/r --scheduler tcp://host:8786   # an existing Dask cluster
 
-Finds every WFDB record (by its .hea) and every .csv / .npy signal (rate from --fs or a JSON sidecar
+Finds every WFDB record (by its .hea), every EDF file and every .csv / .npy signal (rate from --fs or a JSON sidecar
 ecg.json {"fs": 250}) in IN_DIR and runs predict.py's pipeline on each (with --report, report.py's)
 into OUT/<name>/. OUT/index.csv has one row per recording: status (ok, done before, failed), the
 one-line reason of a failure, duration, beats per class, burdens, seconds taken. A rerun skips what
@@ -48,8 +48,8 @@ def main(argv=None):
     p.add_argument("--checkpoint", default=os.path.relpath(RECORDING_MODEL), help="trained checkpoint")
     p.add_argument("--report", action="store_true", help="write report.py's report of each recording")
     p.add_argument("--fs", type=float, help="sampling rate of .csv / .npy signals without a JSON sidecar")
-    p.add_argument("--channel", help="WFDB records: channel name or index (default: MLII if present, else the first)")
-    p.add_argument("--second-channel", help="WFDB records: another channel; each beat is classified on both leads "
+    p.add_argument("--channel", help="WFDB records and EDF files: channel name or index (default: MLII if present, else the first)")
+    p.add_argument("--second-channel", help="WFDB records and EDF files: another channel; each beat is classified on both leads "
                    "and their probabilities averaged (as predict.py --second-channel)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: every core)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")

@@ -84,7 +84,8 @@ def main(argv=None):
     p.add_argument("--onnx", help="an ONNX model from export.py, run by onnxruntime (instead of --checkpoint)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--csv", nargs="+", help="beat CSV(s) to classify (default: every CSV in samples/)")
-    src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present)")
+    src.add_argument("--record", help="WFDB record path without extension (reads .hea/.dat, and .atr if present), "
+                     "or an EDF / EDF+ file (.edf)")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
     add_channel_arguments(p)
     p.add_argument("--out", help="write the predictions to this CSV (one input only)")

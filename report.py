@@ -39,7 +39,7 @@ def main(argv=None):
     defaults = Rules()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--record", help="WFDB record path without extension")
+    src.add_argument("--record", help="WFDB record path without extension, or an EDF / EDF+ file (.edf)")
     src.add_argument("--signal", help="one-column CSV or .npy ECG signal (needs --fs)")
     add_channel_arguments(p)
     p.add_argument("--checkpoint", help=f"trained checkpoint (default: models/{RECORDING_MODEL.name})")

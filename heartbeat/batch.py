@@ -23,26 +23,29 @@ INDEX_COLUMNS = ("name", "status", "reason", "duration_s", "analyzable_s", "beat
 @dataclass(frozen=True)
 class Job:
     name: str    # OUT/<name>/
-    source: str  # the WFDB record path without extension, or the signal file
-    fs: float = None  # signal files: their rate (WFDB records carry theirs)
-    channel: str = None  # WFDB records: the channel read (None: MLII where present, else the first)
-    second: str = None   # WFDB records: a second channel to classify the beats on too (predict.py --second-channel)
+    source: str  # the WFDB record path without extension, the EDF file, or the signal file
+    fs: float = None  # signal files: their rate (WFDB records and EDF files carry theirs)
+    channel: str = None  # WFDB records and EDF files: the channel read (None: MLII where present, else the first)
+    second: str = None   # WFDB records and EDF files: a second channel to classify the beats on too
 
 
 def find_recordings(folder, fs=None, channel=None, second=None):
-    """Jobs for every WFDB record (by its .hea) and every .csv / .npy signal in `folder`, sorted by name.
+    """Jobs for every WFDB record (by its .hea), EDF file and .csv / .npy signal in `folder`, sorted by name.
     A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json); `channel` and
-    `second` are the WFDB records' channels (a signal file holds one lead)."""
+    `second` are the WFDB records' and EDF files' channels (a signal file holds one lead)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
     jobs = [Job(h.stem, str(h.with_suffix("")), None, channel, second) for h in folder.glob("*.hea")]
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".edf"):
+        jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), None,
+                        channel, second))
     for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):
         sidecar = path.with_suffix(".json")
         rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
         jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), rate))
     if not jobs:
-        raise UserError(f"{folder}: no recordings (WFDB .hea, .csv or .npy files)")
+        raise UserError(f"{folder}: no recordings (WFDB .hea, .edf, .csv or .npy files)")
     return sorted(jobs, key=lambda j: j.name)
 
 
@@ -67,7 +70,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     from .allocator import keep_freed_memory
     from .recording import classify_recording
     from .report import build_report, write_report
-    from .sources import read_signal_file, read_wfdb
+    from .sources import read_record, read_signal_file
 
     torch.set_num_threads(threads)
     keep_freed_memory()
@@ -79,7 +82,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
             raise UserError(f"{source}: no sampling rate; give --fs or a sidecar {source.with_suffix('.json').name} "
                             '{"fs": HZ}')
         rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else \
-            read_wfdb(source, job.channel, job.second)
+            read_record(source, job.channel, job.second)
         table = classify_recording(cached_model(checkpoint), rec)
         built = build_report(table, rec, rules, about={"model": str(checkpoint)}) if report else None
         counts = table["class"].value_counts()

@@ -1,7 +1,8 @@
-"""Where a recording comes from: a WFDB record, a one-column CSV or a .npy signal, as a Recording.
+"""Where a recording comes from: a WFDB record, an EDF / EDF+ file (edf.py), a one-column CSV or a .npy
+signal, as a Recording.
 
-A long recording is not loaded whole: a .npy file (NpySignal) and a WFDB record longer than LAZY_S
-(WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory. Everything
+A long recording is not loaded whole: a .npy file (NpySignal), an EDF file (edf.EdfSignal) and a WFDB record
+longer than LAZY_S (WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory. Everything
 downstream reads a recording by slices (recording.read_span).
 """
 import datetime as dt
@@ -199,9 +200,22 @@ def read_wfdb(path, channel=None, second=None):
     return out
 
 
+def read_record(path, channel=None, second=None):
+    """A recording file with its own rate and channels: an EDF / EDF+ file (by its .edf suffix) or a WFDB record."""
+    if Path(path).suffix.lower() == ".edf":
+        from .edf import read_edf  # edf.py imports this module
+
+        return read_edf(path, channel, second)
+    return read_wfdb(path, channel, second)
+
+
 def other_channel(path, channel=None):
-    """The first channel of a WFDB record other than the one read_wfdb(path, channel) reads (as an index
-    string), or None for a one-channel record."""
+    """The first channel of a WFDB record or EDF file other than the one read_record(path, channel) reads (as
+    an index string), or None for a one-channel recording."""
+    if Path(path).suffix.lower() == ".edf":
+        from .edf import other_signal
+
+        return other_signal(path, channel)
     path, header = _wfdb_header(path)
     names = list(header.sig_name or [])
     index = _channel_index(path, names, channel)
@@ -223,19 +237,19 @@ def parse_start(text):
 
 def add_channel_arguments(parser):
     """The options open_recording takes beside --record / --signal, declared once for predict.py and report.py."""
-    parser.add_argument("--channel", help="WFDB channel name or index (default: MLII if present, else the first)")
-    parser.add_argument("--second-channel", help="another WFDB channel (name or index): each beat is classified on "
+    parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: MLII if present, else the first)")
+    parser.add_argument("--second-channel", help="another channel (name or index): each beat is classified on "
                         "both leads and their probabilities averaged (detection stays on --channel)")
     parser.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")
 
 
 def open_recording(record=None, channel=None, second=None, signal=None, fs=None):
-    """The Recording a script's arguments name: a WFDB record (its channel and second channel) or a signal
-    file at fs Hz."""
+    """The Recording a script's arguments name: a WFDB record or an EDF file (its channel and second channel),
+    or a signal file at fs Hz."""
     if record:
         if fs is not None:  # not silently ignored: the user believes the record is at that rate
-            raise SignalError(f"{record}: --fs is for --signal; a WFDB record's header gives its rate")
-        return read_wfdb(record, channel, second)
+            raise SignalError(f"{record}: --fs is for --signal; a WFDB or EDF header gives its rate")
+        return read_record(record, channel, second)
     if second is not None:
-        raise SignalError(f"{signal}: a second channel needs a WFDB record; a signal file holds one lead")
+        raise SignalError(f"{signal}: a second channel needs a WFDB record or EDF file; a signal file holds one lead")
     return read_signal_file(signal, fs)

@@ -49,7 +49,7 @@ def test_signal_upload_and_a_bad_one(app):
 
 @needs_mitdb
 def test_wfdb_upload(app):
-    app.radio(key="recording_source").set_value("a WFDB record").run()
+    app.radio(key="recording_source").set_value("a WFDB record or EDF file").run()
     files = [(f"100.{ext}", (MITDB / f"100.{ext}").read_bytes(), "application/octet-stream")
              for ext in ("hea", "dat", "atr")]
     app.file_uploader(key="wfdb_files").set_value(files).run()
@@ -57,6 +57,19 @@ def test_wfdb_upload(app):
     assert any("detection Se **1.0000**" in md.value or "detection Se **0.99" in md.value for md in app.markdown)
     app.file_uploader(key="wfdb_files").set_value([files[1]]).run()  # a .dat alone
     assert any("exactly one .hea" in e for e in errors(app))
+
+
+@needs_mitdb
+def test_edf_upload_on_both_leads(app, tmp_path):
+    from wfdb.io.convert.edf import wfdb_to_edf
+
+    wfdb_to_edf(str(MITDB / "100"), sampto=120 * 360, output_filename=str(tmp_path / "100.edf"))
+    app.radio(key="recording_source").set_value("a WFDB record or EDF file").run()
+    app.checkbox(key="both_leads").check().run()
+    app.file_uploader(key="wfdb_files").set_value(
+        [("100.edf", (tmp_path / "100.edf").read_bytes(), "application/octet-stream")]).run()
+    assert not app.exception and not errors(app)
+    assert any("100 MLII + V5" in c.value for c in app.caption)
 
 
 def test_bad_checkpoint_path(app):

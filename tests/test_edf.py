@@ -1,0 +1,146 @@
+"""EDF / EDF+ recordings (heartbeat/edf.py): a real MIT-BIH record converted to EDF by wfdb reads back sample for
+sample and gives the WFDB record's beats; small hand-made files check the format's corners and the one-line errors."""
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from conftest import MITDB, ROOT, needs_mitdb, run_script
+from heartbeat.edf import read_edf, read_header
+from heartbeat.sources import SignalError, open_recording
+
+
+def write_edf(path, signals, per_record, labels, record_s=1.0, digital=(-32768, 32767), physical=(-10.0, 10.0),
+              reserved="", recording="", date="02.12.26", time="08.15.00", records=None):
+    """A minimal EDF file: signals (list of int16 arrays, each a whole number of data records long)."""
+    n = len(signals)
+    count = len(signals[0]) // per_record[0]
+    head = f"{'0':<8}{'X X X X':<80}{recording:<80}{date:<8}{time:<8}{256 * (n + 1):<8}{reserved:<44}" \
+           f"{count if records is None else records:<8}{record_s:<8g}{n:<4}"
+    fields = [labels, ["AgAgCl"] * n, ["mV"] * n, [physical[0]] * n, [physical[1]] * n, [digital[0]] * n,
+              [digital[1]] * n, [""] * n, per_record, [""] * n]
+    widths = (16, 80, 8, 8, 8, 8, 8, 80, 8, 32)
+    head += "".join(f"{str(v):<{w}}" for values, w in zip(fields, widths) for v in values)
+    blocks = [np.concatenate([s[r * k:(r + 1) * k] for s, k in zip(signals, per_record)]) for r in range(count)]
+    path.write_bytes(head.encode("latin-1") + np.concatenate(blocks).astype("<i2").tobytes())
+    return path
+
+
+@pytest.fixture
+def two_rates(tmp_path):
+    """Signal 'ECG' at 200 Hz and 'Resp' at 100 Hz (0.1-s records), an EDF+ annotation signal, 3 records."""
+    rng = np.random.default_rng(0)
+    ecg, resp = rng.integers(-3000, 3000, 60).astype(np.int16), rng.integers(-3000, 3000, 30).astype(np.int16)
+    ecg[7] = 4000  # outside the digital range declared below: a missing sample
+    notes = np.zeros(3 * 6, dtype=np.int16)
+    path = write_edf(tmp_path / "two.edf", [ecg, resp, notes], [20, 10, 6], ["ECG", "Resp", "EDF Annotations"],
+                     record_s=0.1, digital=(-3000, 3000), physical=(-3.0, 3.0), reserved="EDF+C",
+                     recording="Startdate 02-DEC-2026 X X X")
+    return path, ecg, resp
+
+
+def test_signals_of_two_rates_read_by_slices(two_rates):
+    path, ecg, resp = two_rates
+    rec = read_edf(path)
+    assert (rec.channel, rec.fs, len(rec.signal), rec.name) == ("ECG", 200.0, 60, "two")
+    expected = ecg / 1000.0  # physical -3..3 over digital -3000..3000
+    expected[7] = np.nan
+    np.testing.assert_allclose(rec.signal[0:60], expected)
+    np.testing.assert_allclose(rec.signal[15:45], expected[15:45])  # a slice across data records
+    assert len(rec.signal[60:70]) == 0
+    other = read_edf(path, "Resp")
+    assert other.fs == 100.0
+    np.testing.assert_allclose(other.signal[5:25], resp[5:25] / 1000.0)
+    assert rec.start == dt.datetime(2026, 12, 2, 8, 15)
+
+
+def test_channel_errors_are_one_line(two_rates):
+    path, _, _ = two_rates
+    with pytest.raises(SignalError, match="channel 2 holds EDF\\+ annotations"):
+        read_edf(path, "EDF Annotations")
+    with pytest.raises(SignalError, match="ECG is sampled at 200 Hz and Resp at 100 Hz; both leads need one rate"):
+        read_edf(path, None, "Resp")
+    with pytest.raises(SignalError, match="no channel 'II'; channels: ECG, Resp, EDF Annotations"):
+        read_edf(path, "II")
+    with pytest.raises(SignalError, match="--fs is for --signal"):
+        open_recording(record=str(path), fs=250)
+
+
+def test_format_corners(tmp_path):
+    ecg = np.arange(40, dtype=np.int16)
+    with pytest.raises(SignalError, match=r"a discontinuous EDF\+ file \(EDF\+D\)"):
+        read_edf(write_edf(tmp_path / "d.edf", [ecg], [10], ["ECG"], reserved="EDF+D"))
+    (tmp_path / "b.edf").write_bytes(b"\xffBIOSEMI" + b" " * 300)
+    with pytest.raises(SignalError, match="a 24-bit BDF file"):
+        read_edf(tmp_path / "b.edf")
+    short = write_edf(tmp_path / "s.edf", [ecg], [10], ["ECG"])
+    short.write_bytes(short.read_bytes()[:-4])  # the last data record cut short
+    with pytest.raises(SignalError, match="shorter than its header's 4 data records \\(3 whole\\)"):
+        read_edf(short)
+    unknown = read_edf(write_edf(tmp_path / "u.edf", [ecg], [10], ["ECG"], records=-1))  # count left open
+    assert len(unknown.signal) == 40
+    with pytest.raises(SignalError, match="no signal, only EDF\\+ annotations"):
+        read_edf(write_edf(tmp_path / "a.edf", [ecg], [10], ["EDF Annotations"]))
+    no_date = read_edf(write_edf(tmp_path / "x.edf", [ecg], [10], ["ECG"], recording="Startdate X X X X"))
+    assert no_date.start == dt.time(8, 15)
+    old = read_edf(write_edf(tmp_path / "o.edf", [ecg], [10], ["ECG"], date="31.12.99"))
+    assert old.start == dt.datetime(1999, 12, 31, 8, 15)
+    (tmp_path / "t.edf").write_text("0       " + "not an edf header" * 20)
+    with pytest.raises(SignalError, match="not an EDF file"):
+        read_header(tmp_path / "t.edf")
+
+
+@pytest.fixture
+def record_100_as_edf(tmp_path):
+    """The first 5 minutes of MIT-BIH 100, both leads, written by wfdb's own EDF writer."""
+    if not (MITDB / "100.hea").exists():
+        pytest.skip("MIT-BIH records not found")
+    from wfdb.io.convert.edf import wfdb_to_edf
+
+    path = tmp_path / "100.edf"
+    wfdb_to_edf(str(MITDB / "100"), sampto=300 * 360, output_filename=str(path))
+    return path
+
+
+@needs_mitdb
+def test_a_wfdb_record_written_as_edf_reads_back_and_gives_the_same_beats(record_100_as_edf):
+    import wfdb
+
+    from heartbeat.checkpoint import load_checkpoint
+    from heartbeat.recording import classify_recording
+    from heartbeat.sources import Recording
+
+    rec = read_edf(record_100_as_edf, None, "V5")
+    assert (rec.channel, rec.second_channel, rec.fs) == ("MLII", "V5", 360.0)
+    truth = wfdb.rdrecord(str(MITDB / "100"), sampto=300 * 360).p_signal
+    np.testing.assert_allclose(rec.signal[:300 * 360], truth[:, 0], atol=1e-9)
+    np.testing.assert_allclose(rec.second[:300 * 360], truth[:, 1], atol=1e-9)
+    assert np.isnan(rec.signal[300 * 360:len(rec.signal)]).all()  # wfdb pads the last data record, out of range
+
+    model = load_checkpoint(ROOT / "models" / "recording.pt")[0]
+    whole = Recording(rec.signal[0:len(rec.signal)], rec.fs, "100", second=rec.second[0:len(rec.second)])
+    by_slices, at_once = classify_recording(model, rec), classify_recording(model, whole)
+    np.testing.assert_array_equal(by_slices["sample"], at_once["sample"])
+    np.testing.assert_array_equal(by_slices["class"], at_once["class"])
+    assert len(by_slices) > 300
+
+
+@needs_mitdb
+def test_report_of_an_edf_file(record_100_as_edf, tmp_path):
+    out = tmp_path / "report"
+    result = run_script("report.py", "--record", record_100_as_edf, "--out", out)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["recording"]["channel"] == "MLII" and report["recording"]["sampling_rate_hz"] == 360
+    assert report["excluded"][-1]["reason"] == "gap" and report["excluded"][-1]["start_s"] == pytest.approx(300, abs=0.5)
+    bad = run_script("report.py", "--record", tmp_path / "missing.edf", "--out", tmp_path / "r2")
+    assert bad.returncode != 0 and bad.stderr.strip() == f"error: {tmp_path / 'missing.edf'}: no such file"
+
+
+def test_batch_finds_edf_files(two_rates):
+    from heartbeat.batch import find_recordings
+
+    path, _, _ = two_rates
+    jobs = find_recordings(path.parent, channel="ECG")
+    assert [(j.name, j.source, j.channel) for j in jobs] == [("two", str(path), "ECG")]
