@@ -1,11 +1,13 @@
 """Time and peak memory of report.py on a 24-hour and a 7-day recording.
 
-    python bench/bench_long.py [--mitdb ../shared/data/mitdb] [--work log/bench-long] [--days 1 7]
+    python bench/bench_long.py [--mitdb ../shared/data/mitdb] [--work log/bench-long] [--days 1 7] [--edf]
 
 The 24-hour signal is the 48 MIT-BIH records (MLII where present) end to end at 360 Hz (24.1 h);
 the 7-day one is that, 7 times over. Both are written once as float32 .npy files into --work (about
 125 MB per day) and then run through `report.py --signal FILE --fs 360` under /usr/bin/time -v, one
 process per recording. Goals (issue 21): 24 h <= 60 s and <= 1 GB peak RSS; 7 days <= 8 min and <= 1 GB.
+With --edf the same signals are written once as EDF files (16-bit, MIT-BIH's own 200 units per mV, so
+exactly) and read by `report.py --record FILE.edf`.
 """
 import argparse
 import re
@@ -45,13 +47,32 @@ def days_signal(day, days, path):
     return path
 
 
-def measure(signal, out):
+def edf_copy(npy, path):
+    """The .npy signal at 360 Hz as a one-signal EDF file, written an hour at a time: 10-s data records of
+    16-bit samples over +-163.84 mV, 0.005 mV a step (MIT-BIH's 200 units per mV: its samples exactly). The
+    tail shorter than a data record is left out."""
+    if not path.is_file():
+        x = np.load(npy, mmap_mode="r")
+        per = 10 * 360
+        records = len(x) // per
+        head = f"{'0':<8}{'bench_long':<80}{'Startdate X':<80}{'01.01.26':<8}{'00.00.00':<8}{512:<8}{'':<44}" \
+               f"{records:<8}{10:<8}{1:<4}{'MLII':<16}{'':<80}{'mV':<8}{-163.84:<8}{163.835:<8}{-32768:<8}" \
+               f"{32767:<8}{'':<80}{per:<8}{'':<32}"
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            f.write(head.encode("ascii"))
+            for k in range(0, records * per, 3600 * 360):
+                chunk = np.asarray(x[k:min(k + 3600 * 360, records * per)], dtype=np.float64)
+                f.write(np.round(chunk * 200).astype("<i2").tobytes())
+    return path
+
+
+def measure(source, out):
     """(wall seconds, peak RSS in MB, report.py's first output line) of one report.py process."""
-    cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "report.py"), "--signal", str(signal), "--fs", "360",
-           "--out", str(out), "--force"]
+    given = ["--record", str(source)] if source.suffix == ".edf" else ["--signal", str(source), "--fs", "360"]
+    cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "report.py"), *given, "--out", str(out), "--force"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        sys.exit(f"report.py failed on {signal}:\n{proc.stderr[-2000:]}")
+        sys.exit(f"report.py failed on {source}:\n{proc.stderr[-2000:]}")
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
     hours, minutes, seconds = (float(x) if x else 0.0 for x in wall.groups())
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
@@ -63,6 +84,7 @@ def main():
     p.add_argument("--mitdb", default=str(ROOT.parent / "shared" / "data" / "mitdb"))
     p.add_argument("--work", default=str(ROOT / "log" / "bench-long"))
     p.add_argument("--days", type=int, nargs="+", default=[1, 7])
+    p.add_argument("--edf", action="store_true", help="read the signals as EDF files (report.py --record FILE.edf)")
     args = p.parse_args()
     work = Path(args.work)
     day = day_signal(args.mitdb, work / "day.npy")
@@ -72,9 +94,10 @@ def main():
     for days in args.days:
         signal = day if days == 1 else days_signal(day, days, work / f"days{days}.npy")
         hours = len(np.load(signal, mmap_mode="r")) / 360 / 3600
-        wall, rss, line = measure(signal, work / f"report-{days}d")
+        source = edf_copy(signal, signal.with_suffix(".edf")) if args.edf else signal
+        wall, rss, line = measure(source, work / f"report-{days}d{'-edf' if args.edf else ''}")
         goal = goals.get(days)
-        print(f"| {days} day(s) | {hours:.1f} | {wall:.1f} | {rss:.0f} | "
+        print(f"| {days} day(s){' EDF' if args.edf else ''} | {hours:.1f} | {wall:.1f} | {rss:.0f} | "
               f"{f'<= {goal[0]} s, <= {goal[1]} MB' if goal else '-'} | {line} |", flush=True)
 
 
