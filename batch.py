@@ -48,9 +48,10 @@ def main(argv=None):
     p.add_argument("--checkpoint", default=os.path.relpath(RECORDING_MODEL), help="trained checkpoint")
     p.add_argument("--report", action="store_true", help="write report.py's report of each recording")
     p.add_argument("--fs", type=float, help="sampling rate of .csv / .npy signals without a JSON sidecar")
-    p.add_argument("--channel", help="WFDB records and EDF files: channel name or index (default: MLII if present, else the first)")
-    p.add_argument("--second-channel", help="WFDB records and EDF files: another channel; each beat is classified on both leads "
-                   "and their probabilities averaged (as predict.py --second-channel)")
+    p.add_argument("--channel", help="WFDB records and EDF files: channel name or index (default: lead II if "
+                   "present, else the first)")
+    p.add_argument("--second-channel", help="WFDB records and EDF files: another channel; each beat is classified "
+                   "on both leads and their probabilities averaged (as predict.py --second-channel)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: every core)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--force", action="store_true", help="redo recordings finished by an earlier run")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sources import Recording, SignalError, _channel_index
+from .sources import Recording, SignalError, _channel_index, lead_ii
 
 ANNOTATIONS = "EDF Annotations"
 # per-signal header fields and their widths, in the order the header stores them (each field for every signal)
@@ -138,12 +138,15 @@ class EdfSignal:
 
 
 def _signal_index(path, header, channel):
-    """Index of the signal read: by label or index, default MLII where present, else the first signal."""
+    """Index of the signal read: by label or index, default lead II where present (lead_ii), else the first
+    signal."""
     signals = [i for i, n in enumerate(header.labels) if n != ANNOTATIONS]
     if not signals:
         raise SignalError(f"{path}: no signal, only EDF+ annotations")
-    default = channel if channel is not None or "MLII" in header.labels else str(signals[0])
-    return _channel_index(path, header.labels, default), signals
+    if channel is None:
+        found = lead_ii(header.labels)
+        channel = str(signals[0] if found is None else found)
+    return _channel_index(path, header.labels, channel), signals
 
 
 def other_signal(path, channel=None):
@@ -155,7 +158,7 @@ def other_signal(path, channel=None):
 
 def read_edf(path, channel=None, second=None):
     """An EDF / EDF+ file as a Recording; channel and second by label or index, as read_wfdb takes them
-    (default MLII where present, else the first signal). The file's annotation signal is no channel."""
+    (default lead II where present, else the first signal). The file's annotation signal is no channel."""
     header = read_header(path)
     names = header.labels
     index, signals = _signal_index(path, header, channel)

@@ -6,6 +6,7 @@ longer than LAZY_S (WfdbSignal) are read piece by piece, so that a week at 360 H
 downstream reads a recording by slices (recording.read_span).
 """
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,10 +124,18 @@ def read_signal_file(path, fs):
     return Recording(sig, float(fs), path.stem)
 
 
+def lead_ii(names):
+    """Index of the first channel named as lead II (MLII before II, "ECG II", "Lead II", ...), or None. The
+    models learned on MIT-BIH's modified lead II and SVDB's ECG1 (roughly one), so that is the lead to read."""
+    plain = [re.sub(r"ECG|EKG|LEAD|[\s_:-]", "", str(n).upper()) for n in names]
+    return next((i for want in ("MLII", "II") for i, n in enumerate(plain) if n == want), None)
+
+
 def _channel_index(path, names, channel):
-    """Index of a channel given by name or index; None: MLII where present, else the first."""
+    """Index of a channel given by name or index; None: lead II where present (lead_ii), else the first."""
     if channel is None:
-        return names.index("MLII") if "MLII" in names else 0
+        found = lead_ii(names)
+        return 0 if found is None else found
     if str(channel).isdigit():
         index = int(channel)
     elif channel in names:
@@ -164,8 +173,8 @@ def _wfdb_header(path):
 
 
 def read_wfdb(path, channel=None, second=None):
-    """A WFDB record (path without extension) in physical units; channel by name or index, default MLII
-    where present, else the first; `second`: another channel to classify the same beats on (both leads'
+    """A WFDB record (path without extension) in physical units; channel by name or index, default lead II
+    where present (lead_ii), else the first; `second`: another channel to classify the same beats on (both leads'
     probabilities are averaged). Reference beats come from a .atr beside it, if any."""
     import wfdb
 
@@ -237,7 +246,8 @@ def parse_start(text):
 
 def add_channel_arguments(parser):
     """The options open_recording takes beside --record / --signal, declared once for predict.py and report.py."""
-    parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: MLII if present, else the first)")
+    parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: lead II, e.g. MLII, II or "
+                        "'ECG II', if present, else the first)")
     parser.add_argument("--second-channel", help="another channel (name or index): each beat is classified on "
                         "both leads and their probabilities averaged (detection stays on --channel)")
     parser.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")

@@ -144,3 +144,18 @@ def test_batch_finds_edf_files(two_rates):
     path, _, _ = two_rates
     jobs = find_recordings(path.parent, channel="ECG")
     assert [(j.name, j.source, j.channel) for j in jobs] == [("two", str(path), "ECG")]
+
+
+def test_lead_ii_is_read_by_default(tmp_path):
+    """A 12-lead export: lead II is what the models learned on (MIT-BIH's MLII, SVDB's ECG1), not lead I."""
+    import wfdb
+
+    from heartbeat.sources import lead_ii, read_wfdb
+
+    assert lead_ii(["I", "ECG II", "V1"]) == 1 and lead_ii(["Lead II", "MLII"]) == 1 and lead_ii(["II", "MLIII"]) == 0
+    assert lead_ii(["ECG1", "ECG2", "III", "aVR"]) is None  # SVDB's names say nothing of the lead: the first is read
+    leads = [np.arange(40, dtype=np.int16) + 100 * k for k in range(3)]
+    assert read_edf(write_edf(tmp_path / "twelve.edf", leads, [10] * 3, ["ECG I", "ECG II", "ECG V1"])).channel == "ECG II"
+    wfdb.wrsamp("twelve", fs=250, units=["mV"] * 3, sig_name=["I", "II", "V1"],
+                p_signal=np.random.default_rng(0).normal(size=(500, 3)), fmt=["16"] * 3, write_dir=str(tmp_path))
+    assert read_wfdb(tmp_path / "twelve").channel == "II"
