@@ -30,7 +30,7 @@ from heartbeat.recording import classify_recording, mean_heart_rate, reference_a
 from heartbeat.report import build_report, report_json
 from heartbeat.report_html import report_html, strip_span, trend_figure
 from heartbeat.sidecar import meta_path, templates_path
-from heartbeat.sources import other_channel, read_record, read_signal_file
+from heartbeat.sources import is_edf, other_channel, read_record, read_signal_file
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
@@ -149,7 +149,7 @@ def uploaded_recording(source, both_leads):
         if not files:
             return None, None
         with saved_uploads(files) as folder:
-            headers = sorted(folder.glob("*.hea")) + sorted(folder.glob("*.edf"))
+            headers = sorted(folder.glob("*.hea")) + sorted(p for p in folder.iterdir() if is_edf(p))
             if len(headers) != 1:
                 raise UserError(f"upload exactly one .hea file with its .dat, or one .edf file (got {len(headers)})")
             rec = record_file(headers[0].with_suffix("") if headers[0].suffix == ".hea" else headers[0], both_leads)

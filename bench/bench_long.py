@@ -49,20 +49,20 @@ def days_signal(day, days, path):
 
 def edf_copy(npy, path):
     """The .npy signal at 360 Hz as a one-signal EDF file, written an hour at a time: 10-s data records of
-    16-bit samples over +-163.84 mV, 0.005 mV a step (MIT-BIH's 200 units per mV: its samples exactly). The
-    tail shorter than a data record is left out."""
+    16-bit samples over +-163.835 mV, 0.005 mV a step (MIT-BIH's 200 units per mV: its samples exactly); a
+    missing sample is -32768, outside the declared range. The tail shorter than a data record is left out."""
     if not path.is_file():
         x = np.load(npy, mmap_mode="r")
         per = 10 * 360
         records = len(x) // per
         head = f"{'0':<8}{'bench_long':<80}{'Startdate X':<80}{'01.01.26':<8}{'00.00.00':<8}{512:<8}{'':<44}" \
-               f"{records:<8}{10:<8}{1:<4}{'MLII':<16}{'':<80}{'mV':<8}{-163.84:<8}{163.835:<8}{-32768:<8}" \
+               f"{records:<8}{10:<8}{1:<4}{'MLII':<16}{'':<80}{'mV':<8}{-163.835:<8}{163.835:<8}{-32767:<8}" \
                f"{32767:<8}{'':<80}{per:<8}{'':<32}"
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
             f.write(head.encode("ascii"))
             for k in range(0, records * per, 3600 * 360):
-                chunk = np.asarray(x[k:min(k + 3600 * 360, records * per)], dtype=np.float64)
-                f.write(np.round(chunk * 200).astype("<i2").tobytes())
+                chunk = np.round(np.asarray(x[k:min(k + 3600 * 360, records * per)], dtype=np.float64) * 200)
+                f.write(np.where(np.isnan(chunk), -32768, np.clip(chunk, -32767, 32767)).astype("<i2").tobytes())
     return path
 
 

@@ -33,11 +33,13 @@ def find_recordings(folder, fs=None, channel=None, second=None):
     """Jobs for every WFDB record (by its .hea), EDF file and .csv / .npy signal in `folder`, sorted by name.
     A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json); `channel` and
     `second` are the WFDB records' and EDF files' channels (a signal file holds one lead)."""
+    from .sources import is_edf
+
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
     jobs = [Job(h.stem, str(h.with_suffix("")), None, channel, second) for h in folder.glob("*.hea")]
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".edf"):
+    for path in sorted(p for p in folder.iterdir() if is_edf(p)):
         jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), None,
                         channel, second))
     for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sources import Recording, SignalError, _channel_index, lead_ii
+from .sources import Recording, SignalError, channel_index, is_ecg_name
 
 ANNOTATIONS = "EDF Annotations"
 # per-signal header fields and their widths, in the order the header stores them (each field for every signal)
@@ -43,6 +43,13 @@ def read_header(path):
     path = Path(path)
     if not path.is_file():
         raise SignalError(f"{path}: no such file")
+    try:
+        return _read_header(path)
+    except OSError as e:
+        raise SignalError(f"{path}: unreadable ({e.strerror or e})") from None
+
+
+def _read_header(path):
     size = path.stat().st_size
     with open(path, "rb") as f:
         fixed = f.read(256)
@@ -52,13 +59,18 @@ def read_header(path):
             raise SignalError(f"{path}: a 24-bit BDF file; only 16-bit EDF / EDF+ files are read")
         text = fixed.decode("latin-1")
         try:
-            header_bytes, records, record_s, n = int(text[184:192]), int(text[236:244]), float(text[244:252]), \
-                int(text[252:256])
+            header_bytes, records, n = int(text[184:192]), int(text[236:244]), int(text[252:256])
+            record_s = float(text[244:252])
         except ValueError:
             raise SignalError(f"{path}: not an EDF file (its header's sizes are not numbers)") from None
-        if text[:8].strip() != "0" or n < 1 or header_bytes != 256 * (n + 1) or record_s <= 0:
+        if text[:8].strip() != "0" or n < 1 or header_bytes != 256 * (n + 1):
             raise SignalError(f"{path}: not an EDF file (version {text[:8].strip()!r}, {n} signals, "
                               f"{header_bytes} header bytes)")
+        if not 0 < record_s < 1e6:  # EDF+ allows 0 for a file of annotations only: no signal to read either
+            raise SignalError(f"{path}: its data records last {text[244:252].strip()} s; a signal needs a positive "
+                              "duration")
+        if size < header_bytes:
+            raise SignalError(f"{path}: the file ends inside its own header ({size} of {header_bytes} bytes)")
         if text[192:197] == "EDF+D":
             raise SignalError(f"{path}: a discontinuous EDF+ file (EDF+D); export it as continuous EDF+C or EDF")
         block = f.read(256 * n).decode("latin-1")
@@ -73,8 +85,9 @@ def read_header(path):
     except ValueError:
         raise SignalError(f"{path}: unreadable EDF signal header (a number field is not a number)") from None
     span = dig[:, 1] - dig[:, 0]
-    if (samples < 1).any() or (span <= 0).any():
-        raise SignalError(f"{path}: unreadable EDF signal header (samples per record or digital range not positive)")
+    if (samples < 1).any() or not (span > 0).all() or not np.isfinite(phys).all():
+        raise SignalError(f"{path}: unreadable EDF signal header (samples per record or digital range not positive, "
+                          "or a physical range not finite)")
     complete = (size - header_bytes) // (2 * int(samples.sum()))
     if records < 0:  # "-1": unknown while recording; the file's size tells
         records = complete
@@ -137,35 +150,31 @@ class EdfSignal:
         return x
 
 
-def _signal_index(path, header, channel):
-    """Index of the signal read: by label or index, default lead II where present (lead_ii), else the first
-    signal."""
+def _signals(path, header):
+    """Indices of the signals that are not EDF+ annotations."""
     signals = [i for i, n in enumerate(header.labels) if n != ANNOTATIONS]
     if not signals:
         raise SignalError(f"{path}: no signal, only EDF+ annotations")
-    if channel is None:
-        found = lead_ii(header.labels)
-        channel = str(signals[0] if found is None else found)
-    return _channel_index(path, header.labels, channel), signals
+    return signals
 
 
 def other_signal(path, channel=None):
-    """The first signal other than the one read_edf(path, channel) reads, at its rate (an index string), or None."""
+    """The first signal named as an ECG lead other than the one read_edf(path, channel) reads, at its rate (an
+    index string), or None."""
     header = read_header(path)
-    index, signals = _signal_index(path, header, channel)
-    return next((str(i) for i in signals if i != index and header.fs(i) == header.fs(index)), None)
+    signals = _signals(path, header)
+    index = channel_index(path, header.labels, channel, signals)
+    return next((str(i) for i in signals if i != index and is_ecg_name(header.labels[i])
+                 and header.fs(i) == header.fs(index)), None)
 
 
 def read_edf(path, channel=None, second=None):
     """An EDF / EDF+ file as a Recording; channel and second by label or index, as read_wfdb takes them
-    (default lead II where present, else the first signal). The file's annotation signal is no channel."""
+    (by default as sources.channel_index chooses). The file's annotation signal is no channel."""
     header = read_header(path)
-    names = header.labels
-    index, signals = _signal_index(path, header, channel)
-    other = None if second is None else _channel_index(path, names, second)
-    for i in (index, other):
-        if i is not None and i not in signals:
-            raise SignalError(f"{path}: channel {i} holds EDF+ annotations, not a signal")
+    names, signals = header.labels, _signals(path, header)
+    index = channel_index(path, names, channel, signals)
+    other = None if second is None else channel_index(path, names, second, signals)
     if other == index:
         raise SignalError(f"{path}: the second channel is the channel read ({names[index]}); give another")
     if other is not None and header.fs(other) != header.fs(index):

@@ -124,18 +124,45 @@ def read_signal_file(path, fs):
     return Recording(sig, float(fs), path.stem)
 
 
+# a lead's name, once "ECG" / "EKG" / "Lead", spaces and dashes are dropped: limb and precordial leads, MIT-BIH's
+# modified ones (MLII, MLIII), bipolar chest leads (CM5, CC5) and the European D notation (DII, D2)
+LEAD_NAME = re.compile(r"(ML)?(I{1,3}|AV[RLF]|V[1-9])|C[MC]\d|D(I{1,3}|[123])")
+
+
+def _plain(name):
+    return re.sub(r"ECG|EKG|LEAD|[\s_:-]", "", str(name).upper())
+
+
 def lead_ii(names):
-    """Index of the first channel named as lead II (MLII before II, "ECG II", "Lead II", ...), or None. The
-    models learned on MIT-BIH's modified lead II and SVDB's ECG1 (roughly one), so that is the lead to read."""
-    plain = [re.sub(r"ECG|EKG|LEAD|[\s_:-]", "", str(n).upper()) for n in names]
-    return next((i for want in ("MLII", "II") for i, n in enumerate(plain) if n == want), None)
+    """Index of the first channel named as lead II (MLII before II, "ECG II", "Lead II", DII, D2), or None. The
+    models learned on MIT-BIH's modified lead II and on SVDB's ECG1, placed roughly as one."""
+    plain = [_plain(n) for n in names]
+    return next((i for want in ("MLII", "II", "DII", "D2") for i, n in enumerate(plain) if n == want), None)
 
 
-def _channel_index(path, names, channel):
-    """Index of a channel given by name or index; None: lead II where present (lead_ii), else the first."""
+def is_ecg_name(name):
+    """Whether a channel's name says it holds an ECG lead (ECG / EKG in it, or a lead's name: I, aVR, V1, CM5 ...)."""
+    return any(k in str(name).upper() for k in ("ECG", "EKG")) or LEAD_NAME.fullmatch(_plain(name)) is not None
+
+
+def is_edf(path):
+    return Path(path).suffix.lower() == ".edf"
+
+
+def channel_index(path, names, channel, signals=None):
+    """Index of the channel to read, by name or index. None: lead II where a channel is named so, else the first
+    named as an ECG lead, else the only one; a recording of several channels none of which is named as ECG (a sleep
+    study's EEG first, say) needs --channel. `signals`: the indices that hold a signal (default: all)."""
+    signals = list(range(len(names))) if signals is None else list(signals)
     if channel is None:
-        found = lead_ii(names)
-        return 0 if found is None else found
+        named = [names[i] for i in signals]
+        found = lead_ii(named)
+        if found is None:
+            found = next((k for k, n in enumerate(named) if is_ecg_name(n)), 0 if len(named) == 1 else None)
+        if found is None:
+            raise SignalError(f"{path}: no channel is named as an ECG lead; give --channel (channels: "
+                              f"{', '.join(map(str, names))})")
+        return signals[found]
     if str(channel).isdigit():
         index = int(channel)
     elif channel in names:
@@ -144,6 +171,8 @@ def _channel_index(path, names, channel):
         raise SignalError(f"{path}: no channel {channel!r}; channels: {', '.join(names)}")
     if not 0 <= index < len(names):
         raise SignalError(f"{path}: channel {index} out of range; channels 0..{len(names) - 1}: {', '.join(names)}")
+    if index not in signals:
+        raise SignalError(f"{path}: channel {index} ({names[index]}) holds no signal")
     return index
 
 
@@ -173,8 +202,8 @@ def _wfdb_header(path):
 
 
 def read_wfdb(path, channel=None, second=None):
-    """A WFDB record (path without extension) in physical units; channel by name or index, default lead II
-    where present (lead_ii), else the first; `second`: another channel to classify the same beats on (both leads'
+    """A WFDB record (path without extension) in physical units; channel by name or index, by default as
+    channel_index chooses; `second`: another channel to classify the same beats on (both leads'
     probabilities are averaged). Reference beats come from a .atr beside it, if any."""
     import wfdb
 
@@ -184,8 +213,8 @@ def read_wfdb(path, channel=None, second=None):
     path, header = _wfdb_header(path)
     names = list(header.sig_name or [])
     try:
-        index = _channel_index(path, names, channel)
-        other = None if second is None else _channel_index(path, names, second)
+        index = channel_index(path, names, channel)
+        other = None if second is None else channel_index(path, names, second)
         if other == index:
             raise SignalError(f"{path}: the second channel is the channel read ({names[index]}); give another")
         signal = _read_channel(path, header, index)
@@ -211,7 +240,7 @@ def read_wfdb(path, channel=None, second=None):
 
 def read_record(path, channel=None, second=None):
     """A recording file with its own rate and channels: an EDF / EDF+ file (by its .edf suffix) or a WFDB record."""
-    if Path(path).suffix.lower() == ".edf":
+    if is_edf(path):
         from .edf import read_edf  # edf.py imports this module
 
         return read_edf(path, channel, second)
@@ -219,16 +248,16 @@ def read_record(path, channel=None, second=None):
 
 
 def other_channel(path, channel=None):
-    """The first channel of a WFDB record or EDF file other than the one read_record(path, channel) reads (as
-    an index string), or None for a one-channel recording."""
-    if Path(path).suffix.lower() == ".edf":
+    """The first channel of a WFDB record or EDF file named as an ECG lead (is_ecg_name) other than the one
+    read_record(path, channel) reads (as an index string), or None: the second lead the app's both-leads view reads."""
+    if is_edf(path):
         from .edf import other_signal
 
         return other_signal(path, channel)
     path, header = _wfdb_header(path)
     names = list(header.sig_name or [])
-    index = _channel_index(path, names, channel)
-    return next((str(i) for i in range(len(names)) if i != index), None)
+    index = channel_index(path, names, channel)
+    return next((str(i) for i, n in enumerate(names) if i != index and is_ecg_name(n)), None)
 
 
 def parse_start(text):
@@ -247,7 +276,7 @@ def parse_start(text):
 def add_channel_arguments(parser):
     """The options open_recording takes beside --record / --signal, declared once for predict.py and report.py."""
     parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: lead II, e.g. MLII, II or "
-                        "'ECG II', if present, else the first)")
+                        "'ECG II', if present, else the first named as an ECG lead)")
     parser.add_argument("--second-channel", help="another channel (name or index): each beat is classified on "
                         "both leads and their probabilities averaged (detection stays on --channel)")
     parser.add_argument("--fs", type=float, help="sampling rate of --signal in Hz")

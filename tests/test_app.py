@@ -63,11 +63,11 @@ def test_wfdb_upload(app):
 def test_edf_upload_on_both_leads(app, tmp_path):
     from wfdb.io.convert.edf import wfdb_to_edf
 
-    wfdb_to_edf(str(MITDB / "100"), sampto=120 * 360, output_filename=str(tmp_path / "100.edf"))
+    wfdb_to_edf(str(MITDB / "100"), sampto=120 * 360, output_filename=str(tmp_path / "100.EDF"))  # as many devices name it
     app.radio(key="recording_source").set_value("a WFDB record or EDF file").run()
     app.checkbox(key="both_leads").check().run()
     app.file_uploader(key="wfdb_files").set_value(
-        [("100.edf", (tmp_path / "100.edf").read_bytes(), "application/octet-stream")]).run()
+        [("100.EDF", (tmp_path / "100.EDF").read_bytes(), "application/octet-stream")]).run()
     assert not app.exception and not errors(app)
     assert any("100 MLII + V5" in c.value for c in app.caption)
 

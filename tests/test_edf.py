@@ -57,7 +57,7 @@ def test_signals_of_two_rates_read_by_slices(two_rates):
 
 def test_channel_errors_are_one_line(two_rates):
     path, _, _ = two_rates
-    with pytest.raises(SignalError, match="channel 2 holds EDF\\+ annotations"):
+    with pytest.raises(SignalError, match="channel 2 \\(EDF Annotations\\) holds no signal"):
         read_edf(path, "EDF Annotations")
     with pytest.raises(SignalError, match="ECG is sampled at 200 Hz and Resp at 100 Hz; both leads need one rate"):
         read_edf(path, None, "Resp")
@@ -89,6 +89,12 @@ def test_format_corners(tmp_path):
     (tmp_path / "t.edf").write_text("0       " + "not an edf header" * 20)
     with pytest.raises(SignalError, match="not an EDF file"):
         read_header(tmp_path / "t.edf")
+    cut = write_edf(tmp_path / "c.edf", [ecg], [10], ["ECG"], records=-1)
+    cut.write_bytes(cut.read_bytes()[:300])  # written while recording, cut inside its own header
+    with pytest.raises(SignalError, match="ends inside its own header \\(300 of 512 bytes\\)"):
+        read_edf(cut)
+    with pytest.raises(SignalError, match="its data records last nan s"):
+        read_edf(write_edf(tmp_path / "n.edf", [ecg], [10], ["ECG"], record_s=float("nan")))
 
 
 @pytest.fixture
@@ -146,16 +152,25 @@ def test_batch_finds_edf_files(two_rates):
     assert [(j.name, j.source, j.channel) for j in jobs] == [("two", str(path), "ECG")]
 
 
-def test_lead_ii_is_read_by_default(tmp_path):
-    """A 12-lead export: lead II is what the models learned on (MIT-BIH's MLII, SVDB's ECG1), not lead I."""
+def test_the_default_channel_is_lead_ii_else_an_ecg_lead(tmp_path):
+    """A 12-lead export: lead II is what the models learned on (MIT-BIH's MLII, SVDB's ECG1), not lead I. A sleep
+    study's EEG, first in the file, is never read for an ECG."""
     import wfdb
 
-    from heartbeat.sources import lead_ii, read_wfdb
+    from heartbeat.sources import is_ecg_name, lead_ii, other_channel, read_wfdb
 
     assert lead_ii(["I", "ECG II", "V1"]) == 1 and lead_ii(["Lead II", "MLII"]) == 1 and lead_ii(["II", "MLIII"]) == 0
-    assert lead_ii(["ECG1", "ECG2", "III", "aVR"]) is None  # SVDB's names say nothing of the lead: the first is read
+    assert lead_ii(["DI", "DII"]) == 1 and lead_ii(["ECG1", "ECG2", "III", "aVR"]) is None
+    assert all(map(is_ecg_name, ["ECG1", "EKG", "V5", "MLIII", "CM5", "aVF", "D3"]))
+    assert not any(map(is_ecg_name, ["EEG Fpz-Cz", "Resp", "SpO2", "EMG chin", "EOG"]))
     leads = [np.arange(40, dtype=np.int16) + 100 * k for k in range(3)]
     assert read_edf(write_edf(tmp_path / "twelve.edf", leads, [10] * 3, ["ECG I", "ECG II", "ECG V1"])).channel == "ECG II"
+    sleep = write_edf(tmp_path / "sleep.edf", leads, [10] * 3, ["EEG Fpz-Cz", "EKG", "Resp"])
+    assert read_edf(sleep).channel == "EKG" and other_channel(sleep) is None  # no second ECG lead to average with
+    unnamed = write_edf(tmp_path / "unnamed.edf", leads[:2], [10] * 2, ["EEG Fpz-Cz", "Resp"])
+    with pytest.raises(SignalError, match="no channel is named as an ECG lead; give --channel \\(channels: EEG"):
+        read_edf(unnamed)
+    assert read_edf(unnamed, "Resp").channel == "Resp"  # named by the user: read as asked
     wfdb.wrsamp("twelve", fs=250, units=["mV"] * 3, sig_name=["I", "II", "V1"],
                 p_signal=np.random.default_rng(0).normal(size=(500, 3)), fmt=["16"] * 3, write_dir=str(tmp_path))
     assert read_wfdb(tmp_path / "twelve").channel == "II"
