@@ -49,7 +49,7 @@ def main(argv=None):
     p.add_argument("--report", action="store_true", help="write report.py's report of each recording")
     p.add_argument("--fs", type=float, help="sampling rate of .csv / .npy signals without a JSON sidecar")
     p.add_argument("--channel", help="WFDB records and EDF files: channel name or index (default: lead II if "
-                   "present, else the first)")
+                   "present, else the first named as an ECG lead)")
     p.add_argument("--second-channel", help="WFDB records and EDF files: another channel; each beat is classified "
                    "on both leads and their probabilities averaged (as predict.py --second-channel)")
     p.add_argument("--workers", type=int, default=os.cpu_count(), help="local worker processes (default: every core)")

@@ -25,7 +25,7 @@ class Job:
     name: str    # OUT/<name>/
     source: str  # the WFDB record path without extension, the EDF file, or the signal file
     fs: float = None  # signal files: their rate (WFDB records and EDF files carry theirs)
-    channel: str = None  # WFDB records and EDF files: the channel read (None: lead II where present, else the first)
+    channel: str = None  # WFDB records and EDF files: the channel read (None: as sources.channel_index chooses)
     second: str = None   # WFDB records and EDF files: a second channel to classify the beats on too
 
 
