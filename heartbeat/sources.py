@@ -91,6 +91,8 @@ class WfdbSignal:
 def read_signal_file(path, fs):
     """A plain signal: a one-column CSV (optional header) or a 1-D .npy, at `fs` Hz."""
     path = Path(path)
+    if is_edf(path):
+        raise SignalError(f"{path}: an EDF file carries its rate and channels: give it with --record")
     if fs is None:
         raise SignalError(f"{path}: give the sampling rate with --fs HZ")
     if not path.is_file():
@@ -146,7 +148,8 @@ def is_ecg_name(name):
 
 
 def is_edf(path):
-    return Path(path).suffix.lower() == ".edf"
+    """An EDF file by its name; .bdf too, so that a BDF file gets edf.py's one-line refusal."""
+    return Path(path).suffix.lower() in (".edf", ".bdf")
 
 
 def channel_index(path, names, channel, signals=None):

@@ -71,9 +71,11 @@ def test_format_corners(tmp_path):
     ecg = np.arange(40, dtype=np.int16)
     with pytest.raises(SignalError, match=r"a discontinuous EDF\+ file \(EDF\+D\)"):
         read_edf(write_edf(tmp_path / "d.edf", [ecg], [10], ["ECG"], reserved="EDF+D"))
-    (tmp_path / "b.edf").write_bytes(b"\xffBIOSEMI" + b" " * 300)
+    (tmp_path / "b.bdf").write_bytes(b"\xffBIOSEMI" + b" " * 300)
     with pytest.raises(SignalError, match="a 24-bit BDF file"):
-        read_edf(tmp_path / "b.edf")
+        open_recording(record=str(tmp_path / "b.bdf"))  # by its usual name too, not taken for a WFDB record
+    with pytest.raises(SignalError, match="an EDF file carries its rate and channels: give it with --record"):
+        open_recording(signal=str(tmp_path / "b.bdf"), fs=250)
     short = write_edf(tmp_path / "s.edf", [ecg], [10], ["ECG"])
     short.write_bytes(short.read_bytes()[:-4])  # the last data record cut short
     with pytest.raises(SignalError, match="shorter than its header's 4 data records \\(3 whole\\)"):
