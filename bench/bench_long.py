@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from heartbeat.database import ALL_RECORDS
+from heartbeat.edf import edf_header
 from heartbeat.fileio import atomic_path
 from heartbeat.sources import read_wfdb
 
@@ -55,11 +56,10 @@ def edf_copy(npy, path):
         x = np.load(npy, mmap_mode="r")
         per = 10 * 360
         records = len(x) // per
-        head = f"{'0':<8}{'bench_long':<80}{'Startdate X':<80}{'01.01.26':<8}{'00.00.00':<8}{512:<8}{'':<44}" \
-               f"{records:<8}{10:<8}{1:<4}{'MLII':<16}{'':<80}{'mV':<8}{-163.835:<8}{163.835:<8}{-32767:<8}" \
-               f"{32767:<8}{'':<80}{per:<8}{'':<32}"
+        head = edf_header(records, 10, ["MLII"], [per], [(-163.835, 163.835)], [(-32767, 32767)], "Startdate X",
+                          "01.01.26", patient="bench_long")
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
-            f.write(head.encode("ascii"))
+            f.write(head)
             for k in range(0, records * per, 3600 * 360):
                 chunk = np.round(np.asarray(x[k:min(k + 3600 * 360, records * per)], dtype=np.float64) * 200)
                 f.write(np.where(np.isnan(chunk), -32768, np.clip(chunk, -32767, 32767)).astype("<i2").tobytes())

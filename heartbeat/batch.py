@@ -39,13 +39,16 @@ def find_recordings(folder, fs=None, channel=None, second=None):
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder")
     jobs = [Job(h.stem, str(h.with_suffix("")), None, channel, second) for h in folder.glob("*.hea")]
+
+    def name(path):  # a file whose stem is taken already (100.hea and 100.edf) keeps its suffix
+        return path.stem if path.stem not in {j.name for j in jobs} else path.name
+
     for path in sorted(p for p in folder.iterdir() if is_edf(p)):
-        jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), None,
-                        channel, second))
+        jobs.append(Job(name(path), str(path), None, channel, second))
     for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):
         sidecar = path.with_suffix(".json")
         rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
-        jobs.append(Job(path.stem if path.stem not in {j.name for j in jobs} else path.name, str(path), rate))
+        jobs.append(Job(name(path), str(path), rate))
     if not jobs:
         raise UserError(f"{folder}: no recordings (WFDB .hea, .edf, .csv or .npy files)")
     return sorted(jobs, key=lambda j: j.name)

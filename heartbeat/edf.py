@@ -98,6 +98,24 @@ def _read_header(path):
                      phys[:, 0] - dig[:, 0] * scale, dig, _start(text))
 
 
+def edf_header(records, record_s, labels, samples, physical, digital, recording="", date="01.01.85",
+               time="00.00.00", reserved="", patient="X X X X", dimension="mV"):
+    """The header (bytes) of an EDF file holding these signals, laid out as read_header reads one: for writing
+    test and benchmark files. samples: per data record, physical and digital: (min, max), one of each per signal."""
+    n = len(labels)
+    values = {"label": labels, "transducer": [""] * n, "dimension": [dimension] * n,
+              "physical_min": [lo for lo, _ in physical], "physical_max": [hi for _, hi in physical],
+              "digital_min": [lo for lo, _ in digital], "digital_max": [hi for _, hi in digital],
+              "prefiltering": [""] * n, "samples": samples, "reserved": [""] * n}
+    fields = [("0", 8), (patient, 80), (recording, 80), (date, 8), (time, 8), (256 * (n + 1), 8), (reserved, 44),
+              (records, 8), (f"{record_s:g}", 8), (n, 4)]
+    fields += [(v, width) for name, width in SIGNAL_FIELDS for v in values[name]]
+    text = [f"{v!s:<{width}}" for v, width in fields]
+    if any(len(t) != width for t, (_, width) in zip(text, fields)):
+        raise ValueError("an EDF header field is longer than its width")
+    return "".join(text).encode("latin-1")
+
+
 def _start(text):
     """Start date dd.mm.yy and time hh.mm.ss (EDF: years 85-99 are 1985-1999, 00-84 are 2000-2084); an EDF+
     recording field "Startdate X" (no date after it) says the date is unknown: the time of day only."""

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
-from heartbeat.edf import read_edf, read_header
+from heartbeat.edf import edf_header, read_edf, read_header
 from heartbeat.sources import SignalError, open_recording
 
 
@@ -16,14 +16,10 @@ def write_edf(path, signals, per_record, labels, record_s=1.0, digital=(-32768, 
     """A minimal EDF file: signals (list of int16 arrays, each a whole number of data records long)."""
     n = len(signals)
     count = len(signals[0]) // per_record[0]
-    head = f"{'0':<8}{'X X X X':<80}{recording:<80}{date:<8}{time:<8}{256 * (n + 1):<8}{reserved:<44}" \
-           f"{count if records is None else records:<8}{record_s:<8g}{n:<4}"
-    fields = [labels, ["AgAgCl"] * n, ["mV"] * n, [physical[0]] * n, [physical[1]] * n, [digital[0]] * n,
-              [digital[1]] * n, [""] * n, per_record, [""] * n]
-    widths = (16, 80, 8, 8, 8, 8, 8, 80, 8, 32)
-    head += "".join(f"{str(v):<{w}}" for values, w in zip(fields, widths) for v in values)
+    head = edf_header(count if records is None else records, record_s, labels, per_record, [physical] * n,
+                      [digital] * n, recording, date, time, reserved)
     blocks = [np.concatenate([s[r * k:(r + 1) * k] for s, k in zip(signals, per_record)]) for r in range(count)]
-    path.write_bytes(head.encode("latin-1") + np.concatenate(blocks).astype("<i2").tobytes())
+    path.write_bytes(head + np.concatenate(blocks).astype("<i2").tobytes())
     return path
 
 
