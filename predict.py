@@ -4,12 +4,14 @@
     python predict.py --csv beats.csv --out predictions.csv
     python predict.py --record data/mitdb/208 --out beats.csv --plot strip.png   # the recording model
     python predict.py --signal ecg.csv --fs 250 --out beats.csv
+    python predict.py --record data/mitdb/208 --annotations data/mitdb/208.ai   # beside the record, for WFDB tools
 
 Beat CSVs are in the Kaggle format (187 values in [0, 1] per row, label optional); output columns
 row (0-based input row), class, class_index, p_N ... p_Q. Recordings (a WFDB record, or a one-column
 CSV / .npy signal at any rate from 100 Hz) are resampled to 360 Hz, their R peaks detected and their
 beats cut exactly as the training beats were; output columns sample (at the input's rate), time_s,
-segment (see report.py: beats of one segment are joined by R-R intervals), class, class_index, p_N ... p_Q.
+segment (see report.py: beats of one segment are joined by R-R intervals), class, class_index, p_N ... p_Q;
+--annotations writes them as a WFDB annotation file too (heartbeat/annotations.py).
 """
 import argparse
 import os
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from heartbeat import BEAT_LEN, CLASSES, UserError
 from heartbeat.allocator import keep_freed_memory
+from heartbeat.annotations import annotation_marks, annotation_target, write_annotations
 from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
@@ -66,6 +69,9 @@ def predict_recording(model, args):
         agree = reference_agreement(table, rec)
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
               f"class of the {agree['matched']} matched beats right for {agree['accuracy']:.4f}")
+    if args.annotations:
+        write_annotations(args.annotations, annotation_marks(table, rec.excluded, rec.flutter, len(rec.signal)), rec.fs)
+        print(f"wrote {args.annotations}")
     if args.plot:
         from heartbeat.figures import strip_figure
 
@@ -90,8 +96,11 @@ def main(argv=None):
     add_channel_arguments(p)
     p.add_argument("--out", help="write the predictions to this CSV (one input only)")
     p.add_argument("--plot", help="recordings: save a rhythm strip with the labelled beats to this PNG")
+    p.add_argument("--annotations", help="recordings: also write the beats (and excluded time, AF, flutter) as a "
+                   "WFDB annotation file RECORD.ANNOTATOR, e.g. data/208.ai beside record data/208: "
+                   "wfdb.rdann('data/208', 'ai'), WAVE, bxb")
     p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")
-    p.add_argument("--force", action="store_true", help="overwrite --out / --plot if they exist")
+    p.add_argument("--force", action="store_true", help="overwrite --out / --plot / --annotations if they exist")
     p.add_argument("--show", type=int, default=20, help="beats to print per beat CSV")
     args = p.parse_args(argv)
     keep_freed_memory()
@@ -104,9 +113,13 @@ def main(argv=None):
             raise UserError(f"no --csv given and no sample CSVs in {SAMPLES}")
         if args.plot and not recording:
             raise UserError("--plot draws a recording; use it with --record or --signal")
+        if args.annotations and not recording:
+            raise UserError("--annotations labels a recording; use it with --record or --signal")
+        if args.annotations:
+            annotation_target(args.annotations)  # a name WFDB cannot write fails before the model runs
         if args.out and len(csvs) > 1:
             raise UserError("--out takes one input; give a single --csv")
-        for out in (args.out, args.plot):
+        for out in (args.out, args.plot, args.annotations):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
         if args.onnx and args.checkpoint:

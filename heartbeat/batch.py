@@ -1,7 +1,8 @@
 """A folder of recordings, one task each: what batch.py runs on every core or on a Dask cluster.
 
 A task reads one recording, classifies its beats (and, with report=True, writes report.py's report)
-into OUT/<name>/, written atomically, with a result.json that is the recording's row of index.csv.
+into OUT/<name>/, with the beats as a WFDB annotation file <name>.ai (annotations.py), written atomically,
+with a result.json that is the recording's row of index.csv.
 A finished recording is skipped on the next run (its result.json is read back); a failed one leaves no
 folder, only its row with the one-line reason, and is tried again next time.
 """
@@ -73,6 +74,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     import torch
 
     from .allocator import keep_freed_memory
+    from .annotations import ANNOTATOR, annotation_marks, wfdb_record_name, write_annotations
     from .recording import classify_recording
     from .report import build_report, write_report
     from .sources import read_record, read_signal_file
@@ -102,6 +104,8 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
                 write_report(built, tmp, rec.signal, rec.fs)
             else:
                 table.to_csv(tmp / "beats.csv", index=False, float_format="%.6f")
+            write_annotations(tmp / f"{wfdb_record_name(job.name)}.{ANNOTATOR}",
+                              annotation_marks(table, rec.excluded, rec.flutter, len(rec.signal)), rec.fs)
             row["seconds"] = round(time.perf_counter() - t0, 3)
             (tmp / RESULT_FILE).write_text(json.dumps(row, indent=1, default=float) + "\n")
     except UserError as e:

@@ -113,10 +113,10 @@ def aami_labels(symbols):
     return np.array([AAMI_LABEL.get(s, -1 if s in NON_BEAT else -2) for s in symbols], dtype=np.int64)
 
 
-def rhythm_spans(path, fs, duration_s, rhythm="(AFIB"):
-    """[(start_s, end_s)] of one rhythm in a record's .atr rhythm marks ('+' with aux "(AFIB" ...; each lasts
+def rhythm_spans(path, fs, duration_s, rhythm="(AFIB", annotator="atr"):
+    """[(start_s, end_s)] of one rhythm in a record's rhythm marks ('+' with aux "(AFIB" ...; each lasts
     until the next mark), or None when the record has no rhythm marks (SVDB's files here)."""
-    ann = wfdb.rdann(str(path), "atr")
+    ann = wfdb.rdann(str(path), annotator)
     marks = [(sample / fs, note.strip("\x00 ")) for sample, note in zip(ann.sample, ann.aux_note)
              if note.strip("\x00 ").startswith("(")]
     if not marks:

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import wfdb
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 
@@ -52,6 +53,10 @@ def test_batch_on_a_dask_cluster(folder, tmp_path):
         batch = pd.read_csv(out / name / "beats.csv")
         np.testing.assert_array_equal(batch["sample"], alone["sample"])
         assert (batch["class"] == alone["class"]).all()
+        ann = wfdb.rdann(str(out / name / name), "ai")  # and the same beats as a WFDB annotation file
+        is_beat = np.isin(ann.symbol, list("NSVFQ"))
+        np.testing.assert_array_equal(ann.sample[is_beat], alone["sample"])
+        assert list(np.asarray(ann.symbol)[is_beat]) == list(alone["class"])
         assert index.loc[name, "beats"] == len(alone)
     assert index.loc["ecg", "duration_s"] == 120.0
 

@@ -1,0 +1,99 @@
+"""A classified recording as a WFDB annotation file, the field's common format for beat labels.
+
+Written beside a record (`predict.py --record data/208 --annotations data/208.ai`), the file opens in
+PhysioNet's viewers and tools next to the signal (WAVE, LightWAVE, `wfdb.rdann`, `wfdb.plot_wfdb`) and is
+scored against a reference by the standard beat-by-beat comparison (WFDB's `bxb`, EC57; in Python
+`wfdb.processing.compare_annotations`). What it holds, by WFDB's annotation codes:
+
+- each beat at its R peak (input samples), its class as the symbol: N, S, V, F and Q are WFDB beat codes;
+- excluded time: `~` (signal quality change) with subtype -1 (every signal unreadable) where a stretch
+  begins, the reason in its note (gap, lead-off, saturation, noise, artifact, ...), and `~` with subtype 0
+  where it ends; bxb leaves unreadable stretches out of the comparison, as EC57 asks;
+- ventricular flutter / fibrillation: `[` where an episode begins, `]` where it ends;
+- atrial fibrillation: a rhythm change `+` noted `(AFIB` at its first beat and `(N` at the first beat after
+  it. This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
+"""
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import UserError
+from .fileio import atomic_path
+
+ANNOTATOR = "ai"  # the annotator name batch.py gives its files (OUT/100/100.ai); predict.py takes any
+UNREADABLE = -1  # the `~` subtype for "every signal unreadable" (WFDB's NOISE code convention)
+
+
+def annotation_marks(table, excluded, flutter, n_samples):
+    """The annotations of a classified recording, sorted: DataFrame sample, symbol, subtype, aux_note.
+
+    table: recording.classify_recording's (sample, segment, af, class); excluded: quality.Excluded stretches;
+    flutter: (start, stop) input samples; n_samples: the recording's length (nothing ends past it)."""
+    rows = [(int(s), c, 0, "") for s, c in zip(table["sample"], table["class"])]
+    for e in excluded:
+        rows.append((int(e.start), "~", UNREADABLE, e.reason))
+        if e.stop < n_samples:
+            rows.append((int(e.stop), "~", 0, ""))
+    for start, stop in flutter:
+        rows.append((int(start), "[", 0, ""))
+        if stop < n_samples:
+            rows.append((int(stop), "]", 0, ""))
+    af = table["af"].to_numpy(dtype=bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], af, [False]]).astype(np.int8)))
+    samples = table["sample"].to_numpy()
+    for first, stop in zip(edges[::2], edges[1::2]):  # beats first .. stop - 1 lie inside AF
+        rows.append((int(samples[first]), "+", 0, "(AFIB"))
+        if stop < len(samples):
+            rows.append((int(samples[stop]), "+", 0, "(N"))
+    marks = pd.DataFrame(rows, columns=["sample", "symbol", "subtype", "aux_note"])
+    rank = [_rank(s, t) for s, t in zip(marks["symbol"], marks["subtype"])]
+    return marks.assign(rank=rank).sort_values(["sample", "rank"], kind="stable").drop(columns="rank") \
+        .reset_index(drop=True)
+
+
+def _rank(symbol, subtype):
+    """Order at one sample: what ends there before what begins there, and marks before the beat they precede."""
+    if symbol == "~":
+        return 0 if subtype == 0 else 2
+    return {"]": 1, "[": 3, "+": 4}.get(symbol, 5)
+
+
+def annotation_target(path):
+    """(folder, record name, annotator) of an annotation file path RECORD.ANNOTATOR; UserError for a name
+    WFDB cannot write (the annotator is letters only, the record letters, digits, - and _)."""
+    path = Path(path)
+    record, annotator = path.stem, path.suffix[1:]
+    if not annotator or not re.fullmatch(r"[A-Za-z]+", annotator):
+        raise UserError(f"{path}: an annotation file is named RECORD.ANNOTATOR, the annotator in letters only "
+                        "(e.g. 208.ai)")
+    if annotator == "atr":  # never overwrite, even with --force, what people keep their reference labels in
+        raise UserError(f"{path}: .atr holds a record's reference annotations by WFDB convention; name the "
+                        f"pipeline's another way (e.g. {record}.ai)")
+    if not re.fullmatch(r"[-\w]+", record, flags=re.ASCII):
+        raise UserError(f"{path}: WFDB record names hold letters, digits, - and _ only; name the file e.g. "
+                        f"{wfdb_record_name(record)}.{annotator}")
+    return path.parent, record, annotator
+
+
+def wfdb_record_name(name):
+    """`name` with every character a WFDB record name cannot hold replaced by _ ("100.edf" -> "100_edf")."""
+    return re.sub(r"[^-A-Za-z0-9_]", "_", name) or "record"
+
+
+def write_annotations(path, marks, fs):
+    """Write marks (annotation_marks) as the WFDB annotation file `path` (RECORD.ANNOTATOR), atomically."""
+    import wfdb
+
+    folder, record, annotator = annotation_target(path)
+    try:
+        with atomic_path(path) as tmp, tempfile.TemporaryDirectory(dir=folder, prefix=".wrann.") as work:
+            # wrann names its file itself (record.annotator in write_dir): write it aside, then move it into place
+            wfdb.wrann(record, annotator, marks["sample"].to_numpy(np.int64), symbol=list(marks["symbol"]),
+                       subtype=marks["subtype"].to_numpy(np.int64), aux_note=list(marks["aux_note"]),
+                       fs=fs, write_dir=work)
+            Path(work, f"{record}.{annotator}").replace(tmp)
+    except OSError as e:
+        raise UserError(f"cannot write {path}: {e.strerror or e}") from None
