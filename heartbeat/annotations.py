@@ -83,17 +83,23 @@ def wfdb_record_name(name):
     return re.sub(r"[^-A-Za-z0-9_]", "_", name) or "record"
 
 
-def write_annotations(path, marks, fs):
-    """Write marks (annotation_marks) as the WFDB annotation file `path` (RECORD.ANNOTATOR), atomically."""
+def annotation_bytes(record, annotator, marks, fs):
+    """The WFDB annotation file RECORD.ANNOTATOR of marks (annotation_marks), as bytes."""
     import wfdb
 
-    folder, record, annotator = annotation_target(path)
+    with tempfile.TemporaryDirectory(prefix="wrann.") as work:  # wrann names its file itself, in write_dir
+        wfdb.wrann(record, annotator, marks["sample"].to_numpy(np.int64), symbol=list(marks["symbol"]),
+                   subtype=marks["subtype"].to_numpy(np.int64), aux_note=list(marks["aux_note"]),
+                   fs=fs, write_dir=work)
+        return Path(work, f"{record}.{annotator}").read_bytes()
+
+
+def write_annotations(path, marks, fs):
+    """Write marks (annotation_marks) as the WFDB annotation file `path` (RECORD.ANNOTATOR), atomically."""
+    _, record, annotator = annotation_target(path)
+    data = annotation_bytes(record, annotator, marks, fs)
     try:
-        with atomic_path(path) as tmp, tempfile.TemporaryDirectory(dir=folder, prefix=".wrann.") as work:
-            # wrann names its file itself (record.annotator in write_dir): write it aside, then move it into place
-            wfdb.wrann(record, annotator, marks["sample"].to_numpy(np.int64), symbol=list(marks["symbol"]),
-                       subtype=marks["subtype"].to_numpy(np.int64), aux_note=list(marks["aux_note"]),
-                       fs=fs, write_dir=work)
-            Path(work, f"{record}.{annotator}").replace(tmp)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
     except OSError as e:
         raise UserError(f"cannot write {path}: {e.strerror or e}") from None

@@ -29,7 +29,8 @@ def test_every_view_renders_with_the_shipped_files(app):
     assert any(m.label == "pauses" for m in app.metric)
     # beats, the recording's beats; its report's ectopic summary, hourly table and events
     assert len(app.dataframe) == 5
-    assert len(app.get("download_button")) == 2 + 4  # beat predictions, recording beats; the report's four files
+    # beat predictions; the recording's beats as CSV and as WFDB annotations; the report's four files
+    assert len(app.get("download_button")) == 1 + 2 + 4
 
 
 def test_bad_beats_upload_shows_an_error(app):
