@@ -11,7 +11,7 @@ scored against a reference by the standard beat-by-beat comparison (WFDB's `bxb`
   where it ends; bxb leaves unreadable stretches out of the comparison, as EC57 asks;
 - ventricular flutter / fibrillation: `[` where an episode begins, `]` where it ends;
 - atrial fibrillation: a rhythm change `+` noted `(AFIB` at its first beat and `(N` at the first beat after
-  it. This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
+  it (or where excluded time begins, if sooner). This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
 """
 import re
 import tempfile
@@ -46,8 +46,9 @@ def annotation_marks(table, excluded, flutter, n_samples):
     samples = table["sample"].to_numpy()
     for first, stop in zip(edges[::2], edges[1::2]):  # beats first .. stop - 1 lie inside AF
         rows.append((int(samples[first]), "+", 0, "(AFIB"))
-        if stop < len(samples):
-            rows.append((int(samples[stop]), "+", 0, "(N"))
+        if stop < len(samples):  # AF ends at the next beat, or where excluded time cuts it short
+            end = min([e.start for e in excluded if samples[stop - 1] < e.start < samples[stop]], default=samples[stop])
+            rows.append((int(end), "+", 0, "(N"))
     marks = pd.DataFrame(rows, columns=["sample", "symbol", "subtype", "aux_note"])
     rank = [_rank(s, t) for s, t in zip(marks["symbol"], marks["subtype"])]
     return marks.assign(rank=rank).sort_values(["sample", "rank"], kind="stable").drop(columns="rank") \

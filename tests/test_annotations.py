@@ -33,6 +33,11 @@ def test_marks_of_beats_excluded_time_flutter_and_af():
         (800, "]", 0, ""),
         (900, "~", -1, "noise"),  # excluded to the end: nothing marks its end past the recording
     ]
+    # AF that excluded time interrupts ends where that begins, not at the next beat after it
+    table = table_of([100, 200, 300, 900], "NNNN", [True, True, True, False])
+    marks = annotation_marks(table, [Excluded(400, 800, "gap")], [], n_samples=1000)
+    assert [m for m in marks.itertuples(index=False, name=None) if m[1] in "+~"] == [
+        (100, "+", 0, "(AFIB"), (400, "~", -1, "gap"), (400, "+", 0, "(N"), (800, "~", 0, "")]
 
 
 def test_annotation_file_names(tmp_path):
