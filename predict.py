@@ -20,7 +20,7 @@ from pathlib import Path
 
 from heartbeat import BEAT_LEN, CLASSES, UserError
 from heartbeat.allocator import keep_freed_memory
-from heartbeat.annotations import annotation_marks, annotation_target, write_annotations
+from heartbeat.annotations import annotation_target, write_annotations
 from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
 from heartbeat.fileio import atomic_path
@@ -70,7 +70,7 @@ def predict_recording(model, args):
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
               f"class of the {agree['matched']} matched beats right for {agree['accuracy']:.4f}")
     if args.annotations:
-        write_annotations(args.annotations, annotation_marks(table, rec.excluded, rec.flutter, len(rec.signal)), rec.fs)
+        write_annotations(args.annotations, table, rec)
         print(f"wrote {args.annotations}")
     if args.plot:
         from heartbeat.figures import strip_figure

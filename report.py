@@ -5,8 +5,8 @@ could not be analysed (gaps, lead-off, saturation, noise, artifacts that hid bea
     python report.py --record ../shared/data/mitdb/208 --out reports/208
     python report.py --signal ecg.csv --fs 250 --out reports/ecg --pause-s 2.5
 
-Writes OUT/report.json, beats.csv (as predict.py's), events.csv, hourly.csv and report.html (one
-self-contained page). OUT must not exist unless --force (which replaces only a report folder); it
+Writes OUT/report.json, beats.csv (as predict.py's), events.csv, hourly.csv, report.html (one
+self-contained page) and the beats as a WFDB annotation file, OUT/<record>.ai. OUT must not exist unless --force (which replaces only a report folder); it
 appears only when complete.
 """
 import argparse
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.allocator import keep_freed_memory
+from heartbeat.annotations import annotation_file_name, write_annotations
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir
@@ -82,6 +83,7 @@ def main(argv=None):
         try:
             with atomic_dir(args.out, force=args.force, replaceable=REPORT_FILE) as tmp:
                 write_report(report, tmp, rec.signal, rec.fs)
+                write_annotations(tmp / annotation_file_name(rec.name), table, rec)
         except FileExistsError:
             raise UserError(f"{args.out} exists; choose another folder or add --force") from None
         except OSError as e:
@@ -89,7 +91,8 @@ def main(argv=None):
     except UserError as e:
         sys.exit(f"error: {e}")
     print("\n".join(summary_lines(report)))
-    print(f"wrote {args.out}/report.html (and report.json, beats.csv, events.csv, hourly.csv)")
+    print(f"wrote {args.out}/report.html (and report.json, beats.csv, events.csv, hourly.csv, "
+          f"{annotation_file_name(rec.name)})")
 
 
 if __name__ == "__main__":

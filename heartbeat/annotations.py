@@ -23,15 +23,16 @@ import pandas as pd
 from . import UserError
 from .fileio import atomic_path
 
-ANNOTATOR = "ai"  # the annotator name batch.py gives its files (OUT/100/100.ai); predict.py takes any
+ANNOTATOR = "ai"  # the annotator name batch.py and report.py give their files (100.ai); predict.py takes any
 UNREADABLE = -1  # the `~` subtype for "every signal unreadable" (WFDB's NOISE code convention)
 
 
-def annotation_marks(table, excluded, flutter, n_samples):
+def annotation_marks(table, rec):
     """The annotations of a classified recording, sorted: DataFrame sample, symbol, subtype, aux_note.
 
-    table: recording.classify_recording's (sample, segment, af, class); excluded: quality.Excluded stretches;
-    flutter: (start, stop) input samples; n_samples: the recording's length (nothing ends past it)."""
+    table: recording.classify_recording's (sample, segment, af, class); rec: the Recording it classified (its
+    excluded stretches and flutter episodes, in input samples; nothing ends past its last sample)."""
+    excluded, flutter, n_samples = rec.excluded, rec.flutter, len(rec.signal)
     rows = [(int(s), c, 0, "") for s, c in zip(table["sample"], table["class"])]
     for e in excluded:
         rows.append((int(e.start), "~", UNREADABLE, e.reason))
@@ -84,21 +85,28 @@ def wfdb_record_name(name):
     return re.sub(r"[^-A-Za-z0-9_]", "_", name) or "record"
 
 
-def annotation_bytes(record, annotator, marks, fs):
-    """The WFDB annotation file RECORD.ANNOTATOR of marks (annotation_marks), as bytes."""
+def annotation_file_name(name):
+    """The annotation file of a recording called `name`, as batch.py and report.py name it: 100 -> 100.ai."""
+    return f"{wfdb_record_name(name)}.{ANNOTATOR}"
+
+
+def annotation_bytes(table, rec, record, annotator=ANNOTATOR):
+    """The WFDB annotation file RECORD.ANNOTATOR of a classified recording (annotation_marks), as bytes."""
     import wfdb
 
+    marks = annotation_marks(table, rec)
     with tempfile.TemporaryDirectory(prefix="wrann.") as work:  # wrann names its file itself, in write_dir
         wfdb.wrann(record, annotator, marks["sample"].to_numpy(np.int64), symbol=list(marks["symbol"]),
                    subtype=marks["subtype"].to_numpy(np.int64), aux_note=list(marks["aux_note"]),
-                   fs=fs, write_dir=work)
+                   fs=rec.fs, write_dir=work)
         return Path(work, f"{record}.{annotator}").read_bytes()
 
 
-def write_annotations(path, marks, fs):
-    """Write marks (annotation_marks) as the WFDB annotation file `path` (RECORD.ANNOTATOR), atomically."""
+def write_annotations(path, table, rec):
+    """Write a classified recording's annotations (annotation_marks) as the WFDB annotation file `path`
+    (RECORD.ANNOTATOR), atomically."""
     _, record, annotator = annotation_target(path)
-    data = annotation_bytes(record, annotator, marks, fs)
+    data = annotation_bytes(table, rec, record, annotator)
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)

@@ -74,7 +74,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     import torch
 
     from .allocator import keep_freed_memory
-    from .annotations import ANNOTATOR, annotation_marks, wfdb_record_name, write_annotations
+    from .annotations import annotation_file_name, write_annotations
     from .recording import classify_recording
     from .report import build_report, write_report
     from .sources import read_record, read_signal_file
@@ -104,8 +104,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
                 write_report(built, tmp, rec.signal, rec.fs)
             else:
                 table.to_csv(tmp / "beats.csv", index=False, float_format="%.6f")
-            write_annotations(tmp / f"{wfdb_record_name(job.name)}.{ANNOTATOR}",
-                              annotation_marks(table, rec.excluded, rec.flutter, len(rec.signal)), rec.fs)
+            write_annotations(tmp / annotation_file_name(job.name), table, rec)
             row["seconds"] = round(time.perf_counter() - t0, 3)
             (tmp / RESULT_FILE).write_text(json.dumps(row, indent=1, default=float) + "\n")
     except UserError as e:

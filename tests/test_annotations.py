@@ -1,4 +1,6 @@
 """The pipeline's beats as a WFDB annotation file (heartbeat/annotations.py, predict.py --annotations)."""
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,10 +19,15 @@ def table_of(samples, classes, af):
     return pd.DataFrame({"sample": samples, "class": list(classes), "af": af})
 
 
+def recording(excluded, flutter, n_samples, fs=360.0):
+    """What annotation_marks reads of a Recording."""
+    return SimpleNamespace(excluded=excluded, flutter=flutter, signal=np.zeros(n_samples), fs=fs)
+
+
 def test_marks_of_beats_excluded_time_flutter_and_af():
     table = table_of([100, 200, 300, 400, 500, 600], "NVNNNS", [False, True, True, False, True, True])
     excluded = [Excluded(0, 50, "lead-off"), Excluded(650, 700, "gap"), Excluded(900, 1000, "noise")]
-    marks = annotation_marks(table, excluded, flutter=[(700, 800)], n_samples=1000)
+    marks = annotation_marks(table, recording(excluded, [(700, 800)], 1000))
     got = list(marks.itertuples(index=False, name=None))
     assert got == [
         (0, "~", -1, "lead-off"), (50, "~", 0, ""),
@@ -35,7 +42,7 @@ def test_marks_of_beats_excluded_time_flutter_and_af():
     ]
     # AF that excluded time interrupts ends where that begins, not at the next beat after it
     table = table_of([100, 200, 300, 900], "NNNN", [True, True, True, False])
-    marks = annotation_marks(table, [Excluded(400, 800, "gap")], [], n_samples=1000)
+    marks = annotation_marks(table, recording([Excluded(400, 800, "gap")], [], 1000))
     assert [m for m in marks.itertuples(index=False, name=None) if m[1] in "+~"] == [
         (100, "+", 0, "(AFIB"), (400, "~", -1, "gap"), (400, "+", 0, "(N"), (800, "~", 0, "")]
 
@@ -50,8 +57,7 @@ def test_annotation_file_names(tmp_path):
 
 def test_written_file_reads_back_and_leaves_nothing_else(tmp_path):
     table = table_of([10, 20, 30], "NVN", [False, False, False])
-    marks = annotation_marks(table, [Excluded(35, 40, "noise")], [], n_samples=50)
-    write_annotations(tmp_path / "out" / "r1.ai", marks, fs=128)
+    write_annotations(tmp_path / "out" / "r1.ai", table, recording([Excluded(35, 40, "noise")], [], 50, fs=128))
     ann = wfdb.rdann(str(tmp_path / "out" / "r1"), "ai")
     assert list(ann.sample) == [10, 20, 30, 35, 40] and ann.symbol == ["N", "V", "N", "~", "~"]
     assert list(ann.subtype) == [0, 0, 0, -1, 0] and ann.aux_note[3] == "noise" and ann.fs == 128

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import wfdb
 
 from conftest import MITDB, NSTDB, ROOT, needs_mitdb, needs_nstdb, run_script
 from heartbeat import quality
@@ -61,6 +62,14 @@ def test_report_around_a_gap_and_lead_off(damaged_100, tmp_path):
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 2 and "http" not in page.split("<body>")[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no temporary folder left behind
+    # the same beats and excluded time as a WFDB annotation file, named after the recording
+    ann = wfdb.rdann(str(out / "damaged"), "ai")
+    is_beat = np.isin(ann.symbol, list("NSVFQ"))
+    np.testing.assert_array_equal(ann.sample[is_beat], beats["sample"])
+    unreadable = {note: sample for sample, symbol, subtype, note in zip(ann.sample, ann.symbol, ann.subtype,
+                                                                        ann.aux_note) if symbol == "~" and subtype == -1}
+    assert unreadable["gap"] == 600 * 360 and unreadable["lead-off"] / 360 == pytest.approx(
+        excluded["lead-off"]["start_s"], abs=0.01)
 
 
 @needs_mitdb
