@@ -33,7 +33,7 @@ def annotation_marks(table, rec):
     table: recording.classify_recording's (sample, segment, af, class); rec: the Recording it classified (its
     excluded stretches and flutter episodes, in input samples; nothing ends past its last sample)."""
     excluded, flutter, n_samples = rec.excluded, rec.flutter, len(rec.signal)
-    rows = [(int(s), c, 0, "") for s, c in zip(table["sample"], table["class"])]
+    rows = []  # the few marks that are no beat; the beats stay arrays (a week holds 750,000 of them)
     for e in excluded:
         rows.append((int(e.start), "~", UNREADABLE, e.reason))
         if e.stop < n_samples:
@@ -44,16 +44,20 @@ def annotation_marks(table, rec):
             rows.append((int(stop), "]", 0, ""))
     af = table["af"].to_numpy(dtype=bool)
     edges = np.flatnonzero(np.diff(np.concatenate([[False], af, [False]]).astype(np.int8)))
-    samples = table["sample"].to_numpy()
+    samples = table["sample"].to_numpy(np.int64)
     for first, stop in zip(edges[::2], edges[1::2]):  # beats first .. stop - 1 lie inside AF
         rows.append((int(samples[first]), "+", 0, "(AFIB"))
         if stop < len(samples):  # AF ends at the next beat, or where excluded time cuts it short
             end = min([e.start for e in excluded if samples[stop - 1] < e.start < samples[stop]], default=samples[stop])
             rows.append((int(end), "+", 0, "(N"))
-    marks = pd.DataFrame(rows, columns=["sample", "symbol", "subtype", "aux_note"])
-    rank = [_rank(s, t) for s, t in zip(marks["symbol"], marks["subtype"])]
-    return marks.assign(rank=rank).sort_values(["sample", "rank"], kind="stable").drop(columns="rank") \
-        .reset_index(drop=True)
+    columns = ["sample", "symbol", "subtype", "aux_note"]
+    other = pd.DataFrame(rows, columns=columns).astype({"sample": np.int64, "subtype": np.int64, "symbol": object,
+                                                        "aux_note": object})
+    beats = pd.DataFrame({"sample": samples, "symbol": table["class"].to_numpy(object), "subtype": np.int64(0),
+                          "aux_note": ""})
+    marks = pd.concat([beats, other], ignore_index=True)
+    rank = np.concatenate([np.full(len(beats), 5), [_rank(s, t) for s, t in zip(other["symbol"], other["subtype"])]])
+    return marks.iloc[np.lexsort((rank, marks["sample"].to_numpy()))].reset_index(drop=True)
 
 
 def _rank(symbol, subtype):
