@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from heartbeat import CLASSES, UserError
-from heartbeat.annotations import annotation_bytes, annotation_file_name
+from heartbeat.annotations import annotation_bytes, annotation_file_name, wfdb_record_name
 from heartbeat.checkpoint import load_checkpoint, preprocessing
 from heartbeat.data import beat_csvs
 from heartbeat.events import Rules
@@ -217,9 +217,8 @@ def beats_section(rec, table):
     cols = st.columns(2)
     cols[0].download_button("download beats CSV", table.to_csv(index=False, float_format="%.6f"),
                             file_name=f"{rec.name}_beats.csv", mime="text/csv")
-    name = annotation_file_name(rec.name)
-    cols[1].download_button("download as WFDB annotations", annotation_bytes(table, rec, Path(name).stem),
-                            file_name=name, help="for WFDB viewers and bxb (docs/batch.md)")
+    cols[1].download_button("download as WFDB annotations", annotation_bytes(table, rec, wfdb_record_name(rec.name)),
+                            file_name=annotation_file_name(rec.name), help="for WFDB viewers and bxb (docs/batch.md)")
 
 
 # report.py's options as the app's inputs: (Rules field, label, lowest, highest, step)

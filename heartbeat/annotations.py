@@ -1,30 +1,38 @@
 """A classified recording as a WFDB annotation file, the field's common format for beat labels.
 
 Written beside a record (`predict.py --record data/208 --annotations data/208.ai`), the file opens in
-PhysioNet's viewers and tools next to the signal (WAVE, LightWAVE, `wfdb.rdann`, `wfdb.plot_wfdb`) and is
-scored against a reference by the standard beat-by-beat comparison (WFDB's `bxb`, EC57; in Python
-`wfdb.processing.compare_annotations`). What it holds, by WFDB's annotation codes:
+PhysioNet's viewers and tools next to the signal (WAVE, LightWAVE, `wfdb.rdann`, `wfdb.plot_wfdb`) and can be
+compared with a reference by WFDB's `bxb` (EC57's beat-by-beat comparison) or `wfdb.processing.compare_annotations`.
+What it holds, by WFDB's annotation codes:
 
 - each beat at its R peak (input samples), its class as the symbol: N, S, V, F and Q are WFDB beat codes;
 - excluded time: `~` (signal quality change) with subtype -1 (every signal unreadable) where a stretch
   begins, the reason in its note (gap, lead-off, saturation, noise, artifact, ...), and `~` with subtype 0
-  where it ends; bxb leaves unreadable stretches out of the comparison, as EC57 asks;
-- ventricular flutter / fibrillation: `[` where an episode begins, `]` where it ends;
-- atrial fibrillation: a rhythm change `+` noted `(AFIB` at its first beat and `(N` at the first beat after
-  it (or where excluded time begins, if sooner). This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
+  where it ends, the very next mark (bxb reads the pair so; it counts the reference beats inside as missed, apart);
+- ventricular flutter / fibrillation: `[` where an episode begins, `]` where it ends; excluded time inside an
+  episode is left out of the file (bxb skips all between `[` and `]`);
+- atrial fibrillation: a rhythm change `+` noted `(AFIB` at the first beat of each episode the report counts
+  (events.runs_of over the af column, within a segment) and `(N` at the next beat, or where excluded time or flutter
+  begins if sooner. This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
 """
 import re
 import tempfile
+from bisect import bisect_left
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import UserError
+from .events import runs_of
 from .fileio import atomic_path
 
 ANNOTATOR = "ai"  # the annotator name batch.py and report.py give their files (100.ai); predict.py takes any
 UNREADABLE = -1  # the `~` subtype for "every signal unreadable" (WFDB's NOISE code convention)
+# at one sample: what ends there first, then a rhythm change, the beat, what begins there (flutter, excluded time);
+# an unreadable mark last, so that its end mark follows it at once, as bxb reads them
+_RANK = {("~", 0): 0, ("]", 0): 1, ("+", 0): 2, ("[", 0): 4, ("~", UNREADABLE): 5}
+_BEAT_RANK = 3
 
 
 def annotation_marks(table, rec):
@@ -32,39 +40,49 @@ def annotation_marks(table, rec):
 
     table: recording.classify_recording's (sample, segment, af, class); rec: the Recording it classified (its
     excluded stretches and flutter episodes, in input samples; nothing ends past its last sample)."""
-    excluded, flutter, n_samples = rec.excluded, rec.flutter, len(rec.signal)
+    n_samples, flutter = len(rec.signal), sorted(rec.flutter)
     rows = []  # the few marks that are no beat; the beats stay arrays (a week holds 750,000 of them)
-    for e in excluded:
-        rows.append((int(e.start), "~", UNREADABLE, e.reason))
-        if e.stop < n_samples:
-            rows.append((int(e.stop), "~", 0, ""))
+    for e in rec.excluded:
+        for start, stop in _outside((e.start, e.stop), flutter):
+            rows.append((int(start), "~", UNREADABLE, e.reason))
+            if stop < n_samples:
+                rows.append((int(stop), "~", 0, ""))
     for start, stop in flutter:
         rows.append((int(start), "[", 0, ""))
         if stop < n_samples:
             rows.append((int(stop), "]", 0, ""))
-    af = table["af"].to_numpy(dtype=bool)
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], af, [False]]).astype(np.int8)))
-    samples = table["sample"].to_numpy(np.int64)
-    for first, stop in zip(edges[::2], edges[1::2]):  # beats first .. stop - 1 lie inside AF
+    samples, segment = table["sample"].to_numpy(np.int64), table["segment"].to_numpy()
+    breaks = sorted([e.start for e in rec.excluded] + [start for start, _ in flutter])
+    for first, last in runs_of(table["af"].to_numpy(dtype=bool), segment):
         rows.append((int(samples[first]), "+", 0, "(AFIB"))
-        if stop < len(samples):  # AF ends at the next beat, or where excluded time cuts it short
-            end = min([e.start for e in excluded if samples[stop - 1] < e.start < samples[stop]], default=samples[stop])
-            rows.append((int(end), "+", 0, "(N"))
+        ends = [samples[last + 1]] if last + 1 < len(samples) and segment[last + 1] == segment[last] else []
+        k = bisect_left(breaks, samples[last])  # excluded time or flutter from the last AF beat on
+        ends += breaks[k:k + 1]
+        if ends:
+            rows.append((int(min(ends)), "+", 0, "(N"))
     columns = ["sample", "symbol", "subtype", "aux_note"]
     other = pd.DataFrame(rows, columns=columns).astype({"sample": np.int64, "subtype": np.int64, "symbol": object,
                                                         "aux_note": object})
     beats = pd.DataFrame({"sample": samples, "symbol": table["class"].to_numpy(object), "subtype": np.int64(0),
                           "aux_note": ""})
     marks = pd.concat([beats, other], ignore_index=True)
-    rank = np.concatenate([np.full(len(beats), 5), [_rank(s, t) for s, t in zip(other["symbol"], other["subtype"])]])
+    rank = np.r_[np.full(len(beats), _BEAT_RANK), [_RANK[k] for k in zip(other["symbol"], other["subtype"])]]
     return marks.iloc[np.lexsort((rank, marks["sample"].to_numpy()))].reset_index(drop=True)
 
 
-def _rank(symbol, subtype):
-    """Order at one sample: what ends there before what begins there, and marks before the beat they precede."""
-    if symbol == "~":
-        return 0 if subtype == 0 else 2
-    return {"]": 1, "[": 3, "+": 4}.get(symbol, 5)
+def _outside(span, holes):
+    """The pieces of span (start, stop) outside the sorted, disjoint holes [(start, stop), ...]."""
+    start, stop = span
+    pieces = []
+    for a, b in holes:
+        if b <= start or a >= stop:
+            continue
+        if a > start:
+            pieces.append((start, a))
+        start = max(start, b)
+    if start < stop:
+        pieces.append((start, stop))
+    return pieces
 
 
 def annotation_target(path):
@@ -75,7 +93,7 @@ def annotation_target(path):
     if not annotator or not re.fullmatch(r"[A-Za-z]+", annotator):
         raise UserError(f"{path}: an annotation file is named RECORD.ANNOTATOR, the annotator in letters only "
                         "(e.g. 208.ai)")
-    if annotator == "atr":  # never overwrite, even with --force, what people keep their reference labels in
+    if annotator.lower() == "atr":  # never overwrite, even with --force, what people keep their reference labels in
         raise UserError(f"{path}: .atr holds a record's reference annotations by WFDB convention; name the "
                         f"pipeline's another way (e.g. {record}.ai)")
     if not re.fullmatch(r"[-\w]+", record, flags=re.ASCII):
@@ -110,8 +128,8 @@ def write_annotations(path, table, rec):
     """Write a classified recording's annotations (annotation_marks) as the WFDB annotation file `path`
     (RECORD.ANNOTATOR), atomically."""
     _, record, annotator = annotation_target(path)
-    data = annotation_bytes(table, rec, record, annotator)
     try:
+        data = annotation_bytes(table, rec, record, annotator)
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
     except OSError as e:
