@@ -122,6 +122,8 @@ def main(argv=None):
         for out in (args.out, args.plot, args.annotations):
             if out and Path(out).exists() and not args.force:
                 raise UserError(f"{out} exists; choose another name or add --force")
+            if out and Path(out).parent.exists() and not Path(out).parent.is_dir():
+                raise UserError(f"{out}: {Path(out).parent} is a file, not a folder")
         if args.onnx and args.checkpoint:
             raise UserError("give --checkpoint or --onnx, not both")
         checkpoint = args.onnx or args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)

@@ -83,7 +83,7 @@ def main(argv=None):
         try:
             with atomic_dir(args.out, force=args.force, replaceable=REPORT_FILE) as tmp:
                 write_report(report, tmp, rec.signal, rec.fs)
-                write_annotations(tmp / annotation_file_name(rec.name), table, rec)
+                write_annotations(tmp / annotation_file_name(rec.name), table, rec, rules)
         except FileExistsError:
             raise UserError(f"{args.out} exists; choose another folder or add --force") from None
         except OSError as e:

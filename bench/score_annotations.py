@@ -101,8 +101,8 @@ def main():
             continue
         try:
             counts = score_record(ref / record, path, args.annotator)
-        except (OSError, ValueError) as e:  # wfdb raises both for unreadable files
-            sys.exit(f"error: {path}.{args.annotator} against {ref / record}: {e}")
+        except (OSError, ValueError, IndexError) as e:  # what wfdb raises for unreadable or corrupt files
+            sys.exit(f"error: {path}.{args.annotator} (against {ref / record}): unreadable as WFDB annotations ({e})")
         if args.per_record:
             print(line(record, counts))
         total = counts if total is None else {k: total.get(k, 0) + counts.get(k, 0) for k in {*total, *counts}}

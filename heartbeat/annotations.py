@@ -12,7 +12,7 @@ What it holds, by WFDB's annotation codes:
 - ventricular flutter / fibrillation: `[` where an episode begins, `]` where it ends; excluded time inside an
   episode is left out of the file (bxb skips all between `[` and `]`);
 - atrial fibrillation: a rhythm change `+` noted `(AFIB` at the first beat of each episode the report counts
-  (events.runs_of over the af column, within a segment) and `(N` at the next beat, or where excluded time or flutter
+  (events.af_stretches under the report's rules) and `(N` at the next beat, or where excluded time or flutter
   begins if sooner. This pipeline reads no other rhythm, so `(N` says "no longer AF", not that the rhythm is sinus.
 """
 import re
@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from . import UserError
-from .events import runs_of
+from .events import Beats, Rules, af_stretches
 from .fileio import atomic_path
 
 ANNOTATOR = "ai"  # the annotator name batch.py and report.py give their files (100.ai); predict.py takes any
+RECORDING_SUFFIXES = {"hea", "dat", "edf", "bdf", "csv", "npy", "json"}  # never an annotator: the input's own files
 UNREADABLE = -1  # the `~` subtype for "every signal unreadable" (WFDB's NOISE code convention)
 # at one sample: what ends there first, then a rhythm change, the beat, what begins there (flutter, excluded time);
 # an unreadable mark last, so that its end mark follows it at once, as bxb reads them
@@ -35,39 +36,39 @@ _RANK = {("~", 0): 0, ("]", 0): 1, ("+", 0): 2, ("[", 0): 4, ("~", UNREADABLE): 
 _BEAT_RANK = 3
 
 
-def annotation_marks(table, rec):
+def annotation_marks(table, rec, rules=None):
     """The annotations of a classified recording, sorted: DataFrame sample, symbol, subtype, aux_note.
 
     table: recording.classify_recording's (sample, segment, af, class); rec: the Recording it classified (its
-    excluded stretches and flutter episodes, in input samples; nothing ends past its last sample)."""
+    excluded stretches and flutter episodes, in input samples; nothing ends past its last sample); rules: the
+    report's events.Rules (default Rules()), whose af_min_s says which AF episodes count."""
     n_samples, flutter = len(rec.signal), sorted(rec.flutter)
-    rows = []  # the few marks that are no beat; the beats stay arrays (a week holds 750,000 of them)
+    rows = []  # (sample, symbol, subtype, note, rank): the few marks that are no beat; beats stay arrays
     for e in rec.excluded:
         for start, stop in _outside((e.start, e.stop), flutter):
-            rows.append((int(start), "~", UNREADABLE, e.reason))
+            rows.append((int(start), "~", UNREADABLE, e.reason, _RANK["~", UNREADABLE]))
             if stop < n_samples:
-                rows.append((int(stop), "~", 0, ""))
+                rows.append((int(stop), "~", 0, "", _RANK["~", 0]))
     for start, stop in flutter:
-        rows.append((int(start), "[", 0, ""))
+        rows.append((int(start), "[", 0, "", _RANK["[", 0]))
         if stop < n_samples:
-            rows.append((int(stop), "]", 0, ""))
+            rows.append((int(stop), "]", 0, "", _RANK["]", 0]))
     samples, segment = table["sample"].to_numpy(np.int64), table["segment"].to_numpy()
     breaks = sorted([e.start for e in rec.excluded] + [start for start, _ in flutter])
-    for first, last in runs_of(table["af"].to_numpy(dtype=bool), segment):
-        rows.append((int(samples[first]), "+", 0, "(AFIB"))
-        ends = [samples[last + 1]] if last + 1 < len(samples) and segment[last + 1] == segment[last] else []
+    for first, last in af_stretches(Beats.from_table(table), rules or Rules()):  # the report's AF episodes
+        rows.append((int(samples[first]), "+", 0, "(AFIB", _RANK["+", 0]))
         k = bisect_left(breaks, samples[last])  # excluded time or flutter from the last AF beat on
-        ends += breaks[k:k + 1]
-        if ends:
-            rows.append((int(min(ends)), "+", 0, "(N"))
-    columns = ["sample", "symbol", "subtype", "aux_note"]
-    other = pd.DataFrame(rows, columns=columns).astype({"sample": np.int64, "subtype": np.int64, "symbol": object,
-                                                        "aux_note": object})
+        if last + 1 < len(samples) and segment[last + 1] == segment[last]:
+            rows.append((int(samples[last + 1]), "+", 0, "(N", _RANK["+", 0]))  # no break inside a segment
+        elif k < len(breaks):  # after the last AF beat, which may stand where the break begins
+            rows.append((int(breaks[k]), "+", 0, "(N", _BEAT_RANK + 0.5))
+    other = pd.DataFrame(rows, columns=["sample", "symbol", "subtype", "aux_note", "rank"]).astype(
+        {"sample": np.int64, "subtype": np.int64, "symbol": object, "aux_note": object, "rank": float})
     beats = pd.DataFrame({"sample": samples, "symbol": table["class"].to_numpy(object), "subtype": np.int64(0),
-                          "aux_note": ""})
+                          "aux_note": "", "rank": float(_BEAT_RANK)})
     marks = pd.concat([beats, other], ignore_index=True)
-    rank = np.r_[np.full(len(beats), _BEAT_RANK), [_RANK[k] for k in zip(other["symbol"], other["subtype"])]]
-    return marks.iloc[np.lexsort((rank, marks["sample"].to_numpy()))].reset_index(drop=True)
+    order = np.lexsort((marks["rank"].to_numpy(), marks["sample"].to_numpy()))
+    return marks.iloc[order].drop(columns="rank").reset_index(drop=True)
 
 
 def _outside(span, holes):
@@ -96,6 +97,10 @@ def annotation_target(path):
     if annotator.lower() == "atr":  # never overwrite, even with --force, what people keep their reference labels in
         raise UserError(f"{path}: .atr holds a record's reference annotations by WFDB convention; name the "
                         f"pipeline's another way (e.g. {record}.ai)")
+    if annotator.lower() in RECORDING_SUFFIXES:  # nor, beside a record, the recording itself
+        raise UserError(f"{path}: .{annotator} is a recording's own file; name the annotations e.g. {record}.ai")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UserError(f"{path}: {path.parent} is a file, not a folder")
     if not re.fullmatch(r"[-\w]+", record, flags=re.ASCII):
         raise UserError(f"{path}: WFDB record names hold letters, digits, - and _ only; name the file e.g. "
                         f"{wfdb_record_name(record)}.{annotator}")
@@ -112,11 +117,11 @@ def annotation_file_name(name):
     return f"{wfdb_record_name(name)}.{ANNOTATOR}"
 
 
-def annotation_bytes(table, rec, record, annotator=ANNOTATOR):
+def annotation_bytes(table, rec, record, annotator=ANNOTATOR, rules=None):
     """The WFDB annotation file RECORD.ANNOTATOR of a classified recording (annotation_marks), as bytes."""
     import wfdb
 
-    marks = annotation_marks(table, rec)
+    marks = annotation_marks(table, rec, rules)
     with tempfile.TemporaryDirectory(prefix="wrann.") as work:  # wrann names its file itself, in write_dir
         wfdb.wrann(record, annotator, marks["sample"].to_numpy(np.int64), symbol=list(marks["symbol"]),
                    subtype=marks["subtype"].to_numpy(np.int64), aux_note=list(marks["aux_note"]),
@@ -124,12 +129,12 @@ def annotation_bytes(table, rec, record, annotator=ANNOTATOR):
         return Path(work, f"{record}.{annotator}").read_bytes()
 
 
-def write_annotations(path, table, rec):
+def write_annotations(path, table, rec, rules=None):
     """Write a classified recording's annotations (annotation_marks) as the WFDB annotation file `path`
     (RECORD.ANNOTATOR), atomically."""
     _, record, annotator = annotation_target(path)
     try:
-        data = annotation_bytes(table, rec, record, annotator)
+        data = annotation_bytes(table, rec, record, annotator, rules)
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
     except OSError as e:

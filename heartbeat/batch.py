@@ -104,7 +104,7 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
                 write_report(built, tmp, rec.signal, rec.fs)
             else:
                 table.to_csv(tmp / "beats.csv", index=False, float_format="%.6f")
-            write_annotations(tmp / annotation_file_name(job.name), table, rec)
+            write_annotations(tmp / annotation_file_name(job.name), table, rec, rules)
             row["seconds"] = round(time.perf_counter() - t0, 3)
             (tmp / RESULT_FILE).write_text(json.dumps(row, indent=1, default=float) + "\n")
     except UserError as e:

@@ -10,14 +10,16 @@ from wfdb.processing import compare_annotations
 from conftest import MITDB, ROOT, needs_mitdb, run_script
 from heartbeat import UserError
 from heartbeat.annotations import annotation_marks, annotation_target, write_annotations
+from heartbeat.events import Rules
 from heartbeat.quality import Excluded
 
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
 
 
 def table_of(samples, classes, af, segment=None):
-    return pd.DataFrame({"sample": samples, "class": list(classes), "af": af,
-                         "segment": np.zeros(len(samples), dtype=int) if segment is None else segment})
+    """A beats table whose samples are seconds (fs 1 Hz), so that AF episodes last their 30 s and more."""
+    return pd.DataFrame({"sample": samples, "time_s": np.asarray(samples, dtype=float), "class": list(classes),
+                         "af": af, "segment": np.zeros(len(samples), dtype=int) if segment is None else segment})
 
 
 def recording(excluded, flutter, n_samples, fs=360.0):
@@ -25,8 +27,9 @@ def recording(excluded, flutter, n_samples, fs=360.0):
     return SimpleNamespace(excluded=excluded, flutter=flutter, signal=np.zeros(n_samples), fs=fs)
 
 
-def marks_of(table, excluded, flutter, n_samples):
-    return list(annotation_marks(table, recording(excluded, flutter, n_samples)).itertuples(index=False, name=None))
+def marks_of(table, excluded, flutter, n_samples, rules=None):
+    return list(annotation_marks(table, recording(excluded, flutter, n_samples), rules).itertuples(index=False,
+                                                                                                   name=None))
 
 
 def test_marks_of_beats_excluded_time_flutter_and_af():
@@ -51,6 +54,12 @@ def test_af_episodes_are_the_reports_and_unreadable_marks_pair_up():
     assert [m for m in marks_of(table, [Excluded(350, 450, "noise")], [], 1000) if m[1] != "N"] == [
         (100, "+", 0, "(AFIB"), (350, "+", 0, "(N"), (350, "~", -1, "noise"), (450, "~", 0, ""),
         (500, "+", 0, "(AFIB")]  # AF to the last beat and nothing after it: no end mark
+    # AF whose last beat is where an artifact begins: that beat is still AF, the end mark comes after it
+    table = table_of([100, 200, 300, 400, 500], "NNNNN", [True, True, True, False, False], segment=[0, 0, 0, 1, 1])
+    assert marks_of(table, [Excluded(300, 400, "artifact")], [], 1000)[3:7] == [
+        (300, "N", 0, ""), (300, "+", 0, "(N"), (300, "~", -1, "artifact"), (400, "~", 0, "")]
+    # the episodes are the report's: with --af-min-s 300 a 200-s one is none
+    assert not [m for m in marks_of(table, [], [], 1000, Rules(af_min_s=300)) if m[1] == "+"]
     # an artifact from one beat to the next: the beat, then the unreadable mark and at once its end, then the beat
     table = table_of([100, 200, 300], "NNN", [False] * 3, segment=[0, 0, 1])
     assert marks_of(table, [Excluded(200, 300, "artifact")], [], 1000) == [
@@ -65,9 +74,13 @@ def test_af_episodes_are_the_reports_and_unreadable_marks_pair_up():
 def test_annotation_file_names(tmp_path):
     assert annotation_target(tmp_path / "208.ai") == (tmp_path, "208", "ai")
     for bad, says in [("208", "RECORD.ANNOTATOR"), ("208.a1", "letters only"), ("my ecg.ai", "my_ecg.ai"),
-                      ("208.atr", "reference annotations"), ("208.ATR", "reference annotations")]:
+                      ("208.atr", "reference annotations"), ("208.ATR", "reference annotations"),
+                      ("208.dat", "recording's own file"), ("208.EDF", "recording's own file")]:
         with pytest.raises(UserError, match=says):
             annotation_target(tmp_path / bad)
+    (tmp_path / "beats.csv").write_text("")
+    with pytest.raises(UserError, match="is a file, not a folder"):
+        annotation_target(tmp_path / "beats.csv" / "208.ai")
 
 
 def test_written_file_reads_back_and_leaves_nothing_else(tmp_path):
@@ -80,8 +93,8 @@ def test_written_file_reads_back_and_leaves_nothing_else(tmp_path):
 
 
 def test_predict_writes_the_beats_as_annotations(tmp_path):
-    """The file holds exactly the beats of --out, and the standard comparison with the reference (bxb's
-    matching, wfdb.processing.compare_annotations, 150 ms) scores it as predict.py does."""
+    """The file holds exactly the beats of --out, and a 150-ms match with the reference like bxb's
+    (wfdb.processing.compare_annotations) scores it as predict.py does."""
     ann_path, out = tmp_path / "208_min15.ai", tmp_path / "beats.csv"
     proc = run_script("predict.py", "--record", SAMPLE_RECORD, "--annotations", ann_path, "--out", out)
     assert proc.returncode == 0, proc.stderr
@@ -101,7 +114,8 @@ def test_predict_writes_the_beats_as_annotations(tmp_path):
     again = run_script("predict.py", "--record", SAMPLE_RECORD, "--annotations", ann_path, "--force")
     assert again.returncode == 0 and wfdb.rdann(str(tmp_path / "208_min15"), "ai").sample.tolist() == ann.sample.tolist()
     for args, says in [(["--annotations", tmp_path / "x.ai"], "use it with --record"),
-                       (["--record", SAMPLE_RECORD, "--annotations", tmp_path / "208.atr"], "reference annotations")]:
+                       (["--record", SAMPLE_RECORD, "--annotations", tmp_path / "208.atr"], "reference annotations"),
+                       (["--record", SAMPLE_RECORD, "--annotations", out / "x.ai"], "is a file, not a folder")]:
         proc = run_script("predict.py", *args)
         assert proc.returncode != 0 and says in proc.stderr and proc.stderr.count("\n") == 1
 
