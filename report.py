@@ -6,8 +6,8 @@ could not be analysed (gaps, lead-off, saturation, noise, artifacts that hid bea
     python report.py --signal ecg.csv --fs 250 --out reports/ecg --pause-s 2.5
 
 Writes OUT/report.json, beats.csv (as predict.py's), events.csv, hourly.csv, report.html (one
-self-contained page) and the beats as a WFDB annotation file, OUT/<record>.ai. OUT must not exist unless --force (which replaces only a report folder); it
-appears only when complete.
+self-contained page) and the beats as a WFDB annotation file, OUT/<record>.ai. OUT must not exist unless
+--force (which replaces only a report folder); it appears only when complete.
 """
 import argparse
 import os
