@@ -9,13 +9,13 @@ classes, preprocessing and inputs as metadata.
 """
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from heartbeat import BEAT_LEN, UserError
 from heartbeat.checkpoint import load_checkpoint
+from heartbeat.fileio import check_output
 from heartbeat.onnx_model import OnnxBeatNet, export_onnx
 
 
@@ -26,8 +26,7 @@ def main(argv=None):
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     args = p.parse_args(argv)
     try:
-        if Path(args.out).exists() and not args.force:
-            raise UserError(f"{args.out} exists; choose another name or add --force")
+        check_output(args.out, args.force)
         model, _ = load_checkpoint(args.checkpoint)
         names = export_onnx(args.checkpoint, args.out)
         # a quick check on random beats; tests/test_onnx.py checks 10,000 real ones

@@ -23,7 +23,7 @@ from heartbeat.allocator import keep_freed_memory
 from heartbeat.annotations import annotation_target, write_annotations
 from heartbeat.onnx_model import load_model
 from heartbeat.data import beat_csvs
-from heartbeat.fileio import atomic_path
+from heartbeat.fileio import atomic_path, check_output
 from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.sources import add_channel_arguments, open_recording
 
@@ -120,10 +120,8 @@ def main(argv=None):
         if args.out and len(csvs) > 1:
             raise UserError("--out takes one input; give a single --csv")
         for out in (args.out, args.plot, args.annotations):
-            if out and Path(out).exists() and not args.force:
-                raise UserError(f"{out} exists; choose another name or add --force")
-            if out and Path(out).parent.exists() and not Path(out).parent.is_dir():
-                raise UserError(f"{out}: {Path(out).parent} is a file, not a folder")
+            if out:
+                check_output(out, args.force)
         if args.onnx and args.checkpoint:
             raise UserError("give --checkpoint or --onnx, not both")
         checkpoint = args.onnx or args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)

@@ -26,7 +26,7 @@ from heartbeat import CLASSES, UserError
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
 from heartbeat.data import KAGGLE_CSVS
 from heartbeat.database import read_noise
-from heartbeat.fileio import atomic_path
+from heartbeat.fileio import atomic_path, check_folder
 from heartbeat.sidecar import meta_path, templates_path
 
 NOISE_OUTPUT = "noise.npz"
@@ -59,6 +59,10 @@ def main(argv=None):
         args.mitdb = "data/mitdb"
 
     out = Path(args.out)
+    try:
+        check_folder(out)
+    except UserError as e:
+        sys.exit(f"error: {e}")
     names = (list(KAGGLE_CSVS) if args.mitdb else []) + \
         [n for folder in args.db for n in database_outputs(folder, args.leads)]
     targets = [out / n for n in names] + ([out / NOISE_OUTPUT] if args.noise else [])

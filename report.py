@@ -20,7 +20,7 @@ from heartbeat.allocator import keep_freed_memory
 from heartbeat.annotations import annotation_file_name, write_annotations
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.events import Rules
-from heartbeat.fileio import atomic_dir
+from heartbeat.fileio import atomic_dir, check_folder
 from heartbeat.report import REPORT_FILE, build_report, summary_lines, write_report
 from heartbeat.sources import add_channel_arguments, open_recording, parse_start
 
@@ -70,6 +70,7 @@ def main(argv=None):
         rules = rules_from(args)
         start = parse_start(args.start) if args.start else None
         out = Path(args.out)
+        check_folder(out)
         if out.exists() and not args.force:
             raise UserError(f"{args.out} exists; choose another folder or add --force")
         if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / REPORT_FILE).is_file())):

@@ -17,7 +17,7 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.checkpoint import default_test_csv, load_checkpoint
 from heartbeat.data import DataError
-from heartbeat.fileio import atomic_path, write_text_atomic
+from heartbeat.fileio import atomic_path, check_folder, write_text_atomic
 from heartbeat.inference import classify_csv
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
@@ -37,6 +37,7 @@ def main(argv=None):
 
     out = Path(args.out or time.strftime("log/test-%Y%m%d-%H%M%S"))
     try:
+        check_folder(out)
         taken = [name for name in OUTPUTS if (out / name).exists()]
         if taken and not args.force:
             raise UserError(f"{out}/{taken[0]} exists; choose another --out or add --force")

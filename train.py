@@ -21,6 +21,7 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
+from heartbeat.fileio import check_folder
 from heartbeat.labelled import load_split
 from heartbeat.training import calibrate_run, fit
 
@@ -84,6 +85,7 @@ def main(argv=None):
             run_dir = Path(cfg.run.log_dir) / name
             if run_dir.exists():
                 raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
+            check_folder(run_dir)
         train, val = load_split(cfg)
         if args.calibrate:
             if len(val.y) == 0:

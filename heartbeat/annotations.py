@@ -99,8 +99,6 @@ def annotation_target(path):
                         f"pipeline's another way (e.g. {record}.ai)")
     if annotator.lower() in RECORDING_SUFFIXES:  # nor, beside a record, the recording itself
         raise UserError(f"{path}: .{annotator} is a recording's own file; name the annotations e.g. {record}.ai")
-    if path.parent.exists() and not path.parent.is_dir():
-        raise UserError(f"{path}: {path.parent} is a file, not a folder")
     if not re.fullmatch(r"[-\w]+", record, flags=re.ASCII):
         raise UserError(f"{path}: WFDB record names hold letters, digits, - and _ only; name the file e.g. "
                         f"{wfdb_record_name(record)}.{annotator}")

@@ -134,6 +134,26 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
     assert proc.stderr.strip().count("\n") == 0
 
 
+@pytest.mark.parametrize("script, args", [
+    ("train.py", ["--set", "run.log_dir={file}/runs"]),
+    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}/metrics"]),
+    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}"]),
+    ("predict.py", ["--csv", "samples/unlabelled.csv", "--out", "{file}/deeper/beats.csv"]),
+    ("export.py", ["--checkpoint", "models/mitbih.pt", "--out", "{file}/model.onnx"]),
+    ("prepare_data.py", ["--noise", "nowhere", "--out", "{file}/data"]),
+    ("report.py", ["--record", "samples/recording/208_min15", "--out", "{file}/report"]),
+    ("batch.py", ["samples/recording", "--out", "{file}/batch"]),
+])
+def test_an_output_behind_a_file_is_refused_in_one_line(tmp_path, script, args):
+    """A file standing where an output's folder must be: one line before any work, the file untouched."""
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("someone's notes")
+    proc = run_script(script, *[a.replace("{file}", str(blocker)) for a in args])
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "is a file, not a folder" in proc.stderr
+    assert blocker.read_text() == "someone's notes"
+
+
 def test_rr_model_end_to_end(tmp_path, small_csvs):
     """Train with R-R and template features, the template channel and calibration; test, predict on CSVs
     and on a recording; a CSV without its sidecar or its templates is refused with a clear message."""
