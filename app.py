@@ -45,17 +45,17 @@ def cached_model(path):
 
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
 def analysed(checkpoint, content_key, _rec):
-    """(beats table, excluded stretches, flutter episodes) of a recording, cached by checkpoint and content
-    so that moving the window is instant."""
+    """(beats table, excluded stretches, flutter episodes, warnings) of a recording, cached by checkpoint and
+    content so that moving the window is instant."""
     model, _ = cached_model(checkpoint)
     table = classify_recording(model, _rec)
-    return table, _rec.excluded, _rec.flutter
+    return table, _rec.excluded, _rec.flutter, _rec.warnings
 
 
 def labelled_beats(checkpoint, content_key, rec):
-    """The beats table of a recording; rec gets its excluded stretches and flutter episodes, as
+    """The beats table of a recording; rec gets its excluded stretches, flutter episodes and warnings, as
     classify_recording gives them, cached or not."""
-    table, rec.excluded, rec.flutter = analysed(checkpoint, content_key, rec)
+    table, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, rec)
     return table
 
 
@@ -186,6 +186,8 @@ def recording_view(checkpoint):
     st.caption(f"{rec.name} {rec.channel}{' + ' + rec.second_channel if rec.second_channel else ''}: "
                f"{len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz"
                + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
+    for warning in rec.warnings:
+        st.warning(warning)
     beats_tab, report_tab = st.tabs(["Beats", "Report"])
     with beats_tab:
         beats_section(rec, table)

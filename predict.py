@@ -65,6 +65,8 @@ def predict_recording(model, args):
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
           f"heart rate {mean_heart_rate(table):.0f} bpm (from the median R-R)")
     print(f"  predicted: {counts_line(table, CLASSES)}")
+    for warning in rec.warnings:
+        print(f"  warning: {warning}")
     if rec.ref_samples is not None and len(rec.ref_samples) > 1:
         agree = reference_agreement(table, rec)
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "

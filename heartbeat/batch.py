@@ -17,7 +17,7 @@ from .fileio import atomic_dir
 
 RESULT_FILE = "result.json"  # in OUT/<name>/: the row of index.csv, written last
 SIGNAL_SUFFIXES = (".csv", ".npy")
-INDEX_COLUMNS = ("name", "status", "reason", "duration_s", "analyzable_s", "beats", *CLASSES,
+INDEX_COLUMNS = ("name", "status", "reason", "warnings", "duration_s", "analyzable_s", "beats", *CLASSES,
                  "V_burden_pct", "S_burden_pct", "seconds", "source")
 
 
@@ -95,8 +95,9 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
         counts = table["class"].value_counts()
         duration = len(rec.signal) / rec.fs
         excluded = sum(e.stop - e.start for e in rec.excluded) / rec.fs
-        row.update(status="ok", reason="", duration_s=round(duration, 3), analyzable_s=round(duration - excluded, 3),
-                   beats=len(table), **{c: int(counts.get(c, 0)) for c in CLASSES},
+        row.update(status="ok", reason="", warnings="; ".join(rec.warnings), duration_s=round(duration, 3),
+                   analyzable_s=round(duration - excluded, 3), beats=len(table),
+                   **{c: int(counts.get(c, 0)) for c in CLASSES},
                    V_burden_pct=round(100 * counts.get("V", 0) / max(len(table), 1), 3),
                    S_burden_pct=round(100 * counts.get("S", 0) / max(len(table), 1), 3))
         with atomic_dir(Path(out) / job.name, force=True, replaceable=RESULT_FILE) as tmp:

@@ -16,6 +16,7 @@ from . import CLASSES, quality, segment
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
+from .polarity import lead_warnings
 from .shapes import share_by_shape, shape_vectors
 from .sources import MAX_FS, MIN_FS, SignalError
 from .windows import Resampler, beat_blocks, cut_block, detect_segment
@@ -152,7 +153,8 @@ def classify_recording(model, rec):
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
     A piece with too few beats is excluded ("no beats"); if all are, that is an error. The p_<class> columns
     are the probabilities after the beats of one shape shared theirs (block_proba). Beats inside atrial
-    fibrillation are marked (af) and none of them is S (no_s_in_af).
+    fibrillation are marked (af) and none of them is S (no_s_in_af). rec.warnings says where the lead read
+    points down (polarity.lead_warnings).
     """
     check_signal(rec)
     tables, error, rec.flutter, segment_id = [], None, [], 0
@@ -186,7 +188,9 @@ def classify_recording(model, rec):
         raise error
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
-    return no_s_in_af(pd.concat(tables, ignore_index=True))
+    table = no_s_in_af(pd.concat(tables, ignore_index=True))
+    rec.warnings = lead_warnings(rec, table)
+    return table
 
 
 def no_s_in_af(table):

@@ -123,6 +123,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv(beats, rules),
+        "warnings": list(rec.warnings),
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
         "definitions": definitions(rules),
@@ -157,7 +158,8 @@ def summary_lines(report):
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
-            f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)"]
+            f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
+            *(f"  warning: {w}" for w in s["warnings"])]
 
 
 def report_json(report):

@@ -17,7 +17,7 @@ STRIP_MAX_S = 20.0     # ... and at most this long
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img{max-width:100%}
-.note{color:#555;font-size:.9em}"""
+.note{color:#555;font-size:.9em}.warning{color:#a33;font-weight:bold}"""
 
 
 def _png(fig):
@@ -97,7 +97,9 @@ def report_html(report, signal=None, fs=None):
              f"<h1>ECG report: {html.escape(rec['name'])} {html.escape(rec['channel'] or '')}"
              f"{' + ' + html.escape(rec['second_channel']) if rec.get('second_channel') else ''}</h1>",
              f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
-             "to be confirmed by a clinician.</p>", "<h2>Summary</h2>",
+             "to be confirmed by a clinician.</p>",
+             *(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in s["warnings"]),
+             "<h2>Summary</h2>",
              _table([("start", rec.get("start") or "not given"), ("duration (h)", round(s["duration_s"] / 3600, 2)),
                      ("analyzable (h)", round(s["analyzable_s"] / 3600, 2)),
                      ("excluded stretches", len(s["excluded"]))]

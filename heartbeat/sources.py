@@ -37,6 +37,7 @@ class Recording:
     segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
     flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
     second_excluded: list = field(default_factory=list)  # the second lead's unanalyzable stretches, by check_signal
+    warnings: list = field(default_factory=list)  # one-line warnings about the lead read, set by classify_recording
     start: object = None  # when it began: a datetime (date known), a time (time of day only), or None
 
 

@@ -1,0 +1,52 @@
+"""Which way up a lead points, and a warning where it points down.
+
+The models learned leads whose QRS mostly points up: MIT-BIH's MLII in 47 of its 48 records. A lead the other way
+round (electrodes swapped, a recorder whose lead points elsewhere) is read worse: held out on SVDB, the 8 of 39
+records whose ECG1 QRS points clearly down had V Se / +P .363 / .314 on that lead against .792 / .855 on the other 31,
+and three times as many normal beats called something else (docs/results-cross-database.md, "A warning where a lead
+points down"). Reading such a lead negated lost on validation patients ("Tried and lost: reading a lead upside down"),
+so the pipeline reads every lead as recorded and says where one points down: its user can check the electrodes or
+choose another lead.
+"""
+import numpy as np
+
+DOWN_RATIO = 2.0     # down: the QRS's trough more than twice as far below the baseline as its peak rises above it
+                     # (the R-peak rule's "mostly negative QRS", detect.refine_to_r_peak)
+PR_S = (0.15, 0.10)  # the baseline: the median beat between 150 and 100 ms before the R peak (the PR segment)
+QRS_HALF_S = 0.06    # the QRS: within 60 ms of the R peak
+MAX_BEATS = 2000     # beats in the median, spread over the recording
+MIN_BEATS = 20
+
+
+def qrs_down_ratio(signal, fs, samples):
+    """How far the median beat around the R peaks `samples` (sorted, input rate) of `signal` swings below its PR
+    baseline within QRS_HALF_S of the peak, as a multiple of how far it swings above (> 1: more down than up);
+    nan with fewer than MIN_BEATS beats. `signal` may be a lazy reader: only the beats' windows are read."""
+    before, after = int(round(PR_S[0] * fs)), int(round(QRS_HALF_S * fs))
+    samples = np.asarray(samples)
+    samples = samples[(samples >= before) & (samples + after < len(signal))]
+    if len(samples) < MIN_BEATS:
+        return float("nan")
+    picked = samples[np.linspace(0, len(samples) - 1, min(MAX_BEATS, len(samples))).astype(np.int64)]
+    beats = np.stack([np.asarray(signal[s - before:s + after + 1], dtype=np.float64) for s in picked])  # (n, w)
+    median = np.nanmedian(beats, axis=0)  # (before + after + 1,), the R peak at index `before`
+    baseline = np.median(median[:before - int(round(PR_S[1] * fs)) + 1])
+    qrs = median[before - after:] - baseline
+    up, down = qrs.max(), -qrs.min()
+    if up <= 0:  # nothing rises above the baseline: all the way down, or a flat line
+        return float("inf") if down > 0 else float("nan")
+    return float(down / up)
+
+
+def lead_warnings(rec, table):
+    """One-line warnings about the lead a recording was classified on (`table` from classify_recording): its QRS
+    pointing down, judged on the beats called N (all beats where fewer than MIN_BEATS are)."""
+    normal = table["class"].to_numpy() == "N"
+    samples = table["sample"].to_numpy()[normal] if normal.sum() >= MIN_BEATS else table["sample"].to_numpy()
+    ratio = qrs_down_ratio(rec.signal, rec.fs, samples)
+    if not ratio > DOWN_RATIO:
+        return []
+    lead = f"lead {rec.channel}" if rec.channel else "the lead"
+    return [f"{lead} points down (its QRS falls {ratio:.1f} times further below the baseline than it rises above): "
+            "the models learned upright leads and classify beats on this one less reliably; check the electrodes or "
+            "choose another lead"]
