@@ -40,6 +40,20 @@ def test_bad_beats_upload_shows_an_error(app):
     assert any("3 columns; expected 187" in e for e in errors(app))
 
 
+def test_a_signal_upside_down_is_warned_about(app):
+    """The sample recording upright: no warning; the same signal negated, uploaded as a CSV: the lead's warning."""
+    import numpy as np
+    import wfdb
+
+    assert not app.warning
+    signal = wfdb.rdrecord(str(ROOT / "samples" / "recording" / "208_min15"), channels=[0]).p_signal[:, 0]
+    app.radio(key="recording_source").set_value("a CSV signal").run()
+    negated = "\n".join(f"{-v:.3f}" for v in signal).encode()
+    app.file_uploader(key="signal_csv").set_value(("negated.csv", negated, "text/csv")).run()
+    assert not app.exception and not errors(app)
+    assert [w.value[:24] for w in app.warning] == ["the lead points down (it"]
+
+
 def test_signal_upload_and_a_bad_one(app):
     app.radio(key="recording_source").set_value("a CSV signal").run()
     app.file_uploader(key="signal_csv").set_value(("flat.csv", b"mV\n" + b"0.5\n" * 4000, "text/csv")).run()
