@@ -21,7 +21,7 @@ from tqdm import tqdm
 from heartbeat import CLASSES, UserError
 from heartbeat.batch import INDEX_COLUMNS, find_recordings, finished, run_job
 from heartbeat.events import Rules
-from heartbeat.fileio import atomic_path, check_folder
+from heartbeat.fileio import atomic_path, check_folder, check_output
 
 ROOT = Path(__file__).resolve().parent
 RECORDING_MODEL = ROOT / "models" / "recording.pt"
@@ -60,6 +60,7 @@ def main(argv=None):
         from heartbeat.checkpoint import load_checkpoint
 
         check_folder(args.out)
+        check_output(Path(args.out) / "index.csv", force=True)  # rewritten by every run
         load_checkpoint(args.checkpoint)  # a bad checkpoint is one line here, not one per recording
         jobs = find_recordings(args.in_dir, args.fs, args.channel, args.second_channel)
         out = Path(args.out)

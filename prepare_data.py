@@ -26,7 +26,7 @@ from heartbeat import CLASSES, UserError
 from heartbeat.build import build_beats, patient_split, random_split, write_kaggle_csv
 from heartbeat.data import KAGGLE_CSVS
 from heartbeat.database import read_noise
-from heartbeat.fileio import atomic_path, check_folder
+from heartbeat.fileio import atomic_path, check_folder, check_output
 from heartbeat.sidecar import meta_path, templates_path
 
 NOISE_OUTPUT = "noise.npz"
@@ -59,15 +59,17 @@ def main(argv=None):
         args.mitdb = "data/mitdb"
 
     out = Path(args.out)
-    try:
-        check_folder(out)
-    except UserError as e:
-        sys.exit(f"error: {e}")
     names = (list(KAGGLE_CSVS) if args.mitdb else []) + \
         [n for folder in args.db for n in database_outputs(folder, args.leads)]
     targets = [out / n for n in names] + ([out / NOISE_OUTPUT] if args.noise else [])
-    existing = [str(t) for t in targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
-                if t.exists()]
+    files = targets + [meta_path(t) for t in targets] + [templates_path(t) for t in targets]
+    try:
+        check_folder(out)
+        for f in files:
+            check_output(f, force=True)  # not a folder; existing files are the check below
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    existing = [str(t) for t in files if t.exists()]
     if existing and not args.force:
         sys.exit(f"error: {existing[0]} exists ({len(existing)} output files in all); use --force to overwrite")
     if args.download:

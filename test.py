@@ -17,7 +17,7 @@ from pathlib import Path
 from heartbeat import UserError
 from heartbeat.checkpoint import default_test_csv, load_checkpoint
 from heartbeat.data import DataError
-from heartbeat.fileio import atomic_path, check_folder, write_text_atomic
+from heartbeat.fileio import atomic_path, check_folder, check_output, write_text_atomic
 from heartbeat.inference import classify_csv
 from heartbeat.figures import confusion_figure
 from heartbeat.metrics import classification_metrics, format_report
@@ -38,9 +38,8 @@ def main(argv=None):
     out = Path(args.out or time.strftime("log/test-%Y%m%d-%H%M%S"))
     try:
         check_folder(out)
-        taken = [name for name in OUTPUTS if (out / name).exists()]
-        if taken and not args.force:
-            raise UserError(f"{out}/{taken[0]} exists; choose another --out or add --force")
+        for name in OUTPUTS:
+            check_output(out / name, args.force, "--out")
         model, info = load_checkpoint(args.checkpoint)
         args.csv = args.csv or default_test_csv(info)
         _, y, proba = classify_csv(model, args.csv)

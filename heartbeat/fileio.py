@@ -28,29 +28,32 @@ def file_in_the_way(path):
     """The file that stands where a folder on the way to `path` must be (the nearest existing ancestor, if it is
     not a folder), or None."""
     for folder in Path(path).absolute().parents:
-        if folder.exists():
+        if folder.exists() or folder.is_symlink():  # a dangling link stands in the way as much as a file
             return None if folder.is_dir() else folder
     return None
 
 
 def check_output(path, force=False, what="name"):
-    """Refuse, before any work is done, an output file `path` that cannot be written (UserError, one line): it
-    exists and force is not given (`what` says what to choose instead), or a file stands where one of its
-    folders must be. Scripts call this for every output before they load a model or read a recording."""
+    """Refuse, before any work is done, an output file `path` that cannot be written (UserError, one line): it is
+    a folder, it exists and force is not given (`what` says what to choose instead), or a file stands where one of
+    its folders must be. Scripts call this for every output before they load a model or read a recording."""
+    if Path(path).is_dir():
+        raise UserError(f"{path} is a folder; give a file name")
     if Path(path).exists() and not force:
         raise UserError(f"{path} exists; choose another {what} or add --force")
     blocker = file_in_the_way(path)
     if blocker is not None:
-        raise UserError(f"{path}: {blocker} is a file, not a folder")
+        raise UserError(f"{path}: {blocker} is not a folder")
 
 
 def check_folder(path):
-    """Refuse (UserError, one line) an output folder `path` that is a file, or has a file on its way."""
+    """Refuse (UserError, one line) an output folder `path` that is not a folder (a file, a dangling link), or
+    has one on its way."""
     blocker = file_in_the_way(Path(path) / "_")
     if blocker == Path(path).absolute():
-        raise UserError(f"{path} is a file, not a folder")
+        raise UserError(f"{path} is not a folder")
     if blocker is not None:
-        raise UserError(f"{path}: {blocker} is a file, not a folder")
+        raise UserError(f"{path}: {blocker} is not a folder")
 
 
 def write_text_atomic(path, text):

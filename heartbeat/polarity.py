@@ -14,8 +14,8 @@ DOWN_RATIO = 2.0     # down: the QRS's trough more than twice as far below the b
                      # (the R-peak rule's "mostly negative QRS", detect.refine_to_r_peak)
 PR_S = (0.15, 0.10)  # the baseline: the median beat between 150 and 100 ms before the R peak (the PR segment)
 QRS_HALF_S = 0.06    # the QRS: within 60 ms of the R peak
-MAX_BEATS = 2000     # beats in the median, spread over the recording
-MIN_BEATS = 20
+MAX_BEATS = 500      # beats in the median, spread over the recording (a long WFDB record is read window by window)
+MIN_BEATS = 20       # fewer normal beats than this: no judgement
 
 
 def qrs_down_ratio(signal, fs, samples):
@@ -29,7 +29,10 @@ def qrs_down_ratio(signal, fs, samples):
         return float("nan")
     picked = samples[np.linspace(0, len(samples) - 1, min(MAX_BEATS, len(samples))).astype(np.int64)]
     beats = np.stack([np.asarray(signal[s - before:s + after + 1], dtype=np.float64) for s in picked])  # (n, w)
-    median = np.nanmedian(beats, axis=0)  # (before + after + 1,), the R peak at index `before`
+    beats = beats[~np.isnan(beats).any(axis=1)]  # a window reaching into a gap
+    if len(beats) < MIN_BEATS:
+        return float("nan")
+    median = np.median(beats, axis=0)  # (before + after + 1,), the R peak at index `before`
     baseline = np.median(median[:before - int(round(PR_S[1] * fs)) + 1])
     qrs = median[before - after:] - baseline
     up, down = qrs.max(), -qrs.min()
@@ -40,13 +43,12 @@ def qrs_down_ratio(signal, fs, samples):
 
 def lead_warnings(rec, table):
     """One-line warnings about the lead a recording was classified on (`table` from classify_recording): its QRS
-    pointing down, judged on the beats called N (all beats where fewer than MIN_BEATS are)."""
-    normal = table["class"].to_numpy() == "N"
-    samples = table["sample"].to_numpy()[normal] if normal.sum() >= MIN_BEATS else table["sample"].to_numpy()
-    ratio = qrs_down_ratio(rec.signal, rec.fs, samples)
+    pointing down, judged on the beats called N (none where fewer than MIN_BEATS are: ectopic beats often point
+    the other way, and a short strip of mixed beats would say nothing reliable)."""
+    ratio = qrs_down_ratio(rec.signal, rec.fs, table["sample"].to_numpy()[table["class"].to_numpy() == "N"])
     if not ratio > DOWN_RATIO:
         return []
     lead = f"lead {rec.channel}" if rec.channel else "the lead"
     return [f"{lead} points down (its QRS falls {ratio:.1f} times further below the baseline than it rises above): "
-            "the models learned upright leads and classify beats on this one less reliably; check the electrodes or "
+            "the models learned upright leads and classify beats on this one less reliably. Check the electrodes or "
             "choose another lead"]

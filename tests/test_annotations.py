@@ -112,7 +112,7 @@ def test_predict_writes_the_beats_as_annotations(tmp_path):
     assert again.returncode == 0 and wfdb.rdann(str(tmp_path / "208_min15"), "ai").sample.tolist() == ann.sample.tolist()
     for args, says in [(["--annotations", tmp_path / "x.ai"], "use it with --record"),
                        (["--record", SAMPLE_RECORD, "--annotations", tmp_path / "208.atr"], "reference annotations"),
-                       (["--record", SAMPLE_RECORD, "--annotations", out / "x.ai"], "is a file, not a folder")]:
+                       (["--record", SAMPLE_RECORD, "--annotations", out / "x.ai"], "is not a folder")]:
         proc = run_script("predict.py", *args)
         assert proc.returncode != 0 and says in proc.stderr and proc.stderr.count("\n") == 1
 

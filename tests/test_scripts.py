@@ -134,24 +134,40 @@ def test_cli_errors_are_one_line(tmp_path, script, args, message):
     assert proc.stderr.strip().count("\n") == 0
 
 
-@pytest.mark.parametrize("script, args", [
-    ("train.py", ["--set", "run.log_dir={file}/runs"]),
-    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}/metrics"]),
-    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}"]),
-    ("predict.py", ["--csv", "samples/unlabelled.csv", "--out", "{file}/deeper/beats.csv"]),
-    ("export.py", ["--checkpoint", "models/mitbih.pt", "--out", "{file}/model.onnx"]),
-    ("prepare_data.py", ["--noise", "nowhere", "--out", "{file}/data"]),
-    ("report.py", ["--record", "samples/recording/208_min15", "--out", "{file}/report"]),
-    ("batch.py", ["samples/recording", "--out", "{file}/batch"]),
+NOT_A_FOLDER = "is not a folder"
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("train.py", ["--set", "run.log_dir={file}/runs"], NOT_A_FOLDER),
+    ("train.py", ["--resume", "{file}"], "no such config file"),
+    ("train.py", ["--calibrate", "{file}"], "no such config file"),
+    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}/metrics"], NOT_A_FOLDER),
+    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{file}"], NOT_A_FOLDER),
+    ("test.py", ["--csv", "samples/mitbih_test_labelled.csv", "--out", "{taken}", "--force"], "is a folder"),
+    ("predict.py", ["--csv", "samples/unlabelled.csv", "--out", "{file}/deeper/beats.csv"], NOT_A_FOLDER),
+    ("predict.py", ["--csv", "samples/unlabelled.csv", "--out", "{dangling}/beats.csv"], NOT_A_FOLDER),
+    ("predict.py", ["--csv", "samples/unlabelled.csv", "--out", "{taken}", "--force"], "is a folder; give a file name"),
+    ("export.py", ["--checkpoint", "models/mitbih.pt", "--out", "{file}/model.onnx"], NOT_A_FOLDER),
+    ("prepare_data.py", ["--noise", "nowhere", "--out", "{file}/data"], NOT_A_FOLDER),
+    ("report.py", ["--record", "samples/recording/208_min15", "--out", "{file}/report"], NOT_A_FOLDER),
+    ("batch.py", ["samples/recording", "--out", "{file}/batch"], NOT_A_FOLDER),
+    ("batch.py", ["samples/recording", "--out", "{taken}"], "index.csv is a folder"),
 ])
-def test_an_output_behind_a_file_is_refused_in_one_line(tmp_path, script, args):
-    """A file standing where an output's folder must be: one line before any work, the file untouched."""
-    blocker = tmp_path / "notes.txt"
-    blocker.write_text("someone's notes")
-    proc = run_script(script, *[a.replace("{file}", str(blocker)) for a in args])
+def test_outputs_that_cannot_be_written_are_refused_in_one_line(tmp_path, script, args, message):
+    """A file (or a dangling link) where an output's folder must be, a folder where an output file must be: one
+    line before any work, nothing touched."""
+    (tmp_path / "notes.txt").write_text("someone's notes")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for name in ("metrics.json", "index.csv"):  # folders where outputs are written
+        (tmp_path / "taken" / name).mkdir(parents=True)
+    paths = {"{file}": tmp_path / "notes.txt", "{dangling}": tmp_path / "dangling", "{taken}": tmp_path / "taken"}
+    for key, path in paths.items():
+        args = [a.replace(key, str(path)) for a in args]
+    proc = run_script(script, *args)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().count("\n") == 0 and "is a file, not a folder" in proc.stderr
-    assert blocker.read_text() == "someone's notes"
+    assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr, proc.stderr
+    assert (tmp_path / "notes.txt").read_text() == "someone's notes"
+    assert sorted(p.name for p in (tmp_path / "taken").iterdir()) == ["index.csv", "metrics.json"]
 
 
 def test_rr_model_end_to_end(tmp_path, small_csvs):
