@@ -94,6 +94,9 @@ def main(argv=None):
                                                  if s in counts) + f"; wrote {out / 'index.csv'}")
     for name, reason in index.loc[index["status"] == "failed", ["name", "reason"]].itertuples(index=False):
         print(f"  failed {name}: {reason}")
+    warned = index["warnings"].fillna("").astype(str) != ""
+    for name, warning in index.loc[warned, ["name", "warnings"]].itertuples(index=False):
+        print(f"  warning {name}: {warning}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def folder(tmp_path):
     (src / "broken.csv").write_text("mV\n0.1\nabc\n")
     from heartbeat.sources import read_wfdb
 
-    np.save(src / "ecg.npy", read_wfdb(MITDB / "100").signal[:120 * 360])
+    np.save(src / "ecg.npy", -read_wfdb(MITDB / "100").signal[:120 * 360])  # upside down: a warning
     (src / "ecg.json").write_text(json.dumps({"fs": 360}))
     return src
 
@@ -59,11 +59,14 @@ def test_batch_on_a_dask_cluster(folder, tmp_path):
         assert list(np.asarray(ann.symbol)[is_beat]) == list(alone["class"])
         assert index.loc[name, "beats"] == len(alone)
     assert index.loc["ecg", "duration_s"] == 120.0
+    assert index.loc["ecg", "warnings"].startswith("the lead points down") and index["warnings"].isna().sum() == 3
+    assert "  warning ecg: the lead points down" in result.stdout
 
     # a rerun on a local cluster retries only broken.csv: now with a rate, and still broken
     again = run_script("batch.py", folder, "--out", out, "--workers", 1, "--fs", 360)
     assert again.returncode == 0, again.stderr
     assert "3 done before, 1 failed" in again.stdout and "'abc' is not a number" in again.stdout
+    assert "  warning ecg: the lead points down" in again.stdout  # read back from the finished recording
 
 
 def test_batch_bad_input_is_one_line(tmp_path):
