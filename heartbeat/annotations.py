@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import UserError
+from . import UserError, quality
 from .events import Beats, Rules, af_stretches
 from .fileio import atomic_path
 
@@ -45,7 +45,7 @@ def annotation_marks(table, rec, rules=None):
     n_samples, flutter = len(rec.signal), sorted(rec.flutter)
     rows = []  # (sample, symbol, subtype, note, rank): the few marks that are no beat; beats stay arrays
     for e in rec.excluded:
-        for start, stop in _outside((e.start, e.stop), flutter):
+        for start, stop in quality.outside(e.start, e.stop, flutter):
             rows.append((int(start), "~", UNREADABLE, e.reason, _RANK["~", UNREADABLE]))
             if stop < n_samples:
                 rows.append((int(stop), "~", 0, "", _RANK["~", 0]))
@@ -69,21 +69,6 @@ def annotation_marks(table, rec, rules=None):
     marks = pd.concat([beats, other], ignore_index=True)
     order = np.lexsort((marks["rank"].to_numpy(), marks["sample"].to_numpy()))
     return marks.iloc[order].drop(columns="rank").reset_index(drop=True)
-
-
-def _outside(span, holes):
-    """The pieces of span (start, stop) outside the sorted, disjoint holes [(start, stop), ...]."""
-    start, stop = span
-    pieces = []
-    for a, b in holes:
-        if b <= start or a >= stop:
-            continue
-        if a > start:
-            pieces.append((start, a))
-        start = max(start, b)
-    if start < stop:
-        pieces.append((start, stop))
-    return pieces
 
 
 def annotation_target(path):

@@ -184,11 +184,19 @@ def long_intervals(sig, peaks, core, fs):
 
 def analyzable_segments(n, excluded):
     """(start, stop) of the pieces of a signal of n samples between the Excluded stretches."""
-    out, at = [], 0
-    for e in sorted(excluded, key=lambda e: e.start):
-        if e.start > at:
-            out.append((at, e.start))
-        at = max(at, e.stop)
-    if at < n:
-        out.append((at, n))
+    return outside(0, n, [(e.start, e.stop) for e in excluded])
+
+
+def outside(start, stop, holes):
+    """(start, stop) of the pieces of [start, stop) outside the (start, stop) holes (in any order, overlapping or
+    not)."""
+    out, at = [], start
+    for a, b in sorted(holes):
+        if a > at:
+            out.append((at, min(a, stop)))
+        at = max(at, b)
+        if at >= stop:
+            break
+    if at < stop:
+        out.append((at, stop))
     return out
