@@ -1,0 +1,74 @@
+"""The app's Report view: report.py's report of a recording in Streamlit (summary, trend, hourly table, events
+with their strips, the report's files to download), and the figure helper every view of the app uses."""
+import matplotlib.pyplot as plt
+import pandas as pd
+import streamlit as st
+
+from .events import Rules
+from .figures import strip_figure
+from .report import build_report, report_json
+from .report_html import report_html, strip_span, trend_figure
+
+
+def show(fig):
+    """Draw a matplotlib figure and free it: pyplot keeps every figure alive until closed."""
+    st.pyplot(fig)
+    plt.close(fig)
+
+
+# report.py's options as the app's inputs: (Rules field, label, lowest, highest, step)
+RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
+               ("run_min_beats", "run: ectopic beats in a row", 3, 10, 1),
+               ("fast_run_bpm", "NSVT / SVT above (bpm)", 50.0, 250.0, 5.0),
+               ("pattern_min_cycles", "bigeminy / trigeminy: cycles", 2, 10, 1),
+               ("af_min_s", "AF episode: at least (s)", 30.0, 3600.0, 5.0),
+               ("brady_bpm", "bradycardia below (bpm)", 20.0, 75.0, 5.0),  # apart: brady below tachy always
+               ("tachy_bpm", "tachycardia above (bpm)", 85.0, 200.0, 5.0),
+               ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0))
+
+
+def report_rules():
+    """The report's definitions, as report.py's options set them."""
+    d = Rules()
+    with st.expander("definitions"):
+        cols = st.columns(4)
+        return Rules(**{name: cols[k % 4].number_input(label, lo, hi, getattr(d, name), step, key=name)
+                        for k, (name, label, lo, hi, step) in enumerate(RULE_INPUTS)})
+
+
+def report_section(rec, table, model_name):
+    """report.py's report of the same recording (classified by the checkpoint `model_name`, as the report names
+    it): summary, trend, hourly table, events with their strips."""
+    report = build_report(table, rec, report_rules(), about={"model": model_name})
+    s = report.summary
+    hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
+    cols = st.columns(7)
+    cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min")
+    cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}")
+    cols[2].metric("V burden", f"{v['burden_pct']} %")
+    cols[3].metric("S burden", f"{sv['burden_pct']} %")
+    cols[4].metric("pauses", len(s["pauses"]))
+    cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
+    cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
+                                                          ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
+    st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
+    if s["excluded"]:
+        st.write("**Excluded time**")
+        st.dataframe(pd.DataFrame(s["excluded"]), hide_index=True)
+    show(trend_figure(report))
+    st.write("**Hour by hour**")
+    st.dataframe(report.hourly, hide_index=True)
+    st.write("**Events** (select one to see its strip)")
+    picked = st.dataframe(report.events, hide_index=True, on_select="rerun", selection_mode="single-row",
+                          key="events_table")
+    rows = picked.selection.rows if picked else []
+    if rows:
+        event = report.events.iloc[rows[0]]
+        start, seconds = strip_span(event["start_s"], event["end_s"] - event["start_s"])
+        show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                          start_s=start, seconds=seconds, title=f"{event['type']} at {event['start_s']:.1f} s"))
+    cols = st.columns(4)
+    cols[0].download_button("report.json", report_json(report), file_name="report.json")
+    cols[1].download_button("events.csv", report.events.to_csv(index=False, float_format="%.3f"), file_name="events.csv")
+    cols[2].download_button("hourly.csv", report.hourly.to_csv(index=False), file_name="hourly.csv")
+    cols[3].download_button("report.html", report_html(report, rec.signal, rec.fs), file_name="report.html")
