@@ -126,6 +126,8 @@ def main(argv=None):
                 check_output(out, args.force)
         if args.onnx and args.checkpoint:
             raise UserError("give --checkpoint or --onnx, not both")
+        if args.onnx and Path(args.onnx).suffix != ".onnx":  # load_model reads a file as ONNX by its name
+            raise UserError(f"--onnx {args.onnx}: an ONNX model's name ends in .onnx (export.py writes one)")
         checkpoint = args.onnx or args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)
         model, info = load_model(checkpoint)
         print(f"model {checkpoint}: classes {' '.join(CLASSES)}, beats of "

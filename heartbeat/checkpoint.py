@@ -5,6 +5,7 @@ A checkpoint is a dict: the model's state and constructor args, the class names,
 run. last.pt of a run also carries the optimizer and scheduler state for --resume; calibrated.pt a
 'calibration' entry. Older checkpoints are brought to today's format by upgrade() when they are read.
 """
+import zipfile
 from pathlib import Path
 
 import torch
@@ -68,8 +69,11 @@ def read_checkpoint(path):
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch.load fails in many ways on a file that is not a checkpoint
+        # torch.save writes a zip archive; for anything else torch.load's own words mislead (a text file gets
+        # advice about weights_only), so only a damaged or foreign archive is described by them
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first[:160]})") from None
+        why = f"torch.load says: {first[:160]}" if zipfile.is_zipfile(path) else "not a whole file written by torch.save"
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({why})") from None
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path}: holds a {type(ckpt).__name__}, not a checkpoint dict")
     if ckpt.get("format") == FORMAT:

@@ -124,6 +124,8 @@ def read_signal_file(path, fs):
             line = bad[0] + 1 + (len(table) - len(column))
             raise SignalError(f"{path} line {line}: {str(column.iloc[bad[0]])[:20]!r} is not a number")
         sig = numbers.to_numpy(dtype=np.float64)
+        if not len(sig):
+            raise SignalError(f"{path}: no numbers, only a header line; a signal file has one value per line")
     return Recording(sig, float(fs), path.stem)
 
 

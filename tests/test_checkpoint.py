@@ -32,7 +32,7 @@ def test_bad_files_give_clear_errors(tmp_path):
     with pytest.raises(CheckpointError, match="no such checkpoint"):
         load_checkpoint(tmp_path / "none.pt")
     (tmp_path / "junk.pt").write_bytes(b"this is not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint"):
+    with pytest.raises(CheckpointError, match=r"not a readable PyTorch checkpoint \(not a whole file written by torch.save\)$"):
         load_checkpoint(tmp_path / "junk.pt")
     torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
     with pytest.raises(CheckpointError, match="not a heartbeat checkpoint"):

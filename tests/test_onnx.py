@@ -61,3 +61,5 @@ def test_predict_with_onnx_and_bad_onnx_files(tmp_path):
     bad = run_script("predict.py", "--onnx", tmp_path / "bad.onnx", "--record", MITDB / "100")
     assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "not a readable ONNX model" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+    named = run_script("predict.py", "--onnx", tmp_path / "bad.txt", "--record", MITDB / "100")  # not read as a .pt
+    assert named.returncode == 1 and named.stderr.strip().endswith("an ONNX model's name ends in .onnx (export.py writes one)")

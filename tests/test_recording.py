@@ -115,6 +115,9 @@ def test_bad_signal_files(tmp_path):
     (tmp_path / "text.csv").write_text("mV\n0.1\n0.2\nabc\n0.3\n")
     with pytest.raises(SignalError, match="line 4: 'abc' is not a number"):
         read_signal_file(tmp_path / "text.csv", 250)
+    (tmp_path / "header.csv").write_text("just a note\n")  # one line of text: read as a header, nothing left
+    with pytest.raises(SignalError, match="no numbers, only a header line"):
+        read_signal_file(tmp_path / "header.csv", 250)
     (tmp_path / "two.csv").write_text("0.1,0.2\n0.3,0.4\n")
     with pytest.raises(SignalError, match="2 columns"):
         read_signal_file(tmp_path / "two.csv", 250)
