@@ -51,7 +51,7 @@ class ModelConfig:
                                        "alone (needs one of them); 0: off")
     # That training leaves a second reading inside the model, from the R-R and template features alone, which
     # depends less on the exact sample a recording's cut starts at than the morphology reading does; mixing the two
-    # found more S beats in new patients' recordings (docs/results-cross-database.md, "Reading beats also without
+    # found more S beats in new patients' recordings (docs/cross-database-log.md, "Reading beats also without
     # their morphology").
     morphology_mix: float = option(0.0, "in evaluation, the class probabilities are this share read without the "
                                    "conv (morphology) features, as morphology dropout trained the model to read, and "
@@ -59,7 +59,7 @@ class ModelConfig:
                                    "fine-tuning (train.init) takes it from its own config, not from the checkpoint")
     # Keys that change how a trained network is read, not the network: fine-tuning takes every other model key
     # from its checkpoint and these from its own config (an adapted model reads best without the mix,
-    # docs/results-cross-database.md, "An adapted model read without the mix").
+    # docs/cross-database-log.md, "An adapted model read without the mix").
     READING_KEYS = ("morphology_mix",)
 
     def __post_init__(self):

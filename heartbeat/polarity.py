@@ -4,7 +4,7 @@ The models learned leads whose QRS mostly points up: by this module's rule MIT-B
 records (207 is the one). A lead the other way round (electrodes swapped, a recorder whose lead points elsewhere) is
 read worse: held out on SVDB, the 8 of 39 records whose ECG1 QRS points clearly down had V Se / +P .363 / .314 on
 that lead against .792 / .855 on the other 31, and three times as many normal beats called something else
-(docs/results-cross-database.md, "A warning where a lead points down"). Reading such a lead negated lost on
+(docs/cross-database-log.md, "A warning where a lead points down"). Reading such a lead negated lost on
 validation patients ("Tried and lost: reading a lead upside down"), so the pipeline reads every lead as recorded and
 says where one points down: its user can check the electrodes or choose another lead.
 """

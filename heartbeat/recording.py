@@ -198,7 +198,7 @@ def no_s_in_af(table):
     more) after segment, and the beats called S there called N (class, class_index; the model's
     probabilities stay as they are). In fibrillation the atria do not beat, so no beat is atrial premature;
     irregular R-R intervals only make normal beats look early. Adopted by a rule on validation patients
-    (docs/results-cross-database.md, "No S beat inside atrial fibrillation"). The report reads its AF
+    (docs/cross-database-log.md, "No S beat inside atrial fibrillation"). The report reads its AF
     episodes from this column, so no S beat lies inside one."""
     af = np.zeros(len(table), dtype=bool)
     for first, last in af_stretches(Beats.from_table(table), Rules()):

@@ -7,7 +7,7 @@ paced: the classes a beat's shape decides) are averaged with those of its neares
 weighted by how near they are, while the split between N and S stays the beat's own: N and S beats share
 a shape, and only timing tells them apart.
 
-Adopted by a rule on validation patients (docs/results-cross-database.md, "Beats of the same shape share
+Adopted by a rule on validation patients (docs/cross-database-log.md, "Beats of the same shape share
 their ventricular probabilities"); no constant below was chosen on data.
 """
 import numpy as np
