@@ -59,7 +59,7 @@ def predict_recording(model, args):
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
 
     rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
-    table = classify_recording(model, rec)
+    table = classify_recording(model, rec, args.review)
     where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
@@ -67,6 +67,9 @@ def predict_recording(model, args):
     print(f"  predicted: {counts_line(table, CLASSES)}")
     for warning in rec.warnings:
         print(f"  warning: {warning}")
+    if args.review:
+        print(f"  {int(table['review'].sum())} beats marked for review (column review of --out): correct their "
+              f"class, then prepare_data.py --reviewed builds the adaptation's training CSVs from them")
     if rec.ref_samples is not None and len(rec.ref_samples) > 1:
         agree = reference_agreement(table, rec)
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
@@ -101,6 +104,9 @@ def main(argv=None):
     p.add_argument("--annotations", help="recordings: also write the beats (and excluded time, AF, flutter) as a "
                    "WFDB annotation file RECORD.ANNOTATOR, e.g. data/208.ai beside record data/208: "
                    "wfdb.rdann('data/208', 'ai'), WAVE, bxb")
+    p.add_argument("--review", type=int, default=0, metavar="N",
+                   help="recordings: mark N beats for a person to label (column review of --out), picked across the "
+                   "recording as Holter editing groups beats, to adapt the model to it (README: adapting)")
     p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")
     p.add_argument("--force", action="store_true", help="overwrite --out / --plot / --annotations if they exist")
     p.add_argument("--show", type=int, default=20, help="beats to print per beat CSV")
@@ -119,6 +125,14 @@ def main(argv=None):
             raise UserError("--annotations labels a recording; use it with --record or --signal")
         if args.annotations:
             annotation_target(args.annotations)  # a name WFDB cannot write fails before the model runs
+        if args.review < 0:
+            raise UserError(f"--review {args.review}: give the number of beats to mark, at least 1")
+        if args.review and not (recording and args.out):
+            raise UserError("--review marks beats of a recording in the --out CSV; use it with --record or --signal "
+                            "and --out")
+        if args.review and args.onnx or args.review and str(args.checkpoint or "").endswith(".onnx"):
+            raise UserError("--review reads the model's inner layers, which an ONNX file does not expose; give a "
+                            "PyTorch --checkpoint")
         if args.out and len(csvs) > 1:
             raise UserError("--out takes one input; give a single --csv")
         for out in (args.out, args.plot, args.annotations):

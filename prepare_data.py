@@ -5,6 +5,8 @@
     python prepare_data.py --db data/svdb --out data            # data/svdb.csv: every annotated beat of a database
     python prepare_data.py --db data/mitdb data/svdb --leads 0 1 --out data   # also svdb_lead1.csv, mitdb_lead1.csv
     python prepare_data.py --noise data/nstdb --out data      # data/noise.npz: recorder noise for train.noise
+    python prepare_data.py --reviewed beats.csv --record my/rec --second-channel V1 --out data
+                                                  # data/rec_reviewed.csv (+ _lead1): the beats a person reviewed
 
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
@@ -13,6 +15,10 @@ and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 
 sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
 --noise writes noise.npz: every signal of a folder of noise records (the noise stress test's bw, em, ma)
 at 360 Hz, for the train.noise augmentation.
+--reviewed writes <recording>_reviewed.csv (and <recording>_reviewed_lead1.csv with --second-channel): the beats
+marked `review` in predict.py's --out CSV of that recording (predict.py --review N), labelled with its `class`
+column as a person corrected it, cut again from the recording as the pipeline cuts it; the training data of
+train.py --init ... --config config/adapt.json (README: adapting the recording model).
 """
 import argparse
 import sys
@@ -28,6 +34,7 @@ from heartbeat.data import KAGGLE_CSVS
 from heartbeat.database import read_noise
 from heartbeat.fileio import atomic_path, check_folder, check_output
 from heartbeat.sidecar import meta_path, templates_path
+from heartbeat.sources import add_channel_arguments
 
 NOISE_OUTPUT = "noise.npz"
 
@@ -41,6 +48,41 @@ def progress(desc):
     return lambda it, total: tqdm(it, total=total, desc=desc, unit="rec")
 
 
+def prepare_reviewed(args):
+    """--reviewed: the reviewed beats of one recording as training CSVs."""
+    import pandas as pd
+
+    from heartbeat.reviewed import reviewed_labels, reviewed_tables
+    from heartbeat.sources import open_recording
+
+    try:
+        if not args.reviewed or not (args.record or args.signal):
+            raise UserError("--reviewed CSV and --record / --signal go together: the predictions of a recording, "
+                            "and the recording they were made from")
+        if args.mitdb or args.db or args.noise:
+            raise UserError("--reviewed builds one recording's CSVs; run --mitdb / --db / --noise on their own")
+        check_folder(Path(args.out))
+        try:
+            table = pd.read_csv(args.reviewed)
+        except (OSError, ValueError, pd.errors.ParserError) as e:
+            raise UserError(f"{args.reviewed}: cannot read it as a CSV ({str(e).strip()[:120]})") from None
+        labels = reviewed_labels(table, args.reviewed)
+        rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
+        name = f"{rec.name}_reviewed"
+        targets = [Path(args.out) / f"{name}.csv"] + ([Path(args.out) / f"{name}_lead1.csv"] if rec.second is not None
+                                                      else [])
+        for target in targets:
+            for f in (target, meta_path(target), templates_path(target)):
+                check_output(f, args.force)
+        tables = reviewed_tables(rec, labels)
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    for target, part in zip(targets, tables):
+        write_kaggle_csv(target, part)
+        counts = np.bincount(part.y, minlength=len(CLASSES))
+        print(f"{target}: {len(part.y)} reviewed beats (" + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + ")")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", help="MIT-BIH Arrhythmia Database folder: write the Kaggle CSVs (the default, "
@@ -48,6 +90,11 @@ def main(argv=None):
     p.add_argument("--db", nargs="+", default=[], metavar="DIR", help="annotated WFDB database folders: write "
                    "<folder name>.csv with all their beats")
     p.add_argument("--noise", metavar="DIR", help="folder of noise records (nstdb's bw, em, ma): write noise.npz")
+    p.add_argument("--reviewed", metavar="CSV", help="predict.py's --out CSV of a recording, its review rows "
+                   "labelled: write <recording>_reviewed.csv (needs --record or --signal, as predict.py read it)")
+    p.add_argument("--record", help="--reviewed: the WFDB record or EDF file the CSV was predicted from")
+    p.add_argument("--signal", help="--reviewed: the signal file the CSV was predicted from (with --fs)")
+    add_channel_arguments(p)
     p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
@@ -55,6 +102,8 @@ def main(argv=None):
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
     p.add_argument("--workers", type=int, default=2, help="processes reading records")
     args = p.parse_args(argv)
+    if args.reviewed or args.record or args.signal:
+        return prepare_reviewed(args)
     if args.mitdb is None and not args.db and not args.noise:
         args.mitdb = "data/mitdb"
 

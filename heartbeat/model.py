@@ -229,13 +229,21 @@ class BeatNet(nn.Module):
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
         return x.flatten(1)  # (B, 64)
 
+    def embed(self, beats, features=None, template=None):
+        """The beats as the last layer sees them, read with their morphology: (B, 32), the fc2 outputs. Beats
+        the model reads alike lie close here (review.py groups a recording's beats by it)."""
+        self._check(features, template)
+        return self._hidden(self._morphology(beats, template), features)
+
     def _head(self, x, features):
         """The linear layers on the conv features (B, 64) and the named features (B, k): (B, 5) logits."""
+        return self.out(self._hidden(x, features))  # (B, 5)
+
+    def _hidden(self, x, features):
         if features is not None:
             x = torch.cat([x, features], dim=1)  # (B, 64 + k)
         x = F.relu(self.fc1(x))  # (B, 32)
-        x = self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
-        return self.out(x)  # (B, 5)
+        return self.fc2(x)  # (B, 32); the original applies no activation after its second linear layer
 
     def _check(self, features, template):
         names = self.inputs.feature_names

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import CLASSES, quality, segment
+from . import CLASSES, quality, review, segment
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
@@ -117,24 +117,33 @@ def _second_lead(rec, start, stop, found):
     return Resampler(lambda a, b: read_span(rec.second, a, b), rec.fs, start, stop), readable
 
 
-def block_proba(model, found, index, keep, second=None):
+def block_proba(model, found, index, keep, second=None, embedded=None):
     """(len(index), 5) class probabilities of the beats found.peaks[index]. With a second lead, the mean of
     both leads' probabilities, each lead's beat cut at the same R peak with its own template, as the
     training CSVs of both leads were cut at the same annotations; where the second lead is unanalyzable
     the first lead's alone. Then the kept beats (keep (len(index),) bool: not in noise) share their
     V, F and Q probabilities with the block's beats of the same shape (shapes.share_by_shape), on both
-    leads' shapes where every kept beat has both."""
+    leads' shapes where every kept beat has both. With a list `embedded`, the beats' review.embed vectors
+    ((len(index), 64): the first lead's, then the second's, or the first's again where it has none) are
+    appended to it."""
     beats = found.beats(index)
-    proba = predict_proba(model, recording_inputs(model.inputs, found.times, index, beats))
+    inputs = recording_inputs(model.inputs, found.times, index, beats)
+    proba = predict_proba(model, inputs)
+    vectors = review.embed(model, inputs) if embedded is not None else None
     shapes = shape_vectors(beats)
+    if embedded is not None:
+        embedded.append(np.hstack([vectors, vectors]))
     if second is not None:
         resampler, readable = second
         at = readable[index]
         both = index[at]
         if len(both) >= MIN_BEATS:  # too few beats make no template
             other_beats = cut_block(resampler, found.peaks, both)
-            other = predict_proba(model, recording_inputs(model.inputs, found.times, both, other_beats))
+            other_inputs = recording_inputs(model.inputs, found.times, both, other_beats)
+            other = predict_proba(model, other_inputs)
             proba[at] = (proba[at] + other) / 2
+            if embedded is not None:
+                embedded[-1][at, vectors.shape[1]:] = review.embed(model, other_inputs)
             if at[keep].all():  # shapes compared on both leads only where every kept beat has both
                 second_beats = np.zeros_like(beats)
                 second_beats[at] = other_beats
@@ -143,8 +152,10 @@ def block_proba(model, found, index, keep, second=None):
     return proba
 
 
-def classify_recording(model, rec):
+def classify_recording(model, rec, review_beats=0):
     """DataFrame with one row per beat: sample (input rate), time_s, segment, af, class, class_index, p_<class>...
+    and, with review_beats > 0, review: True for the review_beats beats a person should label to adapt the model
+    to this recording (review.pick_for_review; a PyTorch model only).
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
@@ -157,7 +168,7 @@ def classify_recording(model, rec):
     points down (polarity.lead_warnings).
     """
     check_signal(rec)
-    tables, error, rec.flutter, segment_id = [], None, [], 0
+    tables, error, rec.flutter, segment_id, vectors = [], None, [], 0, []
     for start, stop in rec.segments:
         try:
             found = beats_of(rec, start, stop)
@@ -173,7 +184,10 @@ def classify_recording(model, rec):
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
-        proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second) for index in blocks])
+        embedded = [] if review_beats else None
+        proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second, embedded) for index in blocks])
+        if review_beats:
+            vectors.append(np.concatenate(embedded)[~noisy])
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
@@ -189,6 +203,9 @@ def classify_recording(model, rec):
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     table = no_s_in_af(pd.concat(tables, ignore_index=True))
+    if review_beats:
+        table["review"] = False
+        table.loc[review.pick_for_review(np.concatenate(vectors), review_beats), "review"] = True
     rec.warnings = lead_warnings(rec, table)
     return table
 

@@ -1,0 +1,103 @@
+"""Training beats from a recording's reviewed beats: the rows of predict.py's --out CSV marked `review` (by
+`predict.py --review N`), with the class a person gave them, cut from the recording again by the pipeline that
+classified it, so that a model adapted on them sees exactly the inputs it will be read with: each beat cut at its
+detected R peak by the training rule, its R-R context from the detected beats around it, its template the median
+beat of its block (recording.block_proba), on the first lead and, where given, the second.
+"""
+import numpy as np
+import pandas as pd
+
+from . import BEAT_LEN, CLASSES, UserError
+from .build import BeatTable, META_COLUMNS
+from .features import beat_context
+from .recording import _second_lead, beats_of, check_signal
+from .sidecar import RECORDING_KEYS
+from .sources import SignalError
+from .template import median_beat
+from .windows import cut_block
+
+DB = "reviewed"  # the sidecars' db key of such beats
+
+
+class ReviewError(UserError):
+    pass
+
+
+def reviewed_labels(table, source):
+    """{sample: class index} of the reviewed rows of a predictions table (predict.py --out of a recording)."""
+    missing = [c for c in ("sample", "class", "review") if c not in table.columns]
+    if missing:
+        raise ReviewError(f"{source}: no column {', '.join(missing)}; give the --out CSV of predict.py --record / "
+                          f"--signal with --review")
+    review = table["review"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+    rows = table[review]
+    if rows.empty:
+        raise ReviewError(f"{source}: no row has review set; predict.py --review N marks the beats to label")
+    classes = rows["class"].astype(str).str.strip().str.upper()
+    bad = rows.index[~classes.isin(CLASSES)]
+    if len(bad):
+        raise ReviewError(f"{source} line {bad[0] + 2}: class {rows.loc[bad[0], 'class']!r} is not one of "
+                          f"{', '.join(CLASSES)}")
+    return dict(zip(rows["sample"].astype(np.int64), classes.map(CLASSES.index)))
+
+
+def reviewed_tables(rec, labels):
+    """(BeatTable of the first lead, BeatTable of the second lead or None) of the beats of recording `rec` at
+    the samples of `labels` ({sample: class index}, reviewed_labels). Every sample must be a beat of the
+    recording as the pipeline reads it now; the second lead's table leaves out beats where it is unanalyzable."""
+    check_signal(rec)
+    wanted = np.fromiter(labels, dtype=np.int64)
+    parts, block = ([], []), 0
+    for start, stop in rec.segments:
+        try:
+            found = beats_of(rec, start, stop)
+        except SignalError:  # a piece with too few beats: classify_recording excluded it too
+            continue
+        second = _second_lead(rec, start, stop, found)
+        for index in found.blocks:
+            block += 1
+            hit = np.isin(found.samples[index], wanted)
+            if not hit.any():
+                continue
+            name = f"{rec.name}@{block}"
+            parts[0].append(_block_table(rec, labels, found, index, hit, found.beats(index), name, rec.channel or "0"))
+            if second is not None:
+                resampler, readable = second
+                both = index[readable[index]]
+                if len(both) >= 3:  # as block_proba: too few beats make no template
+                    beats = cut_block(resampler, found.peaks, both)
+                    parts[1].append(_block_table(rec, labels, found, both, np.isin(found.samples[both], wanted),
+                                                 beats, name, rec.second_channel))
+    first = _join(parts[0])
+    got = set(first.meta["sample"]) if first is not None else set()
+    if len(got) < len(wanted):
+        raise ReviewError(f"{rec.name}: {len(wanted) - len(got)} of the {len(wanted)} reviewed beats are no beats of "
+                          f"this recording as read now (another recording, channel or model settings?)")
+    if block == 1:  # one block: the beats' recording is the recording itself
+        for table in (first, _join(parts[1])):
+            if table is not None:
+                table.meta["record"] = rec.name
+                table.templates["record"] = rec.name
+    return first, _join(parts[1])
+
+
+def _block_table(rec, labels, found, index, hit, beats, name, lead):
+    """BeatTable of the reviewed beats (hit) among one block's beats (found.peaks[index], cut as `beats`)."""
+    context = beat_context(found.times, index, beats).iloc[np.flatnonzero(hit)].reset_index(drop=True)
+    samples = found.samples[index][hit]
+    y = np.array([labels[s] for s in samples], dtype=np.int64)
+    keys = dict(zip(RECORDING_KEYS, (DB, name, str(lead))))
+    meta = pd.concat([pd.DataFrame({**keys, "sample": samples, "time_s": samples / rec.fs,
+                                    "symbol": np.asarray(CLASSES)[y]}), context], axis=1)[list(META_COLUMNS)]
+    templates = pd.DataFrame([median_beat(beats)], columns=[str(i) for i in range(BEAT_LEN)])
+    for i, key in enumerate(RECORDING_KEYS):
+        templates.insert(i, key, keys[key])
+    return BeatTable(np.asarray(beats, np.float32)[hit], y, meta, templates)
+
+
+def _join(tables):
+    if not tables:
+        return None
+    return BeatTable(np.concatenate([t.x for t in tables]), np.concatenate([t.y for t in tables]),
+                     pd.concat([t.meta for t in tables], ignore_index=True),
+                     pd.concat([t.templates for t in tables], ignore_index=True))

@@ -1,0 +1,154 @@
+"""Beats picked for a person to label (predict.py --review), and the training CSVs built from them
+(prepare_data.py --reviewed): the adaptation of the recording model to one recording."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import wfdb
+
+from conftest import ROOT, run_script
+from heartbeat import CLASSES
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.database import aami_labels
+from heartbeat.features import recording_inputs
+from heartbeat.labelled import load_labelled
+from heartbeat.model import BeatNet
+from heartbeat.recording import beats_of, classify_recording
+from heartbeat.review import pick_for_review
+from heartbeat.reviewed import ReviewError, reviewed_labels, reviewed_tables
+from heartbeat.sources import open_recording
+
+SAMPLE = ROOT / "samples" / "recording" / "208_min15"  # ships with the repo: 3 minutes, N, S, V and F beats
+
+
+@pytest.fixture(scope="module")
+def recording_model():
+    return load_checkpoint(ROOT / "models" / "recording.pt")[0]
+
+
+def test_one_beat_is_picked_from_each_group():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], dtype=float)
+    sizes = [200, 30, 5, 1]  # a rare kind of beat is picked as surely as a common one
+    x = np.concatenate([c + rng.normal(0, 0.3, (n, 2)) for c, n in zip(centres, sizes)])
+    group = np.repeat(np.arange(4), sizes)
+    picked = pick_for_review(x, 4)
+    assert sorted(group[picked]) == [0, 1, 2, 3]
+    assert np.array_equal(picked, np.sort(picked)) and np.array_equal(picked, pick_for_review(x, 4))
+    assert np.array_equal(pick_for_review(x[:3], 10), np.arange(3))  # fewer beats than asked: all of them
+    with pytest.raises(ValueError):
+        pick_for_review(x, 0)
+
+
+def test_the_embedding_is_what_the_last_layer_reads():
+    torch.manual_seed(0)
+    model = BeatNet(rr_features=True, template_channel=True, morphology_dropout=0.5).eval()
+    beats, features = torch.rand(4, 1, 187), torch.rand(4, 8)
+    template = torch.rand(4, 1, 187)
+    hidden = model.embed(beats, features, template)
+    assert hidden.shape == (4, 32)
+    assert torch.allclose(model.out(hidden), model.plain_logits(beats, features, template))
+
+
+def test_a_recording_gets_exactly_the_beats_asked_for(recording_model):
+    rec = open_recording(str(SAMPLE), None, "V1")
+    plain = classify_recording(recording_model, rec)
+    marked = classify_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), review_beats=40)
+    assert "review" not in plain and marked["review"].sum() == 40
+    # marking beats changes no call
+    assert plain.equals(marked.drop(columns="review"))
+    again = classify_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), review_beats=40)
+    assert marked["review"].equals(again["review"])
+    # the marked beats cover the kinds of beat in the recording, not only its commonest
+    assert set(marked.loc[marked["review"], "class"]) >= {"N", "V", "F"}
+
+
+def reviewed_by_the_reference(beats_csv):
+    """The --out CSV with each review row's class set as the cardiologists' annotations say (a person reviewing)."""
+    table = pd.read_csv(beats_csv)
+    ann = wfdb.rdann(str(SAMPLE), "atr")
+    labels = aami_labels(np.asarray(ann.symbol))
+    is_beat = labels >= 0
+    ref_samples, ref_labels = ann.sample[is_beat], labels[is_beat]
+    nearest = np.abs(ref_samples[None, :] - table["sample"].to_numpy()[:, None]).argmin(1)
+    review = table["review"]
+    table.loc[review, "class"] = np.asarray(CLASSES)[ref_labels[nearest[review.to_numpy()]]]
+    table.to_csv(beats_csv, index=False)
+    return table
+
+
+def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path, recording_model):
+    """The whole loop of the README: mark, review, build the CSVs, adapt, predict. The CSVs must hold the very
+    inputs the pipeline reads those beats with (beat, template and R-R context), on both leads."""
+    beats_csv = tmp_path / "beats.csv"
+    proc = run_script("predict.py", "--record", SAMPLE, "--second-channel", "V1", "--review", "30", "--out", beats_csv)
+    assert proc.returncode == 0, proc.stderr
+    assert "30 beats marked for review" in proc.stdout
+    table = reviewed_by_the_reference(beats_csv)
+    data = tmp_path / "data"
+    built = run_script("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
+                       "--out", data)
+    assert built.returncode == 0, built.stderr
+    csvs = [data / "208_min15_reviewed.csv", data / "208_min15_reviewed_lead1.csv"]
+    spec = recording_model.inputs
+    first = load_labelled(csvs[0], spec)
+    reviewed = table[table["review"]]
+    assert np.array_equal(first.y, [CLASSES.index(c) for c in reviewed["class"]])
+    # the pipeline's own inputs of those beats, lead 1 (one block, one segment: 3 minutes)
+    rec = open_recording(str(SAMPLE), None, "V1")
+    found = beats_of(rec)
+    index = np.flatnonzero(np.isin(found.samples, reviewed["sample"]))
+    pipeline = recording_inputs(spec, found.times, np.arange(len(found.samples)), found.beats(np.arange(len(found.samples))))
+    assert np.array_equal(first.inputs.beats, pipeline.beats[index])
+    assert np.array_equal(first.inputs.template, pipeline.template[index])
+    np.testing.assert_allclose(first.inputs.features, pipeline.features[index], rtol=1e-4, atol=1e-5)
+    second = load_labelled(csvs[1], spec)
+    assert len(second.y) == len(first.y) and not np.array_equal(second.inputs.beats, first.inputs.beats)
+    tuned = run_script("train.py", "--init", ROOT / "models" / "recording.pt", "--config", ROOT / "config" / "adapt.json",
+                       "--set", f"data.train_csv={json.dumps([str(c) for c in csvs])}", "train.replay=0",
+                       "train.epochs=1", f"run.log_dir={tmp_path / 'log'}", "run.name=me")
+    assert tuned.returncode == 0, tuned.stderr
+    assert "60 training / 0 validation beats" in tuned.stdout
+    again = run_script("predict.py", "--checkpoint", tmp_path / "log" / "me" / "best.pt", "--record", SAMPLE,
+                       "--second-channel", "V1", "--out", tmp_path / "after.csv")
+    assert again.returncode == 0, again.stderr
+    # nothing is overwritten without --force
+    twice = run_script("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
+                       "--out", data)
+    assert twice.returncode != 0 and "exists" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
+
+
+def test_review_tables_refuse_what_they_cannot_read():
+    good = pd.DataFrame({"sample": [10, 20], "class": ["N", "v"], "review": [True, "True"]})
+    assert reviewed_labels(good, "x.csv") == {10: 0, 20: 2}
+    for table, message in [
+        (good.drop(columns="review"), "no column review"),
+        (good.assign(review=False), "no row has review set"),
+        (good.assign(**{"class": ["N", "X"]}), "line 3: class 'X' is not one of"),
+    ]:
+        with pytest.raises(ReviewError, match=message):
+            reviewed_labels(table, "x.csv")
+    rec = open_recording(str(SAMPLE), None, None)
+    with pytest.raises(ReviewError, match="2 of the 2 reviewed beats are no beats of this recording"):
+        reviewed_tables(rec, {5: 0, 7: 1})
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--record", SAMPLE, "--review", "10"], "use it with --record or --signal and --out"),
+    (["--review", "10", "--out", "x.csv"], "use it with --record or --signal and --out"),
+    (["--record", SAMPLE, "--review", "-1", "--out", "x.csv"], "at least 1"),
+    (["--onnx", "m.onnx", "--record", SAMPLE, "--review", "10", "--out", "x.csv"], "ONNX"),
+])
+def test_review_options_are_checked_in_one_line(tmp_path, args, message):
+    proc = run_script("predict.py", *args, cwd=tmp_path)
+    assert proc.returncode != 0 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_reviewed_needs_its_recording(tmp_path):
+    proc = run_script("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--out", tmp_path)
+    assert proc.returncode != 0 and "go together" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    (tmp_path / "beats.csv").write_text("not,a\nprediction,table\n")
+    proc = run_script("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--record", SAMPLE, "--out", tmp_path)
+    assert proc.returncode != 0 and "no column sample, class, review" in proc.stderr
