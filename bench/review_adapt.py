@@ -1,0 +1,145 @@
+"""Patient adaptation on recordings, as a user adapts the recording model: a person labels some detected beats of a
+recording, the model is fine-tuned on them (config/adapt.json, both leads), and the recording is read again. Two
+ways of choosing the beats to label, as many labels each:
+  first5   every detected beat of the first 5 minutes (the patient-specific protocol AAMI allows)
+  review   as many beats picked across the whole recording (predict.py --review)
+
+    python bench/review_adapt.py --recipe config/recording.json --leads 0 1 --runs 0 1 2 --pipeline ../shared/data
+
+A person's label is the reference annotation's (the reference beat the detection matches within 150 ms; a detection
+matching none stays unlabelled, as a reviewer deletes it). Both ways build their training beats as users do
+(reviewed.reviewed_tables, then the CSVs prepare_data.py --reviewed writes). Scored: the reference beats after the
+first 5 minutes that the pipeline finds and that neither way labelled, read on both leads; gross Se / +P over the
+records. The runs are bench/cross_db.py's grouped runs, run K holding out SVDB fold K with seed K (trained here if
+missing); each reads the records it held out (--validation: its validation patients instead), and the replayed
+beats come from its own training beats.
+"""
+import argparse
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from wfdb.processing import compare_annotations
+
+from heartbeat import CLASSES
+from heartbeat.build import write_kaggle_csv
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.config import load_config
+from heartbeat.labelled import LabelledBeats, load_labelled, per_class_sample
+from heartbeat.recording import classify_recording
+from heartbeat.reviewed import reviewed_tables
+from heartbeat.sources import other_channel, read_wfdb
+
+from cross_db import Pool, checkpoint_of, run, scenarios, train_or_reuse  # this folder's siblings
+from cross_db_tables import SHOWN, gross_row
+
+MINUTES = 5.0
+WAYS = ("as trained", "first5", "review")
+
+
+def read(path):
+    return read_wfdb(path, None, other_channel(path))
+
+
+def matched_labels(table, rec):
+    """(class index of the reference beat each detection matches, or -1; for each reference beat but the last,
+    the detection it matches, or -1)."""
+    ref = rec.ref_samples[:-1]
+    match = compare_annotations(ref, table["sample"].to_numpy(), int(round(0.15 * rec.fs))).matching_sample_nums
+    label = np.full(len(table), -1)
+    label[match[match >= 0]] = rec.ref_labels[:-1][match >= 0]
+    return label, match
+
+
+def adapted(checkpoint, recipe, rec, labels, replay, seed, run_dir, spec):
+    """The model of `checkpoint` fine-tuned on the beats of `rec` at the samples of `labels` (both leads) and the
+    replayed beats, read as the adaptation recipe says."""
+    with tempfile.TemporaryDirectory() as tmp:
+        csvs = []
+        for lead, table in enumerate(reviewed_tables(rec, labels)):
+            if table is not None:
+                csvs.append(Path(tmp) / f"lead{lead}.csv")
+                write_kaggle_csv(csvs[-1], table)
+        tuning = LabelledBeats.concatenate([load_labelled(c, spec) for c in csvs] + [replay])
+    model, _ = load_checkpoint(checkpoint)
+    cfg = replace(recipe, model=replace(recipe.model, **model.config.network()),
+                  train=replace(recipe.train, init=str(checkpoint), seed=seed))
+    fitted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
+    return fitted.read_with_mix(recipe.model.morphology_mix)
+
+
+def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
+    """{way: (y_true, y_pred)} of one record's scored beats, and the labels each way used."""
+    plain = classify_recording(trained, read(path))
+    n = int((plain["time_s"] < 60 * MINUTES).sum())
+    rec = read(path)
+    marked = classify_recording(trained, rec, review_beats=n)
+    label, _ = matched_labels(marked, rec)
+    samples = marked["sample"].to_numpy()
+    chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
+              "review": marked["review"].to_numpy() & (label >= 0)}
+    labelled = set(samples[chosen["first5"] | chosen["review"]])
+    out = {}
+    for way in WAYS:
+        model = trained if way == "as trained" else adapted(
+            checkpoint, recipe, read(path), dict(zip(samples[chosen[way]], label[chosen[way]])), replay, seed,
+            run_dir / f"{way}-{Path(path).name}", trained.inputs)
+        rec = read(path)
+        table = classify_recording(model, rec)
+        _, match = matched_labels(table, rec)
+        ref_times = rec.ref_samples[:-1] / rec.fs
+        keep = (match >= 0) & (ref_times >= 60 * MINUTES)
+        keep[keep] = ~np.isin(table["sample"].to_numpy()[match[keep]], list(labelled))
+        out[way] = (rec.ref_labels[:-1][keep], table["class_index"].to_numpy()[match[keep]])
+    return out, {way: int(c.sum()) for way, c in chosen.items()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--recipe", default="config/recording.json", help="the runs' recipe (as bench/cross_db.py's)")
+    p.add_argument("--adapt", default="config/adapt.json", help="the fine-tuning recipe")
+    p.add_argument("--leads", nargs="+", type=int, default=[0, 1], choices=[0, 1], help="leads the runs trained on")
+    p.add_argument("--runs", nargs="+", type=int, default=[0, 1, 2], help="grouped fold K with seed K, for each K")
+    p.add_argument("--pipeline", type=Path, default=Path("../shared/data"), help="folder with svdb/ and mitdb/")
+    p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
+    p.add_argument("--out", default="log/cross-db")
+    p.add_argument("--validation", action="store_true", help="read each run's validation patients, not its test fold")
+    args = p.parse_args()
+    recipe, adapt_recipe = load_config(args.recipe), load_config(args.adapt)
+    pools = {(db, lead): Pool(Path(args.data) / (f"{db}.csv" if lead == 0 else f"{db}_lead{lead}.csv"),
+                              recipe.model.inputs) for db in ("mitdb", "svdb") for lead in (0, 1)}
+    svdb_records = list(dict.fromkeys(pools["svdb", 0].records))
+    results = {way: [] for way in WAYS}
+    for k in args.runs:
+        train_records, (test_db, test_records) = scenarios(svdb_records, ["grouped"])["grouped"][k]
+        parts = [(db, lead, *pools[db, lead].of(recs)) for db, recs in train_records.items() for lead in args.leads]
+        train = LabelledBeats.concatenate([beats for _, _, beats, _ in parts])
+        patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, _, records in parts])
+        first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
+        run_dir = Path(args.out) / f"{Path(args.recipe).stem}-leads{''.join(map(str, args.leads))}" / f"grouped-fold{k}-seed{k}"
+        cfg = replace(recipe, train=replace(recipe.train, seed=k))
+        trained, val_patients, fitted = run(cfg, k, "grouped", train, patients, first_lead, run_dir, print)
+        replay = per_class_sample(fitted, adapt_recipe.train.replay, k)
+        records = list(val_patients) if args.validation else [f"{test_db}/{r}" for r in test_records]
+        for patient in records:
+            db, record = patient.split("/", 1)
+            out, used = score_record(args.pipeline / db / record, trained, checkpoint_of(run_dir, cfg), adapt_recipe,
+                                     replay, k, run_dir / f"review-adapt-{'validation' if args.validation else 'test'}")
+            for way in WAYS:
+                results[way].append(out[way])
+            wrong = " ".join(f"{way} {(y != pred).sum()}" for way, (y, pred) in out.items())
+            print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
+                  f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
+    print(f"\n{'validation patients' if args.validation else 'held-out records'} of runs {args.runs}, read as "
+          f"recordings on both leads, after the first {MINUTES:g} minutes, beats labelled by neither way left out\n")
+    print("| model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
+    print("|---" * (2 + 2 * len(SHOWN)) + "|")
+    for way in WAYS:
+        y, pred = (np.concatenate(c) for c in zip(*results[way]))
+        print(f"| {way} | " + " | ".join(f"{v:.3f}" for v in gross_row(y, pred)) + " |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
