@@ -6,7 +6,8 @@ matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
 Recording (the sample recording, an uploaded WFDB record or EDF file, or a one-column CSV signal -> Beats: rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
-report.py's report of it, events with their strips).
+report.py's report of it, events with their strips; Review: beats picked for a person to label, as predict.py
+--review picks them, their classes corrected and downloaded for prepare_data.py --reviewed).
 """
 import hashlib
 import os
@@ -26,6 +27,7 @@ from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
 from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
 from heartbeat.report_view import report_section, show
+from heartbeat.review_view import review_section
 from heartbeat.sidecar import meta_path, templates_path
 from heartbeat.sources import is_edf, other_channel, read_record, read_signal_file
 
@@ -46,6 +48,13 @@ def analysed(checkpoint, content_key, _rec):
     model, _ = cached_model(checkpoint)
     table = classify_recording(model, _rec)
     return table, _rec.excluded, _rec.flutter, _rec.warnings
+
+
+@st.cache_data(max_entries=4, show_spinner="picking beats to review ...")
+def marked_beats(checkpoint, content_key, n, _rec):
+    """The beats table of a recording with n beats marked review (predict.py --review n), cached like analysed."""
+    model, _ = cached_model(checkpoint)
+    return classify_recording(model, _rec, review_beats=n)
 
 
 def labelled_beats(checkpoint, content_key, rec):
@@ -133,12 +142,13 @@ def record_file(path, both_leads):
 
 
 def uploaded_recording(source, both_leads):
-    """(the uploaded recording, read; a key of its content), or (None, None) while nothing is uploaded."""
+    """(the uploaded recording, read; a key of its content; prepare_data.py's options that read it), or
+    (None, None, None) while nothing is uploaded."""
     if source == "a WFDB record or EDF file":
         files = st.file_uploader("the record's .hea and .dat (and .atr for a reference), or one .edf file",
                                  accept_multiple_files=True, key="wfdb_files")
         if not files:
-            return None, None
+            return None, None, None
         with saved_uploads(files) as folder:
             headers = sorted(folder.glob("*.hea")) + sorted(p for p in folder.iterdir() if is_edf(p))
             if len(headers) != 1:
@@ -147,13 +157,14 @@ def uploaded_recording(source, both_leads):
             rec.signal = np.asarray(rec.signal[:])  # a long record is read lazily: read it before the files go
             if rec.second is not None:
                 rec.second = np.asarray(rec.second[:])
-            return rec, content_key(files, both_leads)
+            return rec, content_key(files, both_leads), f"--record {headers[0].name.removesuffix('.hea')}"
     upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
     fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
     if upload is None:
-        return None, None
+        return None, None, None
     with saved_uploads([upload]) as folder:
-        return read_signal_file(folder / Path(upload.name).name, fs), content_key([upload], fs)
+        return (read_signal_file(folder / Path(upload.name).name, fs), content_key([upload], fs),
+                f"--signal {Path(upload.name).name} --fs {fs:g}")
 
 
 def recording_view(checkpoint):
@@ -165,8 +176,9 @@ def recording_view(checkpoint):
     try:
         if source == "the sample recording":
             rec, key = record_file(SAMPLE_RECORD, both_leads), f"{SAMPLE_RECORD} {both_leads}"
+            reads = f"--record {SAMPLE_RECORD.relative_to(ROOT)}"
         else:
-            rec, key = uploaded_recording(source, both_leads)
+            rec, key, reads = uploaded_recording(source, both_leads)
         if rec is None:
             return
         table = labelled_beats(checkpoint, key, rec)
@@ -178,11 +190,13 @@ def recording_view(checkpoint):
                + (" · MIT-BIH record 208, minutes 15-18 (PhysioNet, ODC-By 1.0)" if source.startswith("the") else ""))
     for warning in rec.warnings:
         st.warning(warning)
-    beats_tab, report_tab = st.tabs(["Beats", "Report"])
+    beats_tab, report_tab, review_tab = st.tabs(["Beats", "Report", "Review"])
     with beats_tab:
         beats_section(rec, table)
     with report_tab:
         report_section(rec, table, os.path.relpath(checkpoint, ROOT))
+    with review_tab:
+        review_section(rec, table, lambda n: marked_beats(checkpoint, key, n, rec), reads)
 
 
 def beats_section(rec, table):

@@ -65,3 +65,22 @@ def strip_figure(signal, fs, beat_samples, beat_classes, start_s=0.0, seconds=20
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def review_figure(signal, fs, samples, titles, seconds=2.4, columns=4):
+    """Small strips of `seconds` centred on each beat at `samples`, one panel per beat titled by `titles`: a
+    reviewer judges a beat by its neighbours as much as by its shape (a premature beat is early)."""
+    rows = max(1, -(-len(samples) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 1.9 * rows), dpi=90, squeeze=False)
+    half = int(seconds * fs / 2)
+    for ax, sample, title in zip(axes.flat, samples, titles):
+        lo, hi = max(0, sample - half), min(len(signal), sample + half)
+        ax.plot((np.arange(lo, hi) - sample) / fs, np.asarray(signal[lo:hi], dtype=np.float64), color="black", lw=0.7)
+        ax.axvline(0, color="tab:blue", lw=0.8, alpha=0.5)
+        ax.set_title(title, fontsize=9)
+        ax.set(xlim=(-half / fs, half / fs), yticks=[])
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(samples):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -27,10 +27,21 @@ def test_every_view_renders_with_the_shipped_files(app):
     assert any("Against the reference annotations" in md.value for md in app.markdown)
     assert any(m.label == "V burden" for m in app.metric)                        # Recording: Report
     assert any(m.label == "pauses" for m in app.metric)
-    # beats, the recording's beats; its report's ectopic summary, hourly table and events
-    assert len(app.dataframe) == 5
-    # beat predictions; the recording's beats as CSV and as WFDB annotations; the report's four files
-    assert len(app.get("download_button")) == 1 + 2 + 4
+    # beats, the recording's beats; its report's ectopic summary, hourly table and events; the review table
+    assert len(app.dataframe) == 6
+    # beat predictions; the recording's beats as CSV and as WFDB annotations; the report's four files; reviewed beats
+    assert len(app.get("download_button")) == 1 + 2 + 4 + 1
+
+
+def test_review_view_picks_the_beats_asked_for(app):
+    """Recording: Review: by default every beat of the 3-minute sample (its first 5 minutes); 20 when asked,
+    with the commands that build their training CSVs from the same recording."""
+    assert any(c.value.startswith("281 beats to review") for c in app.caption)
+    app.number_input(key="review_count").set_value(20).run()
+    assert not app.exception and not errors(app)
+    assert any(c.value.startswith("20 beats to review, 0 changed") for c in app.caption)
+    assert any("--reviewed 208_min15_reviewed_beats.csv --record samples/recording/208_min15 --out data" in c.value
+               for c in app.code)
 
 
 def test_bad_beats_upload_shows_an_error(app):
@@ -128,7 +139,7 @@ def test_context_model_in_every_view(app, context_checkpoint):
     templates = (ROOT / "samples" / "mitbih_test_labelled.templates.csv").read_bytes()
     app.file_uploader(key="beats_templates_csv").set_value(("other.csv", templates, "text/csv")).run()
     assert not app.exception and not errors(app)
-    assert len(app.dataframe) == 5  # the beats' predictions beside the recording's four tables
+    assert len(app.dataframe) == 6  # the beats' predictions beside the recording's five tables
 
 
 def test_shipped_inter_patient_model(app):

@@ -120,6 +120,24 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     assert twice.returncode != 0 and "exists" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
 
 
+def test_classes_corrected_in_the_app_are_what_prepare_data_reads(recording_model):
+    """The app's Review view writes the beats table with its edited classes; --reviewed must read exactly those."""
+    from heartbeat.review_view import corrected, default_count
+
+    marked = classify_recording(recording_model, open_recording(str(SAMPLE), None, None), review_beats=10)
+    picked = marked.loc[marked["review"], "sample"].to_numpy()
+    edits = {int(s): "S" for s in picked[:3]}
+    out = corrected(marked, edits)
+    labels = reviewed_labels(out, "app.csv")
+    assert sorted(labels) == sorted(picked)
+    assert [labels[s] for s in picked[:3]] == [CLASSES.index("S")] * 3
+    assert all(labels[s] == marked.set_index("sample").loc[s, "class_index"] for s in picked[3:])
+    assert (out["class_index"] == out["class"].map(CLASSES.index)).all()
+    unmarked = ~marked["review"]
+    assert out[unmarked].equals(marked[unmarked])
+    assert default_count(marked) == len(marked)  # a 3-minute recording: all its beats are in its first 5 minutes
+
+
 def test_review_tables_refuse_what_they_cannot_read():
     good = pd.DataFrame({"sample": [10, 20], "class": ["N", "v"], "review": [True, "True"]})
     assert reviewed_labels(good, "x.csv") == {10: 0, 20: 2}

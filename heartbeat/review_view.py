@@ -1,0 +1,63 @@
+"""The app's Review view: predict.py --review in Streamlit. Beats of a recording picked for a person to label
+(review.pick_for_review) are shown a page at a time, a few seconds around each; their classes are corrected in a
+table, and the beats CSV with the corrections is downloaded for prepare_data.py --reviewed, as on the command line
+(docs/model-options.md, "One recording without annotations")."""
+import pandas as pd
+import streamlit as st
+
+from . import CLASSES
+from .figures import review_figure
+from .report_view import show
+
+PER_PAGE = 12
+LABELLED_MINUTES = 5.0  # the default count: as many labels as the first 5 minutes hold (the validated effort)
+
+
+def default_count(table):
+    """The beats of the first 5 minutes: the number of labels the picked beats were validated against."""
+    return max(1, int((table["time_s"] < 60 * LABELLED_MINUTES).sum()))
+
+
+def corrected(marked, classes):
+    """The beats table `marked` (with review) with the review rows' class and class_index set from `classes`
+    ({sample: class name}); other rows as they were."""
+    out = marked.copy()
+    rows = out["review"].to_numpy() & out["sample"].isin(classes.keys()).to_numpy()
+    out.loc[rows, "class"] = out.loc[rows, "sample"].map(classes)
+    out.loc[rows, "class_index"] = out.loc[rows, "class"].map(CLASSES.index)
+    return out
+
+
+def review_section(rec, table, mark, reads):
+    """The Review view of one recording: `table` its beats, mark(n) its beats table with n beats marked review,
+    `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100")."""
+    st.write("Label a few beats of this recording and the model can be adapted to it: the beats below are picked "
+             "across the whole recording, one per group of beats that the model sees alike. Correct their class, "
+             "download the CSV, and adapt as the command under the table says.")
+    n = st.number_input("beats to review", 1, len(table), min(default_count(table), len(table)), key="review_count",
+                        help="by default as many as the first 5 minutes hold; on validation patients that many "
+                             "beats picked so adapted the model better than the first 5 minutes' beats")
+    marked = mark(int(n))
+    picked = marked[marked["review"]].reset_index(drop=True)
+    pages = -(-len(picked) // PER_PAGE)
+    page = st.number_input(f"page (of {pages})", 1, pages, 1, key="review_page") if pages > 1 else 1
+    shown = picked.iloc[(page - 1) * PER_PAGE: page * PER_PAGE]
+    show(review_figure(rec.signal, rec.fs, shown["sample"].to_numpy(),
+                       [f"#{i + 1}  {t:.1f} s  model: {c}" for i, t, c in zip(shown.index, shown["time_s"], shown["class"])]))
+    editor = pd.DataFrame({"#": picked.index + 1, "time_s": picked["time_s"].round(2), "model": picked["class"],
+                           "class": picked["class"], "sample": picked["sample"]})
+    edited = st.data_editor(editor, hide_index=True, disabled=["#", "time_s", "model", "sample"],
+                            column_config={"class": st.column_config.SelectboxColumn("class", options=list(CLASSES),
+                                                                                     required=True)},
+                            key=f"review_editor_{rec.name}_{n}")
+    changed = int((edited["class"] != edited["model"]).sum())
+    st.caption(f"{len(picked)} beats to review, {changed} changed from the model's class")
+    out = corrected(marked, dict(zip(edited["sample"], edited["class"])))
+    file_name = f"{rec.name}_reviewed_beats.csv"
+    st.download_button("download the beats CSV with the reviewed classes", out.to_csv(index=False, float_format="%.6f"),
+                       file_name=file_name, mime="text/csv")
+    second = f" --second-channel {rec.second_channel}" if rec.second_channel else ""
+    lead1 = f',"data/{rec.name}_reviewed_lead1.csv"' if rec.second_channel else ""
+    st.code(f"python prepare_data.py --reviewed {file_name} {reads}{second} --out data\n"
+            f"python train.py --init models/recording.pt --config config/adapt.json "
+            f"--set 'data.train_csv=[\"data/{rec.name}_reviewed.csv\"{lead1}]'", language="bash")
