@@ -10,9 +10,11 @@ A person's label is the reference annotation's (the reference beat the detection
 matching none stays unlabelled, as a reviewer deletes it). Both ways build their training beats as users do
 (reviewed.reviewed_tables, then the CSVs prepare_data.py --reviewed writes). Scored: the reference beats after the
 first 5 minutes that the pipeline finds and that neither way labelled, read on both leads; gross Se / +P over the
-records. The runs are bench/cross_db.py's grouped runs, run K holding out SVDB fold K with seed K (trained here if
-missing); each reads the records it held out (--validation: its validation patients instead), and the replayed
-beats come from its own training beats.
+records. The runs are bench/cross_db.py's (trained here if missing): grouped, run K holding out SVDB fold K with
+seed K; or ds2, run K trained on MIT-BIH DS1 with seed K. Each reads the records it held out (--validation: its
+validation patients instead), and the replayed beats come from its own training beats.
+
+    python bench/review_adapt.py --scenario ds2 --runs 0 1 2
 """
 import argparse
 import sys
@@ -101,7 +103,9 @@ def main():
     p.add_argument("--recipe", default="config/recording.json", help="the runs' recipe (as bench/cross_db.py's)")
     p.add_argument("--adapt", default="config/adapt.json", help="the fine-tuning recipe")
     p.add_argument("--leads", nargs="+", type=int, default=[0, 1], choices=[0, 1], help="leads the runs trained on")
-    p.add_argument("--runs", nargs="+", type=int, default=[0, 1, 2], help="grouped fold K with seed K, for each K")
+    p.add_argument("--scenario", choices=["grouped", "ds2"], default="grouped",
+                   help="grouped: run K holds out SVDB fold K (seed K); ds2: run K is MIT-BIH DS1 -> DS2 with seed K")
+    p.add_argument("--runs", nargs="+", type=int, default=[0, 1, 2], help="the runs K (see --scenario)")
     p.add_argument("--pipeline", type=Path, default=Path("../shared/data"), help="folder with svdb/ and mitdb/")
     p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
     p.add_argument("--out", default="log/cross-db")
@@ -112,15 +116,17 @@ def main():
                               recipe.model.inputs) for db in ("mitdb", "svdb") for lead in (0, 1)}
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))
     results = {way: [] for way in WAYS}
+    runs = scenarios(svdb_records, [args.scenario])[args.scenario]
     for k in args.runs:
-        train_records, (test_db, test_records) = scenarios(svdb_records, ["grouped"])["grouped"][k]
+        train_records, (test_db, test_records) = runs[k if args.scenario == "grouped" else 0]
         parts = [(db, lead, *pools[db, lead].of(recs)) for db, recs in train_records.items() for lead in args.leads]
         train = LabelledBeats.concatenate([beats for _, _, beats, _ in parts])
         patients = np.concatenate([np.char.add(f"{db}/", records) for db, _, _, records in parts])
         first_lead = np.concatenate([np.full(len(r), lead == args.leads[0]) for _, lead, _, r in parts])
-        run_dir = Path(args.out) / f"{Path(args.recipe).stem}-leads{''.join(map(str, args.leads))}" / f"grouped-fold{k}-seed{k}"
+        run_name = f"grouped-fold{k}-seed{k}" if args.scenario == "grouped" else f"ds2-seed{k}"  # as cross_db.py's
+        run_dir = Path(args.out) / f"{Path(args.recipe).stem}-leads{''.join(map(str, args.leads))}" / run_name
         cfg = replace(recipe, train=replace(recipe.train, seed=k))
-        trained, val_patients, fitted = run(cfg, k, "grouped", train, patients, first_lead, run_dir, print)
+        trained, val_patients, fitted = run(cfg, k, args.scenario, train, patients, first_lead, run_dir, print)
         replay = per_class_sample(fitted, adapt_recipe.train.replay, k)
         records = list(val_patients) if args.validation else [f"{test_db}/{r}" for r in test_records]
         for patient in records:
@@ -132,8 +138,8 @@ def main():
             wrong = " ".join(f"{way} {(y != pred).sum()}" for way, (y, pred) in out.items())
             print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
                   f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
-    print(f"\n{'validation patients' if args.validation else 'held-out records'} of runs {args.runs}, read as "
-          f"recordings on both leads, after the first {MINUTES:g} minutes, beats labelled by neither way left out\n")
+    print(f"\n{'validation patients' if args.validation else 'held-out records'} of {args.scenario} runs {args.runs}, "
+          f"read as recordings on both leads, after the first {MINUTES:g} minutes, beats labelled by neither way left out\n")
     print("| model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (2 + 2 * len(SHOWN)) + "|")
     for way in WAYS:
