@@ -139,7 +139,8 @@ def main():
             print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
                   f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
     print(f"\n{'validation patients' if args.validation else 'held-out records'} of {args.scenario} runs {args.runs}, "
-          f"read as recordings on both leads, after the first {MINUTES:g} minutes, beats labelled by neither way left out\n")
+          f"read as recordings on both leads, after the first {MINUTES:g} minutes, "
+          f"beats labelled by neither way left out\n")
     print("| model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (2 + 2 * len(SHOWN)) + "|")
     for way in WAYS:

@@ -42,8 +42,8 @@ def review_section(rec, table, mark, reads):
     pages = -(-len(picked) // PER_PAGE)
     page = st.number_input(f"page (of {pages})", 1, pages, 1, key="review_page") if pages > 1 else 1
     shown = picked.iloc[(page - 1) * PER_PAGE: page * PER_PAGE]
-    show(review_figure(rec.signal, rec.fs, shown["sample"].to_numpy(),
-                       [f"#{i + 1}  {t:.1f} s  model: {c}" for i, t, c in zip(shown.index, shown["time_s"], shown["class"])]))
+    titles = [f"#{i + 1}  {t:.1f} s  model: {c}" for i, t, c in zip(shown.index, shown["time_s"], shown["class"])]
+    show(review_figure(rec.signal, rec.fs, shown["sample"].to_numpy(), titles))
     editor = pd.DataFrame({"#": picked.index + 1, "time_s": picked["time_s"].round(2), "model": picked["class"],
                            "class": picked["class"], "sample": picked["sample"]})
     edited = st.data_editor(editor, hide_index=True, disabled=["#", "time_s", "model", "sample"],
