@@ -31,13 +31,13 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import load_config
 from heartbeat.labelled import LabelledBeats, load_labelled, per_class_sample
 from heartbeat.recording import classify_recording
+from heartbeat.review import FIRST_MINUTES as MINUTES, first_minutes_count
 from heartbeat.reviewed import reviewed_tables
 from heartbeat.sources import other_channel, read_wfdb
 
 from cross_db import Pool, checkpoint_of, run, scenarios, train_or_reuse  # this folder's siblings
 from cross_db_tables import SHOWN, gross_row
 
-MINUTES = 5.0
 WAYS = ("as trained", "first5", "review")
 
 
@@ -75,9 +75,8 @@ def adapted(checkpoint, recipe, rec, labels, replay, seed, run_dir, spec):
 def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     """{way: (y_true, y_pred)} of one record's scored beats, and the labels each way used."""
     plain = classify_recording(trained, read(path))
-    n = int((plain["time_s"] < 60 * MINUTES).sum())
     rec = read(path)
-    marked = classify_recording(trained, rec, review_beats=n)
+    marked = classify_recording(trained, rec, review_beats=first_minutes_count(plain))
     label, _ = matched_labels(marked, rec)
     samples = marked["sample"].to_numpy()
     chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
@@ -85,11 +84,12 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     labelled = set(samples[chosen["first5"] | chosen["review"]])
     out = {}
     for way in WAYS:
-        model = trained if way == "as trained" else adapted(
-            checkpoint, recipe, read(path), dict(zip(samples[chosen[way]], label[chosen[way]])), replay, seed,
-            run_dir / f"{way}-{Path(path).name}", trained.inputs)
-        rec = read(path)
-        table = classify_recording(model, rec)
+        if way == "as trained":  # the model as trained read the record above: plain is its reading
+            table = plain
+        else:
+            model = adapted(checkpoint, recipe, read(path), dict(zip(samples[chosen[way]], label[chosen[way]])),
+                            replay, seed, run_dir / f"{way}-{Path(path).name}", trained.inputs)
+            table = classify_recording(model, read(path))
         _, match = matched_labels(table, rec)
         ref_times = rec.ref_samples[:-1] / rec.fs
         keep = (match >= 0) & (ref_times >= 60 * MINUTES)

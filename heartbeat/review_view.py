@@ -7,15 +7,10 @@ import streamlit as st
 
 from . import CLASSES
 from .figures import review_figure
+from .review import first_minutes_count
 from .report_view import show
 
 PER_PAGE = 12
-LABELLED_MINUTES = 5.0  # the default count: as many labels as the first 5 minutes hold (the validated effort)
-
-
-def default_count(table):
-    """The beats of the first 5 minutes: the number of labels the picked beats were validated against."""
-    return max(1, int((table["time_s"] < 60 * LABELLED_MINUTES).sum()))
 
 
 def corrected(marked, classes):
@@ -34,7 +29,7 @@ def review_section(rec, table, mark, reads):
     st.write("Label a few beats of this recording and the model can be adapted to it: the beats below are picked "
              "across the whole recording, one per group of beats that the model sees alike. Correct their class, "
              "download the CSV, and adapt as the command under the table says.")
-    n = st.number_input("beats to review", 1, len(table), min(default_count(table), len(table)), key="review_count",
+    n = st.number_input("beats to review", 1, len(table), first_minutes_count(table), key="review_count",
                         help="by default as many as the first 5 minutes hold; on validation patients that many "
                              "beats picked so adapted the model better than the first 5 minutes' beats")
     marked = mark(int(n))

@@ -122,7 +122,8 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
 
 def test_classes_corrected_in_the_app_are_what_prepare_data_reads(recording_model):
     """The app's Review view writes the beats table with its edited classes; --reviewed must read exactly those."""
-    from heartbeat.review_view import corrected, default_count
+    from heartbeat.review import first_minutes_count
+    from heartbeat.review_view import corrected
 
     marked = classify_recording(recording_model, open_recording(str(SAMPLE), None, None), review_beats=10)
     picked = marked.loc[marked["review"], "sample"].to_numpy()
@@ -135,7 +136,7 @@ def test_classes_corrected_in_the_app_are_what_prepare_data_reads(recording_mode
     assert (out["class_index"] == out["class"].map(CLASSES.index)).all()
     unmarked = ~marked["review"]
     assert out[unmarked].equals(marked[unmarked])
-    assert default_count(marked) == len(marked)  # a 3-minute recording: all its beats are in its first 5 minutes
+    assert first_minutes_count(marked) == len(marked)  # a 3-minute recording: all its beats are in its first 5 minutes
 
 
 def test_review_tables_refuse_what_they_cannot_read():
