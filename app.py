@@ -18,14 +18,15 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from heartbeat import CLASSES, UserError
+from heartbeat import CLASSES, UserError, review
+from heartbeat.adapt import adapt_to_recording
 from heartbeat.annotations import annotation_bytes, annotation_file_name, wfdb_record_name
 from heartbeat.checkpoint import load_checkpoint, preprocessing
 from heartbeat.data import beat_csvs
 from heartbeat.figures import beats_figure, confusion_figure, strip_figure
 from heartbeat.inference import classify_csv, predictions_table
 from heartbeat.metrics import classification_metrics, format_report
-from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
+from heartbeat.recording import mean_heart_rate, read_recording, reference_agreement
 from heartbeat.report_view import report_section, show
 from heartbeat.review_view import review_section
 from heartbeat.sidecar import meta_path, templates_path
@@ -34,6 +35,7 @@ from heartbeat.sources import is_edf, other_channel, read_record, read_signal_fi
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"
 OTHER = "another checkpoint file ..."
+ADAPTED = "adapted to this recording"
 
 
 @st.cache_resource
@@ -43,25 +45,24 @@ def cached_model(path):
 
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
 def analysed(checkpoint, content_key, _rec):
-    """(beats table, excluded stretches, flutter episodes, warnings) of a recording, cached by checkpoint and
-    content so that moving the window is instant."""
+    """(beats table, the beats' embeddings for the Review tab, excluded stretches, flutter episodes, warnings) of a
+    recording, cached by checkpoint and content so that moving the window is instant."""
     model, _ = cached_model(checkpoint)
-    table = classify_recording(model, _rec)
-    return table, _rec.excluded, _rec.flutter, _rec.warnings
+    table, vectors = read_recording(model, _rec, embed=True)
+    return table, vectors, _rec.excluded, _rec.flutter, _rec.warnings
 
 
 @st.cache_data(max_entries=4, show_spinner="picking beats to review ...")
-def marked_beats(checkpoint, content_key, n, _rec):
+def marked_beats(checkpoint, content_key, n, _table, _vectors):
     """The beats table of a recording with n beats marked review (predict.py --review n), cached like analysed."""
-    model, _ = cached_model(checkpoint)
-    return classify_recording(model, _rec, review_beats=n)
+    return review.marked(_table, _vectors, n)
 
 
 def labelled_beats(checkpoint, content_key, rec):
-    """The beats table of a recording; rec gets its excluded stretches, flutter episodes and warnings, as
-    classify_recording gives them, cached or not."""
-    table, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, rec)
-    return table
+    """(beats table, embeddings) of a recording; rec gets its excluded stretches, flutter episodes and warnings,
+    as read_recording gives them, cached or not."""
+    table, vectors, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, rec)
+    return table, vectors
 
 
 def model_view(info):
@@ -181,7 +182,16 @@ def recording_view(checkpoint):
             rec, key, reads = uploaded_recording(source, both_leads)
         if rec is None:
             return
-        table = labelled_beats(checkpoint, key, rec)
+        adapted = st.session_state.setdefault("adapted", {}).get((checkpoint, key))
+        if st.session_state.pop("read_adapted", False):  # just adapted: read with it (set before the radio exists)
+            st.session_state["read_with"] = ADAPTED
+        model = checkpoint
+        if adapted and st.radio("read with", [Path(checkpoint).name, ADAPTED], horizontal=True,
+                                key="read_with", help=adapted) == ADAPTED:
+            model = adapted
+        # the beats to review are picked, and the model adapted, from the model chosen in the sidebar
+        base, vectors = labelled_beats(checkpoint, key, rec)
+        table = base if model == checkpoint else labelled_beats(model, key, rec)[0]
     except UserError as e:
         st.error(str(e))
         return
@@ -194,9 +204,20 @@ def recording_view(checkpoint):
     with beats_tab:
         beats_section(rec, table)
     with report_tab:
-        report_section(rec, table, os.path.relpath(checkpoint, ROOT))
+        report_section(rec, table, os.path.relpath(model, ROOT))
     with review_tab:
-        review_section(rec, table, lambda n: marked_beats(checkpoint, key, n, rec), reads)
+        review_section(rec, base, lambda n: marked_beats(checkpoint, key, n, base, vectors), reads,
+                       lambda labels: adapt_here(checkpoint, key, rec, labels), adapted)
+
+
+def adapt_here(checkpoint, key, rec, labels):
+    """Fine-tune the recording model on this recording's reviewed beats (labels: {sample: class index}), as
+    train.py --init does with config/adapt.json, and read the recording with it from now on."""
+    with st.spinner(f"adapting {Path(checkpoint).name} to {rec.name} on {len(labels)} reviewed beats ..."):
+        path = adapt_to_recording(checkpoint, ROOT / "config" / "adapt.json", rec, labels, log=lambda *_: None)
+    st.session_state["adapted"][(checkpoint, key)] = str(path)
+    st.session_state["read_adapted"] = True
+    st.rerun()
 
 
 def beats_section(rec, table):

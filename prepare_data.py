@@ -7,6 +7,7 @@
     python prepare_data.py --noise data/nstdb --out data      # data/noise.npz: recorder noise for train.noise
     python prepare_data.py --reviewed beats.csv --record my/rec --second-channel V1 --out data
                                                   # data/rec_reviewed.csv (+ _lead1): the beats a person reviewed
+    python prepare_data.py --replay-pool models/recording.pt   # models/recording.replay.npz (see below)
 
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
@@ -19,6 +20,9 @@ at 360 Hz, for the train.noise augmentation.
 marked `review` in predict.py's --out CSV of that recording (predict.py --review N), labelled with its `class`
 column as a person corrected it, cut again from the recording as the pipeline cuts it; the training data of
 train.py --init ... --config config/adapt.json (README: adapting the recording model).
+--replay-pool writes <checkpoint>.replay.npz beside a checkpoint: 500 beats of each class drawn from the training CSVs
+its config names (built first, as above). Fine-tuning that checkpoint (train.replay) then draws from the pool, so that
+a user adapts the model without building those CSVs; models/recording.replay.npz ships with the repo.
 """
 import argparse
 import sys
@@ -83,6 +87,24 @@ def prepare_reviewed(args):
         print(f"{target}: {len(part.y)} reviewed beats (" + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + ")")
 
 
+def prepare_replay_pool(args):
+    """--replay-pool: the beats fine-tuning a checkpoint replays, written beside it."""
+    from heartbeat.labelled import replay_pool_path, write_replay_pool
+
+    try:
+        if args.mitdb or args.db or args.noise or args.reviewed:
+            raise UserError("--replay-pool reads the CSVs a checkpoint was trained on; build them first, on their own")
+        pool = replay_pool_path(args.replay_pool)
+        if pool.exists() and not args.force:
+            raise UserError(f"{pool} exists; add --force to write it again")
+        check_output(pool, force=True)  # not a folder, nor a file on its way
+        path, counts = write_replay_pool(args.replay_pool)
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    print(f"{path}: " + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + " beats of the training CSVs of "
+          f"{args.replay_pool}")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mitdb", help="MIT-BIH Arrhythmia Database folder: write the Kaggle CSVs (the default, "
@@ -92,16 +114,20 @@ def main(argv=None):
     p.add_argument("--noise", metavar="DIR", help="folder of noise records (nstdb's bw, em, ma): write noise.npz")
     p.add_argument("--reviewed", metavar="CSV", help="predict.py's --out CSV of a recording, its review rows "
                    "labelled: write <recording>_reviewed.csv (needs --record or --signal, as predict.py read it)")
+    p.add_argument("--replay-pool", metavar="CHECKPOINT", help="write CHECKPOINT's replay pool beside it: beats "
+                   "of its training CSVs for fine-tuning it (train.replay) without them")
     p.add_argument("--record", help="--reviewed: the WFDB record or EDF file the CSV was predicted from")
     p.add_argument("--signal", help="--reviewed: the signal file the CSV was predicted from (with --fs)")
     add_channel_arguments(p)
     p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
-    p.add_argument("--force", action="store_true", help="overwrite existing output CSVs")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
     p.add_argument("--workers", type=int, default=2, help="processes reading records")
     args = p.parse_args(argv)
+    if args.replay_pool:
+        return prepare_replay_pool(args)
     if args.reviewed or args.record or args.signal:
         return prepare_reviewed(args)
     if args.mitdb is None and not args.db and not args.noise:

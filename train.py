@@ -13,12 +13,12 @@ Each run gets a folder log/RUN with the resolved config, TensorBoard events, bes
 (and calibrated.pt with train.calibrate=true or --calibrate).
 """
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from heartbeat import UserError
+from heartbeat.adapt import init_overrides
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
 from heartbeat.fileio import check_folder
@@ -68,11 +68,8 @@ def main(argv=None):
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
         else:
             overrides = list(args.set)
-            if args.init:  # the network is the checkpoint's, whatever the config file says; how it is read
-                # (ModelConfig.READING_KEYS) is the config's
-                model, _ = load_checkpoint(args.init)  # model keys newer than the checkpoint at their defaults
-                overrides += [f"train.init={args.init}"] + [f"model.{k}={json.dumps(v)}"
-                                                            for k, v in model.config.network().items()]
+            if args.init:
+                overrides += init_overrides(args.init)
             if args.dry_run:
                 overrides += ["train.epochs=1", "train.max_batches=2"]
             try:

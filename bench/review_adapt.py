@@ -18,21 +18,19 @@ validation patients instead), and the replayed beats come from its own training 
 """
 import argparse
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from wfdb.processing import compare_annotations
 
-from heartbeat import CLASSES
-from heartbeat.build import write_kaggle_csv
+from heartbeat import review
+from heartbeat.adapt import init_overrides, reviewed_beats
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import load_config
-from heartbeat.labelled import LabelledBeats, load_labelled, per_class_sample
-from heartbeat.recording import classify_recording
+from heartbeat.labelled import LabelledBeats, per_class_sample
+from heartbeat.recording import classify_recording, read_recording
 from heartbeat.review import FIRST_MINUTES as MINUTES, first_minutes_count
-from heartbeat.reviewed import reviewed_tables
 from heartbeat.sources import other_channel, read_wfdb
 
 from cross_db import Pool, checkpoint_of, run, scenarios, train_or_reuse  # this folder's siblings
@@ -56,27 +54,19 @@ def matched_labels(table, rec):
 
 
 def adapted(checkpoint, recipe, rec, labels, replay, seed, run_dir, spec):
-    """The model of `checkpoint` fine-tuned on the beats of `rec` at the samples of `labels` (both leads) and the
-    replayed beats, read as the adaptation recipe says."""
-    with tempfile.TemporaryDirectory() as tmp:
-        csvs = []
-        for lead, table in enumerate(reviewed_tables(rec, labels)):
-            if table is not None:
-                csvs.append(Path(tmp) / f"lead{lead}.csv")
-                write_kaggle_csv(csvs[-1], table)
-        tuning = LabelledBeats.concatenate([load_labelled(c, spec) for c in csvs] + [replay])
-    model, _ = load_checkpoint(checkpoint)
-    cfg = replace(recipe, model=replace(recipe.model, **model.config.network()),
-                  train=replace(recipe.train, init=str(checkpoint), seed=seed))
+    """The model of `checkpoint` fine-tuned by the config file `recipe` on the beats of `rec` at the samples of
+    `labels` (both leads) and the replayed beats, read as the adaptation recipe says."""
+    cfg = load_config(recipe, init_overrides(checkpoint) + [f"train.seed={seed}"])
+    tuning = LabelledBeats.concatenate([reviewed_beats(rec, labels, spec), replay])
     fitted, _ = load_checkpoint(train_or_reuse(cfg, tuning, tuning.take(np.arange(0)), run_dir, lambda *_: None))
-    return fitted.read_with_mix(recipe.model.morphology_mix)
+    return fitted.read_with_mix(cfg.model.morphology_mix)
 
 
 def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     """{way: (y_true, y_pred)} of one record's scored beats, and the labels each way used."""
-    plain = classify_recording(trained, read(path))
     rec = read(path)
-    marked = classify_recording(trained, rec, review_beats=first_minutes_count(plain))
+    plain, vectors = read_recording(trained, rec, embed=True)  # the model as trained, and what picks the beats
+    marked = review.marked(plain, vectors, first_minutes_count(plain))
     label, _ = matched_labels(marked, rec)
     samples = marked["sample"].to_numpy()
     chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
@@ -84,7 +74,7 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     labelled = set(samples[chosen["first5"] | chosen["review"]])
     out = {}
     for way in WAYS:
-        if way == "as trained":  # the model as trained read the record above: plain is its reading
+        if way == "as trained":
             table = plain
         else:
             model = adapted(checkpoint, recipe, read(path), dict(zip(samples[chosen[way]], label[chosen[way]])),
@@ -111,7 +101,7 @@ def main():
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--validation", action="store_true", help="read each run's validation patients, not its test fold")
     args = p.parse_args()
-    recipe, adapt_recipe = load_config(args.recipe), load_config(args.adapt)
+    recipe, adapt_recipe = load_config(args.recipe), load_config(args.adapt)  # the latter for train.replay
     pools = {(db, lead): Pool(Path(args.data) / (f"{db}.csv" if lead == 0 else f"{db}_lead{lead}.csv"),
                               recipe.model.inputs) for db in ("mitdb", "svdb") for lead in (0, 1)}
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))
@@ -131,7 +121,7 @@ def main():
         records = list(val_patients) if args.validation else [f"{test_db}/{r}" for r in test_records]
         for patient in records:
             db, record = patient.split("/", 1)
-            out, used = score_record(args.pipeline / db / record, trained, checkpoint_of(run_dir, cfg), adapt_recipe,
+            out, used = score_record(args.pipeline / db / record, trained, checkpoint_of(run_dir, cfg), args.adapt,
                                      replay, k, run_dir / f"review-adapt-{'validation' if args.validation else 'test'}")
             for way in WAYS:
                 results[way].append(out[way])

@@ -1,13 +1,16 @@
 """Labelled beats for training: a beat CSV's model inputs with their labels, a config's train / validation split,
-and the beats fine-tuning replays from the training CSVs of the checkpoint it starts from."""
+and the beats fine-tuning replays from the training beats of the checkpoint it starts from: its replay pool (a
+sample of them shipped beside it, so that adapting needs no database) or else its training CSVs."""
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import read_checkpoint
+from .checkpoint import load_checkpoint, read_checkpoint
 from .config import ConfigError
 from .data import DataError, load_beats
+from .fileio import atomic_path
 from .model import BeatInputs
 from .sidecar import load_inputs, load_records
 from .splits import train_val_split
@@ -61,17 +64,69 @@ def per_class_sample(beats, per_class, seed):
 
 
 def replay_beats(cfg):
-    """train.replay beats of each class from the training CSVs of train.init's own config, with the inputs of
-    cfg.model. Fine-tuning on a few labelled minutes of one patient, which often hold no S or V beat, teaches
-    the head that those classes do not occur; replayed beats of the classes keep them."""
+    """train.replay beats of each class from the training beats of train.init's checkpoint, with the inputs of
+    cfg.model: drawn from its replay pool where one lies beside it (replay_pool_path), else from its own
+    config's training CSVs. Fine-tuning on a few labelled minutes of one patient, which often hold no S or V
+    beat, teaches the head that those classes do not occur; replayed beats of the classes keep them."""
     if not cfg.train.init:
-        raise ConfigError("train.replay draws from the training CSVs of the checkpoint of train.init "
+        raise ConfigError("train.replay draws from the training beats of the checkpoint of train.init "
                           "(train.py --init CHECKPOINT); without one, set train.replay=0")
-    csvs = read_checkpoint(cfg.train.init)["config"]["data"]["train_csv"]
+    pool = replay_pool_path(cfg.train.init)
+    beats = load_replay_pool(pool, cfg.model.inputs) if pool.is_file() else training_beats(cfg.train.init, cfg.model.inputs)
+    return per_class_sample(beats, cfg.train.replay, cfg.train.seed)
+
+
+def training_beats(checkpoint, spec, cache=False):
+    """LabelledBeats of the training CSVs named by a checkpoint's own config, with the inputs of `spec`."""
+    csvs = read_checkpoint(checkpoint)["config"]["data"]["train_csv"]
     csvs = [csvs] if isinstance(csvs, str) else csvs
     missing = [csv for csv in csvs if not Path(csv).is_file()]
     if missing:
-        raise ConfigError(f"train.replay draws from the training CSVs of {cfg.train.init}: {', '.join(missing)} "
-                          "not found (build them with prepare_data.py, or set train.replay=0)")
-    beats = LabelledBeats.concatenate([load_labelled(csv, cfg.model.inputs, cfg.data.cache) for csv in csvs])
-    return per_class_sample(beats, cfg.train.replay, cfg.train.seed)
+        raise ConfigError(f"train.replay draws from the training CSVs of {checkpoint}: {', '.join(missing)} "
+                          f"not found, and no replay pool {replay_pool_path(checkpoint).name} lies beside it "
+                          "(build the CSVs with prepare_data.py, or set train.replay=0)")
+    return LabelledBeats.concatenate([load_labelled(csv, spec, cache) for csv in csvs])
+
+
+REPLAY_SUFFIX = ".replay.npz"
+REPLAY_POOL_PER_CLASS = 500  # twice config/adapt.json's train.replay: each seed still draws its own beats
+
+
+def replay_pool_path(checkpoint):
+    """models/recording.pt -> models/recording.replay.npz"""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + REPLAY_SUFFIX)
+
+
+def write_replay_pool(checkpoint, per_class=REPLAY_POOL_PER_CLASS, seed=0):
+    """Write replay_pool_path(checkpoint): per_class beats of each class drawn (seeded) from its training CSVs, with
+    the inputs its model takes; returns (path, beats per class). A train.replay draw from the pool is a uniform
+    draw from the CSVs, as without it. Templates are stored once per recording, not once per beat."""
+    model, _ = load_checkpoint(checkpoint)
+    pool = per_class_sample(training_beats(checkpoint, model.inputs), per_class, seed)
+    arrays = {"beats": pool.inputs.beats.astype(np.float32), "y": pool.y.astype(np.int64),
+              "inputs": np.array(json.dumps(model.inputs.describe()))}
+    if pool.inputs.features is not None:
+        arrays["features"] = pool.inputs.features.astype(np.float32)
+    if pool.inputs.template is not None:
+        arrays["templates"], arrays["template_of"] = np.unique(pool.inputs.template.astype(np.float32), axis=0,
+                                                               return_inverse=True)
+    path = replay_pool_path(checkpoint)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    return path, np.bincount(pool.y, minlength=5)
+
+
+def load_replay_pool(path, spec):
+    """LabelledBeats of a replay pool (write_replay_pool) for a model that takes `spec`; ConfigError, one line,
+    for a pool made for a model with other inputs or a file that is no pool."""
+    try:
+        with np.load(path) as f:
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"{path}: cannot read it as a replay pool ({str(e).strip()[:120]})") from None
+    if "inputs" not in arrays or json.loads(str(arrays["inputs"])) != spec.describe():
+        raise ConfigError(f"{path}: a replay pool of a model with other inputs than this one; remove it, or write it "
+                          "again with prepare_data.py --replay-pool CHECKPOINT")
+    template = arrays["templates"][arrays["template_of"].ravel()] if "templates" in arrays else None
+    return LabelledBeats(BeatInputs(arrays["beats"], arrays.get("features"), template), arrays["y"])

@@ -153,9 +153,16 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
 
 
 def classify_recording(model, rec, review_beats=0):
-    """DataFrame with one row per beat: sample (input rate), time_s, segment, af, class, class_index, p_<class>...
-    and, with review_beats > 0, review: True for the review_beats beats a person should label to adapt the model
-    to this recording (review.pick_for_review; a PyTorch model only).
+    """DataFrame with one row per beat (read_recording's) and, with review_beats > 0, review: True for the
+    review_beats beats a person should label to adapt the model to this recording (review.marked; a PyTorch
+    model only)."""
+    table, vectors = read_recording(model, rec, embed=review_beats > 0)
+    return review.marked(table, vectors, review_beats) if review_beats else table
+
+
+def read_recording(model, rec, embed=False):
+    """(DataFrame with one row per beat: sample (input rate), time_s, segment, af, class, class_index,
+    p_<class>...; with embed, (n_beats, 64) float32: each beat's review.embed vectors on both leads, else None).
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
@@ -184,9 +191,9 @@ def classify_recording(model, rec, review_beats=0):
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
-        embedded = [] if review_beats else None
+        embedded = [] if embed else None
         proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second, embedded) for index in blocks])
-        if review_beats:
+        if embed:
             vectors.append(np.concatenate(embedded)[~noisy])
         table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
@@ -203,11 +210,8 @@ def classify_recording(model, rec, review_beats=0):
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     table = no_s_in_af(pd.concat(tables, ignore_index=True))
-    if review_beats:
-        table["review"] = False
-        table.loc[review.pick_for_review(np.concatenate(vectors), review_beats), "review"] = True
     rec.warnings = lead_warnings(rec, table)
-    return table
+    return table, np.concatenate(vectors) if embed else None
 
 
 def no_s_in_af(table):

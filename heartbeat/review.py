@@ -44,3 +44,12 @@ def pick_for_review(embeddings, n, seed=0):
     for i in np.argsort(distance, kind="stable"):  # the first beat seen of each cluster is its nearest
         nearest.setdefault(kmeans.labels_[i], i)
     return np.sort(np.fromiter(nearest.values(), dtype=np.int64))
+
+
+def marked(table, embeddings, n):
+    """A copy of the beats table `table` (recording.read_recording's) with column review: True for the n beats a
+    person should label, picked by pick_for_review from the beats' embeddings (n_beats, d)."""
+    out = table.copy()
+    out["review"] = False
+    out.loc[pick_for_review(embeddings, n), "review"] = True
+    return out

@@ -1,14 +1,16 @@
 """The app's Review view: predict.py --review in Streamlit. Beats of a recording picked for a person to label
 (review.pick_for_review) are shown a page at a time, a few seconds around each; their classes are corrected in a
 table, and the beats CSV with the corrections is downloaded for prepare_data.py --reviewed, as on the command line
-(docs/model-options.md, "One recording without annotations")."""
+(docs/model-options.md, "One recording without annotations"), or the model is adapted to the recording on them
+right here (adapt.adapt_to_recording, as train.py --init does)."""
 import pandas as pd
 import streamlit as st
 
-from . import CLASSES
+from . import CLASSES, UserError
 from .figures import review_figure
 from .review import first_minutes_count
 from .report_view import show
+from .reviewed import reviewed_labels
 
 PER_PAGE = 12
 
@@ -23,12 +25,13 @@ def corrected(marked, classes):
     return out
 
 
-def review_section(rec, table, mark, reads):
+def review_section(rec, table, mark, reads, adapt, adapted):
     """The Review view of one recording: `table` its beats, mark(n) its beats table with n beats marked review,
-    `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100")."""
+    `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100"), adapt(labels)
+    adapts the model on reviewed beats ({sample: class index}), `adapted` the adapted checkpoint's path or None."""
     st.write("Label a few beats of this recording and the model can be adapted to it: the beats below are picked "
              "across the whole recording, one per group of beats that the model sees alike. Correct their class, "
-             "download the CSV, and adapt as the command under the table says.")
+             "then adapt the model here, or download the CSV and adapt as the commands under the table say.")
     n = st.number_input("beats to review", 1, len(table), first_minutes_count(table), key="review_count",
                         help="by default as many as the first 5 minutes hold; on validation patients that many "
                              "beats picked so adapted the model better than the first 5 minutes' beats")
@@ -56,3 +59,13 @@ def review_section(rec, table, mark, reads):
     st.code(f"python prepare_data.py --reviewed {file_name} {reads}{second} --out data\n"
             f"python train.py --init models/recording.pt --config config/adapt.json "
             f"--set 'data.train_csv=[\"data/{rec.name}_reviewed.csv\"{lead1}]'", language="bash")
+    if st.button("adapt the model to this recording", key="adapt", type="primary",
+                 help="fine-tunes its linear layers on the reviewed beats and on beats of every class it was trained "
+                      "on (config/adapt.json), then reads the recording with it; the run is saved as train.py saves one"):
+        try:
+            adapt(reviewed_labels(out, "the review table"))
+        except UserError as e:
+            st.error(str(e))
+    if adapted:
+        st.success(f"Adapted: {adapted}. Choose the model the Beats and Report tabs read with above (read with).")
+        st.code(f"python predict.py --checkpoint {adapted} {reads}{second} --out beats.csv", language="bash")

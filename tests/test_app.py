@@ -3,6 +3,8 @@ import pytest
 
 from conftest import MITDB, ROOT, needs_mitdb
 
+SAMPLE = ROOT / "samples" / "recording" / "208_min15"
+
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 
@@ -42,6 +44,36 @@ def test_review_view_picks_the_beats_asked_for(app):
     assert any(c.value.startswith("20 beats to review, 0 changed") for c in app.caption)
     assert any("--reviewed 208_min15_reviewed_beats.csv --record samples/recording/208_min15 --out data" in c.value
                for c in app.code)
+
+
+def test_the_model_is_adapted_to_the_recording_in_the_review_tab(tmp_path, monkeypatch):
+    """Review: adapt writes a train.py run folder under ./log and the Recording view reads with the adapted model
+    (its class counts are that checkpoint's), or, when chosen, with the sidebar's model again."""
+    from heartbeat.checkpoint import load_checkpoint
+    from heartbeat.recording import classify_recording
+    from heartbeat.sources import open_recording
+
+    monkeypatch.chdir(tmp_path)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.get("radio") or "read_with" not in [r.key for r in at.radio]
+    at.number_input(key="review_count").set_value(20).run()
+    at.button(key="adapt").click().run()
+    assert not at.exception and not errors(at)
+    runs = list((tmp_path / "log").glob("*-adapt-208_min15/best.pt"))
+    assert len(runs) == 1 and (runs[0].parent / "config.json").is_file()
+    assert at.radio(key="read_with").value == "adapted to this recording"
+    assert any(f"predict.py --checkpoint {runs[0].relative_to(tmp_path)} --record" in c.value for c in at.code)
+
+    def shown_counts():
+        return {m.label.split()[0]: int(m.value) for m in at.metric if m.label.endswith(" beats")}
+
+    def counts(checkpoint):
+        table = classify_recording(load_checkpoint(checkpoint)[0], open_recording(str(SAMPLE), None, None))
+        return {c: int((table["class"] == c).sum()) for c in ("N", "S", "V", "F", "Q")}
+
+    assert shown_counts() == counts(runs[0])
+    at.radio(key="read_with").set_value("recording.pt").run()
+    assert not at.exception and shown_counts() == counts(ROOT / "models" / "recording.pt")
 
 
 def test_bad_beats_upload_shows_an_error(app):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, quiet, small_split
+from conftest import ROOT, quiet, run_script, small_split
 from heartbeat.checkpoint import read_checkpoint, save_checkpoint
 from heartbeat.config import ConfigError, load_config
 from heartbeat.labelled import LabelledBeats
@@ -64,7 +64,7 @@ def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp
     assert np.bincount(mixed.y[len(alone.y):], minlength=5).tolist() == [7] * 5
     again, _ = load_split(tuned)
     assert np.array_equal(again.inputs.beats, mixed.inputs.beats)  # seeded: the same beats each time
-    with pytest.raises(ConfigError, match="train.replay draws from the training CSVs of the checkpoint"):
+    with pytest.raises(ConfigError, match="train.replay draws from the training beats of the checkpoint"):
         load_split(load_config(ROOT / "config" / "adapt.json", patient + ["train.replay=7", "train.init=null"]))
     moved = tmp_path / "moved.csv"
     train_csv.rename(moved)
@@ -73,3 +73,42 @@ def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp
             load_split(tuned)
     finally:
         moved.rename(train_csv)
+
+
+def test_a_replay_pool_beside_the_checkpoint_stands_in_for_its_training_csvs(tmp_path, small_csvs):
+    """prepare_data.py --replay-pool writes beats of every class of a checkpoint's training CSV with the inputs its
+    model takes (features, and templates stored once each); fine-tuning then replays the same beats from it, with
+    or without the CSV. A pool of a model with other inputs is refused, and an existing pool kept without --force."""
+    from heartbeat.labelled import load_labelled, load_replay_pool, load_split, replay_pool_path
+
+    train_csv, patient_csv = small_csvs
+    base = ["train.batch_size=32", "train.max_batches=2", "train.threads=1", "train.calibrate=false",
+            "train.epochs=1", "data.val_fraction=0", "data.cache=false"]
+    context = ["model.rr_features=true", "model.template_features=true", "model.template_channel=true"]
+    first = load_config(ROOT / "config" / "config.json", base + context + [f"data.train_csv={train_csv}"])
+    fit(first, *load_split(first), tmp_path / "first", log=quiet)
+    checkpoint = tmp_path / "first" / "best.pt"
+    tuned = load_config(ROOT / "config" / "adapt.json", context + [
+        "data.val_fraction=0", "data.cache=false", f"data.train_csv={patient_csv}", f"train.init={checkpoint}",
+        "train.replay=7"])
+    from_csv, _ = load_split(tuned)
+
+    made = run_script("prepare_data.py", "--replay-pool", checkpoint)
+    assert made.returncode == 0, made.stderr
+    pool = load_replay_pool(replay_pool_path(checkpoint), first.model.inputs)
+    everything = load_labelled(train_csv, first.model.inputs)
+    assert len(pool.y) == len(everything.y)  # 80 beats a class, fewer than the pool's 500: all of them
+    for name in ("beats", "features", "template"):
+        assert np.array_equal(getattr(pool.inputs, name), getattr(everything.inputs, name)), name
+    train_csv.rename(tmp_path / "moved.csv")
+    try:
+        from_pool, _ = load_split(tuned)
+    finally:
+        (tmp_path / "moved.csv").rename(train_csv)
+    assert np.array_equal(from_pool.y, from_csv.y)
+    assert np.array_equal(from_pool.inputs.template, from_csv.inputs.template)
+    with pytest.raises(ConfigError, match="other inputs"):
+        load_replay_pool(replay_pool_path(checkpoint), load_config(ROOT / "config" / "config.json").model.inputs)
+    again = run_script("prepare_data.py", "--replay-pool", checkpoint)
+    assert again.returncode != 0 and again.stderr.strip() == (f"error: {replay_pool_path(checkpoint)} exists; "
+                                                              "add --force to write it again")

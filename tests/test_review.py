@@ -65,6 +65,19 @@ def test_a_recording_gets_exactly_the_beats_asked_for(recording_model):
     assert set(marked.loc[marked["review"], "class"]) >= {"N", "V", "F"}
 
 
+def test_the_apps_single_reading_marks_the_beats_predict_py_marks(recording_model):
+    """The app reads a recording once, with the beats' embeddings, and marks beats for review from those; the marks
+    must be predict.py --review's."""
+    from heartbeat import review
+    from heartbeat.recording import read_recording
+
+    table, vectors = read_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), embed=True)
+    assert vectors.shape == (len(table), 64)
+    marked = classify_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), review_beats=40)
+    assert review.marked(table, vectors, 40).equals(marked)
+    assert "review" not in table and read_recording(recording_model, open_recording(str(SAMPLE), None, "V1"))[1] is None
+
+
 def reviewed_by_the_reference(beats_csv):
     """The --out CSV with each review row's class set as the cardiologists' annotations say (a person reviewing)."""
     table = pd.read_csv(beats_csv)
