@@ -7,7 +7,8 @@ Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> prediction
 Recording (the sample recording, an uploaded WFDB record or EDF file, or a one-column CSV signal -> Beats: rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
 report.py's report of it, events with their strips; Review: beats picked for a person to label, as predict.py
---review picks them, their classes corrected and downloaded for prepare_data.py --reviewed).
+--review picks them, their classes corrected and downloaded for prepare_data.py --reviewed, or the model adapted to
+the recording on them, after which the view reads with the adapted model).
 """
 import hashlib
 import os

@@ -10,8 +10,6 @@ With --edf the same signals are written once as EDF files (16-bit, MIT-BIH's own
 exactly) and read by `report.py --record FILE.edf`.
 """
 import argparse
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +19,8 @@ from heartbeat.database import ALL_RECORDS
 from heartbeat.edf import edf_header
 from heartbeat.fileio import atomic_path
 from heartbeat.sources import read_wfdb
+
+from timing import time_process  # this folder's sibling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,14 +69,9 @@ def edf_copy(npy, path):
 def measure(source, out):
     """(wall seconds, peak RSS in MB, report.py's first output line) of one report.py process."""
     given = ["--record", str(source)] if source.suffix == ".edf" else ["--signal", str(source), "--fs", "360"]
-    cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "report.py"), *given, "--out", str(out), "--force"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"report.py failed on {source}:\n{proc.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
-    hours, minutes, seconds = (float(x) if x else 0.0 for x in wall.groups())
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
-    return 3600 * hours + 60 * minutes + seconds, rss_kb / 1024, proc.stdout.splitlines()[0]
+    wall, rss, stdout = time_process([sys.executable, ROOT / "report.py", *given, "--out", out, "--force"],
+                                     what=f"report.py on {source}")
+    return wall, rss, stdout.splitlines()[0]
 
 
 def main():
