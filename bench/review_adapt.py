@@ -88,8 +88,9 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     return out, {way: int(c.sum()) for way, c in chosen.items()}
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def arguments(description):
+    """The command line of this bench (and of bench/review_estimate.py, which reads the same runs' records)."""
+    p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--recipe", default="config/recording.json", help="the runs' recipe (as bench/cross_db.py's)")
     p.add_argument("--adapt", default="config/adapt.json", help="the fine-tuning recipe")
     p.add_argument("--leads", nargs="+", type=int, default=[0, 1], choices=[0, 1], help="leads the runs trained on")
@@ -100,12 +101,17 @@ def main():
     p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--validation", action="store_true", help="read each run's validation patients, not its test fold")
-    args = p.parse_args()
+    return p.parse_args()
+
+
+def held_out(args):
+    """For each run K of args.runs (trained here if missing) and each record it held out (its validation patients
+    with --validation): (K, "db/record", the record's path, the run's model, its checkpoint, the beats adaptation
+    replays, the folder of the run's adapted models)."""
     recipe, adapt_recipe = load_config(args.recipe), load_config(args.adapt)  # the latter for train.replay
     pools = {(db, lead): Pool(Path(args.data) / (f"{db}.csv" if lead == 0 else f"{db}_lead{lead}.csv"),
                               recipe.model.inputs) for db in ("mitdb", "svdb") for lead in (0, 1)}
     svdb_records = list(dict.fromkeys(pools["svdb", 0].records))
-    results = {way: [] for way in WAYS}
     runs = scenarios(svdb_records, [args.scenario])[args.scenario]
     for k in args.runs:
         train_records, (test_db, test_records) = runs[k if args.scenario == "grouped" else 0]
@@ -121,13 +127,20 @@ def main():
         records = list(val_patients) if args.validation else [f"{test_db}/{r}" for r in test_records]
         for patient in records:
             db, record = patient.split("/", 1)
-            out, used = score_record(args.pipeline / db / record, trained, checkpoint_of(run_dir, cfg), args.adapt,
-                                     replay, k, run_dir / f"review-adapt-{'validation' if args.validation else 'test'}")
-            for way in WAYS:
-                results[way].append(out[way])
-            wrong = " ".join(f"{way} {(y != pred).sum()}" for way, (y, pred) in out.items())
-            print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
-                  f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
+            yield (k, patient, args.pipeline / db / record, trained, checkpoint_of(run_dir, cfg), replay,
+                   run_dir / f"review-adapt-{'validation' if args.validation else 'test'}")
+
+
+def main():
+    args = arguments(__doc__)
+    results = {way: [] for way in WAYS}
+    for k, patient, path, trained, checkpoint, replay, adapt_dir in held_out(args):
+        out, used = score_record(path, trained, checkpoint, args.adapt, replay, k, adapt_dir)
+        for way in WAYS:
+            results[way].append(out[way])
+        wrong = " ".join(f"{way} {(y != pred).sum()}" for way, (y, pred) in out.items())
+        print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
+              f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
     print(f"\n{'validation patients' if args.validation else 'held-out records'} of {args.scenario} runs {args.runs}, "
           f"read as recordings on both leads, after the first {MINUTES:g} minutes, "
           f"beats labelled by neither way left out\n")

@@ -30,26 +30,48 @@ def embed(model, inputs):
     return torch.cat(parts).numpy() if parts else np.zeros((0, model.config.hidden), np.float32)
 
 
-def pick_for_review(embeddings, n, seed=0):
-    """Indices (sorted) of n beats to label: k-means with n clusters over the standardised embeddings (n_beats,
-    d), then the beat nearest each centre. All beats when there are no more than n."""
+def review_groups(embeddings, n, seed=0):
+    """(indices (sorted) of n beats to label; the group (n_beats,) of every beat, the index of the picked beat that
+    stands for it): k-means with n clusters over the standardised embeddings (n_beats, d), then the beat nearest
+    each centre. All beats, each its own group, when there are no more than n."""
     if n < 1:
         raise ValueError("the number of beats to review must be at least 1")
     if len(embeddings) <= n:
-        return np.arange(len(embeddings))
+        return np.arange(len(embeddings)), np.arange(len(embeddings))
     x = StandardScaler().fit_transform(embeddings)
     kmeans = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(x)
     distance = np.linalg.norm(x - kmeans.cluster_centers_[kmeans.labels_], axis=1)
     nearest = {}
     for i in np.argsort(distance, kind="stable"):  # the first beat seen of each cluster is its nearest
         nearest.setdefault(kmeans.labels_[i], i)
-    return np.sort(np.fromiter(nearest.values(), dtype=np.int64))
+    stands_for = np.zeros(n, dtype=np.int64)
+    for label, i in nearest.items():
+        stands_for[label] = i
+    return np.sort(stands_for), stands_for[kmeans.labels_]
+
+
+def pick_for_review(embeddings, n, seed=0):
+    """Indices (sorted) of n beats to label (review_groups)."""
+    return review_groups(embeddings, n, seed)[0]
 
 
 def marked(table, embeddings, n):
-    """A copy of the beats table `table` (recording.read_recording's) with column review: True for the n beats a
-    person should label, picked by pick_for_review from the beats' embeddings (n_beats, d)."""
+    """A copy of the beats table `table` (recording.read_recording's) with columns review: True for the n beats a
+    person should label, picked by review_groups from the beats' embeddings (n_beats, d), and review_group: the
+    sample of the picked beat whose group each beat is in (the picked beat's label stands for it)."""
+    picked, group = review_groups(embeddings, n)
     out = table.copy()
     out["review"] = False
-    out.loc[pick_for_review(embeddings, n), "review"] = True
+    out.loc[picked, "review"] = True
+    out["review_group"] = out["sample"].to_numpy()[group]
     return out
+
+
+def changed_share(marked_table, classes):
+    """(reviewed beats whose class `classes` ({sample: class name}) changes from the table's; the recording's beats
+    in their groups, a share of all): how much of the recording the model as read gets wrong, as far as a review
+    of one beat per group shows it."""
+    review = marked_table[marked_table["review"].to_numpy()]
+    changed = review["sample"][review["sample"].map(classes).fillna(review["class"]) != review["class"]]
+    beats = int(marked_table["review_group"].isin(changed).sum())
+    return len(changed), beats / max(len(marked_table), 1)

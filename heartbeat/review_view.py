@@ -8,7 +8,7 @@ import streamlit as st
 
 from . import CLASSES, UserError
 from .figures import review_figure
-from .review import first_minutes_count
+from .review import changed_share, first_minutes_count
 from .report_view import show
 from .reviewed import reviewed_labels
 
@@ -42,15 +42,22 @@ def review_section(rec, table, mark, reads, adapt, adapted):
     shown = picked.iloc[(page - 1) * PER_PAGE: page * PER_PAGE]
     titles = [f"#{i + 1}  {t:.1f} s  model: {c}" for i, t, c in zip(shown.index, shown["time_s"], shown["class"])]
     show(review_figure(rec.signal, rec.fs, shown["sample"].to_numpy(), titles))
+    group_size = marked["review_group"].value_counts()
     editor = pd.DataFrame({"#": picked.index + 1, "time_s": picked["time_s"].round(2), "model": picked["class"],
-                           "class": picked["class"], "sample": picked["sample"]})
-    edited = st.data_editor(editor, hide_index=True, disabled=["#", "time_s", "model", "sample"],
+                           "class": picked["class"], "stands for": picked["sample"].map(group_size).to_numpy(),
+                           "sample": picked["sample"]})
+    edited = st.data_editor(editor, hide_index=True, disabled=["#", "time_s", "model", "stands for", "sample"],
                             column_config={"class": st.column_config.SelectboxColumn("class", options=list(CLASSES),
-                                                                                     required=True)},
+                                                                                     required=True),
+                                           "stands for": st.column_config.NumberColumn(
+                                               "stands for", help="beats of the recording in this beat's group "
+                                                                  "(column review_group of the CSV)")},
                             key=f"review_editor_{rec.name}_{n}")
-    changed = int((edited["class"] != edited["model"]).sum())
-    st.caption(f"{len(picked)} beats to review, {changed} changed from the model's class")
-    out = corrected(marked, dict(zip(edited["sample"], edited["class"])))
+    classes = dict(zip(edited["sample"], edited["class"]))
+    changed, share = changed_share(marked, classes)
+    st.caption(f"{len(picked)} beats to review, {changed} changed from the model's class; their groups hold "
+               f"{share:.1%} of the recording's beats, about the share the model reads wrong")
+    out = corrected(marked, classes)
     file_name = f"{rec.name}_reviewed_beats.csv"
     st.download_button("download the beats CSV with the reviewed classes", out.to_csv(index=False, float_format="%.6f"),
                        file_name=file_name, mime="text/csv")

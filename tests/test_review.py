@@ -16,7 +16,7 @@ from heartbeat.features import recording_inputs
 from heartbeat.labelled import load_labelled
 from heartbeat.model import BeatNet
 from heartbeat.recording import beats_of, classify_recording
-from heartbeat.review import pick_for_review
+from heartbeat.review import changed_share, pick_for_review, review_groups
 from heartbeat.reviewed import ReviewError, reviewed_labels, reviewed_tables
 from heartbeat.sources import open_recording
 
@@ -36,10 +36,24 @@ def test_one_beat_is_picked_from_each_group():
     group = np.repeat(np.arange(4), sizes)
     picked = pick_for_review(x, 4)
     assert sorted(group[picked]) == [0, 1, 2, 3]
+    # every beat's group is the picked beat of its own kind, and a picked beat stands for itself
+    same, stands_for = review_groups(x, 4)
+    assert np.array_equal(same, picked) and np.array_equal(group[stands_for], group)
+    assert np.array_equal(stands_for[picked], picked)
     assert np.array_equal(picked, np.sort(picked)) and np.array_equal(picked, pick_for_review(x, 4))
     assert np.array_equal(pick_for_review(x[:3], 10), np.arange(3))  # fewer beats than asked: all of them
     with pytest.raises(ValueError):
         pick_for_review(x, 0)
+
+
+def test_a_changed_label_counts_for_every_beat_of_its_group():
+    """changed_share: the reviewed beats whose class changes, and the share of all beats their groups hold."""
+    table = pd.DataFrame({"sample": np.arange(10) * 100, "class": ["N"] * 7 + ["V"] * 3,
+                          "review": [True] + [False] * 6 + [True, False, False],
+                          "review_group": [0] * 7 + [700] * 3})
+    assert changed_share(table, {0: "N", 700: "V"}) == (0, 0.0)
+    assert changed_share(table, {700: "S"}) == (1, 0.3)  # a review row left out keeps the model's class
+    assert changed_share(table, {0: "S", 700: "S"}) == (2, 1.0)
 
 
 def test_the_embedding_is_what_the_last_layer_reads():
@@ -57,8 +71,9 @@ def test_a_recording_gets_exactly_the_beats_asked_for(recording_model):
     plain = classify_recording(recording_model, rec)
     marked = classify_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), review_beats=40)
     assert "review" not in plain and marked["review"].sum() == 40
-    # marking beats changes no call
-    assert plain.equals(marked.drop(columns="review"))
+    # marking beats changes no call; each beat's group is named by a marked beat's sample
+    assert plain.equals(marked.drop(columns=["review", "review_group"]))
+    assert set(marked["review_group"]) == set(marked.loc[marked["review"], "sample"])
     again = classify_recording(recording_model, open_recording(str(SAMPLE), None, "V1"), review_beats=40)
     assert marked["review"].equals(again["review"])
     # the marked beats cover the kinds of beat in the recording, not only its commonest
