@@ -45,11 +45,11 @@ def cached_model(path):
 
 
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
-def analysed(checkpoint, content_key, _rec):
-    """(beats table, the beats' embeddings for the Review tab, excluded stretches, flutter episodes, warnings) of a
-    recording, cached by checkpoint and content so that moving the window is instant."""
+def analysed(checkpoint, content_key, embed, _rec):
+    """(beats table, with embed the beats' embeddings for the Review tab, excluded stretches, flutter episodes,
+    warnings) of a recording, cached by checkpoint and content so that moving the window is instant."""
     model, _ = cached_model(checkpoint)
-    table, vectors = read_recording(model, _rec, embed=True)
+    table, vectors = read_recording(model, _rec, embed)
     return table, vectors, _rec.excluded, _rec.flutter, _rec.warnings
 
 
@@ -59,10 +59,10 @@ def marked_beats(checkpoint, content_key, n, _table, _vectors):
     return review.marked(_table, _vectors, n)
 
 
-def labelled_beats(checkpoint, content_key, rec):
-    """(beats table, embeddings) of a recording; rec gets its excluded stretches, flutter episodes and warnings,
-    as read_recording gives them, cached or not."""
-    table, vectors, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, rec)
+def labelled_beats(checkpoint, content_key, rec, embed=False):
+    """(beats table, with embed its beats' embeddings) of a recording; rec gets its excluded stretches, flutter
+    episodes and warnings, as read_recording gives them, cached or not."""
+    table, vectors, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, embed, rec)
     return table, vectors
 
 
@@ -191,8 +191,9 @@ def recording_view(checkpoint):
                                 key="read_with", help=adapted) == ADAPTED:
             model = adapted
         # the beats to review are picked, and the model adapted, from the model chosen in the sidebar
-        base, vectors = labelled_beats(checkpoint, key, rec)
-        table = base if model == checkpoint else labelled_beats(model, key, rec)[0]
+        base, vectors = labelled_beats(checkpoint, key, rec, embed=True)
+        after = labelled_beats(adapted, key, rec)[0] if adapted else None
+        table, _ = labelled_beats(model, key, rec, embed=model == checkpoint)  # cached; rec as this model reads it
     except UserError as e:
         st.error(str(e))
         return
@@ -208,15 +209,17 @@ def recording_view(checkpoint):
         report_section(rec, table, os.path.relpath(model, ROOT))
     with review_tab:
         review_section(rec, base, lambda n: marked_beats(checkpoint, key, n, base, vectors), reads,
-                       lambda labels: adapt_here(checkpoint, key, rec, labels), adapted)
+                       os.path.relpath(checkpoint, ROOT), lambda labels: adapt_here(checkpoint, key, rec, labels),
+                       adapted, after)
 
 
 def adapt_here(checkpoint, key, rec, labels):
     """Fine-tune the recording model on this recording's reviewed beats (labels: {sample: class index}), as
-    train.py --init does with config/adapt.json, and read the recording with it from now on."""
+    train.py --init does with config/adapt.json (its run folder under ./log, as train.py's), and read the recording
+    with it from now on."""
     with st.spinner(f"adapting {Path(checkpoint).name} to {rec.name} on {len(labels)} reviewed beats ..."):
         path = adapt_to_recording(checkpoint, ROOT / "config" / "adapt.json", rec, labels, log=lambda *_: None)
-    st.session_state["adapted"][(checkpoint, key)] = str(path)
+    st.session_state["adapted"][(checkpoint, key)] = str(Path(path).resolve())
     st.session_state["read_adapted"] = True
     st.rerun()
 

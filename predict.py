@@ -59,7 +59,7 @@ def predict_recording(model, args):
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
 
     rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
-    table = classify_recording(model, rec, args.review)
+    table = classify_recording(model, rec, args.review or 0)
     where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
@@ -104,7 +104,7 @@ def main(argv=None):
     p.add_argument("--annotations", help="recordings: also write the beats (and excluded time, AF, flutter) as a "
                    "WFDB annotation file RECORD.ANNOTATOR, e.g. data/208.ai beside record data/208: "
                    "wfdb.rdann('data/208', 'ai'), WAVE, bxb")
-    p.add_argument("--review", type=int, default=0, metavar="N",
+    p.add_argument("--review", type=int, metavar="N",
                    help="recordings: mark N beats for a person to label (column review of --out), picked across the "
                    "recording as Holter editing groups beats, to adapt the model to it (README: adapting)")
     p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")
@@ -125,7 +125,7 @@ def main(argv=None):
             raise UserError("--annotations labels a recording; use it with --record or --signal")
         if args.annotations:
             annotation_target(args.annotations)  # a name WFDB cannot write fails before the model runs
-        if args.review < 0:
+        if args.review is not None and args.review < 1:
             raise UserError(f"--review {args.review}: give the number of beats to mark, at least 1")
         if args.review and not (recording and args.out):
             raise UserError("--review marks beats of a recording in the --out CSV; use it with --record or --signal "

@@ -14,16 +14,14 @@ Each run gets a folder log/RUN with the resolved config, TensorBoard events, bes
 """
 import argparse
 import sys
-import time
 from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.adapt import init_overrides
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
-from heartbeat.fileio import check_folder
 from heartbeat.labelled import load_split
-from heartbeat.training import calibrate_run, fit
+from heartbeat.training import calibrate_run, fit, new_run_dir
 
 
 def main(argv=None):
@@ -78,11 +76,13 @@ def main(argv=None):
                 if args.init and "model." in str(e):
                     raise ConfigError(f"{e} (with --init the network's keys are {args.init}'s)") from None
                 raise
-            name = cfg.run.name or time.strftime("%Y%m%d-%H%M%S-") + Path(args.config).stem
-            run_dir = Path(cfg.run.log_dir) / name
-            if run_dir.exists():
-                raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
-            check_folder(run_dir)
+            run_dir = new_run_dir(cfg, Path(args.config).stem)
+        if args.init:  # the schema's default (MIT-BIH's training split) is seldom what a fine-tuning means
+            csvs = [cfg.data.train_csv] if isinstance(cfg.data.train_csv, str) else cfg.data.train_csv
+            missing = [csv for csv in csvs if not Path(csv).is_file()]
+            if missing:
+                raise ConfigError(f"{missing[0]}: no such file; with --init, data.train_csv names the labelled beats "
+                                  "to fine-tune on, e.g. --set 'data.train_csv=[\"data/my_records.csv\"]'")
         train, val = load_split(cfg)
         if args.calibrate:
             if len(val.y) == 0:
@@ -93,11 +93,17 @@ def main(argv=None):
                   f"validation macro-F1 {cal.before['macro_f1']:.4f} -> {cal.after['macro_f1']:.4f}")
             print(f"evaluate it: python test.py --checkpoint {run_dir / 'calibrated.pt'}")
             return
-        print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg.data.train_csv}")
+        replayed = f" (with {cfg.train.replay} of each class replayed from {args.init}'s training beats)" \
+            if args.init and cfg.train.replay else ""
+        print(f"run {run_dir}: {len(train.y)} training / {len(val.y)} validation beats from {cfg.data.train_csv}"
+              + replayed)
         best = fit(cfg, train, val, run_dir, resume=bool(args.resume))
     except UserError as e:
         sys.exit(f"error: {e}")
-    print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")
+    if args.init:  # an adapted model is read on the user's own recordings, not on MIT-BIH's test split
+        print(f"best checkpoint: {best}\nuse it:          python predict.py --checkpoint {best} --record ...")
+    else:
+        print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ detect R peaks, cut beats (the Kaggle rule), compute the inputs the model takes 
 of one shape (heartbeat/shapes.py; here over every beat of a block, where the pipeline leaves out beats of
 noisy stretches), write the CSV. Best of --repeats runs.
 With --second-channel, the whole pipeline (recording.classify_recording) is also timed with and without
-the second lead, in the same run.
+the second lead, in the same run; with --embed too, the app's reading, which also keeps every beat's embeddings for
+its Review tab (recording.read_recording with embed), alternating with the plain one.
 """
 import argparse
 import tempfile
@@ -22,7 +23,7 @@ from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.features import recording_inputs
 from heartbeat.inference import predict_proba, predictions_table
-from heartbeat.recording import beats_of, check_signal, classify_recording
+from heartbeat.recording import beats_of, check_signal, classify_recording, read_recording
 from heartbeat.shapes import share_by_shape, shape_vectors
 from heartbeat.sources import read_wfdb
 
@@ -64,6 +65,8 @@ def main():
     p.add_argument("--checkpoint", default=str(ROOT / "models" / "recording.pt"))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--second-channel", help="also time the pipeline with this second channel (predict.py --second-channel)")
+    p.add_argument("--embed", action="store_true", help="with --second-channel: also time the reading with the beats' "
+                   "embeddings (the app's) against without")
     args = p.parse_args()
     torch.set_num_threads(2)
     model, _ = load_checkpoint(args.checkpoint)
@@ -80,6 +83,15 @@ def main():
             best = min(timed(lambda: classify_recording(model, read_wfdb(args.record, None, second)))
                        for _ in range(args.repeats))
             print(f"  classify_recording, {'one lead' if second is None else 'with ' + second:<12}{best:7.3f} s")
+        if args.embed:
+            times = {False: [], True: []}
+            for _ in range(args.repeats):
+                for embed in (False, True):
+                    times[embed].append(timed(lambda: read_recording(model, read_wfdb(args.record, None, args.second_channel),
+                                                                     embed)))
+            for embed, runs in times.items():
+                print(f"  read_recording with {args.second_channel}, {'with' if embed else 'without'} embeddings "
+                      f"{min(runs):7.3f} s (best of {args.repeats}, alternating)")
 
 
 def timed(job):

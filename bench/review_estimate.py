@@ -32,6 +32,9 @@ def main():
         classes = dict(zip(marked["sample"].to_numpy()[picked], np.asarray(CLASSES)[label[picked]]))
         changed, estimated = review.changed_share(marked, classes)
         matched = label >= 0
+        if not matched.any():
+            print(f"run {k} {patient}: no detected beat matches a reference beat; left out", flush=True)
+            continue
         true = float((marked["class_index"].to_numpy()[matched] != label[matched]).mean())
         rows.append((estimated, true))
         print(f"run {k} {patient}: picks {int(marked['review'].sum())}, changed {changed}; wrong share estimated "

@@ -6,16 +6,14 @@ adapted model is used like any other: predict.py --checkpoint RUN/best.pt.
 """
 import json
 import tempfile
-import time
 from pathlib import Path
 
 from .build import write_kaggle_csv
 from .checkpoint import load_checkpoint
-from .config import ConfigError, load_config
-from .fileio import check_folder
+from .config import load_config
 from .labelled import LabelledBeats, load_labelled, replay_beats
 from .reviewed import reviewed_tables
-from .training import fit
+from .training import fit, new_run_dir
 
 
 def init_overrides(checkpoint):
@@ -41,15 +39,13 @@ def reviewed_beats(rec, labels, spec):
 
 
 def adapt_to_recording(checkpoint, recipe, rec, labels, log=print):
-    """Fine-tune `checkpoint` by the config file `recipe` (config/adapt.json) on the labelled beats of `rec` and the
-    beats it replays (labelled.replay_beats); the run folder is the recipe's run.log_dir / a timestamp,
-    "adapt" and the recording's name. Returns the path of its best.pt."""
+    """Fine-tune `checkpoint` by the config file `recipe` (config/adapt.json: its model and train sections; the beats
+    are the recording's, with no validation split) on the labelled beats of `rec` and the beats it replays
+    (labelled.replay_beats). The run folder is the recipe's run.log_dir / a timestamp, "adapt" and the recording's
+    name, written as train.py writes one. Returns the path of the checkpoint to use (training.fit's)."""
     cfg = load_config(recipe, init_overrides(checkpoint))
     tuning = reviewed_beats(rec, labels, cfg.model.inputs)
     if cfg.train.replay:
         tuning = LabelledBeats.concatenate([tuning, replay_beats(cfg)])
-    run_dir = Path(cfg.run.log_dir) / (cfg.run.name or time.strftime("%Y%m%d-%H%M%S-adapt-") + rec.name)
-    if run_dir.exists():
-        raise ConfigError(f"{run_dir} exists; choose another run.name")
-    check_folder(run_dir)
+    run_dir = new_run_dir(cfg, f"adapt-{rec.name}")
     return fit(cfg, tuning, tuning.take(slice(0, 0)), run_dir, log=log)

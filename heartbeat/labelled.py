@@ -1,7 +1,9 @@
 """Labelled beats for training: a beat CSV's model inputs with their labels, a config's train / validation split,
 and the beats fine-tuning replays from the training beats of the checkpoint it starts from: its replay pool (a
 sample of them shipped beside it, so that adapting needs no database) or else its training CSVs."""
+import hashlib
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +74,14 @@ def replay_beats(cfg):
         raise ConfigError("train.replay draws from the training beats of the checkpoint of train.init "
                           "(train.py --init CHECKPOINT); without one, set train.replay=0")
     pool = replay_pool_path(cfg.train.init)
-    beats = load_replay_pool(pool, cfg.model.inputs) if pool.is_file() else training_beats(cfg.train.init, cfg.model.inputs)
+    if pool.is_file():
+        beats = load_replay_pool(pool, cfg.train.init, cfg.model.inputs, cfg.train.replay)
+    else:
+        try:
+            beats = training_beats(cfg.train.init, cfg.model.inputs, cfg.data.cache)
+        except ConfigError as e:
+            raise ConfigError(f"train.replay draws from the training beats of {cfg.train.init}, and no replay pool "
+                              f"{pool.name} lies beside it: {e}; or set train.replay=0") from None
     return per_class_sample(beats, cfg.train.replay, cfg.train.seed)
 
 
@@ -82,9 +91,8 @@ def training_beats(checkpoint, spec, cache=False):
     csvs = [csvs] if isinstance(csvs, str) else csvs
     missing = [csv for csv in csvs if not Path(csv).is_file()]
     if missing:
-        raise ConfigError(f"train.replay draws from the training CSVs of {checkpoint}: {', '.join(missing)} "
-                          f"not found, and no replay pool {replay_pool_path(checkpoint).name} lies beside it "
-                          "(build the CSVs with prepare_data.py, or set train.replay=0)")
+        raise ConfigError(f"its training CSVs {', '.join(missing)} are not found (build them with prepare_data.py, "
+                          "as for training it)")
     return LabelledBeats.concatenate([load_labelled(csv, spec, cache) for csv in csvs])
 
 
@@ -100,12 +108,18 @@ def replay_pool_path(checkpoint):
 
 def write_replay_pool(checkpoint, per_class=REPLAY_POOL_PER_CLASS, seed=0):
     """Write replay_pool_path(checkpoint): per_class beats of each class drawn (seeded) from its training CSVs, with
-    the inputs its model takes; returns (path, beats per class). A train.replay draw from the pool is a uniform
-    draw from the CSVs, as without it. Templates are stored once per recording, not once per beat."""
+    the inputs its model takes; returns (path, beats per class). A train.replay draw of up to per_class beats from
+    the pool is a uniform draw from the CSVs, as without it. Templates are stored once per recording, not once per
+    beat; the checkpoint's fingerprint ties the pool to it."""
     model, _ = load_checkpoint(checkpoint)
-    pool = per_class_sample(training_beats(checkpoint, model.inputs), per_class, seed)
+    try:
+        beats = training_beats(checkpoint, model.inputs)
+    except ConfigError as e:
+        raise ConfigError(f"the replay pool of {checkpoint} is drawn from its training beats: {e}") from None
+    pool = per_class_sample(beats, per_class, seed)
     arrays = {"beats": pool.inputs.beats.astype(np.float32), "y": pool.y.astype(np.int64),
-              "inputs": np.array(json.dumps(model.inputs.describe()))}
+              "inputs": np.array(json.dumps(model.inputs.describe())), "per_class": np.array(per_class),
+              "checkpoint_sha256": np.array(_fingerprint(checkpoint))}
     if pool.inputs.features is not None:
         arrays["features"] = pool.inputs.features.astype(np.float32)
     if pool.inputs.template is not None:
@@ -117,16 +131,29 @@ def write_replay_pool(checkpoint, per_class=REPLAY_POOL_PER_CLASS, seed=0):
     return path, np.bincount(pool.y, minlength=5)
 
 
-def load_replay_pool(path, spec):
-    """LabelledBeats of a replay pool (write_replay_pool) for a model that takes `spec`; ConfigError, one line,
-    for a pool made for a model with other inputs or a file that is no pool."""
+def load_replay_pool(path, checkpoint, spec, replay):
+    """LabelledBeats of the replay pool at `path` of `checkpoint`, for a model that takes `spec`, to draw `replay`
+    beats of each class from; ConfigError, one line, for a file that is no pool, a pool of another checkpoint (or
+    of an earlier version of it), or fewer beats of each class than asked for."""
+    again = "write it again with prepare_data.py --replay-pool CHECKPOINT, or set train.replay=0"
     try:
         with np.load(path) as f:
             arrays = {k: f[k] for k in f.files}
-    except (OSError, ValueError) as e:
-        raise ConfigError(f"{path}: cannot read it as a replay pool ({str(e).strip()[:120]})") from None
-    if "inputs" not in arrays or json.loads(str(arrays["inputs"])) != spec.describe():
-        raise ConfigError(f"{path}: a replay pool of a model with other inputs than this one; remove it, or write it "
-                          "again with prepare_data.py --replay-pool CHECKPOINT")
-    template = arrays["templates"][arrays["template_of"].ravel()] if "templates" in arrays else None
-    return LabelledBeats(BeatInputs(arrays["beats"], arrays.get("features"), template), arrays["y"])
+        written_for = str(arrays["checkpoint_sha256"])
+        same_inputs = json.loads(str(arrays["inputs"])) == spec.describe()
+        per_class = int(arrays["per_class"])
+        template = arrays["templates"][arrays["template_of"].ravel()] if "templates" in arrays else None
+        beats = LabelledBeats(BeatInputs(arrays["beats"], arrays.get("features"), template), arrays["y"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        raise ConfigError(f"{path}: cannot read it as a replay pool ({str(e).strip()[:120]}); {again}") from None
+    if written_for != _fingerprint(checkpoint) or not same_inputs:
+        raise ConfigError(f"{path}: a replay pool of another checkpoint than {checkpoint} (or of an earlier version "
+                          f"of it); {again}")
+    if replay > per_class:
+        raise ConfigError(f"train.replay={replay}: the replay pool {path} holds {per_class} beats of each class; "
+                          f"set train.replay to at most {per_class}")
+    return beats
+
+
+def _fingerprint(checkpoint):
+    return hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()

@@ -154,8 +154,8 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
 
 def classify_recording(model, rec, review_beats=0):
     """DataFrame with one row per beat (read_recording's) and, with review_beats > 0, review: True for the
-    review_beats beats a person should label to adapt the model to this recording (review.marked; a PyTorch
-    model only)."""
+    review_beats beats a person should label to adapt the model to this recording, and review_group: the picked
+    beat whose group each beat is in (review.marked; a PyTorch model only)."""
     table, vectors = read_recording(model, rec, embed=review_beats > 0)
     return review.marked(table, vectors, review_beats) if review_beats else table
 

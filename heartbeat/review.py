@@ -33,7 +33,8 @@ def embed(model, inputs):
 def review_groups(embeddings, n, seed=0):
     """(indices (sorted) of n beats to label; the group (n_beats,) of every beat, the index of the picked beat that
     stands for it): k-means with n clusters over the standardised embeddings (n_beats, d), then the beat nearest
-    each centre. All beats, each its own group, when there are no more than n."""
+    each centre. All beats, each its own group, when there are no more than n; fewer than n when fewer beats
+    differ."""
     if n < 1:
         raise ValueError("the number of beats to review must be at least 1")
     if len(embeddings) <= n:
@@ -44,10 +45,10 @@ def review_groups(embeddings, n, seed=0):
     nearest = {}
     for i in np.argsort(distance, kind="stable"):  # the first beat seen of each cluster is its nearest
         nearest.setdefault(kmeans.labels_[i], i)
-    stands_for = np.zeros(n, dtype=np.int64)
-    for label, i in nearest.items():
-        stands_for[label] = i
-    return np.sort(stands_for), stands_for[kmeans.labels_]
+    # a recording with fewer distinct beats than n leaves clusters empty: they pick nothing
+    stands_for = np.full(n, -1, dtype=np.int64)
+    stands_for[list(nearest)] = list(nearest.values())
+    return np.sort(np.fromiter(nearest.values(), dtype=np.int64)), stands_for[kmeans.labels_]
 
 
 def pick_for_review(embeddings, n, seed=0):
@@ -67,11 +68,19 @@ def marked(table, embeddings, n):
     return out
 
 
+def changed_labels(marked_table, classes):
+    """{sample: class} of the reviewed beats of `marked_table` (marked's) whose class `classes` ({sample: class
+    name}) changes from the table's; review rows missing from `classes` keep the table's."""
+    review = marked_table[marked_table["review"].to_numpy()]
+    labelled = review["sample"].map(classes).fillna(review["class"])
+    changed = labelled != review["class"]
+    return dict(zip(review["sample"][changed], labelled[changed]))
+
+
 def changed_share(marked_table, classes):
     """(reviewed beats whose class `classes` ({sample: class name}) changes from the table's; the recording's beats
     in their groups, a share of all): how much of the recording the model as read gets wrong, as far as a review
     of one beat per group shows it."""
-    review = marked_table[marked_table["review"].to_numpy()]
-    changed = review["sample"][review["sample"].map(classes).fillna(review["class"]) != review["class"]]
-    beats = int(marked_table["review_group"].isin(changed).sum())
+    changed = changed_labels(marked_table, classes)
+    beats = int(marked_table["review_group"].isin(list(changed)).sum())
     return len(changed), beats / max(len(marked_table), 1)

@@ -3,12 +3,16 @@
 table, and the beats CSV with the corrections is downloaded for prepare_data.py --reviewed, as on the command line
 (docs/model-options.md, "One recording without annotations"), or the model is adapted to the recording on them
 right here (adapt.adapt_to_recording, as train.py --init does)."""
+import json
+from shlex import quote
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from . import CLASSES, UserError
 from .figures import review_figure
-from .review import changed_share, first_minutes_count
+from .review import changed_labels, changed_share, first_minutes_count
 from .report_view import show
 from .reviewed import reviewed_labels
 
@@ -25,10 +29,19 @@ def corrected(marked, classes):
     return out
 
 
-def review_section(rec, table, mark, reads, adapt, adapted):
+def corrected_now(marked, after, classes):
+    """(how many of the reviewed beats whose class `classes` ({sample: class name}) changes from the model's in
+    `marked` the table `after` calls so, how many changed)."""
+    changed = changed_labels(marked, classes)
+    now = after.set_index("sample")["class"].reindex(list(changed))
+    return int((now.to_numpy() == np.array(list(changed.values()))).sum()), len(changed)
+
+
+def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
     """The Review view of one recording: `table` its beats, mark(n) its beats table with n beats marked review,
-    `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100"), adapt(labels)
-    adapts the model on reviewed beats ({sample: class index}), `adapted` the adapted checkpoint's path or None."""
+    `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100"), `checkpoint` the
+    model's path as the commands shown give it, adapt(labels) adapts that model on reviewed beats ({sample: class
+    index}); `adapted` the adapted checkpoint's path and `after` its beats table, or None."""
     st.write("Label a few beats of this recording and the model can be adapted to it: the beats below are picked "
              "across the whole recording, one per group of beats that the model sees alike. Correct their class, "
              "then adapt the model here, or download the CSV and adapt as the commands under the table say.")
@@ -61,11 +74,11 @@ def review_section(rec, table, mark, reads, adapt, adapted):
     file_name = f"{rec.name}_reviewed_beats.csv"
     st.download_button("download the beats CSV with the reviewed classes", out.to_csv(index=False, float_format="%.6f"),
                        file_name=file_name, mime="text/csv")
-    second = f" --second-channel {rec.second_channel}" if rec.second_channel else ""
-    lead1 = f',"data/{rec.name}_reviewed_lead1.csv"' if rec.second_channel else ""
-    st.code(f"python prepare_data.py --reviewed {file_name} {reads}{second} --out data\n"
-            f"python train.py --init models/recording.pt --config config/adapt.json "
-            f"--set 'data.train_csv=[\"data/{rec.name}_reviewed.csv\"{lead1}]'", language="bash")
+    second = f" --second-channel {quote(rec.second_channel)}" if rec.second_channel else ""
+    csvs = [f"data/{rec.name}_reviewed.csv"] + ([f"data/{rec.name}_reviewed_lead1.csv"] if rec.second_channel else [])
+    st.code(f"python prepare_data.py --reviewed {quote(file_name)} {reads}{second} --out data\n"
+            f"python train.py --init {quote(checkpoint)} --config config/adapt.json "
+            f"--set {quote('data.train_csv=' + json.dumps(csvs))}", language="bash")
     if st.button("adapt the model to this recording", key="adapt", type="primary",
                  help="fine-tunes its linear layers on the reviewed beats and on beats of every class it was trained "
                       "on (config/adapt.json), then reads the recording with it; the run is saved as train.py saves one"):
@@ -73,6 +86,12 @@ def review_section(rec, table, mark, reads, adapt, adapted):
             adapt(reviewed_labels(out, "the review table"))
         except UserError as e:
             st.error(str(e))
+        except OSError as e:  # e.g. ./log cannot be written
+            st.error(f"cannot write the adapted model: {e}")
     if adapted:
-        st.success(f"Adapted: {adapted}. Choose the model the Beats and Report tabs read with above (read with).")
-        st.code(f"python predict.py --checkpoint {adapted} {reads}{second} --out beats.csv", language="bash")
+        fixed = corrected_now(marked, after, classes)
+        st.success(f"Adapted: {adapted}. Choose the model the Beats and Report tabs read with above (read with)."
+                   + (f" It reads {fixed[0]} of the {fixed[1]} beats whose class you changed as you labelled them; "
+                      "adaptation learns from all the reviewed beats, so a few corrections move it little."
+                      if fixed[1] else ""))
+        st.code(f"python predict.py --checkpoint {quote(adapted)} {reads}{second} --out beats.csv", language="bash")

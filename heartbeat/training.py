@@ -19,6 +19,7 @@ from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
+from .fileio import check_folder
 from .imbalance import make_loss, prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
@@ -108,6 +109,25 @@ class Progress:
     best_epoch: int = 0
     best_state: dict = None   # the weights of best.pt
     best_metrics: dict = None
+
+
+def new_run_dir(cfg, stem):
+    """The folder of a new run: run.log_dir / run.name, or else / a timestamp and `stem` (then -2, -3, ... after it
+    where that folder exists: runs started in the same second). ConfigError, one line, when run.name is taken or
+    the folder cannot be one."""
+    log_dir = Path(cfg.run.log_dir)
+    if cfg.run.name:
+        run_dir = log_dir / cfg.run.name
+        if run_dir.exists():
+            raise ConfigError(f"{run_dir} exists; choose another run.name or --resume it")
+    else:
+        name = time.strftime("%Y%m%d-%H%M%S-") + stem
+        run_dir, k = log_dir / name, 1
+        while run_dir.exists():
+            k += 1
+            run_dir = log_dir / f"{name}-{k}"
+    check_folder(run_dir)
+    return run_dir
 
 
 def fit(cfg, train, val, run_dir, resume=False, log=print):

@@ -78,7 +78,8 @@ def test_replay_adds_beats_of_every_class_from_the_checkpoints_training_csvs(tmp
 def test_a_replay_pool_beside_the_checkpoint_stands_in_for_its_training_csvs(tmp_path, small_csvs):
     """prepare_data.py --replay-pool writes beats of every class of a checkpoint's training CSV with the inputs its
     model takes (features, and templates stored once each); fine-tuning then replays the same beats from it, with
-    or without the CSV. A pool of a model with other inputs is refused, and an existing pool kept without --force."""
+    or without the CSV. A pool that is no pool, or not this checkpoint's, or too small for train.replay, is refused
+    in one line, and an existing pool is kept without --force."""
     from heartbeat.labelled import load_labelled, load_replay_pool, load_split, replay_pool_path
 
     train_csv, patient_csv = small_csvs
@@ -95,7 +96,8 @@ def test_a_replay_pool_beside_the_checkpoint_stands_in_for_its_training_csvs(tmp
 
     made = run_script("prepare_data.py", "--replay-pool", checkpoint)
     assert made.returncode == 0, made.stderr
-    pool = load_replay_pool(replay_pool_path(checkpoint), first.model.inputs)
+    pool_path = replay_pool_path(checkpoint)
+    pool = load_replay_pool(pool_path, checkpoint, first.model.inputs, 7)
     everything = load_labelled(train_csv, first.model.inputs)
     assert len(pool.y) == len(everything.y)  # 80 beats a class, fewer than the pool's 500: all of them
     for name in ("beats", "features", "template"):
@@ -107,8 +109,19 @@ def test_a_replay_pool_beside_the_checkpoint_stands_in_for_its_training_csvs(tmp
         (tmp_path / "moved.csv").rename(train_csv)
     assert np.array_equal(from_pool.y, from_csv.y)
     assert np.array_equal(from_pool.inputs.template, from_csv.inputs.template)
-    with pytest.raises(ConfigError, match="other inputs"):
-        load_replay_pool(replay_pool_path(checkpoint), load_config(ROOT / "config" / "config.json").model.inputs)
+
+    plain = load_config(ROOT / "config" / "config.json").model.inputs
+    with pytest.raises(ConfigError, match="a replay pool of another checkpoint"):
+        load_replay_pool(pool_path, checkpoint, plain, 7)  # a model with other inputs
+    with pytest.raises(ConfigError, match="holds 500 beats of each class; set train.replay to at most 500"):
+        load_replay_pool(pool_path, checkpoint, first.model.inputs, 501)
     again = run_script("prepare_data.py", "--replay-pool", checkpoint)
-    assert again.returncode != 0 and again.stderr.strip() == (f"error: {replay_pool_path(checkpoint)} exists; "
-                                                              "add --force to write it again")
+    assert again.returncode != 0 and again.stderr.strip() == f"error: {pool_path} exists; add --force to write it again"
+    retrained = read_checkpoint(checkpoint)
+    retrained["epoch"] += 1
+    save_checkpoint(retrained, checkpoint)
+    with pytest.raises(ConfigError, match="another checkpoint"):
+        load_split(tuned)
+    pool_path.write_bytes(pool_path.read_bytes()[:1000])
+    with pytest.raises(ConfigError, match="cannot read it as a replay pool"):
+        load_split(tuned)

@@ -37,9 +37,12 @@ def test_one_beat_is_picked_from_each_group():
     picked = pick_for_review(x, 4)
     assert sorted(group[picked]) == [0, 1, 2, 3]
     # every beat's group is the picked beat of its own kind, and a picked beat stands for itself
-    same, stands_for = review_groups(x, 4)
-    assert np.array_equal(same, picked) and np.array_equal(group[stands_for], group)
-    assert np.array_equal(stands_for[picked], picked)
+    _, stands_for = review_groups(x, 4)
+    assert np.array_equal(group[stands_for], group) and np.array_equal(stands_for[picked], picked)
+    # fewer kinds of beat than asked for: one pick of each kind, every beat in the group of its kind's pick
+    copies = np.repeat(centres[:3], 5, axis=0)
+    few, their_groups = review_groups(copies, 5)
+    assert len(few) == 3 and np.array_equal(their_groups, np.repeat(few, 5))
     assert np.array_equal(picked, np.sort(picked)) and np.array_equal(picked, pick_for_review(x, 4))
     assert np.array_equal(pick_for_review(x[:3], 10), np.arange(3))  # fewer beats than asked: all of them
     with pytest.raises(ValueError):
@@ -54,6 +57,16 @@ def test_a_changed_label_counts_for_every_beat_of_its_group():
     assert changed_share(table, {0: "N", 700: "V"}) == (0, 0.0)
     assert changed_share(table, {700: "S"}) == (1, 0.3)  # a review row left out keeps the model's class
     assert changed_share(table, {0: "S", 700: "S"}) == (2, 1.0)
+
+
+def test_corrections_the_adapted_model_reads_as_labelled_are_counted():
+    from heartbeat.review_view import corrected_now
+
+    marked = pd.DataFrame({"sample": [0, 100, 200, 300], "class": ["N", "N", "V", "N"],
+                           "review": [True, True, True, False], "review_group": [0, 100, 200, 200]})
+    after = marked.assign(**{"class": ["S", "N", "N", "N"]})
+    assert corrected_now(marked, after, {0: "S", 100: "V", 200: "V"}) == (1, 2)  # 0 now S; 100 still N
+    assert corrected_now(marked, after, {}) == (0, 0)
 
 
 def test_the_embedding_is_what_the_last_layer_reads():
@@ -186,6 +199,7 @@ def test_review_tables_refuse_what_they_cannot_read():
     (["--record", SAMPLE, "--review", "10"], "use it with --record or --signal and --out"),
     (["--review", "10", "--out", "x.csv"], "use it with --record or --signal and --out"),
     (["--record", SAMPLE, "--review", "-1", "--out", "x.csv"], "at least 1"),
+    (["--record", SAMPLE, "--review", "0", "--out", "x.csv"], "at least 1"),
     (["--onnx", "m.onnx", "--record", SAMPLE, "--review", "10", "--out", "x.csv"], "ONNX"),
 ])
 def test_review_options_are_checked_in_one_line(tmp_path, args, message):

@@ -239,4 +239,4 @@ def test_fine_tune_a_shipped_model(tmp_path, small_csvs):
                            ROOT / "config" / "adapt.json", "--set", f"data.train_csv={train_csv}",
                            f"run.log_dir={tmp_path / 'log'}", cwd=tmp_path)
     assert no_replay.returncode != 0 and "Traceback" not in no_replay.stderr
-    assert "data/mitbih_ds1.csv not found" in no_replay.stderr and len(no_replay.stderr.strip().splitlines()) == 1
+    assert "data/mitbih_ds1.csv are not found" in no_replay.stderr and len(no_replay.stderr.strip().splitlines()) == 1
