@@ -16,18 +16,29 @@ def classify_csv(model, csv_path):
 
 
 @torch.no_grad()
-def predict_proba(model, inputs, batch_size=256, offsets=True):
+def predict_proba(model, inputs, batch_size=256, offsets=True, embed=False):
     """model.BeatInputs of n beats -> class probabilities (n, 5) float32, with the model's class offsets
-    (offsets=False: without them, as the network itself scores the beats). Batches of 256 keep the
-    activations small (2048 added about 350 MB of peak memory to a day-long report) and ran no slower."""
+    (offsets=False: without them, as the network itself scores the beats); with embed (a PyTorch model, with its
+    offsets), (probabilities, the beats' embeddings (n, 32) float32: BeatNet.scores_and_embedding). Batches of 256
+    keep the activations small (2048 added about 350 MB of peak memory to a day-long report) and ran no slower."""
     model.eval()
     scores = model if offsets else model.plain_logits
-    logits = [scores(**inputs.as_tensors(slice(i, i + batch_size))) for i in range(0, len(inputs), batch_size)]
+    logits, vectors = [], []
+    for i in range(0, len(inputs), batch_size):
+        batch = inputs.as_tensors(slice(i, i + batch_size))
+        if embed:
+            out, hidden = model.scores_and_embedding(**batch)
+            vectors.append(hidden)
+        else:
+            out = scores(**batch)
+        logits.append(out)
     # one softmax over all beats, not one per batch: between onnxruntime's batches, a torch op's idle
     # threads spin and took a core from it (0.50 s -> 0.88 s for 12,000 beats of bench_onnx's probe)
-    if not logits:
-        return np.zeros((0, len(model.logit_bias)), np.float32)
-    return torch.softmax(torch.cat(logits), dim=1).numpy()
+    proba = (torch.softmax(torch.cat(logits), dim=1).numpy() if logits
+             else np.zeros((0, len(model.logit_bias)), np.float32))
+    if not embed:
+        return proba
+    return proba, (torch.cat(vectors).numpy() if vectors else np.zeros((0, model.config.hidden), np.float32))
 
 
 def predictions_table(proba, classes):

@@ -198,16 +198,24 @@ class BeatNet(nn.Module):
     def forward(self, beats, features=None, template=None):
         if self.training:
             return self.plain_logits(beats, features, template)
+        return self.scores_and_embedding(beats, features, template)[0]
+
+    def scores_and_embedding(self, beats, features=None, template=None):
+        """Evaluation's scores (forward's: (B, 5), with the class offsets and the morphology mix) and the beats'
+        embedding, as the last layer sees them read with their morphology ((B, 32), the fc2 outputs), from one pass
+        of the convolutions. Beats the model reads alike lie close in the embedding (review.py groups a recording's
+        beats by it)."""
         self._check(features, template)
         morphology = self._morphology(beats, template)
-        logits = self._head(morphology, features) + self.logit_bias
+        hidden = self._hidden(morphology, features)
+        logits = self.out(hidden) + self.logit_bias
         w = self.config.morphology_mix
         if not w:
-            return logits
+            return logits, hidden
         without = self._head(torch.zeros_like(morphology), features) + self.logit_bias
         # the log of the mixed probabilities: softmax gives the mixture back, argmax picks its class
         return torch.logsumexp(torch.stack([F.log_softmax(logits, 1) + math.log(1 - w),
-                                            F.log_softmax(without, 1) + math.log(w)]), dim=0)  # (B, 5)
+                                            F.log_softmax(without, 1) + math.log(w)]), dim=0), hidden  # (B, 5)
 
     def plain_logits(self, beats, features=None, template=None):
         """The network's logits without the class offsets (what training learns and calibration starts from)."""
@@ -228,12 +236,6 @@ class BeatNet(nn.Module):
         for block in self.blocks:
             x = block(x)  # (B, 32, 92) -> (B, 32, 44) -> (B, 32, 20) -> (B, 32, 8) -> (B, 32, 2)
         return x.flatten(1)  # (B, 64)
-
-    def embed(self, beats, features=None, template=None):
-        """The beats as the last layer sees them, read with their morphology: (B, 32), the fc2 outputs. Beats
-        the model reads alike lie close here (review.py groups a recording's beats by it)."""
-        self._check(features, template)
-        return self._hidden(self._morphology(beats, template), features)
 
     def _head(self, x, features):
         """The linear layers on the conv features (B, 64) and the named features (B, k): (B, 5) logits."""

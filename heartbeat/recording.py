@@ -123,15 +123,15 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
     training CSVs of both leads were cut at the same annotations; where the second lead is unanalyzable
     the first lead's alone. Then the kept beats (keep (len(index),) bool: not in noise) share their
     V, F and Q probabilities with the block's beats of the same shape (shapes.share_by_shape), on both
-    leads' shapes where every kept beat has both. With a list `embedded`, the beats' review.embed vectors
-    ((len(index), 64): the first lead's, then the second's, or the first's again where it has none) are
-    appended to it."""
+    leads' shapes where every kept beat has both. With a list `embedded`, the beats' embeddings
+    ((len(index), 64): the first lead's, then the second's, or the first's again where it has none; see
+    inference.predict_proba) are appended to it."""
     beats = found.beats(index)
     inputs = recording_inputs(model.inputs, found.times, index, beats)
-    proba = predict_proba(model, inputs)
-    vectors = review.embed(model, inputs) if embedded is not None else None
+    embed = embedded is not None
+    proba, vectors = predict_proba(model, inputs, embed=True) if embed else (predict_proba(model, inputs), None)
     shapes = shape_vectors(beats)
-    if embedded is not None:
+    if embed:
         embedded.append(np.hstack([vectors, vectors]))
     if second is not None:
         resampler, readable = second
@@ -140,10 +140,11 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
         if len(both) >= MIN_BEATS:  # too few beats make no template
             other_beats = cut_block(resampler, found.peaks, both)
             other_inputs = recording_inputs(model.inputs, found.times, both, other_beats)
-            other = predict_proba(model, other_inputs)
+            other, other_vectors = (predict_proba(model, other_inputs, embed=True) if embed
+                                    else (predict_proba(model, other_inputs), None))
             proba[at] = (proba[at] + other) / 2
-            if embedded is not None:
-                embedded[-1][at, vectors.shape[1]:] = review.embed(model, other_inputs)
+            if embed:
+                embedded[-1][at, vectors.shape[1]:] = other_vectors
             if at[keep].all():  # shapes compared on both leads only where every kept beat has both
                 second_beats = np.zeros_like(beats)
                 second_beats[at] = other_beats
@@ -162,7 +163,7 @@ def classify_recording(model, rec, review_beats=0):
 
 def read_recording(model, rec, embed=False):
     """(DataFrame with one row per beat: sample (input rate), time_s, segment, af, class, class_index,
-    p_<class>...; with embed, (n_beats, 64) float32: each beat's review.embed vectors on both leads, else None).
+    p_<class>...; with embed, (n_beats, 64) float32: each beat's embeddings on both leads (block_proba), else None).
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy

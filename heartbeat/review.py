@@ -2,17 +2,15 @@
 
 Holter editing reviews a recording by its beat templates: beats that look alike are labelled together. The same
 idea picks the beats to label here: the recording's beats are grouped by k-means in the model's own representation
-(Model.embed, both leads side by side where there are two) and the beat nearest each group's centre is picked, so the
+(BeatNet.scores_and_embedding, both leads side by side where there are two) and the beat nearest each group's centre is picked, so the
 labels cover every kind of beat the model tells apart, wherever in the recording it first appears. On validation
 patients, the same number of labels picked so adapted the model better than the first 5 minutes' beats at each of
 three seeds (docs/cross-database-log.md, "Labels picked across the recording").
 """
 import numpy as np
-import torch
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
-BATCH = 256
 FIRST_MINUTES = 5.0  # the validated labelling effort: as many picked beats as the first 5 minutes hold
 
 
@@ -20,14 +18,6 @@ def first_minutes_count(table):
     """The number of beats of a recording's beats table (time_s) in its first FIRST_MINUTES, at least 1: the
     number of picked labels that adapted better than those minutes' beats on validation patients."""
     return max(1, int((table["time_s"] < 60 * FIRST_MINUTES).sum()))
-
-
-@torch.no_grad()
-def embed(model, inputs):
-    """model.BeatInputs of n beats -> (n, 32) float32: how the model's last layer sees each beat."""
-    model.eval()
-    parts = [model.embed(**inputs.as_tensors(slice(i, i + BATCH))) for i in range(0, len(inputs), BATCH)]
-    return torch.cat(parts).numpy() if parts else np.zeros((0, model.config.hidden), np.float32)
 
 
 def review_groups(embeddings, n, seed=0):

@@ -70,13 +70,15 @@ def test_corrections_the_adapted_model_reads_as_labelled_are_counted():
 
 
 def test_the_embedding_is_what_the_last_layer_reads():
+    """scores_and_embedding: forward's scores and, from the same pass, the fc2 outputs the class layer reads."""
     torch.manual_seed(0)
-    model = BeatNet(rr_features=True, template_channel=True, morphology_dropout=0.5).eval()
+    model = BeatNet(rr_features=True, template_channel=True, morphology_dropout=0.5, morphology_mix=0.5).eval()
     beats, features = torch.rand(4, 1, 187), torch.rand(4, 8)
     template = torch.rand(4, 1, 187)
-    hidden = model.embed(beats, features, template)
+    scores, hidden = model.scores_and_embedding(beats, features, template)
     assert hidden.shape == (4, 32)
     assert torch.allclose(model.out(hidden), model.plain_logits(beats, features, template))
+    assert torch.equal(scores, model(beats, features, template))
 
 
 def test_a_recording_gets_exactly_the_beats_asked_for(recording_model):
