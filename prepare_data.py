@@ -56,7 +56,7 @@ def prepare_reviewed(args):
     """--reviewed: the reviewed beats of one recording as training CSVs."""
     import pandas as pd
 
-    from heartbeat.reviewed import reviewed_labels, reviewed_tables
+    from heartbeat.reviewed import reviewed_labels, reviewed_tables, second_lead_path, write_reviewed
     from heartbeat.sources import open_recording
 
     try:
@@ -72,19 +72,16 @@ def prepare_reviewed(args):
             raise UserError(f"{args.reviewed}: cannot read it as a CSV ({str(e).strip()[:120]})") from None
         labels = reviewed_labels(table, args.reviewed)
         rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
-        name = f"{rec.name}_reviewed"
-        targets = [Path(args.out) / f"{name}.csv"] + ([Path(args.out) / f"{name}_lead1.csv"] if rec.second is not None
-                                                      else [])
-        for target in targets:
-            for f in (target, meta_path(target), templates_path(target)):
+        target = Path(args.out) / f"{rec.name}_reviewed.csv"
+        for csv in [target] + ([second_lead_path(target)] if rec.second is not None else []):
+            for f in (csv, meta_path(csv), templates_path(csv)):
                 check_output(f, args.force)
         tables = reviewed_tables(rec, labels)
     except UserError as e:
         sys.exit(f"error: {e}")
-    for target, part in zip(targets, tables):
-        write_kaggle_csv(target, part)
+    for csv, part in write_reviewed(tables, target).items():
         counts = np.bincount(part.y, minlength=len(CLASSES))
-        print(f"{target}: {len(part.y)} reviewed beats (" + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + ")")
+        print(f"{csv}: {len(part.y)} reviewed beats (" + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + ")")
 
 
 def prepare_replay_pool(args):

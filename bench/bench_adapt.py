@@ -45,10 +45,10 @@ def main():
         print("|---|---|---|---|")
         for k in range(args.repeats):
             for name, checkpoint in (("the pool", CHECKPOINT), ("the training CSVs", without_pool)):
-                wall, rss, out = time_process(
-                    [sys.executable, ROOT / "train.py", "--init", checkpoint, "--config", ROOT / "config" / "adapt.json",
-                     "--set", f"data.train_csv={csvs}", f"run.log_dir={tmp / 'log'}", f"run.name={checkpoint.parent.name}{k}"],
-                    cwd=ROOT, what=f"train.py replaying {name}")
+                cmd = [sys.executable, ROOT / "train.py", "--init", checkpoint,
+                       "--config", ROOT / "config" / "adapt.json", "--set", f"data.train_csv={csvs}",
+                       f"run.log_dir={tmp / 'log'}", f"run.name={checkpoint.parent.name}{k}"]
+                wall, rss, out = time_process(cmd, cwd=ROOT, what=f"train.py replaying {name}")
                 beats = re.search(r"(\d+) training / \d+ validation beats", out).group(1)
                 print(f"| {name} | {wall:.1f} | {rss:.0f} | {beats} |", flush=True)
 

@@ -87,11 +87,14 @@ def main():
             times = {False: [], True: []}
             for _ in range(args.repeats):
                 for embed in (False, True):
-                    times[embed].append(timed(lambda: read_recording(model, read_wfdb(args.record, None, args.second_channel),
-                                                                     embed)))
+                    times[embed].append(timed(lambda: app_reading(model, args, embed)))
             for embed, runs in times.items():
                 print(f"  read_recording with {args.second_channel}, {'with' if embed else 'without'} embeddings "
                       f"{min(runs):7.3f} s (best of {args.repeats}, alternating)")
+
+
+def app_reading(model, args, embed):
+    return read_recording(model, read_wfdb(args.record, None, args.second_channel), embed)
 
 
 def timed(job):

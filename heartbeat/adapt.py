@@ -5,14 +5,15 @@ A run folder is written as train.py writes one (config.json, TensorBoard events,
 adapted model is used like any other: predict.py --checkpoint RUN/best.pt.
 """
 import json
+import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from .build import write_kaggle_csv
 from .checkpoint import load_checkpoint
 from .config import load_config
-from .labelled import LabelledBeats, load_labelled, replay_beats
-from .reviewed import reviewed_tables
+from .labelled import LabelledBeats, load_labelled, load_split
+from .reviewed import reviewed_tables, write_reviewed
 from .training import fit, new_run_dir
 
 
@@ -29,23 +30,25 @@ def reviewed_beats(rec, labels, spec):
     lead it has, read back from the CSVs prepare_data.py --reviewed writes: the adaptation trains on exactly the
     inputs train.py would read."""
     with tempfile.TemporaryDirectory() as tmp:
-        parts = []
-        for lead, table in enumerate(reviewed_tables(rec, labels)):
-            if table is not None:
-                csv = Path(tmp) / f"lead{lead}.csv"
-                write_kaggle_csv(csv, table)
-                parts.append(load_labelled(csv, spec))
-    return LabelledBeats.concatenate(parts)
+        csvs = write_reviewed(reviewed_tables(rec, labels), Path(tmp) / "reviewed.csv")
+        return LabelledBeats.concatenate([load_labelled(csv, spec) for csv in csvs])
 
 
 def adapt_to_recording(checkpoint, recipe, rec, labels, log=print):
-    """Fine-tune `checkpoint` by the config file `recipe` (config/adapt.json: its model and train sections; the beats
-    are the recording's, with no validation split) on the labelled beats of `rec` and the beats it replays
-    (labelled.replay_beats). The run folder is the recipe's run.log_dir / a timestamp, "adapt" and the recording's
-    name, written as train.py writes one. Returns the path of the checkpoint to use (training.fit's)."""
-    cfg = load_config(recipe, init_overrides(checkpoint))
-    tuning = reviewed_beats(rec, labels, cfg.model.inputs)
-    if cfg.train.replay:
-        tuning = LabelledBeats.concatenate([tuning, replay_beats(cfg)])
+    """Fine-tune `checkpoint` by the config file `recipe` (config/adapt.json: its model and train sections) on the
+    labelled beats of `rec` and the beats it replays (labelled.replay_beats), with no validation split. The run
+    folder is the recipe's run.log_dir / a timestamp, "adapt" and the recording's name, written as train.py
+    writes one, with the reviewed beats as its training CSVs (reviewed.csv, reviewed_lead1.csv), so that its
+    config.json says what it was trained on (train.py --resume reads them). Returns the path of the checkpoint to
+    use (training.fit's)."""
+    cfg = load_config(recipe, init_overrides(checkpoint) + ["data.val_fraction=0", "data.cache=false"])
+    tables = reviewed_tables(rec, labels)
     run_dir = new_run_dir(cfg, f"adapt-{rec.name}")
-    return fit(cfg, tuning, tuning.take(slice(0, 0)), run_dir, log=log)
+    csvs = [str(csv) for csv in write_reviewed(tables, run_dir / "reviewed.csv")]
+    cfg = replace(cfg, data=replace(cfg.data, train_csv=csvs))
+    try:
+        train, val = load_split(cfg)  # as train.py reads the run: the reviewed beats, then the replayed ones
+    except BaseException:
+        shutil.rmtree(run_dir)  # no half-made run folder
+        raise
+    return fit(cfg, train, val, run_dir, log=log)

@@ -74,8 +74,8 @@ class TrainConfig:
     finetune: str = option("all", "with train.init: train 'all' layers, or only the 'head' (the three linear layers; "
                            "the convolutions keep the checkpoint's weights)", choices=("all", "head"))
     replay: int = option(0, "with train.init: also train on up to this many beats of each class drawn "
-                         "(seeded) from the checkpoint's training beats (its replay pool, NAME.replay.npz beside NAME.pt, "
-                         "where one lies beside it, else the training CSVs of its own config), so that fine-tuning "
+                         "(seeded) from the checkpoint's training beats: its replay pool (NAME.replay.npz beside "
+                         "NAME.pt) where there is one, else the training CSVs of its own config; so that fine-tuning "
                          "on one patient's few labelled minutes keeps the classes they lack; 0: off", minimum=0)
     ema: float = option(0.0, "validate and save an exponential moving average of the weights, updated after every "
                         "optimizer step with this decay (0.9995: about the last 2,000 steps); 0: the weights as "

@@ -2,8 +2,9 @@
 
 Holter editing reviews a recording by its beat templates: beats that look alike are labelled together. The same
 idea picks the beats to label here: the recording's beats are grouped by k-means in the model's own representation
-(BeatNet.scores_and_embedding, both leads side by side where there are two) and the beat nearest each group's centre is picked, so the
-labels cover every kind of beat the model tells apart, wherever in the recording it first appears. On validation
+(BeatNet.scores_and_embedding, both leads side by side where there are two) and the beat nearest each group's
+centre is picked, so the labels cover every kind of beat the model tells apart, wherever in the recording it first
+appears. On validation
 patients, the same number of labels picked so adapted the model better than the first 5 minutes' beats at each of
 three seeds (docs/cross-database-log.md, "Labels picked across the recording").
 """

@@ -80,8 +80,9 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
             f"python train.py --init {quote(checkpoint)} --config config/adapt.json "
             f"--set {quote('data.train_csv=' + json.dumps(csvs))}", language="bash")
     if st.button("adapt the model to this recording", key="adapt", type="primary",
-                 help="fine-tunes its linear layers on the reviewed beats and on beats of every class it was trained "
-                      "on (config/adapt.json), then reads the recording with it; the run is saved as train.py saves one"):
+                 help="fine-tunes its linear layers on the reviewed beats and on beats of every class it was "
+                      "trained on (config/adapt.json), then reads the recording with it; the run is saved as "
+                      "train.py saves one"):
         try:
             adapt(reviewed_labels(out, "the review table"))
         except UserError as e:

@@ -4,11 +4,13 @@ classified it, so that a model adapted on them sees exactly the inputs it will b
 detected R peak by the training rule, its R-R context from the detected beats around it, its template the median
 beat of its block (recording.block_proba), on the first lead and, where given, the second.
 """
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from . import BEAT_LEN, CLASSES, UserError
-from .build import BeatTable, META_COLUMNS
+from .build import BeatTable, META_COLUMNS, write_kaggle_csv
 from .features import beat_context
 from .recording import _second_lead, beats_of, check_signal
 from .sidecar import RECORDING_KEYS
@@ -79,6 +81,24 @@ def reviewed_tables(rec, labels):
                 table.meta["record"] = rec.name
                 table.templates["record"] = rec.name
     return first, _join(parts[1])
+
+
+def second_lead_path(path):
+    """The beat CSV of a recording's second lead beside that of its first: data/x_reviewed.csv ->
+    data/x_reviewed_lead1.csv (as prepare_data.py --db names a database's other leads)."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_lead1.csv")
+
+
+def write_reviewed(tables, path):
+    """Write reviewed_tables' (first lead, second lead or None) as the beat CSV `path` and second_lead_path(path),
+    each with its sidecars; returns {path written: its BeatTable}."""
+    written = {}
+    for table, target in zip(tables, (Path(path), second_lead_path(path))):
+        if table is not None:
+            write_kaggle_csv(target, table)
+            written[target] = table
+    return written
 
 
 def _block_table(rec, labels, found, index, hit, beats, name, lead):

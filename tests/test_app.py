@@ -1,4 +1,6 @@
 """The Streamlit app runs every view headless (streamlit.testing) without exceptions, bad uploads included."""
+from pathlib import Path
+
 import pytest
 
 from conftest import MITDB, ROOT, needs_mitdb
@@ -60,7 +62,14 @@ def test_the_model_is_adapted_to_the_recording_in_the_review_tab(tmp_path, monke
     at.button(key="adapt").click().run()
     assert not at.exception and not errors(at)
     runs = list((tmp_path / "log").glob("*-adapt-208_min15/best.pt"))
-    assert len(runs) == 1 and (runs[0].parent / "config.json").is_file()
+    assert len(runs) == 1
+    # the run says what it was trained on: the 20 reviewed beats, in the run folder, and 250 replayed of each class
+    from heartbeat.config import load_run_config
+    from heartbeat.labelled import load_split
+
+    cfg = load_run_config(runs[0].parent)
+    assert cfg.data.train_csv == [str(Path("log") / runs[0].parent.name / "reviewed.csv")]
+    assert len(load_split(cfg)[0].y) == 20 + 5 * 250
     assert at.radio(key="read_with").value == "adapted to this recording"
     assert any(f"predict.py --checkpoint {runs[0].resolve()} --record" in c.value for c in at.code)
 
