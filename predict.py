@@ -68,8 +68,9 @@ def predict_recording(model, args):
     for warning in rec.warnings:
         print(f"  warning: {warning}")
     if args.review:
-        print(f"  {int(table['review'].sum())} beats marked for review (column review of --out): correct their "
-              f"class, then prepare_data.py --reviewed builds the adaptation's training CSVs from them")
+        print(f"  {int(table['review'].sum())} beats marked for review (column review of --out; review_group: the "
+              f"marked beat each beat's group is labelled by): correct their class, then prepare_data.py --reviewed "
+              f"builds the adaptation's training CSVs from them")
     if rec.ref_samples is not None and len(rec.ref_samples) > 1:
         agree = reference_agreement(table, rec)
         print(f"  against the reference annotations: detection Se {agree['se']:.4f} +P {agree['ppv']:.4f}; "
