@@ -54,9 +54,7 @@ def progress(desc):
 
 def prepare_reviewed(args):
     """--reviewed: the reviewed beats of one recording as training CSVs."""
-    import pandas as pd
-
-    from heartbeat.reviewed import reviewed_labels, reviewed_tables, second_lead_path, write_reviewed
+    from heartbeat.reviewed import read_reviewed, reviewed_tables, second_lead_path, write_reviewed
     from heartbeat.sources import open_recording
 
     try:
@@ -66,11 +64,7 @@ def prepare_reviewed(args):
         if args.mitdb or args.db or args.noise:
             raise UserError("--reviewed builds one recording's CSVs; run --mitdb / --db / --noise on their own")
         check_folder(Path(args.out))
-        try:
-            table = pd.read_csv(args.reviewed)
-        except (OSError, ValueError, pd.errors.ParserError) as e:
-            raise UserError(f"{args.reviewed}: cannot read it as a CSV ({str(e).strip()[:120]})") from None
-        labels = reviewed_labels(table, args.reviewed)
+        labels = read_reviewed(args.reviewed)
         rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
         target = Path(args.out) / f"{rec.name}_reviewed.csv"
         for csv in [target] + ([second_lead_path(target)] if rec.second is not None else []):

@@ -55,6 +55,9 @@ def main(argv=None):
     p.add_argument("--af-min-s", type=float, default=defaults.af_min_s,
                    help="shortest atrial fibrillation episode, in seconds: 30 (the ESC convention, and what "
                    "the pipeline marks) or more, e.g. 360")
+    p.add_argument("--reviewed", metavar="CSV", help="predict.py --review's --out CSV of this recording with the "
+                   "classes of its review rows corrected: those beats take the classes given (a person's edits are "
+                   "final), whatever model reads the rest")
     p.add_argument("--start", help="when the recording began, HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS] (default: the WFDB "
                    "header's start time, if any): events and hours get wall-clock times")
     p.add_argument("--brady-bpm", type=float, default=defaults.brady_bpm,
@@ -66,6 +69,7 @@ def main(argv=None):
 
     try:
         from heartbeat.recording import classify_recording
+        from heartbeat.reviewed import apply_reviewed, read_reviewed
 
         rules = rules_from(args)
         start = parse_start(args.start) if args.start else None
@@ -79,8 +83,13 @@ def main(argv=None):
         model, _ = load_checkpoint(checkpoint)
         rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
         rec.start = start or rec.start
+        labels = read_reviewed(args.reviewed) if args.reviewed else None  # a bad file fails before the work
         table = classify_recording(model, rec)
-        report = build_report(table, rec, rules, about={"model": checkpoint})
+        about = {"model": checkpoint}
+        if labels:
+            table, changed = apply_reviewed(table, labels, rec.name)
+            about["reviewed"] = {"file": args.reviewed, "beats": len(labels), "changed_from_model": changed}
+        report = build_report(table, rec, rules, about=about)
         try:
             with atomic_dir(args.out, force=args.force, replaceable=REPORT_FILE) as tmp:
                 write_report(report, tmp, rec.signal, rec.fs)

@@ -25,6 +25,15 @@ class ReviewError(UserError):
     pass
 
 
+def read_reviewed(csv):
+    """reviewed_labels of the CSV file `csv` (predict.py --review's --out, its review rows' classes corrected)."""
+    try:
+        table = pd.read_csv(csv)
+    except (OSError, ValueError, pd.errors.ParserError) as e:
+        raise ReviewError(f"{csv}: cannot read it as a CSV ({str(e).strip()[:120]})") from None
+    return reviewed_labels(table, csv)
+
+
 def reviewed_labels(table, source):
     """{sample: class index} of the reviewed rows of a predictions table (predict.py --out of a recording)."""
     missing = [c for c in ("sample", "class", "review") if c not in table.columns]
@@ -73,14 +82,36 @@ def reviewed_tables(rec, labels):
     first = _join(parts[0])
     got = set(first.meta["sample"]) if first is not None else set()
     if len(got) < len(wanted):
-        raise ReviewError(f"{rec.name}: {len(wanted) - len(got)} of the {len(wanted)} reviewed beats are no beats of "
-                          f"this recording as read now (another recording, channel or model settings?)")
+        raise _no_beats(rec.name, len(wanted) - len(got), len(wanted))
     if block == 1:  # one block: the beats' recording is the recording itself
         for table in (first, _join(parts[1])):
             if table is not None:
                 table.meta["record"] = rec.name
                 table.templates["record"] = rec.name
     return first, _join(parts[1])
+
+
+def apply_reviewed(table, labels, name):
+    """(a copy of the beats table `table` (recording.classify_recording's) with the classes a person gave the beats
+    at the samples of `labels` ({sample: class index}, reviewed_labels), how many of them that changes): a person's
+    edits are final, whatever model reads the rest (report.py --reviewed). The p_ columns stay the model's.
+    ReviewError, one line, where a sample is no beat of the table (`name`: the recording's)."""
+    samples = table["sample"].to_numpy()
+    wanted = np.fromiter(labels, dtype=np.int64)
+    missing = int((~np.isin(wanted, samples)).sum())
+    if missing:
+        raise _no_beats(name, missing, len(wanted))
+    rows = np.flatnonzero(np.isin(samples, wanted))
+    given = np.array([labels[s] for s in samples[rows]], dtype=np.int64)
+    out = table.copy()
+    out.loc[out.index[rows], "class_index"] = given
+    out.loc[out.index[rows], "class"] = np.asarray(CLASSES)[given]
+    return out, int((table["class_index"].to_numpy()[rows] != given).sum())
+
+
+def _no_beats(name, missing, total):
+    return ReviewError(f"{name}: {missing} of the {total} reviewed beats are no beats of this recording as read now "
+                       f"(another recording, channel or model settings?)")
 
 
 def second_lead_path(path):

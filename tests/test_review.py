@@ -163,6 +163,32 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     assert twice.returncode != 0 and "exists" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
 
 
+def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
+    """report.py --reviewed: the reviewed beats take the reviewer's classes in beats.csv and in the counts, whatever
+    the model calls them; the report says how many; a review of another recording is refused in one line."""
+    beats_csv = tmp_path / "beats.csv"
+    proc = run_script("predict.py", "--record", SAMPLE, "--review", "30", "--out", beats_csv)
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(beats_csv)
+    review = table["review"].to_numpy()
+    table.loc[review, "class"] = "Q"  # a reviewer who calls every reviewed beat paced, as no model would
+    table.to_csv(beats_csv, index=False)
+    made = run_script("report.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", tmp_path / "report")
+    assert made.returncode == 0, made.stderr
+    beats = pd.read_csv(tmp_path / "report" / "beats.csv")
+    assert (beats.set_index("sample").loc[table.loc[review, "sample"], "class"] == "Q").all()
+    assert (beats.set_index("sample").drop(index=table.loc[review, "sample"])["class"] != "Q").all()
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["beats"]["Q"] == 30 and report["reviewed"] == {"file": str(beats_csv), "beats": 30,
+                                                                 "changed_from_model": 30}
+    table["sample"] += 1  # beats that are not this recording's
+    table.to_csv(beats_csv, index=False)
+    bad = run_script("report.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", tmp_path / "other")
+    assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+    assert "30 of the 30 reviewed beats are no beats of this recording" in bad.stderr
+    assert not (tmp_path / "other").exists()
+
+
 def test_classes_corrected_in_the_app_are_what_prepare_data_reads(recording_model):
     """The app's Review view writes the beats table with its edited classes; --reviewed must read exactly those."""
     from heartbeat.review import first_minutes_count
