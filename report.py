@@ -101,6 +101,9 @@ def main(argv=None):
     except UserError as e:
         sys.exit(f"error: {e}")
     print("\n".join(summary_lines(report)))
+    if labels:
+        print(f"reviewed: {len(labels)} beats keep the classes given in {args.reviewed} "
+              f"({report.summary['reviewed']['changed_from_model']} changed from the model's)")
     print(f"wrote {args.out}/report.html (and report.json, beats.csv, events.csv, hourly.csv, "
           f"{annotation_file_name(rec.name)})")
 

@@ -89,6 +89,14 @@ def strip_span(start_s, length_s):
     return max(0.0, start_s - STRIP_BEFORE_S), float(np.clip(length_s + 2 * STRIP_BEFORE_S, STRIP_MIN_S, STRIP_MAX_S))
 
 
+def _reviewed_note(reviewed):
+    """report.py --reviewed: how many beats a person labelled, whose classes the report keeps."""
+    if not reviewed:
+        return ""
+    return (f"; {reviewed['beats']} beats reviewed by a person keep the classes given "
+            f"({reviewed['changed_from_model']} changed from the model's)")
+
+
 def report_html(report, signal=None, fs=None):
     s = report.summary
     rec = s["recording"]
@@ -97,7 +105,7 @@ def report_html(report, signal=None, fs=None):
              f"<h1>ECG report: {html.escape(rec['name'])} {html.escape(rec['channel'] or '')}"
              f"{' + ' + html.escape(rec['second_channel']) if rec.get('second_channel') else ''}</h1>",
              f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
-             "to be confirmed by a clinician.</p>",
+             "to be confirmed by a clinician" + _reviewed_note(s.get("reviewed")) + ".</p>",
              *(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in s["warnings"]),
              "<h2>Summary</h2>",
              _table([("start", rec.get("start") or "not given"), ("duration (h)", round(s["duration_s"] / 3600, 2)),

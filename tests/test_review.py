@@ -181,6 +181,7 @@ def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["beats"]["Q"] == 30 and report["reviewed"] == {"file": str(beats_csv), "beats": 30,
                                                                  "changed_from_model": 30}
+    assert "30 beats reviewed by a person keep the classes given" in (tmp_path / "report" / "report.html").read_text()
     table["sample"] += 1  # beats that are not this recording's
     table.to_csv(beats_csv, index=False)
     bad = run_script("report.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", tmp_path / "other")
