@@ -20,7 +20,7 @@ from heartbeat import UserError
 from heartbeat.adapt import init_overrides
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
-from heartbeat.labelled import load_split
+from heartbeat.labelled import csv_list, load_split
 from heartbeat.training import calibrate_run, fit, new_run_dir
 
 
@@ -78,8 +78,7 @@ def main(argv=None):
                 raise
             run_dir = new_run_dir(cfg, Path(args.config).stem)
         if args.init:  # the schema's default (MIT-BIH's training split) is seldom what a fine-tuning means
-            csvs = [cfg.data.train_csv] if isinstance(cfg.data.train_csv, str) else cfg.data.train_csv
-            missing = [csv for csv in csvs if not Path(csv).is_file()]
+            missing = [csv for csv in csv_list(cfg.data.train_csv) if not Path(csv).is_file()]
             if missing:
                 raise ConfigError(f"{missing[0]}: no such file; with --init, data.train_csv names the labelled beats "
                                   "to fine-tune on, e.g. --set 'data.train_csv=[\"data/my_records.csv\"]'")

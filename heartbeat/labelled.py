@@ -41,11 +41,16 @@ def load_labelled(csv, spec, cache=False):
     return LabelledBeats(load_inputs(csv, x, spec), y)
 
 
+def csv_list(train_csv):
+    """data.train_csv, one path or a list of them, as a list."""
+    return [train_csv] if isinstance(train_csv, str) else list(train_csv)
+
+
 def load_split(cfg):
     """(train, val) LabelledBeats of a config: its training CSV(s) with the inputs its model takes, split by
     data.val_fraction / data.val_split / train.seed, the same way for training and for --calibrate."""
     dc = cfg.data
-    csvs = [dc.train_csv] if isinstance(dc.train_csv, str) else dc.train_csv
+    csvs = csv_list(dc.train_csv)
     parts = [load_labelled(csv, cfg.model.inputs, dc.cache) for csv in csvs]
     beats = LabelledBeats.concatenate(parts)
     groups = (np.concatenate([load_records(csv, len(p.y)) for csv, p in zip(csvs, parts)])
@@ -87,8 +92,7 @@ def replay_beats(cfg):
 
 def training_beats(checkpoint, spec, cache=False):
     """LabelledBeats of the training CSVs named by a checkpoint's own config, with the inputs of `spec`."""
-    csvs = read_checkpoint(checkpoint)["config"]["data"]["train_csv"]
-    csvs = [csvs] if isinstance(csvs, str) else csvs
+    csvs = csv_list(read_checkpoint(checkpoint)["config"]["data"]["train_csv"])
     missing = [csv for csv in csvs if not Path(csv).is_file()]
     if missing:
         raise ConfigError(f"its training CSVs {', '.join(missing)} are not found (build them with prepare_data.py, "

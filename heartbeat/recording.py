@@ -129,7 +129,7 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
     beats = found.beats(index)
     inputs = recording_inputs(model.inputs, found.times, index, beats)
     embed = embedded is not None
-    proba, vectors = predict_proba(model, inputs, embed=True) if embed else (predict_proba(model, inputs), None)
+    proba, vectors = _proba(model, inputs, embed)
     shapes = shape_vectors(beats)
     if embed:
         embedded.append(np.hstack([vectors, vectors]))
@@ -140,8 +140,7 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
         if len(both) >= MIN_BEATS:  # too few beats make no template
             other_beats = cut_block(resampler, found.peaks, both)
             other_inputs = recording_inputs(model.inputs, found.times, both, other_beats)
-            other, other_vectors = (predict_proba(model, other_inputs, embed=True) if embed
-                                    else (predict_proba(model, other_inputs), None))
+            other, other_vectors = _proba(model, other_inputs, embed)
             proba[at] = (proba[at] + other) / 2
             if embed:
                 embedded[-1][at, vectors.shape[1]:] = other_vectors
@@ -151,6 +150,11 @@ def block_proba(model, found, index, keep, second=None, embedded=None):
                 shapes = shape_vectors(beats, second_beats)
     proba[keep] = share_by_shape(proba[keep], shapes[keep])
     return proba
+
+
+def _proba(model, inputs, embed):
+    """(class probabilities, the beats' embeddings or None) of model.BeatInputs, from one pass with embed."""
+    return predict_proba(model, inputs, embed=True) if embed else (predict_proba(model, inputs), None)
 
 
 def classify_recording(model, rec, review_beats=0):

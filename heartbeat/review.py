@@ -42,11 +42,6 @@ def review_groups(embeddings, n, seed=0):
     return np.sort(np.fromiter(nearest.values(), dtype=np.int64)), stands_for[kmeans.labels_]
 
 
-def pick_for_review(embeddings, n, seed=0):
-    """Indices (sorted) of n beats to label (review_groups)."""
-    return review_groups(embeddings, n, seed)[0]
-
-
 def marked(table, embeddings, n):
     """A copy of the beats table `table` (recording.read_recording's) with columns review: True for the n beats a
     person should label, picked by review_groups from the beats' embeddings (n_beats, d), and review_group: the

@@ -1,5 +1,5 @@
 """The app's Review view: predict.py --review in Streamlit. Beats of a recording picked for a person to label
-(review.pick_for_review) are shown a page at a time, a few seconds around each; their classes are corrected in a
+(review.review_groups) are shown a page at a time, a few seconds around each; their classes are corrected in a
 table, and the beats CSV with the corrections is downloaded for prepare_data.py --reviewed, as on the command line
 (docs/model-options.md, "One recording without annotations"), or the model is adapted to the recording on them
 right here (adapt.adapt_to_recording, as train.py --init does)."""

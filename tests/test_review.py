@@ -16,7 +16,7 @@ from heartbeat.features import recording_inputs
 from heartbeat.labelled import load_labelled
 from heartbeat.model import BeatNet
 from heartbeat.recording import beats_of, classify_recording
-from heartbeat.review import changed_share, pick_for_review, review_groups
+from heartbeat.review import changed_share, review_groups
 from heartbeat.reviewed import ReviewError, reviewed_labels, reviewed_tables
 from heartbeat.sources import open_recording
 
@@ -34,7 +34,7 @@ def test_one_beat_is_picked_from_each_group():
     sizes = [200, 30, 5, 1]  # a rare kind of beat is picked as surely as a common one
     x = np.concatenate([c + rng.normal(0, 0.3, (n, 2)) for c, n in zip(centres, sizes)])
     group = np.repeat(np.arange(4), sizes)
-    picked = pick_for_review(x, 4)
+    picked = review_groups(x, 4)[0]
     assert sorted(group[picked]) == [0, 1, 2, 3]
     # every beat's group is the picked beat of its own kind, and a picked beat stands for itself
     _, stands_for = review_groups(x, 4)
@@ -43,10 +43,10 @@ def test_one_beat_is_picked_from_each_group():
     copies = np.repeat(centres[:3], 5, axis=0)
     few, their_groups = review_groups(copies, 5)
     assert len(few) == 3 and np.array_equal(their_groups, np.repeat(few, 5))
-    assert np.array_equal(picked, np.sort(picked)) and np.array_equal(picked, pick_for_review(x, 4))
-    assert np.array_equal(pick_for_review(x[:3], 10), np.arange(3))  # fewer beats than asked: all of them
+    assert np.array_equal(picked, np.sort(picked)) and np.array_equal(picked, review_groups(x, 4)[0])
+    assert np.array_equal(review_groups(x[:3], 10)[0], np.arange(3))  # fewer beats than asked: all of them
     with pytest.raises(ValueError):
-        pick_for_review(x, 0)
+        review_groups(x, 0)
 
 
 def test_a_changed_label_counts_for_every_beat_of_its_group():
