@@ -4,10 +4,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import streamlit as st
 
+from . import CLASSES, UserError
 from .events import Rules
 from .figures import strip_figure
 from .report import build_report, report_json
 from .report_html import report_html, strip_span, trend_figure
+from .reviewed import apply_reviewed
 
 
 def show(fig):
@@ -36,10 +38,21 @@ def report_rules():
                         for k, (name, label, lo, hi, step) in enumerate(RULE_INPUTS)})
 
 
-def report_section(rec, table, model_name):
+def report_section(rec, table, model_name, corrected=None):
     """report.py's report of the same recording (classified by the checkpoint `model_name`, as the report names
-    it): summary, trend, hourly table, events with their strips."""
-    report = build_report(table, rec, report_rules(), about={"model": model_name})
+    it): summary, trend, hourly table, events with their strips. `corrected` ({sample: class name}): beats whose
+    class a person changed in the Review tab; unless unticked, they keep it, as report.py --reviewed keeps them."""
+    about = {"model": model_name}
+    keep = f"keep the Review tab's corrections ({len(corrected or ())} beat{'s' * (len(corrected or ()) != 1)})"
+    if corrected and st.checkbox(keep, value=True, key="report_reviewed",
+                                 help="as report.py --reviewed: a person's classes are final, whatever model reads "
+                                      "the other beats"):
+        try:
+            table, changed = apply_reviewed(table, {s: CLASSES.index(c) for s, c in corrected.items()}, rec.name)
+            about["reviewed"] = {"file": "the app's Review tab", "beats": len(corrected), "changed_from_model": changed}
+        except UserError as e:  # the model read now found other beats than the one the review was made on
+            st.warning(str(e))
+    report = build_report(table, rec, report_rules(), about=about)
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
     cols = st.columns(7)
