@@ -15,6 +15,10 @@ seed K; or ds2, run K trained on MIT-BIH DS1 with seed K. Each reads the records
 validation patients instead), and the replayed beats come from its own training beats.
 
     python bench/review_adapt.py --scenario ds2 --runs 0 1 2
+
+--budgets B ... adds a review of B picked beats for each B (ways review25, review50, ...), to see what fewer labels
+cost; the scored beats then leave out those every way labelled. Each run's D_A (the mean F1 of S and V over its
+MIT-BIH and its SVDB records) is printed per way.
 """
 import argparse
 import sys
@@ -22,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import f1_score
 from wfdb.processing import compare_annotations
 
 from heartbeat import review
@@ -37,6 +42,10 @@ from cross_db import Pool, checkpoint_of, run, scenarios, train_or_reuse  # this
 from cross_db_tables import SHOWN, gross_row
 
 WAYS = ("as trained", "first5", "review")
+
+
+def ways(budgets):
+    return WAYS + tuple(f"review{b}" for b in budgets)
 
 
 def read(path):
@@ -62,7 +71,7 @@ def adapted(checkpoint, recipe, rec, labels, replay, seed, run_dir, spec):
     return fitted.read_with_mix(cfg.model.morphology_mix)
 
 
-def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
+def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir, budgets=()):
     """{way: (y_true, y_pred)} of one record's scored beats, and the labels each way used."""
     rec = read(path)
     plain, vectors = read_recording(trained, rec, embed=True)  # the model as trained, and what picks the beats
@@ -71,9 +80,11 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
     samples = marked["sample"].to_numpy()
     chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
               "review": marked["review"].to_numpy() & (label >= 0)}
-    labelled = set(samples[chosen["first5"] | chosen["review"]])
+    for b in budgets:  # the same detections: review.marked only adds columns to `plain`
+        chosen[f"review{b}"] = review.marked(plain, vectors, b)["review"].to_numpy() & (label >= 0)
+    labelled = set(samples[np.logical_or.reduce(list(chosen.values()))])
     out = {}
-    for way in WAYS:
+    for way in ways(budgets):
         if way == "as trained":
             table = plain
         else:
@@ -86,6 +97,15 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir):
         keep[keep] = ~np.isin(table["sample"].to_numpy()[match[keep]], list(labelled))
         out[way] = (rec.ref_labels[:-1][keep], table["class_index"].to_numpy()[match[keep]])
     return out, {way: int(c.sum()) for way, c in chosen.items()}
+
+
+def decision_number(scored):
+    """D_A of [(database, y_true, y_pred), ...]: the mean F1 of S and V over each database's records pooled."""
+    f1s = []
+    for db in sorted({db for db, _, _ in scored}):
+        y, pred = (np.concatenate([part[i] for part in scored if part[0] == db]) for i in (1, 2))
+        f1s += list(f1_score(y, pred, labels=[1, 2], average=None, zero_division=0))
+    return float(np.mean(f1s))
 
 
 def arguments(description):
@@ -101,6 +121,8 @@ def arguments(description):
     p.add_argument("--data", default="data", help="folder with mitdb.csv, mitdb_lead1.csv, svdb.csv, svdb_lead1.csv")
     p.add_argument("--out", default="log/cross-db")
     p.add_argument("--validation", action="store_true", help="read each run's validation patients, not its test fold")
+    p.add_argument("--budgets", nargs="*", type=int, default=[], metavar="B",
+                   help="also review B picked beats for each B (ways reviewB)")
     return p.parse_args()
 
 
@@ -133,22 +155,30 @@ def held_out(args):
 
 def main():
     args = arguments(__doc__)
-    results = {way: [] for way in WAYS}
+    if any(b < 1 for b in args.budgets):
+        raise SystemExit(f"--budgets {args.budgets}: each is a number of beats, at least 1")
+    all_ways = ways(args.budgets)
+    results = {way: [] for way in all_ways}
+    per_run = {}  # run -> [(way, database, y_true, y_pred)]
     for k, patient, path, trained, checkpoint, replay, adapt_dir in held_out(args):
-        out, used = score_record(path, trained, checkpoint, args.adapt, replay, k, adapt_dir)
-        for way in WAYS:
+        out, used = score_record(path, trained, checkpoint, args.adapt, replay, k, adapt_dir, args.budgets)
+        for way in all_ways:
             results[way].append(out[way])
+            per_run.setdefault(k, []).append((way, patient.split("/")[0], *out[way]))
         wrong = " ".join(f"{way} {(y != pred).sum()}" for way, (y, pred) in out.items())
-        print(f"run {k} {patient}: labels first5 {used['first5']} review {used['review']}; scored "
-              f"{len(out['review'][0])}; wrong: {wrong}", flush=True)
+        labels = " ".join(f"{way} {n}" for way, n in used.items())
+        print(f"run {k} {patient}: labels {labels}; scored {len(out['review'][0])}; wrong: {wrong}", flush=True)
     print(f"\n{'validation patients' if args.validation else 'held-out records'} of {args.scenario} runs {args.runs}, "
           f"read as recordings on both leads, after the first {MINUTES:g} minutes, "
-          f"beats labelled by neither way left out\n")
+          f"beats labelled by no way left out\n")
     print("| model | accuracy | " + " | ".join(f"{c} Se | {c} +P" for c in SHOWN) + " |")
     print("|---" * (2 + 2 * len(SHOWN)) + "|")
-    for way in WAYS:
+    for way in all_ways:
         y, pred = (np.concatenate(c) for c in zip(*results[way]))
         print(f"| {way} | " + " | ".join(f"{v:.3f}" for v in gross_row(y, pred)) + " |")
+    print("\nD_A (mean F1 of S and V per database) per run: " + "; ".join(
+        f"run {k}: " + ", ".join(f"{way} {decision_number([p[1:] for p in parts if p[0] == way]):.4f}"
+                                 for way in all_ways) for k, parts in per_run.items()))
 
 
 if __name__ == "__main__":
