@@ -43,7 +43,8 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
     """
     model.train()
     total, seen = 0.0, 0
-    bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0)
+    # a bar on a terminal only: in a log file (nohup, CI) it would be a screenful of carriage returns per epoch
+    bar = tqdm(plan, desc=desc, unit="batch", leave=False, mininterval=1.0, disable=None)
     for idx in bar:
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
         if augment is not None:
