@@ -6,9 +6,9 @@ matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
 Recording (the sample recording, an uploaded WFDB record or EDF file, or a one-column CSV signal -> Beats: rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
-report.py's report of it, events with their strips, the Review tab's corrected classes kept; Review: beats picked for a person to label, as predict.py
---review picks them, their classes corrected and downloaded for prepare_data.py --reviewed, or the model adapted to
-the recording on them, after which the view reads with the adapted model).
+report.py's report of it, events with their strips, classes changed in the Review tab kept; Review: beats picked
+for a person to label, as predict.py --review picks them, their classes corrected and downloaded for prepare_data.py
+--reviewed, or the model adapted to the recording on them, after which the view reads with the adapted model).
 """
 import hashlib
 import os

@@ -17,7 +17,7 @@ validation patients instead), and the replayed beats come from its own training 
     python bench/review_adapt.py --scenario ds2 --runs 0 1 2
 
 --budgets B ... adds a review of B picked beats for each B (ways review25, review50, ...), to see what fewer labels
-cost; the scored beats then leave out those every way labelled. Each run's D_A (the mean F1 of S and V over its
+cost; the scored beats then leave out those any way labelled. Each run's D_A (the mean F1 of S and V over its
 MIT-BIH and its SVDB records) is printed per way.
 """
 import argparse
@@ -157,6 +157,7 @@ def main():
     args = arguments(__doc__)
     if any(b < 1 for b in args.budgets):
         raise SystemExit(f"--budgets {args.budgets}: each is a number of beats, at least 1")
+    args.budgets = list(dict.fromkeys(args.budgets))  # a budget given twice would count its records twice
     all_ways = ways(args.budgets)
     results = {way: [] for way in all_ways}
     per_run = {}  # run -> [(way, database, y_true, y_pred)]

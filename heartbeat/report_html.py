@@ -93,7 +93,8 @@ def _reviewed_note(reviewed):
     """report.py --reviewed: how many beats a person labelled, whose classes the report keeps."""
     if not reviewed:
         return ""
-    return (f"; {reviewed['beats']} beats reviewed by a person keep the classes given "
+    return (f"; {reviewed['beats']} beat{'s' * (reviewed['beats'] != 1)} reviewed by a person keep"
+            f"{'s' * (reviewed['beats'] == 1)} the class{'es' * (reviewed['beats'] != 1)} given "
             f"({reviewed['changed_from_model']} changed from the model's)")
 
 

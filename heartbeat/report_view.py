@@ -41,16 +41,18 @@ def report_rules():
 def report_section(rec, table, model_name, corrected=None):
     """report.py's report of the same recording (classified by the checkpoint `model_name`, as the report names
     it): summary, trend, hourly table, events with their strips. `corrected` ({sample: class name}): beats whose
-    class a person changed in the Review tab; unless unticked, they keep it, as report.py --reviewed keeps them."""
+    class a person changed in the Review tab; unless unticked, they keep it."""
     about = {"model": model_name}
-    keep = f"keep the Review tab's corrections ({len(corrected or ())} beat{'s' * (len(corrected or ()) != 1)})"
-    if corrected and st.checkbox(keep, value=True, key="report_reviewed",
-                                 help="as report.py --reviewed: a person's classes are final, whatever model reads "
-                                      "the other beats"):
+    n = len(corrected or ())
+    if n and st.checkbox(f"keep the classes changed in the Review tab ({n} beat{'s' * (n != 1)})", value=True,
+                         key="report_reviewed", help="the classes a person changed are final in the report, whatever "
+                                                     "model reads the other beats (report.py --reviewed keeps every "
+                                                     "reviewed row of its CSV)"):
         try:
             table, changed = apply_reviewed(table, {s: CLASSES.index(c) for s, c in corrected.items()}, rec.name)
-            about["reviewed"] = {"file": "the app's Review tab", "beats": len(corrected), "changed_from_model": changed}
-        except UserError as e:  # the model read now found other beats than the one the review was made on
+            about["reviewed"] = {"file": "the app's Review tab (the beats whose class was changed)", "beats": n,
+                                 "changed_from_model": changed}
+        except UserError as e:  # the model read now finds other beats than the ones the review was made on
             st.warning(str(e))
     report = build_report(table, rec, report_rules(), about=about)
     s = report.summary

@@ -3,6 +3,7 @@
 table, and the beats CSV with the corrections is downloaded for prepare_data.py --reviewed, as on the command line
 (docs/model-options.md, "One recording without annotations"), or the model is adapted to the recording on them
 right here (adapt.adapt_to_recording, as train.py --init does)."""
+import hashlib
 import json
 from shlex import quote
 
@@ -37,6 +38,12 @@ def corrected_now(marked, after, classes):
     return int((now.to_numpy() == np.array(list(changed.values()))).sum()), len(changed)
 
 
+def picks_digest(picked):
+    """A name for the review table of these picked beats as this model reads them: the editor keeps a person's edits
+    by row number, so another recording, model or lead choice (other picks, other classes) needs a fresh table."""
+    return hashlib.sha1(picked[["sample", "class_index"]].to_numpy().tobytes()).hexdigest()[:12]
+
+
 def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
     """The Review view of one recording: `table` its beats, mark(n) its beats table with n beats marked review,
     `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100"), `checkpoint` the
@@ -48,8 +55,9 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
              "then adapt the model here, or download the CSV and adapt as the commands under the table say.")
     n = st.number_input("beats to review", 1, len(table), first_minutes_count(table), key="review_count",
                         help="by default as many as the first 5 minutes hold; on validation patients that many "
-                             "beats picked so adapted the model better than the first 5 minutes' beats. Fewer "
-                             "cost some of the gain: 100 beats gave 85-90% of it, 25 beats 33-72% "
+                             "beats picked so adapted the model better than the first 5 minutes' beats. Fewer adapt "
+                             "less: of that default's gain over the model as trained, 100 beats gave 85-90%, 25 "
+                             "beats 33-72% "
                              "(docs/cross-database-log.md, \"How many beats a review needs\")")
     marked = mark(int(n))
     picked = marked[marked["review"]].reset_index(drop=True)
@@ -68,7 +76,7 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
                                            "stands for": st.column_config.NumberColumn(
                                                "stands for", help="beats of the recording in this beat's group "
                                                                   "(column review_group of the CSV)")},
-                            key=f"review_editor_{rec.name}_{n}")
+                            key=f"review_editor_{picks_digest(picked)}")
     classes = dict(zip(edited["sample"], edited["class"]))
     changed, share = changed_share(marked, classes)
     st.caption(f"{len(picked)} beats to review, {changed} changed from the model's class; their groups hold "

@@ -217,22 +217,27 @@ def test_both_leads_on_the_sample_recording(app):
     assert [m.value for m in app.metric] != before  # V1 changes some beats' classes in these 3 minutes
 
 
-
 def test_the_report_keeps_the_classes_corrected_in_the_review_tab(app):
     """Review -> Report: a beat whose class a person changes from N to V in the review table is V in the report (as
-    report.py --reviewed keeps it), one more V beat of the 281; unticked, the report is the model's again."""
+    report.py --reviewed keeps it), one more V beat of the 281; unticked, the report is the model's again; with other
+    picks (both leads read) the edit is not carried over to whatever beat takes its row."""
     def v_burden():
         return float(next(m.value for m in app.metric if m.label == "V burden").rstrip(" %"))
 
     app.number_input(key="review_count").set_value(20).run()
-    editor = app.get("data_editor")[0].value
-    row = int(next(i for i, c in enumerate(editor["class"]) if c == "N"))
+    editor = app.get("data_editor")[0]
+    row = int(next(i for i, c in enumerate(editor.value["class"]) if c == "N"))
     before = v_burden()
-    app.session_state["review_editor_208_min15_20"] = {"edited_rows": {row: {"class": "V"}}, "added_rows": [],
-                                                        "deleted_rows": []}
+    app.session_state[editor.key] = {"edited_rows": {row: {"class": "V"}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception and not errors(app)
-    assert app.checkbox(key="report_reviewed").label == "keep the Review tab's corrections (1 beat)"
+    assert app.checkbox(key="report_reviewed").label == "keep the classes changed in the Review tab (1 beat)"
     assert v_burden() == pytest.approx(before + 100 / 281, abs=0.002)
+    assert any(c.value.startswith("20 beats to review, 1 changed") for c in app.caption)
     app.checkbox(key="report_reviewed").uncheck().run()
     assert v_burden() == before
+    app.checkbox(key="both_leads").check().run()
+    assert not app.exception and not errors(app)
+    assert app.get("data_editor")[0].key != editor.key
+    assert any(c.value.startswith("20 beats to review, 0 changed") for c in app.caption)
+    assert "report_reviewed" not in [c.key for c in app.checkbox]
