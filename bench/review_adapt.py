@@ -80,8 +80,10 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir, budge
     samples = marked["sample"].to_numpy()
     chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
               "review": marked["review"].to_numpy() & (label >= 0)}
-    for b in budgets:  # the same detections: review.marked only adds columns to `plain`
-        chosen[f"review{b}"] = review.marked(plain, vectors, b)["review"].to_numpy() & (label >= 0)
+    for b in budgets:
+        picked = np.zeros(len(plain), bool)
+        picked[review.review_groups(vectors, b)[0]] = True  # as review.marked marks them
+        chosen[f"review{b}"] = picked & (label >= 0)
     labelled = set(samples[np.logical_or.reduce(list(chosen.values()))])
     out = {}
     for way in ways(budgets):
