@@ -55,11 +55,15 @@ def predict_csvs(model, csvs, show):
     return table
 
 
-def predict_recording(model, args):
+def predict_recording(model, args, labels=None):
+    """Classify the recording args names; `labels` ({sample: class index}, --reviewed) keep their classes."""
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
+    from heartbeat.reviewed import apply_reviewed
 
     rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
     table = classify_recording(model, rec, args.review or 0)
+    if labels:  # a person's classes are final, whatever model reads the rest (as report.py --reviewed)
+        table, changed = apply_reviewed(table, labels, rec.name)
     where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
@@ -67,6 +71,9 @@ def predict_recording(model, args):
     print(f"  predicted: {counts_line(table, CLASSES)}")
     for warning in rec.warnings:
         print(f"  warning: {warning}")
+    if labels:
+        print(f"  reviewed: {len(labels)} beats keep the classes given in {args.reviewed} ({changed} changed from "
+              f"the model's)")
     if args.review:
         print(f"  {int(table['review'].sum())} beats marked for review (column review of --out; review_group: the "
               f"marked beat each beat's group is labelled by): correct their class, then prepare_data.py --reviewed "
@@ -108,6 +115,9 @@ def main(argv=None):
     p.add_argument("--review", type=int, metavar="N",
                    help="recordings: mark N beats for a person to label (column review of --out), picked across the "
                    "recording as Holter editing groups beats, to adapt the model to it (README: adapting)")
+    p.add_argument("--reviewed", metavar="CSV", help="recordings: the --out CSV of a --review of this recording with "
+                   "the classes of its review rows corrected: those beats keep the classes given (a person's edits "
+                   "are final), whatever model reads the rest, e.g. the model adapted on them")
     p.add_argument("--plot-seconds", type=float, default=20.0, help="length of the --plot strip")
     p.add_argument("--force", action="store_true", help="overwrite --out / --plot / --annotations if they exist")
     p.add_argument("--show", type=int, default=20, help="beats to print per beat CSV")
@@ -134,6 +144,9 @@ def main(argv=None):
         if args.review and args.onnx or args.review and str(args.checkpoint or "").endswith(".onnx"):
             raise UserError("--review reads the model's inner layers, which an ONNX file does not expose; give a "
                             "PyTorch --checkpoint")
+        if args.reviewed and not recording:
+            raise UserError("--reviewed keeps a person's classes for beats of a recording; use it with --record or "
+                            "--signal")
         if args.out and len(csvs) > 1:
             raise UserError("--out takes one input; give a single --csv")
         for out in (args.out, args.plot, args.annotations):
@@ -143,12 +156,17 @@ def main(argv=None):
             raise UserError("give --checkpoint or --onnx, not both")
         if args.onnx and Path(args.onnx).suffix != ".onnx":  # load_model reads a file as ONNX by its name
             raise UserError(f"--onnx {args.onnx}: an ONNX model's name ends in .onnx (export.py writes one)")
+        labels = None
+        if args.reviewed:  # a bad file fails before the work
+            from heartbeat.reviewed import read_reviewed
+
+            labels = read_reviewed(args.reviewed)
         checkpoint = args.onnx or args.checkpoint or os.path.relpath(RECORDING_MODEL if recording else BEAT_MODEL)
         model, info = load_model(checkpoint)
         print(f"model {checkpoint}: classes {' '.join(CLASSES)}, beats of "
               f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
               f"({info['preprocessing']['method']} rule)")
-        table = predict_recording(model, args) if recording else predict_csvs(model, csvs, args.show)
+        table = predict_recording(model, args, labels) if recording else predict_csvs(model, csvs, args.show)
         if args.out:
             with atomic_path(args.out) as tmp:
                 table.to_csv(tmp, index=False, float_format="%.6f")

@@ -104,7 +104,8 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
         fixed = corrected_now(marked, after, classes)
         st.success(f"Adapted: {adapted}. Choose the model the Beats and Report tabs read with above (read with)."
                    + (f" It reads {fixed[0]} of the {fixed[1]} beats whose class you changed as you labelled them; "
-                      "adaptation learns from all the reviewed beats, so a few corrections move it little."
+                      "adaptation learns from all the reviewed beats, so a few corrections move it little (the "
+                      "Report tab and predict.py --reviewed keep the classes you gave)."
                       if fixed[1] else ""))
         st.code(f"python predict.py --checkpoint {quote(adapted)} {reads}{second} --out beats.csv", language="bash")
     return changed_labels(marked, classes)
