@@ -6,7 +6,7 @@ matrix, of both);
 Beats (a sample CSV from samples/ or an uploaded Kaggle-format CSV -> predictions, plot, download);
 Recording (the sample recording, an uploaded WFDB record or EDF file, or a one-column CSV signal -> Beats: rhythm strip
 with labelled beats, class counts, heart rate, per-beat table, agreement with a reference .atr; Report:
-report.py's report of it, events with their strips, classes changed in the Review tab kept; Review: beats picked
+report.py's report of it, events with their strips, classes given in the Review tab kept; Review: beats picked
 for a person to label, as predict.py --review picks them, their classes corrected and downloaded for prepare_data.py
 --reviewed, or the model adapted to the recording on them, after which the view reads with the adapted model).
 """
@@ -203,14 +203,14 @@ def recording_view(checkpoint):
     for warning in rec.warnings:
         st.warning(warning)
     beats_tab, report_tab, review_tab = st.tabs(["Beats", "Report", "Review"])
-    with review_tab:  # filled first: the report keeps the classes a person corrected there
-        corrected = review_section(rec, base, lambda n: marked_beats(checkpoint, key, n, base, vectors), reads,
+    with review_tab:  # filled first: the report keeps the classes a person gave there
+        reviewed = review_section(rec, base, lambda n: marked_beats(checkpoint, key, n, base, vectors), reads,
                                    os.path.relpath(checkpoint, ROOT),
                                    lambda labels: adapt_here(checkpoint, key, rec, labels), adapted, after)
     with beats_tab:
         beats_section(rec, table)
     with report_tab:
-        report_section(rec, table, os.path.relpath(model, ROOT), corrected)
+        report_section(rec, table, os.path.relpath(model, ROOT), reviewed)
 
 
 def adapt_here(checkpoint, key, rec, labels):

@@ -58,11 +58,12 @@ def predict_csvs(model, csvs, show):
 def predict_recording(model, args, labels=None):
     """Classify the recording args names; `labels` ({sample: class index}, --reviewed) keep their classes."""
     from heartbeat.recording import classify_recording, mean_heart_rate, reference_agreement
-    from heartbeat.reviewed import apply_reviewed
 
     rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
     table = classify_recording(model, rec, args.review or 0)
     if labels:  # a person's classes are final, whatever model reads the rest (as report.py --reviewed)
+        from heartbeat.reviewed import apply_reviewed, kept_note
+
         table, changed = apply_reviewed(table, labels, rec.name)
     where = (f"{rec.name}" + (f" channel {rec.channel}" if rec.channel else "")
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
@@ -72,8 +73,7 @@ def predict_recording(model, args, labels=None):
     for warning in rec.warnings:
         print(f"  warning: {warning}")
     if labels:
-        print(f"  reviewed: {len(labels)} beats keep the classes given in {args.reviewed} ({changed} changed from "
-              f"the model's)")
+        print(f"  {kept_note(len(labels), changed, f' in {args.reviewed}')}")
     if args.review:
         print(f"  {int(table['review'].sum())} beats marked for review (column review of --out; review_group: the "
               f"marked beat each beat's group is labelled by): correct their class, then prepare_data.py --reviewed "

@@ -69,7 +69,7 @@ def main(argv=None):
 
     try:
         from heartbeat.recording import classify_recording
-        from heartbeat.reviewed import apply_reviewed, read_reviewed
+        from heartbeat.reviewed import apply_reviewed, kept_note, read_reviewed
 
         rules = rules_from(args)
         start = parse_start(args.start) if args.start else None
@@ -102,8 +102,7 @@ def main(argv=None):
         sys.exit(f"error: {e}")
     print("\n".join(summary_lines(report)))
     if labels:
-        print(f"reviewed: {len(labels)} beats keep the classes given in {args.reviewed} "
-              f"({report.summary['reviewed']['changed_from_model']} changed from the model's)")
+        print(kept_note(len(labels), report.summary["reviewed"]["changed_from_model"], f" in {args.reviewed}"))
     print(f"wrote {args.out}/report.html (and report.json, beats.csv, events.csv, hourly.csv, "
           f"{annotation_file_name(rec.name)})")
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
+from .reviewed import kept_note
 
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
 STRIP_MIN_S = 8.0      # ... lasts at least this long ...
@@ -93,9 +94,7 @@ def _reviewed_note(reviewed):
     """report.py --reviewed: how many beats a person labelled, whose classes the report keeps."""
     if not reviewed:
         return ""
-    return (f"; {reviewed['beats']} beat{'s' * (reviewed['beats'] != 1)} reviewed by a person keep"
-            f"{'s' * (reviewed['beats'] == 1)} the class{'es' * (reviewed['beats'] != 1)} given "
-            f"({reviewed['changed_from_model']} changed from the model's)")
+    return "; " + kept_note(reviewed["beats"], reviewed["changed_from_model"])
 
 
 def report_html(report, signal=None, fs=None):

@@ -38,22 +38,24 @@ def report_rules():
                         for k, (name, label, lo, hi, step) in enumerate(RULE_INPUTS)})
 
 
-def report_section(rec, table, model_name, corrected=None):
+def report_section(rec, table, model_name, reviewed=None):
     """report.py's report of the same recording (classified by the checkpoint `model_name`, as the report names
-    it): summary, trend, hourly table, events with their strips. `corrected` ({sample: class name}): beats whose
-    class a person changed in the Review tab; unless unticked, they keep it."""
+    it): summary, trend, hourly table, events with their strips. `reviewed` ({sample: class name}): the beats of the
+    Review tab with the classes given there (the labels the app adapts on); where the model read now calls them
+    otherwise, they keep the classes given unless unticked, as report.py --reviewed keeps its CSV's."""
     about = {"model": model_name}
-    n = len(corrected or ())
-    if n and st.checkbox(f"keep the classes changed in the Review tab ({n} beat{'s' * (n != 1)})", value=True,
-                         key="report_reviewed", help="the classes a person changed are final in the report, whatever "
-                                                     "model reads the other beats (report.py --reviewed keeps every "
-                                                     "reviewed row of its CSV)"):
+    if reviewed:
         try:
-            table, changed = apply_reviewed(table, {s: CLASSES.index(c) for s, c in corrected.items()}, rec.name)
-            about["reviewed"] = {"file": "the app's Review tab (the beats whose class was changed)", "beats": n,
-                                 "changed_from_model": changed}
+            kept, changed = apply_reviewed(table, {s: CLASSES.index(c) for s, c in reviewed.items()}, rec.name)
         except UserError as e:  # the model read now finds other beats than the ones the review was made on
             st.warning(str(e))
+            changed = 0
+        if changed and st.checkbox(f"keep the classes given in the Review tab ({changed} beat{'s' * (changed != 1)} "
+                                   f"this model reads otherwise)", value=True, key="report_reviewed",
+                                   help="a person's classes are final in the report, whatever model reads the other "
+                                        "beats (as report.py --reviewed)"):
+            table = kept
+            about["reviewed"] = {"file": "the app's Review tab", "beats": len(reviewed), "changed_from_model": changed}
     report = build_report(table, rec, report_rules(), about=about)
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]

@@ -49,7 +49,7 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
     `reads` the options with which prepare_data.py reads the same recording (e.g. "--record 100"), `checkpoint` the
     model's path as the commands shown give it, adapt(labels) adapts that model on reviewed beats ({sample: class
     index}); `adapted` the adapted checkpoint's path and `after` its beats table, or None. Returns {sample: class
-    name} of the reviewed beats whose class the person changed from the model's (the Report tab keeps them)."""
+    name} of the reviewed beats, the classes as the person left them (the Report tab keeps them)."""
     st.write("Label a few beats of this recording and the model can be adapted to it: the beats below are picked "
              "across the whole recording, one per group of beats that the model sees alike. Correct their class, "
              "then adapt the model here, or download the CSV and adapt as the commands under the table say.")
@@ -107,5 +107,6 @@ def review_section(rec, table, mark, reads, checkpoint, adapt, adapted, after):
                       "adaptation learns from all the reviewed beats, so a few corrections move it little (the "
                       "Report tab and predict.py --reviewed keep the classes you gave)."
                       if fixed[1] else ""))
-        st.code(f"python predict.py --checkpoint {quote(adapted)} {reads}{second} --out beats.csv", language="bash")
-    return changed_labels(marked, classes)
+        st.code(f"python predict.py --checkpoint {quote(adapted)} {reads}{second} --reviewed {quote(file_name)} "
+                f"--out beats.csv", language="bash")
+    return classes

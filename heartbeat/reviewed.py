@@ -49,7 +49,20 @@ def reviewed_labels(table, source):
     if len(bad):
         raise ReviewError(f"{source} line {bad[0] + 2}: class {rows.loc[bad[0], 'class']!r} is not one of "
                           f"{', '.join(CLASSES)}")
-    return dict(zip(rows["sample"].astype(np.int64), classes.map(CLASSES.index)))
+    samples = pd.to_numeric(rows["sample"], errors="coerce")
+    bad = rows.index[~np.isfinite(samples) | (samples % 1 != 0)]
+    if len(bad):  # e.g. a cell emptied in a spreadsheet
+        value = rows.loc[bad[0], "sample"]
+        raise ReviewError(f"{source} line {bad[0] + 2}: sample " + ("is empty" if pd.isna(value) else
+                                                                    f"{str(value)!r} is not a whole number"))
+    return dict(zip(samples.astype(np.int64), classes.map(CLASSES.index)))
+
+
+def kept_note(beats, changed, source=""):
+    """How a report or a beats table says that `beats` reviewed beats keep a person's classes (`source`: where they
+    were given, e.g. " in beats.csv"), `changed` of them against the model's reading."""
+    return (f"{beats} beat{'s' * (beats != 1)} reviewed by a person keep{'s' * (beats == 1)} the "
+            f"class{'es' * (beats != 1)} given{source} ({changed} changed from the model's)")
 
 
 def reviewed_tables(rec, labels):

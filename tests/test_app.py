@@ -231,7 +231,8 @@ def test_the_report_keeps_the_classes_corrected_in_the_review_tab(app):
     app.session_state[editor.key] = {"edited_rows": {row: {"class": "V"}}, "added_rows": [], "deleted_rows": []}
     app.run()
     assert not app.exception and not errors(app)
-    assert app.checkbox(key="report_reviewed").label == "keep the classes changed in the Review tab (1 beat)"
+    assert app.checkbox(key="report_reviewed").label == ("keep the classes given in the Review tab (1 beat this model "
+                                                          "reads otherwise)")
     assert v_burden() == pytest.approx(before + 100 / 281, abs=0.002)
     assert any(c.value.startswith("20 beats to review, 1 changed") for c in app.caption)
     app.checkbox(key="report_reviewed").uncheck().run()
