@@ -49,7 +49,7 @@ def predict_csvs(model, csvs, show):
             print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
         if len(table) > show:
             print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
-        print(f"  predicted: {counts_line(table, CLASSES)}")
+        print(f"  {'classes (the reviewed beats as given)' if labels else 'predicted'}: {counts_line(table, CLASSES)}")
         if y is not None:
             print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == y).mean():.4f}")
     return table
@@ -69,7 +69,7 @@ def predict_recording(model, args, labels=None):
              + (f" with {rec.second_channel}" if rec.second_channel else ""))
     print(f"\n{where}: {len(rec.signal) / rec.fs:.1f} s at {rec.fs:g} Hz, {len(table)} beats, "
           f"heart rate {mean_heart_rate(table):.0f} bpm (from the median R-R)")
-    print(f"  predicted: {counts_line(table, CLASSES)}")
+    print(f"  {'classes (the reviewed beats as given)' if labels else 'predicted'}: {counts_line(table, CLASSES)}")
     for warning in rec.warnings:
         print(f"  warning: {warning}")
     if labels:
@@ -147,6 +147,9 @@ def main(argv=None):
         if args.reviewed and not recording:
             raise UserError("--reviewed keeps a person's classes for beats of a recording; use it with --record or "
                             "--signal")
+        if args.reviewed and args.out and Path(args.out).resolve() == Path(args.reviewed).resolve():
+            raise UserError(f"--out {args.out} is the --reviewed CSV: writing the beats over it would lose the review "
+                            f"(its review column); choose another --out")
         if args.out and len(csvs) > 1:
             raise UserError("--out takes one input; give a single --csv")
         for out in (args.out, args.plot, args.annotations):

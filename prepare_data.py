@@ -1,4 +1,4 @@
-"""Build beat CSVs (Kaggle format) from annotated WFDB databases.
+"""Build beat CSVs (Kaggle format) from annotated WFDB databases, or from the beats reviewed in one recording.
 
     python prepare_data.py --mitdb data/mitdb --out data        # MIT-BIH's Kaggle CSVs: random and DS1/DS2 splits
     python prepare_data.py --download                           # fetch mitdb from PhysioNet first
@@ -109,7 +109,8 @@ def main(argv=None):
                    "of its training CSVs for fine-tuning it (train.replay) without them")
     p.add_argument("--record", help="--reviewed: the WFDB record or EDF file the CSV was predicted from")
     p.add_argument("--signal", help="--reviewed: the signal file the CSV was predicted from (with --fs)")
-    add_channel_arguments(p)
+    add_channel_arguments(p, "--reviewed: also write the reviewed beats cut from this lead "
+                             "(<recording>_reviewed_lead1.csv), as predict.py --second-channel read them")
     p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")

@@ -34,27 +34,39 @@ def read_reviewed(csv):
     return reviewed_labels(table, csv)
 
 
+REVIEW_TRUE = ("true", "1", "yes")    # what a review cell may hold, as pandas or a spreadsheet writes it
+REVIEW_FALSE = ("false", "0", "no", "")
+
+
 def reviewed_labels(table, source):
     """{sample: class index} of the reviewed rows of a predictions table (predict.py --out of a recording)."""
     missing = [c for c in ("sample", "class", "review") if c not in table.columns]
     if missing:
         raise ReviewError(f"{source}: no column {', '.join(missing)}; give the --out CSV of predict.py --record / "
                           f"--signal with --review")
-    review = table["review"].astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
-    rows = table[review]
+    flag = table["review"].fillna("").astype(str).str.strip().str.lower()
+    bad = table.index[~flag.isin(REVIEW_TRUE + REVIEW_FALSE)]
+    if len(bad):  # a tick the file's writer meant, or not: a correction must not be dropped unnoticed
+        raise ReviewError(f"{source} line {bad[0] + 2}: review {table.loc[bad[0], 'review']!r} is neither true nor "
+                          f"false")
+    rows = table[flag.isin(REVIEW_TRUE)]
     if rows.empty:
         raise ReviewError(f"{source}: no row has review set; predict.py --review N marks the beats to label")
-    classes = rows["class"].astype(str).str.strip().str.upper()
+    classes = rows["class"].fillna("").astype(str).str.strip().str.upper()
     bad = rows.index[~classes.isin(CLASSES)]
     if len(bad):
-        raise ReviewError(f"{source} line {bad[0] + 2}: class {rows.loc[bad[0], 'class']!r} is not one of "
-                          f"{', '.join(CLASSES)}")
+        given = rows.loc[bad[0], "class"]
+        raise ReviewError(f"{source} line {bad[0] + 2}: class " + ("is empty" if pd.isna(given) else
+                                                                   f"{given!r} is not one of {', '.join(CLASSES)}"))
     samples = pd.to_numeric(rows["sample"], errors="coerce")
     bad = rows.index[~np.isfinite(samples) | (samples % 1 != 0)]
     if len(bad):  # e.g. a cell emptied in a spreadsheet
         value = rows.loc[bad[0], "sample"]
         raise ReviewError(f"{source} line {bad[0] + 2}: sample " + ("is empty" if pd.isna(value) else
                                                                     f"{str(value)!r} is not a whole number"))
+    twice = rows.index[samples.duplicated()]
+    if len(twice):
+        raise ReviewError(f"{source} line {twice[0] + 2}: sample {int(samples[twice[0]])} is reviewed twice")
     return dict(zip(samples.astype(np.int64), classes.map(CLASSES.index)))
 
 
@@ -93,9 +105,9 @@ def reviewed_tables(rec, labels):
                     parts[1].append(_block_table(rec, labels, found, both, np.isin(found.samples[both], wanted),
                                                  beats, name, rec.second_channel))
     first = _join(parts[0])
-    got = set(first.meta["sample"]) if first is not None else set()
+    got = first.meta["sample"].to_numpy() if first is not None else np.zeros(0, np.int64)
     if len(got) < len(wanted):
-        raise _no_beats(rec.name, len(wanted) - len(got), len(wanted))
+        raise _no_beats(rec.name, wanted[~np.isin(wanted, got)], len(wanted))
     if block == 1:  # one block: the beats' recording is the recording itself
         for table in (first, _join(parts[1])):
             if table is not None:
@@ -111,20 +123,24 @@ def apply_reviewed(table, labels, name):
     ReviewError, one line, where a sample is no beat of the table (`name`: the recording's)."""
     samples = table["sample"].to_numpy()
     wanted = np.fromiter(labels, dtype=np.int64)
-    missing = int((~np.isin(wanted, samples)).sum())
-    if missing:
+    missing = wanted[~np.isin(wanted, samples)]
+    if len(missing):
         raise _no_beats(name, missing, len(wanted))
     rows = np.flatnonzero(np.isin(samples, wanted))
     given = np.array([labels[s] for s in samples[rows]], dtype=np.int64)
     out = table.copy()
     out.loc[out.index[rows], "class_index"] = given
     out.loc[out.index[rows], "class"] = np.asarray(CLASSES)[given]
+    out["reviewed"] = np.isin(samples, wanted)  # which classes are a person's, not the model's (its p_ columns)
     return out, int((table["class_index"].to_numpy()[rows] != given).sum())
 
 
 def _no_beats(name, missing, total):
-    return ReviewError(f"{name}: {missing} of the {total} reviewed beats are no beats of this recording as read now "
-                       f"(another recording, channel or model settings?)")
+    """The error for reviewed beats (`missing`: their samples) that are no beats of the recording as read now."""
+    n = len(missing)
+    return ReviewError(f"{name}: {n} of the {total} reviewed beats {'is' if n == 1 else 'are'} no beat{'s' * (n != 1)} "
+                       f"of this recording as read now, e.g. sample {int(np.min(missing))} (another recording, channel "
+                       f"or model settings?)")
 
 
 def second_lead_path(path):

@@ -161,6 +161,7 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     assert "30 beats reviewed by a person keep the classes given in " in again.stdout
     after = pd.read_csv(tmp_path / "after.csv").set_index("sample")
     assert list(after.loc[reviewed["sample"], "class"]) == list(reviewed["class"])
+    assert after["reviewed"].sum() == 30 and after.loc[reviewed["sample"], "reviewed"].all()  # which are a person's
     assert (after.loc[reviewed["sample"], "class_index"] == reviewed["class"].map(CLASSES.index).to_numpy()).all()
     # read by the model as shipped, which the reference contradicts on some of them, the same classes are kept
     changed = int((reviewed["class"] != reviewed["class_index"].map(dict(enumerate(CLASSES)))).sum())
@@ -170,9 +171,13 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     assert f"({changed} changed from the model's)" in shipped.stdout
     kept = pd.read_csv(tmp_path / "shipped.csv").set_index("sample").loc[reviewed["sample"], "class"]
     assert list(kept) == list(reviewed["class"])
-    beats_only = run_script("predict.py", "--csv", ROOT / "samples" / "mitbih_test_labelled.csv", "--reviewed", beats_csv)
+    beats_only = run_script("predict.py", "--csv", ROOT / "samples" / "mitbih_test_labelled.csv",
+                            "--reviewed", beats_csv)
     assert beats_only.returncode != 0 and len(beats_only.stderr.strip().splitlines()) == 1
     assert "--reviewed keeps a person's classes for beats of a recording" in beats_only.stderr
+    over = run_script("predict.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", beats_csv, "--force")
+    assert over.returncode != 0 and "is the --reviewed CSV" in over.stderr
+    assert len(over.stderr.strip().splitlines()) == 1 and "review" in pd.read_csv(beats_csv)  # the review is intact
     # nothing is overwritten without --force
     twice = run_script("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
                        "--out", data)
@@ -194,6 +199,7 @@ def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
     beats = pd.read_csv(tmp_path / "report" / "beats.csv")
     assert (beats.set_index("sample").loc[table.loc[review, "sample"], "class"] == "Q").all()
     assert (beats.set_index("sample").drop(index=table.loc[review, "sample"])["class"] != "Q").all()
+    assert list(beats["sample"][beats["reviewed"]]) == list(table.loc[review, "sample"])
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     assert report["beats"]["Q"] == 30 and report["reviewed"] == {"file": str(beats_csv), "beats": 30,
                                                                  "changed_from_model": 30}
@@ -228,17 +234,23 @@ def test_classes_corrected_in_the_app_are_what_prepare_data_reads(recording_mode
 def test_review_tables_refuse_what_they_cannot_read():
     good = pd.DataFrame({"sample": [10, 20], "class": ["N", "v"], "review": [True, "True"]})
     assert reviewed_labels(good, "x.csv") == {10: 0, 20: 2}
+    unticked = pd.DataFrame({"sample": [10, 20, 30], "class": ["N", "V", "S"], "review": ["yes", None, "0"]})
+    assert reviewed_labels(unticked, "x.csv") == {10: 0}  # an empty cell is not reviewed
     for table, message in [
         (good.drop(columns="review"), "no column review"),
         (good.assign(review=False), "no row has review set"),
         (good.assign(**{"class": ["N", "X"]}), "line 3: class 'X' is not one of"),
         (good.assign(sample=[10, None]), "line 3: sample is empty"),  # a cell emptied in a spreadsheet
         (good.assign(sample=["10", "2.5"]), "line 3: sample '2.5' is not a whole number"),
+        (good.assign(sample=[10, 10]), "line 3: sample 10 is reviewed twice"),
+        (good.assign(review=[True, "x"]), "line 3: review 'x' is neither true nor false"),  # a tick not understood
+        (good.assign(**{"class": ["N", None]}), "line 3: class is empty"),
     ]:
         with pytest.raises(ReviewError, match=message):
             reviewed_labels(table, "x.csv")
     rec = open_recording(str(SAMPLE), None, None)
-    with pytest.raises(ReviewError, match="2 of the 2 reviewed beats are no beats of this recording"):
+    with pytest.raises(ReviewError, match="2 of the 2 reviewed beats are no beats of this recording as read now, "
+                                          "e.g. sample 5"):
         reviewed_tables(rec, {5: 0, 7: 1})
 
 
