@@ -64,8 +64,6 @@ class TrainConfig:
                        choices=("ce", "weighted"))
     weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "
                                  "(1: inverse frequency, 0.5: its square root)", minimum=0)
-    label_smoothing: float = option(0.0, "the training loss's label smoothing: each target is this share spread "
-                                    "evenly over the classes (0: off)", minimum=0)
     untilt_priors: bool = option(True, "with a 'weighted' loss: validate, pick best.pt and predict at the real "
                                  "class frequencies (logit offsets undo the tilt the weights taught); false: "
                                  "at the tilted priors")
@@ -91,8 +89,6 @@ class TrainConfig:
         check_fields(self, "train")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"train.ema = {self.ema!r}: expected a decay in [0, 1)")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"train.label_smoothing = {self.label_smoothing!r}: expected a share in [0, 1)")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"train.betas = {self.betas!r}: expected two numbers in [0, 1)")
 

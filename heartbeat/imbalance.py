@@ -20,10 +20,9 @@ def class_weights(y, power=1.0):
 
 def make_loss(tc, y):
     """Loss function (logits (B, C), target (B,)) -> scalar of a TrainConfig, for training labels y."""
-    smoothing = {"label_smoothing": tc.label_smoothing} if tc.label_smoothing else {}
     if tc.loss == "weighted":
-        return partial(F.cross_entropy, weight=class_weights(y, tc.weight_power), **smoothing)
-    return partial(F.cross_entropy, **smoothing) if smoothing else F.cross_entropy
+        return partial(F.cross_entropy, weight=class_weights(y, tc.weight_power))
+    return F.cross_entropy
 
 
 def prior_power(tc):

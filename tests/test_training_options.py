@@ -97,13 +97,6 @@ def test_class_weights_and_losses():
     assert torch.isclose(weighted(logits, y), F.cross_entropy(logits, y, weight=w))
     half = make_loss(TrainConfig(loss="weighted", weight_power=0.5), y)
     assert torch.isclose(half(logits, y), F.cross_entropy(logits, y, weight=tempered))
-    smooth = make_loss(TrainConfig(label_smoothing=0.1), y)
-    assert torch.isclose(smooth(logits, y), F.cross_entropy(logits, y, label_smoothing=0.1))
-    assert not torch.isclose(smooth(logits, y), F.cross_entropy(logits, y))
-    smooth_weighted = make_loss(TrainConfig(loss="weighted", weight_power=0.5, label_smoothing=0.1), y)
-    assert torch.isclose(smooth_weighted(logits, y), F.cross_entropy(logits, y, weight=tempered, label_smoothing=0.1))
-    with pytest.raises(ValueError, match="label_smoothing"):
-        TrainConfig(label_smoothing=1.0)
     for name in ("hinge", "focal"):  # focal loss was removed in issue 19
         with pytest.raises(ConfigError, match=f"train.loss = '{name}': must be one of ce, weighted"):
             Config.from_dict({"train": {"loss": name}})
