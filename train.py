@@ -101,7 +101,8 @@ def main(argv=None):
         sys.exit(f"error: {e}")
     if args.init:  # an adapted model is read on the user's own recordings, not on MIT-BIH's test split
         print(f"best checkpoint: {best}\nuse it:          python predict.py --checkpoint {best} --record ... "
-              "[--second-channel NAME, for a model adapted on both leads]")
+              "[--second-channel NAME, for a model adapted on both leads] [--reviewed CSV: the beats of a review keep "
+              "the classes given]")
     else:
         print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")
 
