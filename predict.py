@@ -49,7 +49,7 @@ def predict_csvs(model, csvs, show):
             print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
         if len(table) > show:
             print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
-        print(f"  {'classes (the reviewed beats as given)' if labels else 'predicted'}: {counts_line(table, CLASSES)}")
+        print(f"  predicted: {counts_line(table, CLASSES)}")
         if y is not None:
             print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == y).mean():.4f}")
     return table
