@@ -25,6 +25,8 @@ its config names (built first, as above). Fine-tuning that checkpoint (train.rep
 a user adapts the model without building those CSVs; models/recording.replay.npz ships with the repo.
 """
 import argparse
+import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -73,9 +75,13 @@ def prepare_reviewed(args):
         tables = reviewed_tables(rec, labels)
     except UserError as e:
         sys.exit(f"error: {e}")
-    for csv, part in write_reviewed(tables, target).items():
+    written = write_reviewed(tables, target)
+    for csv, part in written.items():
         counts = np.bincount(part.y, minlength=len(CLASSES))
         print(f"{csv}: {len(part.y)} reviewed beats (" + ", ".join(f"{c} {n}" for c, n in zip(CLASSES, counts)) + ")")
+    csvs = json.dumps([str(csv) for csv in written])  # the CSVs this recording has: one lead or two
+    print(f"adapt on them: python train.py --init models/recording.pt --config config/adapt.json "
+          f"--set {shlex.quote('data.train_csv=' + csvs)}")
 
 
 def prepare_replay_pool(args):

@@ -135,6 +135,8 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
                        "--out", data)
     assert built.returncode == 0, built.stderr
     csvs = [data / "208_min15_reviewed.csv", data / "208_min15_reviewed_lead1.csv"]
+    assert ("adapt on them: python train.py --init models/recording.pt --config config/adapt.json --set "
+            f"'data.train_csv={json.dumps([str(c) for c in csvs])}'") in built.stdout  # the command for these CSVs
     spec = recording_model.inputs
     first = load_labelled(csvs[0], spec)
     reviewed = table[table["review"]]
