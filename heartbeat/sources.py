@@ -281,8 +281,7 @@ def parse_start(text):
 
 def add_channel_arguments(parser, second_help="each beat is classified on both leads and their probabilities "
                                              "averaged (detection stays on --channel)"):
-    """The options open_recording takes beside --record / --signal, declared once for predict.py, report.py and
-    prepare_data.py (whose second channel means its own thing: `second_help`)."""
+    """The options open_recording takes beside --record / --signal, declared once for predict, report, prepare_data."""
     parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: lead II, e.g. MLII, II or "
                         "'ECG II', if present, else the first named as an ECG lead)")
     parser.add_argument("--second-channel", help=f"another channel (name or index): {second_help}")
