@@ -125,21 +125,3 @@ def beat_augmentation(paper, noise, generator):
             x = augment_beats(x, generator)
         return x if noise is None else noise(x, generator)
     return apply
-
-
-def timing_shuffle(probability, cls, n_timing, generator):
-    """The training beats' timing augmentation as one function (features (B, k), y (B,)) -> features, drawing from
-    `generator`, or None when probability is 0: each beat of class `cls` has, with `probability`, its first
-    n_timing features (its R-R inputs) replaced by those of a random beat of the batch. A ventricular beat is one by
-    its shape whatever its timing (in a run, in atrial fibrillation), which the R-R inputs alone teach the model
-    to forget (docs/cross-database-log.md, VSHUF)."""
-    if not probability:
-        return None
-
-    def apply(features, y):
-        pick = (y == cls) & (torch.rand(len(y), generator=generator) < probability)
-        donors = torch.randint(len(y), (len(y),), generator=generator)
-        out = features.clone()
-        out[pick, :n_timing] = features[donors[pick], :n_timing]
-        return out
-    return apply

@@ -77,9 +77,6 @@ class TrainConfig:
                          "(seeded) from the checkpoint's training beats: its replay pool (NAME.replay.npz beside "
                          "NAME.pt) where there is one, else the training CSVs of its own config; so that fine-tuning "
                          "on one patient's few labelled minutes keeps the classes they lack; 0: off", minimum=0)
-    v_timing_shuffle: float = option(0.0, "with model.rr_features: the chance that a V training beat's R-R inputs "
-                                     "are those of a random beat of its batch (a V beat is one by its shape, whatever "
-                                     "its timing); 0: off")
     ema: float = option(0.0, "validate and save an exponential moving average of the weights, updated after every "
                         "optimizer step with this decay (0.9995: about the last 2,000 steps); 0: the weights as "
                         "trained", minimum=0)
@@ -92,8 +89,6 @@ class TrainConfig:
         check_fields(self, "train")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"train.ema = {self.ema!r}: expected a decay in [0, 1)")
-        if not 0.0 <= self.v_timing_shuffle <= 1.0:
-            raise ValueError(f"train.v_timing_shuffle = {self.v_timing_shuffle!r}: expected a chance in [0, 1]")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"train.betas = {self.betas!r}: expected two numbers in [0, 1)")
 
@@ -122,9 +117,6 @@ class Config:
         if self.model.morphology_mix and self.train.calibrate:
             raise ValueError("train.calibrate fits the reading with morphology, not model.morphology_mix's mixed "
                              "one: set train.calibrate=false")
-
-        if self.train.v_timing_shuffle and not self.model.rr_features:
-            raise ValueError("train.v_timing_shuffle shuffles the R-R inputs: set model.rr_features=true")
 
     def to_dict(self):
         """Plain nested dict: what run folders and checkpoints store, and what from_dict reads back."""

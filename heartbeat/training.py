@@ -15,8 +15,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from . import CLASSES, rr
-from .augment import RecorderNoise, beat_augmentation, timing_shuffle
+from .augment import RecorderNoise, beat_augmentation
 from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
@@ -34,13 +33,12 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
 
 
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                average=None, augment_features=None):
+                average=None):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
     augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
     (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
     average: None, or a torch AveragedModel of `model`, updated after every optimizer step.
-    augment_features: None, or a function (features (b, k), labels (b,)) -> (b, k) (augment.timing_shuffle).
     Returns (mean loss, beats seen).
     """
     model.train()
@@ -51,8 +49,6 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
         if augment is not None:
             batch["beats"] = augment(batch["beats"])
-        if augment_features is not None:
-            batch["features"] = augment_features(batch["features"], y[idx])
         loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -180,9 +176,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print):
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=beat_augmentation(tc.augment, noise, generator),
-                                           desc=f"epoch {epoch}/{tc.epochs}", average=average,
-                                           augment_features=timing_shuffle(tc.v_timing_shuffle, CLASSES.index("V"),
-                                                                           len(rr.FEATURE_NAMES), generator))
+                                           desc=f"epoch {epoch}/{tc.epochs}", average=average)
             seconds = time.perf_counter() - t0
             val_metrics = evaluate(scored, val)
             metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
