@@ -8,10 +8,11 @@ import pytest
 from scipy import signal as sps
 
 from conftest import MITDB, ROOT, needs_mitdb, run_script
+from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.events import Beats, Rules, all_events
-from heartbeat.recording import (beats_of, check_signal, classify_recording, no_s_in_af, read_span,
+from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
                                  reference_agreement)
 from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
 
@@ -196,3 +197,19 @@ def test_no_beat_is_atrial_premature_inside_atrial_fibrillation():
     assert len(af) == 1 and af["start_s"].iloc[0] == marked.min() and af["end_s"].iloc[0] == marked.max()
     s_times = out["time_s"][out["class"] == "S"]
     assert not ((s_times >= marked.min()) & (s_times <= marked.max())).any()
+
+
+def test_an_f_beat_between_two_v_beats_of_its_segment_is_v():
+    classes = list("NVFVFVNFVFFVNVF") + list("VFV")
+    segment = [0] * 15 + [1] * 3  # the last triple starts a new segment at its first V
+    segment[16] = segment[17] = 2  # ... and its F and second V lie in another one: no triple
+    p_f = np.linspace(0.1, 0.9, len(classes))
+    table = pd.DataFrame({"time_s": np.arange(len(classes), dtype=float), "segment": segment, "class": classes,
+                          "class_index": [CLASSES.index(c) for c in classes], "p_F": p_f})
+    out = no_f_between_v(table.copy())
+    # V-F-V-F-V becomes V throughout (one pass on the classes before it); N-F-V, V-F-F-V, an F at the end and a
+    # triple across segments stay
+    assert "".join(out["class"]) == "NVVVVVNFVFFVNVF" + "VFV"
+    assert list(out["class_index"]) == [CLASSES.index(c) for c in out["class"]]
+    np.testing.assert_array_equal(out["p_F"], p_f)  # the model's probabilities stay as they were
+
