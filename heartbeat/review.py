@@ -8,8 +8,12 @@ appears. On validation
 patients, the same number of labels picked so adapted the model better than the first 5 minutes' beats at each of
 three seeds (docs/cross-database-log.md, "Labels picked across the recording").
 """
+import warnings
+
 import numpy as np
+import pandas as pd
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 FIRST_MINUTES = 5.0  # the validated labelling effort: as many picked beats as the first 5 minutes hold
@@ -31,7 +35,9 @@ def review_groups(embeddings, n, seed=0):
     if len(embeddings) <= n:
         return np.arange(len(embeddings)), np.arange(len(embeddings))
     x = StandardScaler().fit_transform(embeddings)
-    kmeans = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(x)
+    with warnings.catch_warnings():  # fewer distinct beats than n: handled below, not a warning for the user
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kmeans = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(x)
     distance = np.linalg.norm(x - kmeans.cluster_centers_[kmeans.labels_], axis=1)
     nearest = {}
     for i in np.argsort(distance, kind="stable"):  # the first beat seen of each cluster is its nearest
@@ -58,7 +64,8 @@ def changed_labels(marked_table, classes):
     """{sample: class} of the reviewed beats of `marked_table` (marked's) whose class `classes` ({sample: class
     name}) changes from the table's; review rows missing from `classes` keep the table's."""
     review = marked_table[marked_table["review"].to_numpy()]
-    labelled = review["sample"].map(classes).fillna(review["class"])
+    labelled = pd.Series([classes.get(sample, own) for sample, own in zip(review["sample"], review["class"])],
+                         index=review.index)  # not map().fillna(): an empty map gives floats that strings cannot fill
     changed = labelled != review["class"]
     return dict(zip(review["sample"][changed], labelled[changed]))
 
