@@ -176,9 +176,8 @@ def read_recording(model, rec, embed=False):
     read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
     A piece with too few beats is excluded ("no beats"); if all are, that is an error. The p_<class> columns
     are the probabilities after the beats of one shape shared theirs (block_proba). Beats inside atrial
-    fibrillation are marked (af) and none of them is S (no_s_in_af); no beat between two V beats is F
-    (no_f_between_v). rec.warnings says where the lead read
-    points down (polarity.lead_warnings).
+    fibrillation are marked (af) and none of them is S (no_s_in_af); no beat between two V beats of its segment
+    is F (no_f_between_v). rec.warnings says where the lead read points down (polarity.lead_warnings).
     """
     check_signal(rec)
     tables, error, rec.flutter, segment_id, vectors = [], None, [], 0, []

@@ -42,6 +42,7 @@ def definitions(rules):
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
+            "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them",
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "

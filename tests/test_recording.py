@@ -201,15 +201,13 @@ def test_no_beat_is_atrial_premature_inside_atrial_fibrillation():
 
 def test_an_f_beat_between_two_v_beats_of_its_segment_is_v():
     classes = list("NVFVFVNFVFFVNVF") + list("VFV")
-    segment = [0] * 15 + [1] * 3  # the last triple starts a new segment at its first V
-    segment[16] = segment[17] = 2  # ... and its F and second V lie in another one: no triple
+    segment = [0] * 15 + [1, 2, 2]  # the last V-F-V spans two segments: no triple
     p_f = np.linspace(0.1, 0.9, len(classes))
     table = pd.DataFrame({"time_s": np.arange(len(classes), dtype=float), "segment": segment, "class": classes,
                           "class_index": [CLASSES.index(c) for c in classes], "p_F": p_f})
     out = no_f_between_v(table.copy())
-    # V-F-V-F-V becomes V throughout (one pass on the classes before it); N-F-V, V-F-F-V, an F at the end and a
-    # triple across segments stay
+    # V-F-V-F-V becomes V throughout (one pass on the classes before it); N-F-V, V-F-F-V, the last beat of a
+    # segment (whose next V lies in the next segment) and a triple across segments stay
     assert "".join(out["class"]) == "NVVVVVNFVFFVNVF" + "VFV"
     assert list(out["class_index"]) == [CLASSES.index(c) for c in out["class"]]
     np.testing.assert_array_equal(out["p_F"], p_f)  # the model's probabilities stay as they were
-
