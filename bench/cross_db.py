@@ -85,14 +85,14 @@ def checkpoint_of(run_dir, recipe):
     return run_dir / ("calibrated.pt" if recipe.train.calibrate else "best.pt")
 
 
-def train_or_reuse(cfg, train, val, run_dir, log, patients=None):
+def train_or_reuse(cfg, train, val, run_dir, log):
     """Fit the run in run_dir unless it finished all its epochs; an interrupted run resumes from last.pt
     (a best.pt alone is no finished run: it is written at the first epoch)."""
     last = run_dir / "last.pt"
     done = last.is_file() and read_checkpoint(last)["epoch"] >= cfg.train.epochs
     if not (done and checkpoint_of(run_dir, cfg).is_file()):
         run_dir.mkdir(parents=True, exist_ok=True)
-        fit(cfg, train, val, run_dir, resume=last.is_file(), log=log, patients=patients)
+        fit(cfg, train, val, run_dir, resume=last.is_file(), log=log)
     return checkpoint_of(run_dir, cfg)
 
 
@@ -107,7 +107,7 @@ def run(recipe, seed, name, train, patients, first_lead, run_dir, log):
     is_val = np.isin(patients, val_patients)
     log(f"{run_dir}: {(~is_val).sum()} training / {is_val.sum()} validation beats ({name})")
     fitted = train.take(np.flatnonzero(~is_val))
-    best = train_or_reuse(cfg, fitted, train.take(np.flatnonzero(is_val)), run_dir, log, patients[~is_val])
+    best = train_or_reuse(cfg, fitted, train.take(np.flatnonzero(is_val)), run_dir, log)
     model, _ = load_checkpoint(best)
     return model, val_patients, fitted
 

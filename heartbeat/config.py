@@ -64,8 +64,6 @@ class TrainConfig:
                        choices=("ce", "weighted"))
     weight_power: float = option(1.0, "'weighted' loss: the power of the inverse class frequency "
                                  "(1: inverse frequency, 0.5: its square root)", minimum=0)
-    patient_power: float = option(0.0, "each training beat's loss weight times (its patient's beats of its class) ** "
-                                  "-patient_power, renormalised within each class; 0: off", minimum=0)
     untilt_priors: bool = option(True, "with a 'weighted' loss: validate, pick best.pt and predict at the real "
                                  "class frequencies (logit offsets undo the tilt the weights taught); false: "
                                  "at the tilted priors")

@@ -1,8 +1,6 @@
 """Class imbalance (N is 83% of the beats, F under 1%): class-weighted loss, and the priors it tilts."""
 from functools import partial
 
-import numpy as np
-
 import torch
 from torch.nn import functional as F
 
@@ -18,17 +16,6 @@ def class_weights(y, power=1.0):
     counts = torch.bincount(y, minlength=len(CLASSES)).clamp_min(1).double()
     w = counts ** -power
     return (w * len(y) / (w[y] if len(y) else w).sum()).float()
-
-
-def patient_weights(y, patients, power):
-    """(n,) float64: each beat's (beats of its patient and class) ** -power, scaled so that each class's weights
-    sum to its number of beats (the class balance stays the class weights')."""
-    y = np.asarray(y)
-    _, pair = np.unique(np.stack([np.unique(patients, return_inverse=True)[1], y]), axis=1, return_inverse=True)
-    w = np.bincount(pair.ravel())[pair.ravel()].astype(np.float64) ** -power
-    for c in np.unique(y):
-        w[y == c] *= (y == c).sum() / w[y == c].sum()
-    return w
 
 
 def make_loss(tc, y):

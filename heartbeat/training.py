@@ -20,7 +20,7 @@ from .calibration import calibrate, prior_offsets
 from .checkpoint import CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import ConfigError, save_config
 from .fileio import check_folder
-from .imbalance import class_weights, make_loss, patient_weights, prior_power
+from .imbalance import make_loss, prior_power
 from .inference import predict_proba
 from .metrics import classification_metrics
 from .model import BeatNet
@@ -33,13 +33,12 @@ def epoch_plan(n, batch_size, generator, max_batches=None):
 
 
 def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_entropy, augment=None, desc="",
-                average=None, beat_weights=None):
+                average=None):
     """One pass over the index batches of `plan` into `inputs` (BeatInputs.as_tensors()) and labels y (n,) int64 tensor.
 
     augment: None, or a function (b, 1, L) -> (b, 1, L) applied to each batch's beats
     (augment.beat_augmentation; the template and the named features stay as measured on the real beat).
     average: None, or a torch AveragedModel of `model`, updated after every optimizer step.
-    beat_weights: None, or (n,) tensor: each beat's loss weight (the loss is then their weighted mean; loss_fn unused).
     Returns (mean loss, beats seen).
     """
     model.train()
@@ -50,11 +49,7 @@ def train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn=F.cross_en
         batch = {k: None if v is None else v[idx] for k, v in inputs.items()}
         if augment is not None:
             batch["beats"] = augment(batch["beats"])
-        if beat_weights is None:
-            loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
-        else:
-            w = beat_weights[idx]
-            loss = (w * F.cross_entropy(model(**batch), y[idx], reduction="none")).sum() / w.sum()
+        loss = loss_fn(model(**batch), y[idx])  # (b, 1, L) -> (b, C) -> scalar
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -136,7 +131,7 @@ def new_run_dir(cfg, stem):
     return run_dir
 
 
-def fit(cfg, train, val, run_dir, resume=False, log=print, patients=None):
+def fit(cfg, train, val, run_dir, resume=False, log=print):
     """Train per config `cfg` on the LabelledBeats `train`, select on `val`; write the run to run_dir.
 
     run_dir gets the resolved config.json, TensorBoard events, best.pt (best validation macro-F1), last.pt (every epoch, with
@@ -168,12 +163,6 @@ def fit(cfg, train, val, run_dir, resume=False, log=print, patients=None):
     progress = _resume(run_dir, model, optimizer, scheduler, log, average) if resume else Progress()
     inputs, y = train.inputs.as_tensors(), torch.from_numpy(train.y)
     loss_fn = make_loss(tc, y)
-    beat_weights = None
-    if tc.patient_power:
-        if patients is None:
-            raise ConfigError("train.patient_power needs each training beat's patient (bench/cross_db.py gives them)")
-        cw = class_weights(y, tc.weight_power if tc.loss == "weighted" else 0.0).double()
-        beat_weights = (cw[y] * torch.from_numpy(patient_weights(train.y, patients, tc.patient_power))).float()
     noise = RecorderNoise.load(tc.noise) if tc.noise else None
     if not resume:  # only now: a bad train.init checkpoint or noise file must leave no half-made run folder
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -187,8 +176,7 @@ def fit(cfg, train, val, run_dir, resume=False, log=print, patients=None):
             plan = epoch_plan(len(y), tc.batch_size, generator, tc.max_batches)
             train_loss, seen = train_epoch(model, inputs, y, optimizer, scheduler, plan, loss_fn,
                                            augment=beat_augmentation(tc.augment, noise, generator),
-                                           desc=f"epoch {epoch}/{tc.epochs}", average=average,
-                                           beat_weights=beat_weights)
+                                           desc=f"epoch {epoch}/{tc.epochs}", average=average)
             seconds = time.perf_counter() - t0
             val_metrics = evaluate(scored, val)
             metrics = {"epoch": epoch, "train_loss": train_loss, "lr": lr, "epoch_seconds": seconds,
