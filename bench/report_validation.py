@@ -7,10 +7,11 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 report from the cardiologists' beat annotations. Printed per database: V and S burden absolute error (percentage
 points; median and worst record), and event-level Se / +P for V couplets, V runs, S runs, pauses, AF episodes
 and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans
-overlap), and the false pauses; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation
-found by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the
-rule); why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N /
-S / Q beat inside) and what the reference has under false ones. In the reference, an R-R interval across a
+overlap), the false pauses, and the HRV of the pipeline's N-N intervals against the reference's (time and
+frequency domain); where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found by the AF
+rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule); why
+reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q beat
+inside) and what the reference has under false ones. In the reference, an R-R interval across a
 flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the pipeline does not count beats
 there either.
 
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 EVENT_TYPES = ("V couplet", "V run", "S run", "pause", "AF", "bradycardia", "tachycardia")
 NO_INTERVAL = {"[", "]", "!"}  # ventricular flutter / fibrillation: waves, not beats
+HRV_KEYS = ("sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf")
 
 
 def reference_table(rec, path):
@@ -101,6 +103,8 @@ def validate_record(model, path, both_leads=False):
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
+    for key in HRV_KEYS:  # HRV from the pipeline's N-N intervals against the reference's
+        row[f"hrv|{key}|ref"], row[f"hrv|{key}|pred"] = ref.summary["hrv"][key], pred.summary["hrv"][key]
     truth = rhythm_spans(path, rec.fs, len(rec.signal) / rec.fs)
     if truth is not None:  # AF time against the annotated rhythm: the rule on the reference beats, the pipeline
         row["AF_true_s"] = sum(b - a for a, b in truth)
@@ -182,6 +186,12 @@ def summary_line(rows):
         false = rows["record"][~has_af & called & rows["AF_true_s"].notna()]
         out["records with AF found by the pipeline / with annotated AF; records with AF called and none annotated"] = \
             f"{(has_af & called).sum()} / {has_af.sum()}; {len(false)} ({', '.join(false) or 'none'})"
+    for key in HRV_KEYS:  # records where both reports have the value
+        ref, pred = (pd.to_numeric(rows[f"hrv|{key}|{w}"], errors="coerce") for w in ("ref", "pred"))
+        both = ref.notna() & pred.notna()
+        err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
+        out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}); "
+                              f"{100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})" if both.any() else "none")
     for kind, label in (("V run missed", "missed V runs by cause"),
                         ("V run false", "false V runs, the reference there")):
         causes = rows.filter(like=f"{kind}|").sum()

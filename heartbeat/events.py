@@ -196,21 +196,6 @@ def nn_intervals(beats):
     return beats.times[nn + 1], np.diff(beats.times)[nn], np.diff(nn) == 1
 
 
-def hrv(beats, rules):
-    """Time-domain HRV of the N-N intervals (ms, %), named as neurokit2 names them (HRV_SDNN ...)."""
-    times, nn, adjacent = nn_intervals(beats)
-    if len(nn) < 3:
-        return {"sdnn_ms": None, "sdann_ms": None, "rmssd_ms": None, "pnn50_pct": None}
-    diffs = np.diff(nn)[adjacent]
-    window = (times // rules.sdann_window_s).astype(np.int64)
-    per_window = pd.Series(nn).groupby(window).agg(["mean", "size"])
-    means = per_window["mean"][per_window["size"] >= rules.sdann_min_intervals]
-    return {"sdnn_ms": round(1000 * nn.std(ddof=1), 1),
-            "sdann_ms": round(1000 * means.std(ddof=1), 1) if len(means) >= 2 else None,
-            "rmssd_ms": round(1000 * np.sqrt(np.mean(diffs ** 2)), 1) if len(diffs) else None,
-            "pnn50_pct": round(100 * np.mean(np.abs(diffs) > 0.05), 2) if len(diffs) else None}
-
-
 def irregular_nn(beats):
     """(k (m,), irregular (m,) bool) of the N-N intervals (nn_index): whether the AF_INTERVALS N-N intervals
     around each, in its segment, are irregular."""

@@ -10,7 +10,8 @@ import pandas as pd
 
 from . import CLASSES
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
-                     heart_rate_series, hrv)
+                     heart_rate_series)
+from .hrv import HF_HZ, LF_HZ, SPECTRUM_S, hrv
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -44,7 +45,9 @@ def definitions(rules):
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
-            f"holding at least {rules.sdann_min_intervals} of them",
+            f"holding at least {rules.sdann_min_intervals} of them; LF ({LF_HZ[0]:g}-{LF_HZ[1]:g} Hz) and HF "
+            f"({HF_HZ[0]:g}-{HF_HZ[1]:g} Hz) power: the mean over the {SPECTRUM_S:g}-s windows the N-N intervals "
+            "cover 90% of, of Welch's spectrum of the intervals interpolated at 4 Hz (Task Force 1996)",
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
@@ -157,7 +160,7 @@ def summary_lines(report):
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
-            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms",
+            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {s['hrv']['lf_hf']}",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
             *(f"  warning: {w}" for w in s["warnings"])]

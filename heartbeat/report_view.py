@@ -65,7 +65,7 @@ def report_section(rec, table, model_name, reviewed=None):
     cols[2].metric("V burden", f"{v['burden_pct']} %")
     cols[3].metric("S burden", f"{sv['burden_pct']} %")
     cols[4].metric("pauses", len(s["pauses"]))
-    cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
+    cols[5].metric("SDNN / RMSSD (ms); LF / HF", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}; {s['hrv']['lf_hf']}")
     cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
                                                           ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
     st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))

@@ -6,7 +6,8 @@ import pytest
 from conftest import MITDB, needs_mitdb
 from heartbeat import CLASSES
 from heartbeat.database import aami_labels, rhythm_spans
-from heartbeat.events import Beats, Rules, af_events, all_events, heart_rate, heart_rate_series, hrv, nn_intervals
+from heartbeat.events import Beats, Rules, af_events, all_events, heart_rate, heart_rate_series, nn_intervals
+from heartbeat.hrv import hrv
 
 RULES = Rules()
 
