@@ -64,6 +64,8 @@ def main(argv=None):
                    help="bradycardia: a heart rate below this (averaged as for min / max) ...")
     p.add_argument("--tachy-bpm", type=float, default=defaults.tachy_bpm, help="tachycardia: ... or above this ...")
     p.add_argument("--rate-min-s", type=float, default=defaults.rate_min_s, help="... for at least this many seconds")
+    p.add_argument("--nn-filter-pct", type=float, default=defaults.nn_filter_pct,
+                   help="HRV leaves out N-N intervals more than this many %% off the one before (0: none)")
     args = p.parse_args(argv)
     keep_freed_memory()
 

@@ -31,6 +31,7 @@ class Rules:
     hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
     sdann_window_s: float = 300.0   # SDANN: standard deviation of the mean N-N over windows this long
     sdann_min_intervals: int = 10   # ... that hold at least this many N-N intervals
+    nn_filter_pct: float = 20.0     # HRV leaves out N-N intervals this many % off the one before (0: none)
     af_min_s: float = 30.0          # an atrial fibrillation episode lasts at least this long (the pipeline marks 30 s)
     brady_bpm: float = 50.0         # bradycardia: the averaged heart rate below this (ACC/AHA/HRS 2018: 50) ...
     tachy_bpm: float = 100.0        # tachycardia: ... or above this ...
@@ -39,7 +40,7 @@ class Rules:
     def __post_init__(self):
         """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
         least = {"run_min_beats": 3, "pattern_min_cycles": 2, "hr_average_beats": 1, "sdann_min_intervals": 1,
-                 "af_min_s": 30}
+                 "af_min_s": 30, "nn_filter_pct": 0}
         for f in fields(self):
             value = getattr(self, f.name)
             if not math.isfinite(value) or value < least.get(f.name, 0) or (f.name not in least and value <= 0):

@@ -1,6 +1,8 @@
-"""Heart-rate variability of the N-N intervals (both beats normal, in one analyzable segment): the time domain over
-the whole recording, and the frequency domain as the mean of 5-minute spectra (Task Force of the ESC and NASPE
-1996). Names follow neurokit2's (HRV_SDNN, HRV_LF, ...), in ms and ms²."""
+"""Heart-rate variability of the N-N intervals (both beats normal, in one analyzable segment), without those more
+than Rules.nn_filter_pct off the interval before (the "20% filter" of automated Holter HRV: it drops what an ectopic
+beat read as N, or a missed or extra detection, puts among them): the time domain over the whole recording, and the
+frequency domain as the mean of 5-minute spectra (Task Force of the ESC and NASPE 1996). Names follow neurokit2's
+(HRV_SDNN, HRV_LF, ...), in ms and ms²."""
 import numpy as np
 import pandas as pd
 from scipy import signal as sps
@@ -22,7 +24,7 @@ KEYS = ("sdnn_ms", "sdann_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_
 def hrv(beats, rules):
     """{sdnn_ms, sdann_ms, rmssd_ms, pnn50_pct, lf_ms2, hf_ms2, lf_hf, spectral_windows} of events.Beats; None where
     there are too few N-N intervals (spectral_windows: how many 5-minute windows the LF and HF powers average)."""
-    times, nn, adjacent = nn_intervals(beats)
+    times, nn, adjacent = filtered_nn_intervals(beats, rules.nn_filter_pct)
     out = dict.fromkeys(KEYS)
     if len(nn) < 3:
         out["spectral_windows"] = 0
@@ -42,6 +44,17 @@ def hrv(beats, rules):
         out.update(lf_ms2=round(float(lf), 1), hf_ms2=round(float(hf), 1),
                    lf_hf=round(float(lf / hf), 3) if hf > 0 else None)
     return out
+
+
+def filtered_nn_intervals(beats, filter_pct):
+    """events.nn_intervals without the intervals more than filter_pct % off the N-N interval directly before them
+    (0: all kept); adjacency as among the kept ones."""
+    times, nn, adjacent = nn_intervals(beats)
+    keep = np.ones(len(nn), dtype=bool)
+    if filter_pct and len(nn):
+        keep[1:] = ~(adjacent & (np.abs(nn[1:] / nn[:-1] - 1) > filter_pct / 100))
+    index = np.flatnonzero(keep)
+    return times[index], nn[index], (np.diff(index) == 1) & adjacent[index[:-1]]
 
 
 def spectral_windows(times, nn):

@@ -44,7 +44,9 @@ def definitions(rules):
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
-            f"HRV from N-N intervals (both beats normal); SDANN over {rules.sdann_window_s:g}-s windows "
+            "HRV from N-N intervals (both beats normal), "
+            + (f"without those more than {rules.nn_filter_pct:g}% off the one before" if rules.nn_filter_pct
+               else "all of them") + f"; SDANN over {rules.sdann_window_s:g}-s windows "
             f"holding at least {rules.sdann_min_intervals} of them; LF ({LF_HZ[0]:g}-{LF_HZ[1]:g} Hz) and HF "
             f"({HF_HZ[0]:g}-{HF_HZ[1]:g} Hz) power: the mean over the {SPECTRUM_S:g}-s windows the N-N intervals "
             "cover 90% of, of Welch's spectrum of the intervals interpolated at 4 Hz (Task Force 1996)",

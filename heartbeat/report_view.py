@@ -26,7 +26,8 @@ RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
                ("af_min_s", "AF episode: at least (s)", 30.0, 3600.0, 5.0),
                ("brady_bpm", "bradycardia below (bpm)", 20.0, 75.0, 5.0),  # apart: brady below tachy always
                ("tachy_bpm", "tachycardia above (bpm)", 85.0, 200.0, 5.0),
-               ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0))
+               ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0),
+               ("nn_filter_pct", "HRV: N-N off the one before by at most (%)", 0.0, 100.0, 5.0))
 
 
 def report_rules():

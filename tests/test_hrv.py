@@ -5,7 +5,7 @@ import pytest
 
 from conftest import MITDB, needs_mitdb
 from heartbeat.events import Beats, Rules, nn_intervals
-from heartbeat.hrv import HF_HZ, LF_HZ, SPECTRUM_S, hrv, spectral_windows
+from heartbeat.hrv import HF_HZ, LF_HZ, SPECTRUM_S, filtered_nn_intervals, hrv, spectral_windows
 from heartbeat.sources import read_wfdb
 
 AMPLITUDE_S = 0.030  # R-R modulation of +-30 ms: a power of 30² / 2 = 450 ms²
@@ -40,6 +40,25 @@ def test_a_window_with_a_hole_is_left_out():
     out = hrv(b, Rules())
     assert out["spectral_windows"] == 3
     assert out["lf_ms2"] == pytest.approx(1e6 * AMPLITUDE_S ** 2 / 2, rel=0.03)
+
+
+def test_the_filter_drops_intervals_far_off_the_one_before():
+    rr = np.full(301, 0.8)
+    rr[100] = 0.55  # an S beat read as N: its short interval (31% off) and its pause (73% off the short one) go;
+    rr[101] = 0.95  # the 0.8 after the pause (16% off) stays
+    rr[200] = 0.9   # 12.5% off: kept
+    times = np.r_[0, np.cumsum(rr)]
+    b = Beats(times, np.array(["N"] * len(times)), np.zeros(len(times), dtype=np.int64))
+    kept_times, nn, adjacent = filtered_nn_intervals(b, 20)
+    near = lambda value: np.isclose(nn, value).any()  # noqa: E731
+    assert len(nn) == len(rr) - 2 and not near(0.55) and not near(0.95) and near(0.9)
+    assert adjacent.sum() == len(nn) - 2  # no successive difference across the hole
+    assert len(filtered_nn_intervals(b, 0)[1]) == len(rr)
+    filtered, every = hrv(b, Rules()), hrv(b, Rules(nn_filter_pct=0))
+    assert filtered["rmssd_ms"] < every["rmssd_ms"]
+    diffs = np.diff(np.delete(rr, [100, 101]))
+    diffs = np.delete(diffs, 99)  # the pair that spans the hole
+    assert filtered["rmssd_ms"] == pytest.approx(1000 * np.sqrt(np.mean(diffs ** 2)), abs=0.05)
 
 
 def test_too_few_intervals_give_none():

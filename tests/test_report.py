@@ -172,6 +172,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
     (["--record", "nowhere/100"], "error: nowhere/100.hea: no such WFDB header"),
     (["--record", "nowhere/100", "--pause-s", "nan"], "error: --pause-s must be a number > 0, got nan"),
     (["--record", "nowhere/100", "--af-min-s", "0"], "error: --af-min-s must be a number >= 30, got 0.0"),
+    (["--record", "nowhere/100", "--nn-filter-pct", "-5"], "error: --nn-filter-pct must be a number >= 0, got -5.0"),
     (["--record", "nowhere/100", "--brady-bpm", "120"], "error: --brady-bpm (120) must be below --tachy-bpm (100)"),
     (["--record", "nowhere/100", "--fs", "250"], "error: nowhere/100: --fs is for --signal; a WFDB or EDF header gives"),
     (["--record", "nowhere/100", "--start", "8 am"], "error: --start '8 am': expected HH:MM[:SS] or YYYY-MM-DD"),
