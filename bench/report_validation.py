@@ -45,6 +45,7 @@ DATA = ROOT.parent / "shared" / "data"
 EVENT_TYPES = ("V couplet", "V run", "S run", "pause", "AF", "bradycardia", "tachycardia")
 NO_INTERVAL = {"[", "]", "!"}  # ventricular flutter / fibrillation: waves, not beats
 HRV_KEYS = ("sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf")
+HRT_KEYS = ("to_pct", "ts_ms_per_rr")
 
 
 def reference_table(rec, path):
@@ -105,6 +106,8 @@ def validate_record(model, path, both_leads=False):
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     for key in HRV_KEYS:  # HRV from the pipeline's N-N intervals against the reference's
         row[f"hrv|{key}|ref"], row[f"hrv|{key}|pred"] = ref.summary["hrv"][key], pred.summary["hrv"][key]
+    for key in HRT_KEYS:  # heart-rate turbulence likewise
+        row[f"hrt|{key}|ref"], row[f"hrt|{key}|pred"] = ref.summary["hrt"][key], pred.summary["hrt"][key]
     truth = rhythm_spans(path, rec.fs, len(rec.signal) / rec.fs)
     if truth is not None:  # AF time against the annotated rhythm: the rule on the reference beats, the pipeline
         row["AF_true_s"] = sum(b - a for a, b in truth)
@@ -192,6 +195,16 @@ def summary_line(rows):
         err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
         out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}); "
                               f"{100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})" if both.any() else "none")
+    ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
+    both = ref["to_pct"].notna() & pred["to_pct"].notna()
+    for key in HRT_KEYS:
+        err = (pred[key] - ref[key])[both].abs()
+        out[f"HRT {key} |err| median / worst (records: in both / in the reference)"] = (
+            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}) ({both.sum()} of "
+            f"{ref['to_pct'].notna().sum()})" if both.any() else f"none ({ref['to_pct'].notna().sum()} in the reference)")
+    if both.any():  # the consensus's categories: 0, 1 or 2 of TO and TS abnormal (TO >= 0%, TS <= 2.5 ms per interval)
+        category = [((r["to_pct"] >= 0).astype(int) + (r["ts_ms_per_rr"] <= 2.5).astype(int))[both] for r in (ref, pred)]
+        out["HRT category (0, 1 or 2 abnormal) the reference's"] = f"{(category[0] == category[1]).sum()} of {both.sum()}"
     for kind, label in (("V run missed", "missed V runs by cause"),
                         ("V run false", "false V runs, the reference there")):
         causes = rows.filter(like=f"{kind}|").sum()

@@ -11,6 +11,7 @@ import pandas as pd
 from . import CLASSES
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series)
+from .hrt import MIN_VPCS, turbulence
 from .hrv import HF_HZ, LF_HZ, SPECTRUM_S, hrv
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
@@ -50,6 +51,12 @@ def definitions(rules):
             f"holding at least {rules.sdann_min_intervals} of them; LF ({LF_HZ[0]:g}-{LF_HZ[1]:g} Hz) and HF "
             f"({HF_HZ[0]:g}-{HF_HZ[1]:g} Hz) power: the mean over the {SPECTRUM_S:g}-s windows the N-N intervals "
             "cover 90% of, of Welch's spectrum of the intervals interpolated at 4 Hz (Task Force 1996)",
+            "HRT (heart-rate turbulence; Bauer et al. 2008): over the isolated V beats with 6 N beats before and 16 "
+            "after in one segment, at least 20% early and followed by a pause at least 20% long, whose sinus "
+            "intervals pass the consensus filters; TO: the mean over them of (RR1 + RR2 - RR-2 - RR-1) / (RR-2 + "
+            "RR-1), in %; TS: the steepest regression slope over 5 consecutive intervals of the 15 after the pause, "
+            f"of their mean, in ms per interval; none with fewer than {MIN_VPCS} such beats; normal: TO < 0% and "
+            "TS > 2.5",
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
@@ -129,6 +136,7 @@ def build_report(table, rec, rules=Rules(), about=None):
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv(beats, rules),
+        "hrt": turbulence(beats),
         "warnings": list(rec.warnings),
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
@@ -162,7 +170,8 @@ def summary_lines(report):
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
-            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {s['hrv']['lf_hf']}",
+            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {s['hrv']['lf_hf']}; HRT TO "
+            f"{s['hrt']['to_pct']}% TS {s['hrt']['ts_ms_per_rr']} ms/RR ({s['hrt']['vpcs']} V beats)",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
             *(f"  warning: {w}" for w in s["warnings"])]

@@ -114,6 +114,7 @@ def report_html(report, signal=None, fs=None):
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
                     + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
+                    + [(f"HRT {k}", v) for k, v in s["hrt"].items()]
                     + [("pauses", len(s["pauses"]))]
                     + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]
                     + [(f"{kind} {k}", v) for kind in ("bradycardia", "tachycardia") for k, v in s[kind].items()]),

@@ -15,7 +15,7 @@ from heartbeat.report import build_report, clock
 from heartbeat.sources import Recording, SignalError, read_wfdb
 
 KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
-        "pauses", "hrv", "hourly", "rules", "definitions", "model"}
+        "pauses", "hrv", "hrt", "hourly", "rules", "definitions", "model"}
 ECTOPIC_KEYS = {"isolated", "couplets", "runs", "longest_run_beats", "fastest_run_bpm", "bigeminy_episodes",
                 "trigeminy_episodes", "burden_pct"}
 
