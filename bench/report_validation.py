@@ -7,11 +7,11 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 report from the cardiologists' beat annotations. Printed per database: V and S burden absolute error (percentage
 points; median and worst record), and event-level Se / +P for V couplets, V runs, S runs, pauses, AF episodes
 and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans
-overlap), the false pauses, and the HRV of the pipeline's N-N intervals against the reference's (time and
-frequency domain); where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found by the AF
-rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule); why
-reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q beat
-inside) and what the reference has under false ones. In the reference, an R-R interval across a
+overlap), the false pauses, and the HRV (time and frequency domain) and heart-rate turbulence of the pipeline's
+beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
+by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule);
+why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q
+beat inside) and what the reference has under false ones. In the reference, an R-R interval across a
 flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the pipeline does not count beats
 there either.
 
