@@ -14,6 +14,15 @@ MAX_STEP_S = 0.2         # ... nor one this far from the one before it ...
 MAX_OFF = 0.2            # ... nor one this far off the reference interval
 PREMATURITY = 0.2        # the VPC comes at least this much early, and its pause is at least this much late
 
+DEFINITION = (f"HRT (heart-rate turbulence; Bauer et al. 2008): over the isolated V beats with {BEFORE + 1} N "
+              f"beats before and {AFTER + 1} after in one segment, at least {PREMATURITY:.0%} early and followed by a "
+              f"pause at least {PREMATURITY:.0%} long against the mean of the {BEFORE} intervals before, whose sinus "
+              f"intervals lie within {RR_RANGE_S[0]:g}-{RR_RANGE_S[1]:g} s, within {MAX_OFF:.0%} of that mean and "
+              f"within {1000 * MAX_STEP_S:g} ms of the one before; TO: the mean over them of (RR1 + RR2 - RR-2 - "
+              f"RR-1) / (RR-2 + RR-1), in %; TS: the steepest regression slope over {TS_SPAN} consecutive intervals "
+              f"of the {AFTER} after the pause, of their mean, in ms per interval; none with fewer than {MIN_VPCS} "
+              "such beats; normal: TO < 0% and TS > 2.5")
+
 
 def turbulence(beats):
     """{"vpcs": how many VPCs qualified, "to_pct", "ts_ms_per_rr"} of events.Beats (None with fewer than MIN_VPCS).
@@ -31,7 +40,8 @@ def turbulence(beats):
         before, coupling, pause, after = rr[first:k - 1], rr[k - 1], rr[k], rr[k + 1:last]  # (5,), -, -, (15,)
         reference = before.mean()
         sinus = np.r_[before, after]
-        if ((sinus < RR_RANGE_S[0]) | (sinus > RR_RANGE_S[1])).any() or (np.abs(sinus - reference) > MAX_OFF * reference).any():
+        off = (sinus < RR_RANGE_S[0]) | (sinus > RR_RANGE_S[1]) | (np.abs(sinus - reference) > MAX_OFF * reference)
+        if off.any():
             continue
         if (np.abs(np.diff(before)) > MAX_STEP_S).any() or (np.abs(np.diff(after)) > MAX_STEP_S).any():
             continue

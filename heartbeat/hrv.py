@@ -18,6 +18,19 @@ SPECTRUM_COVER = 0.9      # ... whose N-N intervals cover at least this share of
 RESAMPLE_HZ = 4.0         # the N-N series is interpolated (cubic spline) onto an even grid at this rate
 WELCH_S = 64.0            # Welch segments of this length: bins of 1/64 Hz, 7 of them in the LF band
 
+
+
+def definition(rules):
+    """The report's words for what hrv() computes under `rules`."""
+    which = (f"without those more than {rules.nn_filter_pct:g}% off the one before" if rules.nn_filter_pct
+             else "all of them")
+    return (f"HRV from N-N intervals (both beats normal), {which}; SDANN over {rules.sdann_window_s:g}-s windows "
+            f"holding at least {rules.sdann_min_intervals} of them; LF ({LF_HZ[0]:g}-{LF_HZ[1]:g} Hz) and HF "
+            f"({HF_HZ[0]:g}-{HF_HZ[1]:g} Hz) power: the mean over the {SPECTRUM_S:g}-s windows the N-N intervals "
+            f"cover {SPECTRUM_COVER:.0%} of, of Welch's spectrum of the intervals interpolated at {RESAMPLE_HZ:g} Hz "
+            "(Task Force 1996)")
+
+
 KEYS = ("sdnn_ms", "sdann_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf", "spectral_windows")
 
 

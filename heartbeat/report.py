@@ -8,11 +8,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from . import CLASSES
+from . import CLASSES, hrt, hrv
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series)
-from .hrt import MIN_VPCS, turbulence
-from .hrv import HF_HZ, LF_HZ, SPECTRUM_S, hrv
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -45,18 +43,8 @@ def definitions(rules):
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
-            "HRV from N-N intervals (both beats normal), "
-            + (f"without those more than {rules.nn_filter_pct:g}% off the one before" if rules.nn_filter_pct
-               else "all of them") + f"; SDANN over {rules.sdann_window_s:g}-s windows "
-            f"holding at least {rules.sdann_min_intervals} of them; LF ({LF_HZ[0]:g}-{LF_HZ[1]:g} Hz) and HF "
-            f"({HF_HZ[0]:g}-{HF_HZ[1]:g} Hz) power: the mean over the {SPECTRUM_S:g}-s windows the N-N intervals "
-            "cover 90% of, of Welch's spectrum of the intervals interpolated at 4 Hz (Task Force 1996)",
-            "HRT (heart-rate turbulence; Bauer et al. 2008): over the isolated V beats with 6 N beats before and 16 "
-            "after in one segment, at least 20% early and followed by a pause at least 20% long, whose sinus "
-            "intervals pass the consensus filters; TO: the mean over them of (RR1 + RR2 - RR-2 - RR-1) / (RR-2 + "
-            "RR-1), in %; TS: the steepest regression slope over 5 consecutive intervals of the 15 after the pause, "
-            f"of their mean, in ms per interval; none with fewer than {MIN_VPCS} such beats; normal: TO < 0% and "
-            "TS > 2.5",
+            hrv.definition(rules),
+            hrt.DEFINITION,
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
@@ -135,8 +123,8 @@ def build_report(table, rec, rules=Rules(), about=None):
         "tachycardia": episodes("tachycardia"),
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
-        "hrv": hrv(beats, rules),
-        "hrt": turbulence(beats),
+        "hrv": hrv.hrv(beats, rules),
+        "hrt": hrt.turbulence(beats),
         "warnings": list(rec.warnings),
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
