@@ -149,7 +149,10 @@ def write_report(report, out_dir, signal=None, fs=None):
 def summary_lines(report):
     """A few lines for the terminal."""
     s = report.summary
-    hr, af = s["heart_rate"], s["atrial_fibrillation"]
+    hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
+    lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else "none (no 5-minute window to read)"
+    turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
+                  if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
             f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
@@ -158,8 +161,7 @@ def summary_lines(report):
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
-            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {s['hrv']['lf_hf']}; HRT TO "
-            f"{s['hrt']['to_pct']}% TS {s['hrt']['ts_ms_per_rr']} ms/RR ({s['hrt']['vpcs']} V beats)",
+            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {lf_hf}; HRT {turbulence}",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
             *(f"  warning: {w}" for w in s["warnings"])]
