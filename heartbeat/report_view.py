@@ -66,10 +66,12 @@ def report_section(rec, table, model_name, reviewed=None):
     cols[2].metric("V burden", f"{v['burden_pct']} %")
     cols[3].metric("S burden", f"{sv['burden_pct']} %")
     cols[4].metric("pauses", len(s["pauses"]))
-    cols[5].metric("SDNN / RMSSD (ms); LF / HF", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}; {s['hrv']['lf_hf']}")
+    cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
     cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
                                                           ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
     st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
+    st.dataframe(pd.Series({**{f"HRV {k}": x for k, x in s["hrv"].items()},
+                            **{f"HRT {k}": x for k, x in s["hrt"].items()}}, name="value").astype(str))
     if s["excluded"]:
         st.write("**Excluded time**")
         st.dataframe(pd.DataFrame(s["excluded"]), hide_index=True)

@@ -31,8 +31,9 @@ def test_every_view_renders_with_the_shipped_files(app):
     assert any("Against the reference annotations" in md.value for md in app.markdown)
     assert any(m.label == "V burden" for m in app.metric)                        # Recording: Report
     assert any(m.label == "pauses" for m in app.metric)
-    # beats, the recording's beats; its report's ectopic summary, hourly table and events; the review table
-    assert len(app.dataframe) == 6
+    # beats, the recording's beats; its report's ectopic summary, HRV and HRT, hourly table and events; the review table
+    assert len(app.dataframe) == 7
+    assert any("HRT to_pct" in df.value.index and "HRV lf_hf" in df.value.index for df in app.dataframe)
     # beat predictions; the recording's beats as CSV and as WFDB annotations; the report's four files; reviewed beats
     assert len(app.get("download_button")) == 1 + 2 + 4 + 1
 
@@ -182,7 +183,7 @@ def test_context_model_in_every_view(app, context_checkpoint):
     templates = (ROOT / "samples" / "mitbih_test_labelled.templates.csv").read_bytes()
     app.file_uploader(key="beats_templates_csv").set_value(("other.csv", templates, "text/csv")).run()
     assert not app.exception and not errors(app)
-    assert len(app.dataframe) == 6  # the beats' predictions beside the recording's five tables
+    assert len(app.dataframe) == 7  # the beats' predictions beside the recording's six tables
 
 
 def test_shipped_inter_patient_model(app):
