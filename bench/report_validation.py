@@ -33,7 +33,7 @@ import pandas as pd
 import wfdb
 
 from cross_db import FOLDS
-from heartbeat import CLASSES
+from heartbeat import CLASSES, hrt
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS1, DS2, record_names, rhythm_spans
 from heartbeat.recording import classify_recording
@@ -193,18 +193,19 @@ def summary_line(rows):
         ref, pred = (pd.to_numeric(rows[f"hrv|{key}|{w}"], errors="coerce") for w in ("ref", "pred"))
         both = ref.notna() & pred.notna()
         err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
-        out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}); "
-                              f"{100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})" if both.any() else "none")
+        out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (
+            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}); {100 * rel.median():.1f}% "
+            f"({both.sum()} of {ref.notna().sum()})" if both.any() else "none")
     ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
-    both = ref["to_pct"].notna() & pred["to_pct"].notna()
+    both, in_ref = ref["to_pct"].notna() & pred["to_pct"].notna(), ref["to_pct"].notna().sum()
     for key in HRT_KEYS:
         err = (pred[key] - ref[key])[both].abs()
         out[f"HRT {key} |err| median / worst (records: in both / in the reference)"] = (
-            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}) ({both.sum()} of "
-            f"{ref['to_pct'].notna().sum()})" if both.any() else f"none ({ref['to_pct'].notna().sum()} in the reference)")
-    if both.any():  # the consensus's categories: 0, 1 or 2 of TO and TS abnormal (TO >= 0%, TS <= 2.5 ms per interval)
-        category = [((r["to_pct"] >= 0).astype(int) + (r["ts_ms_per_rr"] <= 2.5).astype(int))[both] for r in (ref, pred)]
-        out["HRT category (0, 1 or 2 abnormal) the reference's"] = f"{(category[0] == category[1]).sum()} of {both.sum()}"
+            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}) ({both.sum()} of {in_ref})"
+            if both.any() else f"none ({in_ref} in the reference)")
+    if both.any():  # the consensus's categories: 0, 1 or 2 of TO and TS abnormal
+        ref_cat, pred_cat = (hrt.category(r["to_pct"][both], r["ts_ms_per_rr"][both]) for r in (ref, pred))
+        out["HRT category (0, 1 or 2 abnormal) the reference's"] = f"{(ref_cat == pred_cat).sum()} of {both.sum()}"
     for kind, label in (("V run missed", "missed V runs by cause"),
                         ("V run false", "false V runs, the reference there")):
         causes = rows.filter(like=f"{kind}|").sum()

@@ -13,6 +13,8 @@ RR_RANGE_S = (0.3, 2.0)  # a sinus interval outside this is no sinus interval ..
 MAX_STEP_S = 0.2         # ... nor one this far from the one before it ...
 MAX_OFF = 0.2            # ... nor one this far off the reference interval
 PREMATURITY = 0.2        # the VPC comes at least this much early, and its pause is at least this much late
+ABNORMAL_TO_PCT = 0.0    # TO at or above this is abnormal ...
+ABNORMAL_TS = 2.5        # ... and TS at or below this (ms per interval)
 
 DEFINITION = (f"HRT (heart-rate turbulence; Bauer et al. 2008): over the isolated V beats with {BEFORE + 1} N "
               f"beats before and {AFTER + 1} after in one segment, at least {PREMATURITY:.0%} early and followed by a "
@@ -21,7 +23,13 @@ DEFINITION = (f"HRT (heart-rate turbulence; Bauer et al. 2008): over the isolate
               f"within {1000 * MAX_STEP_S:g} ms of the one before; TO: the mean over them of (RR1 + RR2 - RR-2 - "
               f"RR-1) / (RR-2 + RR-1), in %; TS: the steepest regression slope over {TS_SPAN} consecutive intervals "
               f"of the {AFTER} after the pause, of their mean, in ms per interval; none with fewer than {MIN_VPCS} "
-              "such beats; normal: TO < 0% and TS > 2.5")
+              f"such beats; normal: TO < {ABNORMAL_TO_PCT:g}% and TS > {ABNORMAL_TS:g}")
+
+
+def category(to_pct, ts_ms_per_rr):
+    """The consensus's HRT category, how many of TO and TS are abnormal: 0, 1 or 2 (elementwise for arrays)."""
+    return ((np.asarray(to_pct) >= ABNORMAL_TO_PCT).astype(int)
+            + (np.asarray(ts_ms_per_rr) <= ABNORMAL_TS).astype(int))
 
 
 def turbulence(beats):

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import MITDB, needs_mitdb
 from heartbeat.events import Beats
-from heartbeat.hrt import MIN_VPCS, turbulence
+from heartbeat.hrt import MIN_VPCS, category, turbulence
 from heartbeat.sources import read_wfdb
 
 AFTER = 0.76 + 0.008 * np.maximum(np.arange(15) - 1, 0)  # two fast intervals (TO -5%), then 8 ms slower each
@@ -26,6 +26,8 @@ def sequence(vpcs, coupling=0.5, pause=1.1, couplet=False):
 def test_a_known_tachogram_gives_its_onset_and_slope():
     out = turbulence(sequence(8))
     assert out == {"vpcs": 8, "to_pct": pytest.approx(-5.0), "ts_ms_per_rr": pytest.approx(8.0)}
+    assert category(out["to_pct"], out["ts_ms_per_rr"]) == 0  # both normal
+    assert list(category([-5.0, 0.0, 1.0], [8.0, 8.0, 2.5])) == [0, 1, 2]  # TO >= 0% and TS <= 2.5 are abnormal
 
 
 @pytest.mark.parametrize("kwargs", [{"couplet": True},       # not isolated
