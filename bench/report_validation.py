@@ -163,11 +163,15 @@ def read_as(checkpoint, mix=None):
     return model if mix is None else model.read_with_mix(mix)
 
 
+def median_worst(err, rows):
+    """"median / worst (record)" of per-record absolute errors `err` (a Series indexed as rows)."""
+    return f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]})"
+
+
 def summary_line(rows):
     out = {"records": len(rows)}
     for c in ("V", "S"):
-        err = rows[f"{c}_burden_err"].abs()
-        out[f"{c} burden |err| median / worst (pp)"] = f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]})"
+        out[f"{c} burden |err| median / worst (pp)"] = median_worst(rows[f"{c}_burden_err"].abs(), rows)
     for kind in EVENT_TYPES:
         ref, pred = rows[f"{kind}|ref"].sum(), rows[f"{kind}|pred"].sum()
         se = rows[f"{kind}|hit_ref"].sum() / ref if ref else float("nan")
@@ -194,15 +198,14 @@ def summary_line(rows):
         both = ref.notna() & pred.notna()
         err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
         out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (
-            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}); {100 * rel.median():.1f}% "
-            f"({both.sum()} of {ref.notna().sum()})" if both.any() else "none")
+            f"{median_worst(err, rows)}; {100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})"
+            if both.any() else "none")
     ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
     both, in_ref = ref["to_pct"].notna() & pred["to_pct"].notna(), ref["to_pct"].notna().sum()
     for key in HRT_KEYS:
         err = (pred[key] - ref[key])[both].abs()
         out[f"HRT {key} |err| median / worst (records: in both / in the reference)"] = (
-            f"{err.median():.2f} / {err.max():.2f} ({rows['record'][err.idxmax()]}) ({both.sum()} of {in_ref})"
-            if both.any() else f"none ({in_ref} in the reference)")
+            f"{median_worst(err, rows)} ({both.sum()} of {in_ref})" if both.any() else f"none ({in_ref} in the reference)")
     if both.any():  # the consensus's categories: 0, 1 or 2 of TO and TS abnormal
         ref_cat, pred_cat = (hrt.category(r["to_pct"][both], r["ts_ms_per_rr"][both]) for r in (ref, pred))
         out["HRT category (0, 1 or 2 abnormal) the reference's"] = f"{(ref_cat == pred_cat).sum()} of {both.sum()}"
