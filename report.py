@@ -1,9 +1,11 @@
 """The report of a whole ECG recording (Holter style): beats per class, heart rate, ectopic runs, couplets,
 bigeminy, pauses, atrial fibrillation, bradycardia and tachycardia, HRV, hour by hour, with the time that
-could not be analysed (gaps, lead-off, saturation, noise, artifacts that hid beats).
+could not be analysed (gaps, lead-off, saturation, noise, artifacts that hid beats), and the patient's diary
+entries against what the recording shows at their times.
 
     python report.py --record ../shared/data/mitdb/208 --out reports/208
     python report.py --signal ecg.csv --fs 250 --out reports/ecg --pause-s 2.5
+    python report.py --record holter/rec1 --start "2026-12-01 08:15" --diary rec1-diary.csv --out reports/rec1
 
 Writes OUT/report.json, beats.csv (as predict.py's), events.csv, hourly.csv, report.html (one
 self-contained page) and the beats as a WFDB annotation file, OUT/<record>.ai. OUT must not exist unless
@@ -66,10 +68,16 @@ def main(argv=None):
     p.add_argument("--rate-min-s", type=float, default=defaults.rate_min_s, help="... for at least this many seconds")
     p.add_argument("--nn-filter-pct", type=float, default=defaults.nn_filter_pct,
                    help="HRV leaves out N-N intervals more than this many %% off the one before (0: none)")
+    p.add_argument("--diary", metavar="CSV", help="the patient's diary: a 'time' column (seconds into the recording, "
+                   "HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS]) and any others (symptom, activity); each entry is read against "
+                   "what the recording shows near its time")
+    p.add_argument("--diary-window-s", type=float, default=defaults.diary_window_s,
+                   help="... within this many seconds of the entry's time")
     args = p.parse_args(argv)
     keep_freed_memory()
 
     try:
+        from heartbeat.diary import read_diary
         from heartbeat.recording import classify_recording
         from heartbeat.reviewed import apply_reviewed, kept_note, read_reviewed
 
@@ -86,12 +94,13 @@ def main(argv=None):
         rec = open_recording(args.record, args.channel, args.second_channel, args.signal, args.fs)
         rec.start = start or rec.start
         labels = read_reviewed(args.reviewed) if args.reviewed else None  # a bad file fails before the work
+        diary = read_diary(args.diary, rec.start) if args.diary else None  # likewise
         table = classify_recording(model, rec)
         about = {"model": checkpoint}
         if labels:
             table, changed = apply_reviewed(table, labels, rec.name)
             about["reviewed"] = {"file": args.reviewed, "beats": len(labels), "changed_from_model": changed}
-        report = build_report(table, rec, rules, about=about)
+        report = build_report(table, rec, rules, about=about, diary=diary)
         try:
             with atomic_dir(args.out, force=args.force, replaceable=REPORT_FILE) as tmp:
                 write_report(report, tmp, rec.signal, rec.fs)

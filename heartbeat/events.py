@@ -36,6 +36,8 @@ class Rules:
     brady_bpm: float = 50.0         # bradycardia: the averaged heart rate below this (ACC/AHA/HRS 2018: 50) ...
     tachy_bpm: float = 100.0        # tachycardia: ... or above this ...
     rate_min_s: float = 30.0        # ... for at least this long
+    diary_window_s: float = 60.0    # a diary entry is read against what lies this close to its time (diaries are
+                                    # written to the minute, and after the symptom)
 
     def __post_init__(self):
         """One check for report.py's options and the app's inputs: ValueError naming the first bad one."""
@@ -182,6 +184,17 @@ def heart_rate(beats, series):
         out.update(min_bpm=round(series["bpm"][lo], 1), min_at_s=round(series["time_s"][lo], 2),
                    max_bpm=round(series["bpm"][hi], 1), max_at_s=round(series["time_s"][hi], 2))
     return out
+
+
+def rates_between(beats, series, lo, hi):
+    """(min, mean, max) heart rate in bpm over [lo, hi) s, rounded to 0.1, None where nothing falls there: min and
+    max of the averaged rate `series` (heart_rate_series) at its times there, the mean from the R-R intervals
+    that end there."""
+    rr, valid = beats.intervals()
+    ends = valid & (beats.times[1:] >= lo) & (beats.times[1:] < hi)
+    trend = series["bpm"][(series["time_s"] >= lo) & (series["time_s"] < hi)]
+    return (round(trend.min(), 1) if len(trend) else None, round(60.0 / rr[ends].mean(), 1) if ends.any() else None,
+            round(trend.max(), 1) if len(trend) else None)
 
 
 def nn_index(beats):

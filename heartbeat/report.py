@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from . import CLASSES, hrt, hrv
+from . import CLASSES, diary as diaries, hrt, hrv
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
-                     heart_rate_series)
+                     heart_rate_series, rates_between)
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -48,7 +48,9 @@ def definitions(rules):
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
-            "is not classified (a beat is cut up to the next one)"]
+            "is not classified (a beat is cut up to the next one)",
+            f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
+            "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 
 
 def clock(start, seconds):
@@ -68,27 +70,22 @@ def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
 
 
 def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
-    rr, valid = beats.intervals()
     rows = []
     for hour in range(int(np.ceil(duration_s / 3600))):
         lo, hi = 3600.0 * hour, min(3600.0 * (hour + 1), duration_s)
         inside = (beats.times >= lo) & (beats.times < hi)
-        ends = valid & (beats.times[1:] >= lo) & (beats.times[1:] < hi)
-        trend = hr["bpm"][(hr["time_s"] >= lo) & (hr["time_s"] < hi)]
         rows.append((hour, clock(start, lo), round(hi - lo - excluded_seconds(excluded, fs, lo, hi), 1),
-                     int(inside.sum()),
-                     round(trend.min(), 1) if len(trend) else None,
-                     round(60.0 / rr[ends].mean(), 1) if ends.any() else None,
-                     round(trend.max(), 1) if len(trend) else None,
+                     int(inside.sum()), *rates_between(beats, hr, lo, hi),
                      int((beats.classes[inside] == "V").sum()), int((beats.classes[inside] == "S").sum()),
                      int(((events["type"] == "pause") & (events["start_s"] >= lo) & (events["start_s"] < hi)).sum())))
     return pd.DataFrame(rows, columns=list(HOURLY_COLUMNS))
 
 
-def build_report(table, rec, rules=Rules(), about=None):
+def build_report(table, rec, rules=Rules(), about=None, diary=None):
     """Report of a classified recording: `table` from recording.classify_recording (or any table with
     time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
-    and excluded stretches), `about` what to say about the model and settings."""
+    and excluded stretches), `about` what to say about the model and settings, `diary` the patient's
+    (diary.read_diary) or None."""
     fs, duration = rec.fs, len(rec.signal) / rec.fs
     beats = Beats.from_table(table)
     trend = heart_rate_series(beats, rules)
@@ -126,11 +123,17 @@ def build_report(table, rec, rules=Rules(), about=None):
         "hrv": hrv.hrv(beats, rules),
         "hrt": hrt.turbulence(beats),
         "warnings": list(rec.warnings),
+        "diary": None,
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
         "definitions": definitions(rules),
         **(about or {}),
     }
+    if diary is not None:
+        entries = [{**e, "clock": clock(rec.start, e["at_s"])} for e in
+                   diaries.correlate(diary, beats, trend, events, summary["excluded"], duration, rules.diary_window_s)]
+        found, read = diaries.with_rhythm_finding(entries)
+        summary["diary"] = {"window_s": rules.diary_window_s, "entries": entries, "with_event": found, "read": read}
     return Report(summary, table, events, hourly, trend)
 
 
@@ -164,6 +167,8 @@ def summary_lines(report):
             f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {lf_hf}; HRT {turbulence}",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
+            *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "
+               f"{s['diary']['window_s']:g} s"] if s["diary"] else []),
             *(f"  warning: {w}" for w in s["warnings"])]
 
 

@@ -14,6 +14,9 @@ from .reviewed import kept_note
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
 STRIP_MIN_S = 8.0      # ... lasts at least this long ...
 STRIP_MAX_S = 20.0     # ... and at most this long
+DIARY_STRIPS = 20      # a strip for each of the diary's first entries, up to this many
+DIARY_COLUMNS = ("time", "clock", "at_s", "note", "finding", "hr_min_bpm", "hr_mean_bpm", "hr_max_bpm", "V", "S",
+                 "excluded_s")
 
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
@@ -97,6 +100,28 @@ def _reviewed_note(reviewed):
     return "; " + kept_note(reviewed["beats"], reviewed["changed_from_model"])
 
 
+def diary_table(diary):
+    """The diary's entries as a table, the columns a reader wants first."""
+    frame = pd.DataFrame(diary["entries"])
+    return frame[[c for c in DIARY_COLUMNS if c in frame]]
+
+
+def diary_part(report, signal, fs):
+    """The Patient diary section: each entry with its finding, and a strip at its time."""
+    d = report.summary["diary"]
+    if not d:
+        return []
+    parts = ["<h2>Patient diary</h2>",
+             f"<p>{d['with_event']} of {d['read']} entries read have an event within {d['window_s']:g} s of their "
+             "time.</p>", diary_table(d).to_html(index=False, na_rep="-")]
+    if signal is not None:
+        samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
+        for e in [e for e in d["entries"] if "events" in e][:DIARY_STRIPS]:
+            title = f"diary {e['time']} ({e['at_s']:.0f} s): {e['note'] or 'no note'}; {e['finding']}"
+            parts.append(_png(strip_figure(signal, fs, samples, classes, *strip_span(e["at_s"], 0.0), title)))
+    return parts
+
+
 def report_html(report, signal=None, fs=None):
     s = report.summary
     rec = s["recording"]
@@ -121,6 +146,7 @@ def report_html(report, signal=None, fs=None):
              "<h2>Ectopic beats</h2>",
              pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
              .to_html(na_rep="-"),
+             *diary_part(report, signal, fs),
              "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
              "<h2>Hour by hour</h2>", report.hourly.to_html(index=False, na_rep="-")]
     if signal is not None:

@@ -8,7 +8,8 @@ from . import CLASSES, UserError
 from .events import Rules
 from .figures import strip_figure
 from .report import build_report, report_json
-from .report_html import report_html, strip_span, trend_figure
+from .diary import read_diary
+from .report_html import diary_table, report_html, strip_span, trend_figure
 from .reviewed import apply_reviewed
 
 
@@ -27,7 +28,8 @@ RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
                ("brady_bpm", "bradycardia below (bpm)", 20.0, 75.0, 5.0),  # apart: brady below tachy always
                ("tachy_bpm", "tachycardia above (bpm)", 85.0, 200.0, 5.0),
                ("rate_min_s", "brady / tachy: at least (s)", 5.0, 3600.0, 5.0),
-               ("nn_filter_pct", "HRV: N-N off the one before by at most (%)", 0.0, 100.0, 5.0))
+               ("nn_filter_pct", "HRV: N-N off the one before by at most (%)", 0.0, 100.0, 5.0),
+               ("diary_window_s", "diary: what lies within (s)", 5.0, 3600.0, 5.0))
 
 
 def report_rules():
@@ -57,7 +59,15 @@ def report_section(rec, table, model_name, reviewed=None):
                                         "beats (as report.py --reviewed)"):
             table = kept
             about["reviewed"] = {"file": "the app's Review tab", "beats": len(reviewed), "changed_from_model": changed}
-    report = build_report(table, rec, report_rules(), about=about)
+    upload = st.file_uploader("patient diary (CSV: a time column, then symptom, activity, ...), as report.py --diary",
+                              type="csv", key="diary")
+    diary = None
+    if upload is not None:
+        try:
+            diary = read_diary(upload, rec.start, upload.name)
+        except UserError as e:
+            st.error(str(e))
+    report = build_report(table, rec, report_rules(), about=about, diary=diary)
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
     cols = st.columns(7)
@@ -72,6 +82,10 @@ def report_section(rec, table, model_name, reviewed=None):
     st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
     st.dataframe(pd.Series({**{f"HRV {k}": x for k, x in s["hrv"].items()},
                             **{f"HRT {k}": x for k, x in s["hrt"].items()}}, name="value").astype(str))
+    if s["diary"]:
+        st.write(f"**Patient diary**: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event "
+                 f"within {s['diary']['window_s']:g} s of their time")
+        st.dataframe(diary_table(s["diary"]).astype({"note": str, "finding": str}), hide_index=True)
     if s["excluded"]:
         st.write("**Excluded time**")
         st.dataframe(pd.DataFrame(s["excluded"]), hide_index=True)

@@ -243,3 +243,17 @@ def test_the_report_keeps_the_classes_corrected_in_the_review_tab(app):
     assert app.get("data_editor")[0].key != editor.key
     assert any(c.value.startswith("20 beats to review, 0 changed") for c in app.caption)
     assert "report_reviewed" not in [c.key for c in app.checkbox]
+
+
+def test_a_diary_upload_in_the_report_view(app):
+    """Recording -> Report: a diary CSV adds its entries' table (one finding each); a bad one is an error."""
+    tables = len(app.dataframe)
+    app.file_uploader(key="diary").set_value(("diary.csv", b"time,symptom\n60,dizzy\n400,palpitations\n",
+                                              "text/csv")).run()
+    assert not app.exception and not errors(app)
+    assert any(md.value.startswith("**Patient diary**: ") for md in app.markdown)
+    assert len(app.dataframe) == tables + 1
+    entries = next(df.value for df in app.dataframe if "finding" in df.value.columns)
+    assert entries["note"].tolist() == ["symptom: dizzy", "symptom: palpitations"]
+    app.file_uploader(key="diary").set_value(("diary.csv", b"when\n60\n", "text/csv")).run()
+    assert any("no 'time' column" in e for e in errors(app))

@@ -15,7 +15,7 @@ from heartbeat.report import build_report, clock
 from heartbeat.sources import Recording, SignalError, read_wfdb
 
 KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
-        "pauses", "hrv", "hrt", "hourly", "rules", "definitions", "model"}
+        "pauses", "hrv", "hrt", "diary", "hourly", "rules", "definitions", "model"}
 ECTOPIC_KEYS = {"isolated", "couplets", "runs", "longest_run_beats", "fastest_run_bpm", "bigeminy_episodes",
                 "trigeminy_episodes", "burden_pct"}
 
@@ -176,6 +176,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
     (["--record", "nowhere/100", "--brady-bpm", "120"], "error: --brady-bpm (120) must be below --tachy-bpm (100)"),
     (["--record", "nowhere/100", "--fs", "250"], "error: nowhere/100: --fs is for --signal; a WFDB or EDF header gives"),
     (["--record", "nowhere/100", "--start", "8 am"], "error: --start '8 am': expected HH:MM[:SS] or YYYY-MM-DD"),
+    (["--record", "nowhere/100", "--diary-window-s", "0"], "error: --diary-window-s must be a number > 0, got 0.0"),
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
