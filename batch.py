@@ -5,8 +5,8 @@
     python batch.py recordings/ --out runs/r --scheduler tcp://host:8786   # an existing Dask cluster
 
 Finds every WFDB record (by its .hea), every EDF file and every .csv / .npy signal (rate from --fs or a JSON sidecar
-ecg.json {"fs": 250}) in IN_DIR and runs predict.py's pipeline on each (with --report, report.py's)
-into OUT/<name>/. OUT/index.csv has one row per recording: status (ok, done before, failed), the
+ecg.json {"fs": 250}) in IN_DIR and runs predict.py's pipeline on each (with --report, report.py's, with the
+patient's diary <name>.diary.csv where one lies beside the recording) into OUT/<name>/. OUT/index.csv has one row per recording: status (ok, done before, failed), the
 one-line reason of a failure, duration, beats per class, burdens, seconds taken. A rerun skips what
 is finished; --force redoes it. Outputs are written atomically: a killed run leaves no half results.
 """

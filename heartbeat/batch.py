@@ -4,11 +4,12 @@ A task reads one recording, classifies its beats (and, with report=True, writes 
 into OUT/<name>/, with the beats as a WFDB annotation file <name>.ai (annotations.py), written atomically,
 with a result.json that is the recording's row of index.csv.
 A finished recording is skipped on the next run (its result.json is read back); a failed one leaves no
-folder, only its row with the one-line reason, and is tried again next time.
+folder, only its row with the one-line reason, and is tried again next time. A patient's diary beside a recording,
+<name>.diary.csv (diary.py's format), goes into its report.
 """
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .fileio import atomic_dir
 
 RESULT_FILE = "result.json"  # in OUT/<name>/: the row of index.csv, written last
 SIGNAL_SUFFIXES = (".csv", ".npy")
+DIARY_SUFFIX = ".diary.csv"  # 100.diary.csv beside 100.hea: record 100's diary, not a signal
 INDEX_COLUMNS = ("name", "status", "reason", "warnings", "duration_s", "analyzable_s", "beats", *CLASSES,
                  "V_burden_pct", "S_burden_pct", "seconds", "source")
 
@@ -28,12 +30,14 @@ class Job:
     fs: float = None  # signal files: their rate (WFDB records and EDF files carry theirs)
     channel: str = None  # WFDB records and EDF files: the channel read (None: as sources.channel_index chooses)
     second: str = None   # WFDB records and EDF files: a second channel to classify the beats on too
+    diary: str = None    # the patient's diary beside it (<name>.diary.csv), read into its report
 
 
 def find_recordings(folder, fs=None, channel=None, second=None):
     """Jobs for every WFDB record (by its .hea), EDF file and .csv / .npy signal in `folder`, sorted by name.
     A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json); `channel` and
-    `second` are the WFDB records' and EDF files' channels (a signal file holds one lead)."""
+    `second` are the WFDB records' and EDF files' channels (a signal file holds one lead); a <name>.diary.csv beside
+    a recording is its diary."""
     from .sources import is_edf
 
     folder = Path(folder)
@@ -46,13 +50,14 @@ def find_recordings(folder, fs=None, channel=None, second=None):
 
     for path in sorted(p for p in folder.iterdir() if is_edf(p)):
         jobs.append(Job(name(path), str(path), None, channel, second))
-    for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES):
+    for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES and not p.name.endswith(DIARY_SUFFIX)):
         sidecar = path.with_suffix(".json")
         rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
         jobs.append(Job(name(path), str(path), rate))
     if not jobs:
         raise UserError(f"{folder}: no recordings (WFDB .hea, .edf, .csv or .npy files)")
-    return sorted(jobs, key=lambda j: j.name)
+    diaries = {p.name[:-len(DIARY_SUFFIX)]: str(p) for p in folder.glob("*" + DIARY_SUFFIX)}
+    return sorted((replace(j, diary=diaries.get(j.name)) for j in jobs), key=lambda j: j.name)
 
 
 def finished(out, job):
@@ -75,10 +80,13 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
 
     from .allocator import keep_freed_memory
     from .annotations import annotation_file_name, write_annotations
+    from .diary import read_diary
+    from .events import Rules
     from .recording import classify_recording
     from .report import build_report, write_report
     from .sources import read_record, read_signal_file
 
+    rules = rules or Rules()
     torch.set_num_threads(threads)
     keep_freed_memory()
     t0 = time.perf_counter()
@@ -90,8 +98,9 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
                             '{"fs": HZ}')
         rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else \
             read_record(source, job.channel, job.second)
+        diary = read_diary(job.diary, rec.start) if report and job.diary else None  # a bad one fails before the work
         table = classify_recording(cached_model(checkpoint), rec)
-        built = build_report(table, rec, rules, about={"model": str(checkpoint)}) if report else None
+        built = build_report(table, rec, rules, about={"model": str(checkpoint)}, diary=diary) if report else None
         counts = table["class"].value_counts()
         duration = len(rec.signal) / rec.fs
         excluded = sum(e.stop - e.start for e in rec.excluded) / rec.fs

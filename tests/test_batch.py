@@ -97,3 +97,27 @@ def test_a_second_channel_reaches_every_record(folder, tmp_path):
     assert (pd.read_csv(tmp_path / "out" / "208" / "beats.csv")["class"] == alone["class"]).all()
     row = run_job(jobs["100"], tmp_path / "out", checkpoint)  # 100 holds MLII and V5
     assert row["status"] == "failed" and "no channel 'V1'; channels: MLII, V5" in row["reason"]
+
+
+@needs_mitdb
+def test_a_diary_beside_a_recording_goes_into_its_report(folder, tmp_path):
+    """100.diary.csv is record 100's diary, not a signal; its entries are in 100's report; a diary that cannot be
+    read fails its recording's row with the reason, before the work."""
+    from heartbeat.batch import find_recordings, run_job
+
+    (folder / "100.diary.csv").write_text("time,symptom\n60,dizzy\n")
+    jobs = {j.name: j for j in find_recordings(folder)}
+    assert sorted(jobs) == ["100", "208", "broken", "ecg"] and jobs["100"].diary == str(folder / "100.diary.csv")
+    assert jobs["208"].diary is None
+    checkpoint = ROOT / "models" / "recording.pt"
+    row = run_job(jobs["100"], tmp_path / "out", checkpoint, report=True)
+    assert row["status"] == "ok", row
+    entry, = json.loads((tmp_path / "out" / "100" / "report.json").read_text())["diary"]["entries"]
+    beats = pd.read_csv(tmp_path / "out" / "100" / "beats.csv")
+    near = beats[(beats["time_s"] >= 0) & (beats["time_s"] < 120)]["class"]
+    assert entry["note"] == "symptom: dizzy" and (entry["V"], entry["S"]) == ((near == "V").sum(), (near == "S").sum())
+    assert entry["finding"] == "isolated ectopic beats only" and entry["S"] > 0  # 100's sinus rhythm has APCs there
+    (folder / "100.diary.csv").write_text("when\n60\n")
+    row = run_job(jobs["100"], tmp_path / "again", checkpoint, report=True)
+    assert row["status"] == "failed" and row["reason"].endswith("no 'time' column (columns: when); expected a "
+                                                                "header like: time,symptom")
