@@ -117,8 +117,10 @@ def diary_part(report, signal, fs):
     if signal is not None:
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
         for e in [e for e in d["entries"] if "events" in e][:DIARY_STRIPS]:
-            title = f"diary {e['time']} ({e['at_s']:.0f} s): {e['note'] or 'no note'}; {e['finding']}"
-            parts.append(_png(strip_figure(signal, fs, samples, classes, *strip_span(e["at_s"], 0.0), title)))
+            title = f"diary {e['time']} ({e['at_s']:.0f} s, dashed): {e['note'] or 'no note'}; {e['finding']}"
+            fig = strip_figure(signal, fs, samples, classes, *strip_span(e["at_s"], 0.0), title)
+            fig.axes[0].axvline(e["at_s"], color="0.4", linestyle="--", linewidth=1)
+            parts.append(_png(fig))
     return parts
 
 
