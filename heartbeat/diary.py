@@ -4,8 +4,9 @@ matched with a rhythm or shown to come without one.
 
 A diary is a CSV file with a `time` column and any others (symptom, activity, ...), one row per entry, in the order
 written. A time is seconds into the recording (`754.5`), a time of day (`14:32`, `14:32:10`: needs the recording's
-start; each is the first such moment at or after the entry before it, so a 7-day diary needs no dates), or a date and
-time (`2026-12-01 14:32`: needs a dated start).
+start; each is the first such moment at or after the entry before it, so a diary of several days needs no dates as
+long as no two entries lie 12 h or more apart; one that would is refused rather than guessed), or a date and time
+(`2026-12-01 14:32`: needs a dated start).
 """
 import datetime as dt
 
@@ -30,9 +31,17 @@ def read_diary(path, start, name=None):
         rows = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise DiaryError(f"{name}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError:
+        raise DiaryError(f"{name}: not UTF-8 text; save it as UTF-8 CSV") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         raise DiaryError(f"{name}: not a CSV file ({str(e).strip().splitlines()[0]})") from None
+    except OSError as e:
+        raise DiaryError(f"{name}: cannot read it ({e.strerror or e})") from None
     rows.columns = [str(c).strip().lower() for c in rows.columns]
+    twice = rows.columns[rows.columns.duplicated()]
+    if len(twice):
+        raise DiaryError(f"{name}: column {twice[0]!r} appears twice")
+    rows = rows[(rows.map(str.strip) != "").any(axis=1)]  # blank rows, as spreadsheets leave at the end
     if "time" not in rows.columns:
         raise DiaryError(f"{name}: no 'time' column (columns: {', '.join(rows.columns)}); "
                          "expected a header like: time,symptom")
@@ -49,7 +58,8 @@ def entry_seconds(times, start, name="diary"):
     Recording.start (None, a datetime.time or a datetime.datetime)."""
     out, previous = [], 0.0
     start_of_day = None if start is None else start.hour * 3600 + start.minute * 60 + start.second
-    for row, text in enumerate(times, start=2):  # row 1 is the header, as a spreadsheet numbers them
+    numbers = times.index if isinstance(times, pd.Series) else range(len(times))  # rows' places, blank rows left out
+    for row, text in zip((int(i) + 2 for i in numbers), times):  # row 1 is the header, as a spreadsheet numbers them
         moment = parse_moment(text)
         if moment is None:
             try:
@@ -71,6 +81,9 @@ def entry_seconds(times, start, name="diary"):
             of_day = moment.hour * 3600 + moment.minute * 60 + moment.second
             seconds = (of_day - start_of_day) % 86400
             seconds += 86400 * max(0.0, np.ceil((previous - seconds) / 86400))
+            if seconds - previous > 12 * 3600:  # 07:55 for an 08:00 start, or entries out of order: not a day later
+                raise DiaryError(f"{name} row {row}: time {text!r} would lie {(seconds - previous) / 3600:.1f} h after "
+                                 "the entry before (or the start); write the entries in order, or give dates")
         out.append(seconds)
         previous = max(previous, seconds)
     return np.asarray(out, dtype=np.float64)

@@ -3,6 +3,7 @@ read against the events, heart rate and excluded time near it; bad diaries are o
 import datetime as dt
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,8 @@ def test_times_in_seconds_of_day_and_dated():
     start = dt.time(22, 0)
     # times of day, in the order written: each the first such moment at or after the one before (over midnight,
     # and a second day at the same time of day)
-    assert entry_seconds(["22:30", "01:15:30", "23:00", "22:30"], start).tolist() == \
-        [1800.0, 3 * 3600 + 930.0, 3600.0 + 86400, 1800.0 + 2 * 86400]
+    assert entry_seconds(["22:30", "01:15:30", "09:00", "20:00", "06:00"], start).tolist() == \
+        [1800.0, 3 * 3600 + 930.0, 11 * 3600.0, 22 * 3600.0, 32 * 3600.0]
     assert entry_seconds(["2026-12-02 00:00", "10"], dt.datetime(2026, 12, 1, 23, 0)).tolist() == [3600.0, 10.0]
     assert entry_seconds(["22:15"], dt.datetime(2026, 12, 1, 22, 0)).tolist() == [900.0]  # a dated start's time
 
@@ -38,9 +39,12 @@ def test_times_in_seconds_of_day_and_dated():
                       "with --start"),
     (["2026-12-01 14:32"], dt.time(8), "diary row 2: time '2026-12-01 14:32' has a date, but the recording's start "
                                        "has none"),
+    (["07:55"], dt.time(8), "diary row 2: time '07:55' would lie 23.9 h after the entry before (or the start); write "
+                            "the entries in order, or give dates"),  # written before hook-up: not the next morning
+    (["14:35", "14:32"], dt.time(8), "diary row 3: time '14:32' would lie 23.9 h after"),  # out of order
 ])
 def test_bad_times_name_their_row(times, start, message):
-    with pytest.raises(DiaryError, match="^" + message.replace("(", r"\(").replace("[", r"\[")):
+    with pytest.raises(DiaryError, match="^" + re.escape(message)):
         entry_seconds(times, start)
 
 
@@ -48,10 +52,20 @@ def test_bad_times_name_their_row(times, start, message):
     ("when,symptom\n10,dizzy\n", "d.csv: no 'time' column (columns: when, symptom); expected a header like: time,symptom"),
     ("time,symptom\n", "d.csv: no entries"),
     ("", "d.csv: not a CSV file"),
+    ("time,Time\n10,20\n", "d.csv: column 'time' appears twice"),
+    ("time,symptom\n10,dizzy\n,\nnoon,\n", "d.csv row 4: time 'noon'"),  # the blank row is left out, not renumbered
 ])
 def test_bad_diary_files(text, message):
-    with pytest.raises(DiaryError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(DiaryError, match="^" + re.escape(message)):
         read_diary(csv(text), None, "d.csv")
+
+
+def test_a_folder_or_non_utf8_file_is_one_line(tmp_path):
+    with pytest.raises(DiaryError, match="cannot read it"):
+        read_diary(tmp_path, None)
+    (tmp_path / "d.csv").write_bytes("time,symptom\n10,vertige \xe0 la montée\n".encode("latin-1"))
+    with pytest.raises(DiaryError, match="not UTF-8 text; save it as UTF-8 CSV"):
+        read_diary(tmp_path / "d.csv", None)
 
 
 def test_notes_join_the_other_columns():
