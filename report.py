@@ -21,10 +21,11 @@ from heartbeat import UserError
 from heartbeat.allocator import keep_freed_memory
 from heartbeat.annotations import annotation_file_name, write_annotations
 from heartbeat.checkpoint import load_checkpoint
+from heartbeat.clock import parse_start
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_dir, check_folder
 from heartbeat.report import REPORT_FILE, build_report, summary_lines, write_report
-from heartbeat.sources import add_channel_arguments, open_recording, parse_start
+from heartbeat.sources import add_channel_arguments, open_recording
 
 ROOT = Path(__file__).resolve().parent
 RECORDING_MODEL = ROOT / "models" / "recording.pt"

@@ -15,7 +15,8 @@ import pandas as pd
 
 from . import UserError
 from .events import rates_between
-from .sources import parse_moment
+from .clock import parse_moment
+from .quality import excluded_seconds
 
 
 class DiaryError(UserError):
@@ -89,11 +90,11 @@ def entry_seconds(times, start, name="diary"):
     return np.asarray(out, dtype=np.float64)
 
 
-def correlate(diary, beats, trend, events, excluded, duration_s, window_s):
+def correlate(diary, beats, trend, events, excluded, fs, duration_s, window_s):
     """One dict per read_diary entry: its time as written, at_s, note, and within window_s of at_s the heart rate
     (min / mean / max bpm), V and S beats, the event types, the excluded seconds, and a finding in words.
     `beats` an events.Beats, `trend` its heart_rate_series, `events` the report's events table, `excluded` the
-    report's excluded list (dicts with start_s, end_s, reason)."""
+    recording's quality.Excluded stretches (samples at `fs` Hz)."""
     out = []
     for time, note, at in diary[["time", "note", "at_s"]].itertuples(index=False):
         lo, hi = max(at - window_s, 0.0), min(at + window_s, duration_s)
@@ -103,12 +104,12 @@ def correlate(diary, beats, trend, events, excluded, duration_s, window_s):
             continue
         near = events[(events["start_s"] <= hi) & (events["end_s"] >= lo)]
         inside = (beats.times >= lo) & (beats.times < hi)
-        blind = [e for e in excluded if e["start_s"] < hi and e["end_s"] > lo]
-        blind_s = sum(min(e["end_s"], hi) - max(e["start_s"], lo) for e in blind)
+        blind = [e for e in excluded if e.start / fs < hi and e.stop / fs > lo]
+        blind_s = excluded_seconds(blind, fs, lo, hi)
         hr_min, hr_mean, hr_max = rates_between(beats, trend, lo, hi)
         kinds = list(dict.fromkeys(near["type"]))  # in time order, each once
         counts = {c: int((beats.classes[inside] == c).sum()) for c in ("V", "S")}
-        reasons = ", ".join(dict.fromkeys(e["reason"] for e in blind))
+        reasons = ", ".join(dict.fromkeys(e.reason for e in blind))
         if blind_s >= hi - lo - 1e-6:
             finding = f"not analyzable ({reasons})"
         else:

@@ -41,6 +41,11 @@ class Excluded:
         return {"start_s": round(self.start / fs, 3), "end_s": round(self.stop / fs, 3), "reason": self.reason}
 
 
+def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
+    """Seconds of the Excluded stretches that fall within [lo, hi) s."""
+    return float(sum(max(0.0, min(e.stop / fs, hi) - max(e.start / fs, lo)) for e in excluded))
+
+
 def runs(mask):
     """(starts, stops) of the runs of True in a boolean array."""
     edges = np.diff(np.r_[0, np.asarray(mask, dtype=np.int8), 0])

@@ -1,7 +1,6 @@
 """The report of a whole recording: counts, heart rate, ectopic events, pauses, atrial fibrillation, sustained
 bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv,
 events.csv, hourly.csv and report.html."""
-import datetime as dt
 import json
 from dataclasses import asdict, dataclass
 
@@ -9,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES, diary as diaries, hrt, hrv
+from .clock import clock
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, rates_between)
+from .quality import excluded_seconds
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -51,22 +52,6 @@ def definitions(rules):
             "is not classified (a beat is cut up to the next one)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
-
-
-def clock(start, seconds):
-    """The wall-clock time `seconds` into a recording that began at `start` (Recording.start): ISO date and time
-    when its date is known, else "HH:MM:SS" with "day N " from the second day on; None when start is."""
-    if start is None:
-        return None
-    if isinstance(start, dt.datetime):
-        return (start + dt.timedelta(seconds=round(seconds))).isoformat(sep=" ")
-    day, of_day = divmod(start.hour * 3600 + start.minute * 60 + start.second + round(seconds), 86400)
-    return f"{f'day {day + 1} ' if day else ''}{of_day // 3600:02d}:{of_day % 3600 // 60:02d}:{of_day % 60:02d}"
-
-
-def excluded_seconds(excluded, fs, lo=0.0, hi=np.inf):
-    """Seconds of the Excluded stretches that fall within [lo, hi) s."""
-    return float(sum(max(0.0, min(e.stop / fs, hi) - max(e.start / fs, lo)) for e in excluded))
 
 
 def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
@@ -131,7 +116,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     }
     if diary is not None:
         entries = [{**e, "clock": clock(rec.start, e["at_s"])} for e in
-                   diaries.correlate(diary, beats, trend, events, summary["excluded"], duration, rules.diary_window_s)]
+                   diaries.correlate(diary, beats, trend, events, rec.excluded, fs, duration, rules.diary_window_s)]
         found, read = diaries.with_rhythm_finding(entries)
         summary["diary"] = {"window_s": rules.diary_window_s, "entries": entries, "with_event": found, "read": read}
     return Report(summary, table, events, hourly, trend)

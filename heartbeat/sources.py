@@ -266,27 +266,6 @@ def other_channel(path, channel=None):
     return next((str(i) for i, n in enumerate(names) if i != index and is_ecg_name(n)), None)
 
 
-def parse_moment(text):
-    """"HH:MM[:SS]" (a time of day) or "YYYY-MM-DD HH:MM[:SS]" -> a time or a datetime; None if it is neither."""
-    dated = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
-    for kind, formats in ((dt.time, ("%H:%M", "%H:%M:%S")), (dt.datetime, dated)):
-        for f in formats:
-            try:
-                moment = dt.datetime.strptime(text.strip(), f)
-            except ValueError:
-                continue
-            return moment.time() if kind is dt.time else moment
-    return None
-
-
-def parse_start(text):
-    """report.py --start: a time of day or a date and time (parse_moment)."""
-    moment = parse_moment(text)
-    if moment is None:
-        raise SignalError(f"--start {text!r}: expected HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS]")
-    return moment
-
-
 def add_channel_arguments(parser, second_help="each beat is classified on both leads and their probabilities "
                                              "averaged (detection stays on --channel)"):
     """The options open_recording takes beside --record / --signal, declared once for predict, report, prepare_data."""

@@ -11,7 +11,8 @@ import wfdb
 from conftest import MITDB, NSTDB, ROOT, needs_mitdb, needs_nstdb, run_script
 from heartbeat import quality
 from heartbeat.recording import check_signal
-from heartbeat.report import build_report, clock
+from heartbeat.clock import clock
+from heartbeat.report import build_report
 from heartbeat.sources import Recording, SignalError, read_wfdb
 
 KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
