@@ -9,7 +9,6 @@ removed in issue 19, docs/data-and-detection.md has its numbers.)
 from fractions import Fraction
 
 import numpy as np
-from scipy import signal as sps
 
 from . import BEAT_LEN
 
@@ -83,5 +82,8 @@ def resample(sig, fs, fs_out):
     """Polyphase resampling (anti-aliased): (sig, fs) -> (sig at fs_out, fs_out)."""
     if fs == fs_out:
         return np.asarray(sig, dtype=np.float64), fs_out
+    from scipy import signal  # here, not at the top: it takes 1.8 s to import, and the scripts' beat-CSV paths
+                              # (and their one-line errors) import this module without resampling anything
+
     ratio = resample_ratio(fs, fs_out)
-    return sps.resample_poly(np.asarray(sig, dtype=np.float64), ratio.numerator, ratio.denominator), fs_out
+    return signal.resample_poly(np.asarray(sig, dtype=np.float64), ratio.numerator, ratio.denominator), fs_out
