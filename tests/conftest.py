@@ -32,6 +32,10 @@ HAVE_NSTDB = (NSTDB / "em.hea").exists()
 if not HAVE_NSTDB and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
     raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the noise stress test's noise records are not in {NSTDB}")
 needs_nstdb = pytest.mark.skipif(not HAVE_NSTDB, reason=f"noise records not found in {NSTDB}")
+HAVE_REFERENCE = REFERENCE.exists()
+if not HAVE_REFERENCE and os.environ.get("HEARTBEAT_REQUIRE_DATA") == "1":
+    raise RuntimeError(f"HEARTBEAT_REQUIRE_DATA=1 but the original project's checkpoint is not at {REFERENCE}")
+needs_reference = pytest.mark.skipif(not HAVE_REFERENCE, reason=f"reference checkpoint not found at {REFERENCE}")
 
 
 def run_script(script, *args, cwd=ROOT):

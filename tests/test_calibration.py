@@ -93,6 +93,7 @@ def test_calibration_sets_the_models_offsets_in_place(real_beats):
     x = torch.from_numpy(real_beats.x[:4]).unsqueeze(1)
     assert torch.allclose(model(x), model.eval()(x) - model.logit_bias, atol=1e-6)
     # a model that already has offsets (untilted priors) is calibrated from its plain logits all the same
+    assert np.abs(cal.offsets).max() > 0  # else "already has offsets" would test nothing
     again = calibrate(model, inputs, y, counts, 0.0)
     assert again.tau == cal.tau and np.allclose(again.offsets, cal.offsets)
     assert again.before == cal.after

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REFERENCE, ROOT
+from conftest import REFERENCE, ROOT, needs_reference
 from heartbeat.checkpoint import (FORMAT_VERSION, CheckpointError, load_checkpoint, make_checkpoint, read_checkpoint,
                                   save_checkpoint, upgrade)
 from heartbeat.config import Config, load_config
@@ -106,12 +106,23 @@ def test_upgrade_maps_version_1_and_refuses_what_was_removed(tmp_path):
     assert torch.equal(upgrade(no_bias)["model_state"]["logit_bias"], torch.zeros(5))
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="reference checkpoint not found")
+@needs_reference
 def test_original_project_state_dict_is_converted():
+    """Every tensor of the original project's state dict lands under its own name in BeatNet: conv_1 -> stem,
+    residual_block_i.conv_j -> blocks.(i-1).convj, linear_1/2/3 -> fc1/fc2/out."""
     model, info = load_checkpoint(REFERENCE)
     assert info["preprocessing"]["method"] == "kaggle" and "original project" in info["source"]
     raw = torch.load(REFERENCE, weights_only=True, map_location="cpu")
-    assert torch.equal(model.blocks[4].conv2.weight, raw["residual_block_5.conv_2.weight"])
+    ours = model.state_dict()
+
+    def our_name(key):
+        layer, rest = key.split(".", 1)
+        if layer.startswith("residual_block_"):
+            block, conv = key.split(".")[:2]
+            return f"blocks.{int(block.rsplit('_', 1)[1]) - 1}.conv{conv.rsplit('_', 1)[1]}.{key.split('.', 2)[2]}"
+        return {"conv_1": "stem", "linear_1": "fc1", "linear_2": "fc2", "linear_3": "out"}[layer] + "." + rest
+
+    assert len(raw) == 28 and all(torch.equal(ours[our_name(k)], v) for k, v in raw.items())
     assert read_checkpoint(REFERENCE)["classes"] == ["N", "S", "V", "F", "Q"]
 
 

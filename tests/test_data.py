@@ -155,7 +155,7 @@ def test_a_class_too_rare_to_stratify_stays_in_training():
     assert sorted(np.concatenate([train, val]).tolist()) == list(range(len(y)))
 
 
-def test_training_on_several_csvs(small_csvs):
+def test_training_on_several_csvs(small_csvs, monkeypatch):
     """data.train_csv may list CSVs (two databases, two leads): their beats are trained on together, and a
     validation split by records holds out whole records across them."""
     from heartbeat.config import ConfigError, load_config
@@ -171,8 +171,17 @@ def test_training_on_several_csvs(small_csvs):
     assert len(val.y) == 0 and np.array_equal(train.y[:len(one.y)], one.y)
     assert np.array_equal(train.inputs.template[:len(one.y)], one.inputs.template)
     assert len(train.y) == len(one.y) + len(load_beats(test_csv)[1]) and train.inputs.features.shape[1] == 8
+    import heartbeat.labelled as labelled
+
+    made = []  # the split load_split makes, as indices into the two CSVs' beats in order
+    real_split = labelled.train_val_split
+    monkeypatch.setattr(labelled, "train_val_split", lambda *a, **k: made.append(real_split(*a, **k)) or made[-1])
     train, val = load_split(load_config(ROOT / "config" / "config.json", sets + ["data.val_split=records",
                                                                                "data.val_fraction=0.34"]))
     assert len(val.y) > 0 and len(train.y) > 0
+    # both CSVs hold beats of records 208, 217 and 232: a record held out is held out of both
+    records = np.concatenate([load_records(csv, len(load_beats(csv)[1])) for csv in (train_csv, test_csv)])
+    kept, held = made[0]
+    assert len(kept) == len(train.y) and set(records[kept]).isdisjoint(records[held])
     with pytest.raises(ConfigError, match="empty list"):
         load_config(ROOT / "config" / "config.json", ["data.train_csv=[]"])

@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from conftest import ROOT, quiet, run_script, small_split
-from heartbeat.checkpoint import read_checkpoint, save_checkpoint
+from heartbeat.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from heartbeat.config import ConfigError, load_config
 from heartbeat.labelled import LabelledBeats
 from heartbeat.model import BeatInputs
-from heartbeat.training import fit
+from heartbeat.training import fit, start_from
 
 
 def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tmp_path, real_beats):
@@ -29,7 +29,21 @@ def test_fine_tuning_starts_from_a_checkpoint_and_head_keeps_the_convolutions(tm
         tuned = read_checkpoint(tmp_path / mode / "last.pt")["model_state"]
         convs_kept = all(torch.equal(tuned[k], start[k]) for k in start if k.startswith(("stem", "blocks")))
         assert convs_kept == (mode == "head")
+        # and "all" starts from the checkpoint, not from new weights: 3 Adam steps at lr 1e-3 move a weight ~0.003
+        assert max((tuned[k] - start[k]).abs().max().item() for k in start) < 0.01
         assert not torch.equal(tuned["out.weight"], start["out.weight"])
+    # the checkpoint's class offsets are not carried over: they are set anew for the new training data
+    with_offsets = read_checkpoint(tmp_path / "first" / "best.pt")
+    with_offsets["model_state"]["logit_bias"] = torch.arange(1.0, 6.0)
+    save_checkpoint(with_offsets, tmp_path / "offsets.pt")
+    model = load_checkpoint(tmp_path / "offsets.pt")[0]
+    with torch.no_grad():
+        for weights in model.parameters():
+            weights.add_(1.0)
+    start_from(model, tmp_path / "offsets.pt")
+    loaded = model.state_dict()
+    assert torch.equal(loaded["logit_bias"], torch.zeros(5))
+    assert all(torch.equal(loaded[k], v) for k, v in with_offsets["model_state"].items() if k != "logit_bias")
     with pytest.raises(ConfigError, match="train.finetune=head needs train.init"):
         fit(load_config(ROOT / "config" / "adapt.json", base), train, val, tmp_path / "no-init", log=quiet)
     # a checkpoint saved before a model key existed (model.morphology_mix) is that key's default model

@@ -5,12 +5,11 @@ import pytest
 import torch
 
 from conftest import NSTDB, needs_nstdb, run_script
-from heartbeat import augment
+from heartbeat import augment, training
 from heartbeat.augment import RecorderNoise, _gaussian_lowpass
 from heartbeat.config import load_values
 from heartbeat.data import DataError
 from heartbeat.labelled import LabelledBeats
-from heartbeat.training import fit
 from heartbeat.model import BeatInputs
 
 
@@ -89,7 +88,7 @@ def test_train_py_with_a_missing_noise_file_leaves_no_run_folder(tmp_path, small
 
 
 @needs_nstdb
-def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path):
+def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path, always, monkeypatch):
     done = run_script("prepare_data.py", "--noise", NSTDB, "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     with np.load(tmp_path / "noise.npz") as f:
@@ -100,12 +99,29 @@ def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path):
     assert noise.sources.shape == (6, 650_000 // 3 + 1)
     assert torch.allclose(noise.sources.std(1), torch.ones(6), atol=1e-3)
 
+    # training with train.noise (and not the paper's augmentation) hands every batch's beats to that noise
+    handed = []
+    real_epoch = training.train_epoch
+
+    def spy(*args, augment=None, **kwargs):
+        handed.append(augment)
+        return real_epoch(*args, augment=augment, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", spy)
+    cfg = load_values({}, ["train.epochs=1", f"train.noise={tmp_path / 'noise.npz'}", "train.augment=false",
+                           "data.val_fraction=0"], where="test")
+    data = LabelledBeats(BeatInputs(beats(8)[:, 0].numpy()), np.zeros(8, dtype=np.int64))
+    training.fit(cfg, data, data.take(np.arange(0)), tmp_path / "run", log=lambda *_: None)
+    assert len(handed) == 1 and handed[0] is not None
+    x = beats(8)
+    assert residual_rms(x[:, 0], handed[0](x.clone())[:, 0]) > 0.01  # noise added, not only rescaled
+
 
 def test_training_with_a_missing_noise_file_says_so(tmp_path):
     cfg = load_values({}, ["train.epochs=1", f"train.noise={tmp_path / 'nope.npz'}", "data.val_fraction=0"], where="test")
     data = LabelledBeats(BeatInputs(beats(8)[:, 0].numpy()), np.zeros(8, dtype=np.int64))
     with pytest.raises(DataError, match="no such noise file; write it with: python prepare_data.py --noise"):
-        fit(cfg, data, data.take(np.arange(0)), tmp_path / "run", log=lambda *_: None)
+        training.fit(cfg, data, data.take(np.arange(0)), tmp_path / "run", log=lambda *_: None)
     (tmp_path / "text.npz").write_text("not an npz\n")
     with pytest.raises(DataError, match="not a noise file"):
         RecorderNoise.load(tmp_path / "text.npz")

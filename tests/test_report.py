@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import wfdb
 
-from conftest import MITDB, NSTDB, ROOT, needs_mitdb, needs_nstdb, run_script
+from conftest import MITDB, NSTDB, ROOT, SVDB, needs_mitdb, needs_nstdb, needs_svdb, run_script
 from heartbeat import quality
 from heartbeat.recording import check_signal
 from heartbeat.clock import clock
@@ -124,8 +124,8 @@ def test_excluded_stretches_merge_and_leave_no_short_piece():
         (500, 600, "noise"), (700, 710, "gap")]
 
 
-@needs_mitdb
-@pytest.mark.parametrize("db, name", [("mitdb", "207"), ("svdb", "859")])
+@pytest.mark.parametrize("db, name", [pytest.param(MITDB, "207", marks=needs_mitdb, id="mitdb-207"),
+                                      pytest.param(SVDB, "859", marks=needs_svdb, id="svdb-859")])
 def test_windows_and_lazy_reading_give_the_beats_of_one_pass(monkeypatch, db, name):
     """Read lazily and detected in 2-minute windows, a record (207: flutter across a window border; SVDB 859:
     128 Hz, clipping) gives exactly the beats, flutter episodes and classes of a single pass over it."""
@@ -133,9 +133,7 @@ def test_windows_and_lazy_reading_give_the_beats_of_one_pass(monkeypatch, db, na
     from heartbeat.checkpoint import load_checkpoint
     from heartbeat.recording import beats_of, classify_recording
 
-    path = MITDB.parent / db / name
-    if not path.with_suffix(".hea").exists():
-        pytest.skip(f"{path} not found")
+    path = db / name
     model = load_checkpoint(ROOT / "models" / "recording.pt")[0]
 
     def run():

@@ -92,6 +92,9 @@ def test_training_options_run(tmp_path, small_csvs):
     cfg = json.loads((tmp_path / "log" / "opts" / "config.json").read_text())["train"]
     assert (cfg["augment"], cfg["loss"], cfg["weight_power"], cfg["untilt_priors"], cfg["schedule"]) == \
         (True, "weighted", 0.5, False, "cosine")
+    # and the run followed them: the cosine schedule over 2 x 3 steps starts epoch 2 at half the learning rate
+    last = torch.load(tmp_path / "log" / "opts" / "last.pt", weights_only=True)
+    assert last["epoch"] == 2 and last["metrics"]["lr"] == pytest.approx(cfg["lr"] / 2)
     resume = run_script("train.py", "--resume", tmp_path / "log" / "opts", "--set", "train.epochs=4")
     assert resume.returncode != 0 and "cannot be extended" in resume.stderr
     # the options removed in issue 19 are refused in one line, before any training

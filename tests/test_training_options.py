@@ -195,6 +195,32 @@ def test_resume_with_morphology_dropout_matches_an_uninterrupted_run(tmp_path):
     assert all(torch.equal(full[k], cut[k]) for k in full)
 
 
+def test_weight_average_moves_one_minus_the_decay_of_the_way(tmp_path, real_beats, monkeypatch):
+    """train.ema=0.9: the average starts at the first step's weights and then moves a tenth of the way to each
+    step's (not nine tenths, and not an equal-weight mean)."""
+    from torch.optim.swa_utils import AveragedModel
+
+    seen = []  # the trained output layer at each update of the average
+    real_update = AveragedModel.update_parameters
+
+    def spy(self, model):
+        seen.append(model.out.weight.detach().clone())
+        return real_update(self, model)
+
+    monkeypatch.setattr(AveragedModel, "update_parameters", spy)
+    train, val = small_split(real_beats)
+    cfg = load_config(ROOT / "config" / "config.json", [
+        "train.batch_size=32", "train.max_batches=3", "train.threads=1", "train.calibrate=false",
+        "train.augment=false", "train.schedule=step", "train.ema=0.9", "train.epochs=1"])
+    fit(cfg, train, val, tmp_path / "run", log=quiet)
+    expected = seen[0]
+    for weights in seen[1:]:
+        expected = 0.9 * expected + 0.1 * weights
+    averaged = read_checkpoint(tmp_path / "run" / "last.pt")["average_state"]["module.out.weight"]
+    assert len(seen) == 3 and torch.allclose(averaged, expected, atol=1e-6)
+    assert not torch.allclose(averaged, torch.stack(seen).mean(0), atol=1e-6)
+
+
 def test_weight_average_is_what_gets_validated_saved_and_resumed(tmp_path, real_beats):
     """With train.ema, best.pt holds the moving average of the weights (decay d: after each step the average
     moves (1 - d) of the way to the trained weights), not the weights as trained; last.pt keeps both, so a
