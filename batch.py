@@ -94,9 +94,11 @@ def main(argv=None):
                                                  if s in counts) + f"; wrote {out / 'index.csv'}")
     for name, reason in index.loc[index["status"] == "failed", ["name", "reason"]].itertuples(index=False):
         print(f"  failed {name}: {reason}")
-    warned = index["warnings"].fillna("").astype(str) != ""
+    warned = index["warnings"].notna() & (index["warnings"].astype(str) != "")
     for name, warning in index.loc[warned, ["name", "warnings"]].itertuples(index=False):
         print(f"  warning {name}: {warning}")
+    if (index["status"] == "failed").all():  # nothing to show for the run: a script calling batch.py must see it
+        sys.exit(f"error: all {len(index)} recordings failed")
 
 
 if __name__ == "__main__":

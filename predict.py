@@ -132,6 +132,8 @@ def main(argv=None):
             raise UserError(f"no --csv given and no sample CSVs in {SAMPLES}")
         if args.plot and not recording:
             raise UserError("--plot draws a recording; use it with --record or --signal")
+        if not args.plot_seconds > 0:
+            raise UserError(f"--plot-seconds must be more than 0, got {args.plot_seconds:g}")
         if args.annotations and not recording:
             raise UserError("--annotations labels a recording; use it with --record or --signal")
         if args.annotations:

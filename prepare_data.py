@@ -152,30 +152,28 @@ def main(argv=None):
         wfdb.dl_database("mitdb", dl_dir=args.mitdb)
 
     start = time.perf_counter()
-    written = {}
+    written, csvs = {}, {}  # every table is built before any file is written: a bad lead or record leaves no output
     try:
         if args.mitdb:
             table = build_beats(args.mitdb, workers=args.workers, progress=progress("mitdb"))
             written["all MIT-BIH beats"] = table
-            splits = dict(zip(KAGGLE_CSVS, random_split(table, args.seed) + patient_split(table)))
-            for name, part in splits.items():
-                write_kaggle_csv(out / name, part)
-            written.update(splits)
+            csvs.update(zip(KAGGLE_CSVS, random_split(table, args.seed) + patient_split(table)))
         for folder in args.db:
             for lead, name in zip(args.leads, database_outputs(folder, args.leads)):
-                table = build_beats(folder, leads=(lead,), workers=args.workers, progress=progress(name))
-                write_kaggle_csv(out / name, table)
-                written[name] = table
+                csvs[name] = table = build_beats(folder, leads=(lead,), workers=args.workers, progress=progress(name))
                 if table.unknown:
                     print(f"{name}: skipped {sum(table.unknown.values())} annotations with unknown symbols ("
                           + ", ".join(f"{s!r} {n}" for s, n in table.unknown.most_common()) + ")")
-        if args.noise:
-            noise = read_noise(args.noise)
-            with atomic_path(out / NOISE_OUTPUT) as tmp, open(tmp, "wb") as f:
-                np.savez(f, **noise)
-            print(f"{out / NOISE_OUTPUT}: " + ", ".join(f"{k} {v.shape[0]} x {v.shape[1]}" for k, v in noise.items()))
+        noise = read_noise(args.noise) if args.noise else None
     except UserError as e:
         sys.exit(f"error: {e} (see data/README.md)")
+    for name, table in csvs.items():
+        write_kaggle_csv(out / name, table)
+    written.update(csvs)
+    if noise is not None:
+        with atomic_path(out / NOISE_OUTPUT) as tmp, open(tmp, "wb") as f:
+            np.savez(f, **noise)
+        print(f"{out / NOISE_OUTPUT}: " + ", ".join(f"{k} {v.shape[0]} x {v.shape[1]}" for k, v in noise.items()))
     elapsed = time.perf_counter() - start
     if not written:
         return

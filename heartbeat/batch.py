@@ -33,6 +33,21 @@ class Job:
     diary: str = None    # the patient's diary beside it (<name>.diary.csv), read into its report
 
 
+def sidecar_rate(sidecar, fs):
+    """The "fs" of a signal's JSON sidecar, else `fs` (--fs); a sidecar that is not a JSON object stops the run in
+    one line before any recording is read."""
+    if not sidecar.is_file():
+        return fs
+    try:
+        values = json.loads(sidecar.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise UserError(f"{sidecar}: not a readable JSON sidecar ({str(e).strip()[:120]}); write it as "
+                        '{"fs": HZ}') from None
+    if not isinstance(values, dict):
+        raise UserError(f'{sidecar}: a JSON sidecar is an object such as {{"fs": HZ}}, not a {type(values).__name__}')
+    return values.get("fs", fs)
+
+
 def find_recordings(folder, fs=None, channel=None, second=None):
     """Jobs for every WFDB record (by its .hea), EDF file and .csv / .npy signal in `folder`, sorted by name.
     A signal's rate is `fs`, or the "fs" of a JSON sidecar beside it (ecg.npy -> ecg.json); `channel` and
@@ -51,9 +66,7 @@ def find_recordings(folder, fs=None, channel=None, second=None):
     for path in sorted(p for p in folder.iterdir() if is_edf(p)):
         jobs.append(Job(name(path), str(path), None, channel, second))
     for path in (p for p in folder.iterdir() if p.suffix in SIGNAL_SUFFIXES and not p.name.endswith(DIARY_SUFFIX)):
-        sidecar = path.with_suffix(".json")
-        rate = json.loads(sidecar.read_text()).get("fs") if sidecar.is_file() else fs
-        jobs.append(Job(name(path), str(path), rate))
+        jobs.append(Job(name(path), str(path), sidecar_rate(path.with_suffix(".json"), fs)))
     if not jobs:
         raise UserError(f"{folder}: no recordings (WFDB .hea, .edf, .csv or .npy files)")
     diaries = {p.name[:-len(DIARY_SUFFIX)]: str(p) for p in folder.glob("*" + DIARY_SUFFIX)}

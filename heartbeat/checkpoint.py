@@ -64,10 +64,15 @@ def save_checkpoint(ckpt, path):
 def read_checkpoint(path):
     """The checkpoint dict at `path` in today's format: ours of any version, or the original project's."""
     path = Path(path)
+    if path.is_dir():
+        run = " (a train.py run folder: give its best.pt)" if (path / "best.pt").is_file() else ""
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file{run}")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise CheckpointError(f"{path}: cannot be read (permission denied)") from None
     except Exception as e:  # torch.load fails in many ways on a file that is not a checkpoint
         # torch.save writes a zip archive; for anything else torch.load's own words mislead (a text file gets
         # advice about weights_only), so only a damaged or foreign archive is described by them

@@ -109,17 +109,23 @@ def _is_number(text):
 
 
 def _parse(path):
-    with open(path, "r", newline="") as f:
-        first_line = f.readline()
+    try:  # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark, which would make line 1 look like a header
+        with open(path, "r", newline="", encoding="utf-8-sig") as f:
+            first_line = f.readline()
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text CSV (a beat CSV holds 187 values per line; a .npy or binary signal "
+                        "goes through predict.py --signal)") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot be read ({e.strerror})") from None
     if not first_line.strip():
         raise DataError(f"{path}: the file is empty (no beats)")
     has_header, has_index, has_labels, n_cols = _layout(path, first_line)
     try:
-        table = pd.read_csv(path, header=None, skiprows=int(has_header), dtype=np.float64,
+        table = pd.read_csv(path, header=None, skiprows=int(has_header), dtype=np.float64, encoding="utf-8-sig",
                             engine="c", skip_blank_lines=True).to_numpy()
     except pd.errors.EmptyDataError:  # (a ValueError too, so caught first)
         raise DataError(f"{path}: a header but no beats") from None
-    except (ValueError, pd.errors.ParserError):
+    except (ValueError, pd.errors.ParserError):  # (UnicodeDecodeError is a ValueError)
         table = None  # a malformed row: the diagnosis below names it
     if table is None or table.shape[1] != n_cols or not np.isfinite(table).all():
         raise DataError(_diagnose(path, n_cols, int(has_header)))
@@ -128,10 +134,7 @@ def _parse(path):
     values = table[:, int(has_index):int(has_index) + BEAT_LEN]
     bad = np.flatnonzero(((values < -RANGE_TOLERANCE) | (values > 1 + RANGE_TOLERANCE)).any(axis=1))
     if len(bad):
-        row = values[bad[0]]
-        raise DataError(f"{path} line {bad[0] + first_row_line}: values from {row.min():g} to {row.max():g}; "
-                        f"beats must be scaled to [0, 1] ({len(bad)} such rows). Raw ECG goes through "
-                        f"predict.py --record/--signal, which cuts and scales beats itself")
+        raise DataError(_out_of_range(path, table, values, bad, first_row_line))
     x = np.ascontiguousarray(np.clip(values, 0.0, 1.0), dtype=np.float32)
     if not has_labels:
         return x, None
@@ -143,9 +146,25 @@ def _parse(path):
     return x, labels.astype(np.int64)
 
 
+def _out_of_range(path, table, values, bad, first_row_line):
+    """The message for beat values outside [0, 1]: what pandas' to_csv leaves in a file (a row index, a header of
+    column numbers) is named as such, anything else is taken for unscaled ECG."""
+    counting = np.arange(len(table))
+    if len(table) > 2 and np.array_equal(table[:, 0], counting + (table[0, 0] == 1)):
+        return (f"{path}: the first column counts the rows (0, 1, 2, ...), an index column without a header; write "
+                f"the CSV without it (pandas: to_csv(index=False)) or name it 'index' in a header line")
+    if np.array_equal(table[0, :10], np.arange(10)) or np.array_equal(table[0, :10], np.arange(1, 11)):
+        return (f"{path} line {first_row_line}: the column numbers (0, 1, 2, ...), a header line of numbers; write the "
+                f"CSV without a header (pandas: to_csv(header=False)) or with names that are not numbers")
+    row = values[bad[0]]
+    return (f"{path} line {bad[0] + first_row_line}: values from {row.min():g} to {row.max():g}; beats must be "
+            f"scaled to [0, 1] ({len(bad)} such rows). Raw ECG goes through predict.py --record/--signal, which "
+            f"cuts and scales beats itself")
+
+
 def _diagnose(path, n_cols, skip):
     """Walk the file line by line to name the first row pandas could not use (the slow path, errors only)."""
-    with open(path, "r", newline="") as f:
+    with open(path, "r", newline="", encoding="utf-8-sig", errors="replace") as f:
         for line_no, line in enumerate(f, start=1):
             if line_no <= skip or not line.strip():
                 continue

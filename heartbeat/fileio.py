@@ -24,6 +24,17 @@ def atomic_path(path):
         raise
 
 
+def _check_writable(path, is_folder=False):
+    """UserError when the nearest existing folder on the way to `path` (or `path` itself, an output folder) may not
+    be written in: found before any work, not as a traceback after it."""
+    on_the_way = Path(path).absolute().parents
+    for folder in ([Path(path).absolute(), *on_the_way] if is_folder else on_the_way):
+        if folder.is_dir():
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise UserError(f"{path}: no permission to write in {folder}")
+            return
+
+
 def file_in_the_way(path):
     """The file that stands where a folder on the way to `path` must be (the nearest existing ancestor, if it is
     not a folder), or None."""
@@ -44,6 +55,7 @@ def check_output(path, force=False, what="name"):
     blocker = file_in_the_way(path)
     if blocker is not None:
         raise UserError(f"{path}: {blocker} is not a folder")
+    _check_writable(path)
 
 
 def check_folder(path):
@@ -54,6 +66,7 @@ def check_folder(path):
         raise UserError(f"{path} is not a folder")
     if blocker is not None:
         raise UserError(f"{path}: {blocker} is not a folder")
+    _check_writable(path, is_folder=True)
 
 
 def write_text_atomic(path, text):

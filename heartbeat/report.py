@@ -119,6 +119,10 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
                    diaries.correlate(diary, beats, trend, events, rec.excluded, fs, duration, rules.diary_window_s)]
         found, read = diaries.with_rhythm_finding(entries)
         summary["diary"] = {"window_s": rules.diary_window_s, "entries": entries, "with_event": found, "read": read}
+        outside = sum(e["finding"] == "outside the recording" for e in entries)
+        if outside:  # most likely a diary kept in another clock or day than the recording's: say so beside the summary
+            summary["warnings"].append(f"{outside} of the diary's {len(entries)} entries lie outside the recording "
+                                       f"(0 to {duration:.0f} s): check their times against the recording's start")
     return Report(summary, table, events, hourly, trend)
 
 

@@ -106,12 +106,17 @@ def read_signal_file(path, fs):
         if sig.ndim != 1 or not (np.issubdtype(sig.dtype, np.integer) or np.issubdtype(sig.dtype, np.floating)):
             raise SignalError(f"{path}: expected a 1-D numeric array, got {sig.dtype} of shape {sig.shape}")
     else:
-        try:
-            table = pd.read_csv(path, header=None, skip_blank_lines=True)
+        try:  # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would make the first value look like a header
+            table = pd.read_csv(path, header=None, skip_blank_lines=True, encoding="utf-8-sig")
         except pd.errors.EmptyDataError:
             raise SignalError(f"{path}: the file is empty") from None
         except pd.errors.ParserError as e:
             raise SignalError(f"{path}: not a one-column CSV ({str(e).strip()[:120]})") from None
+        except UnicodeDecodeError:
+            raise SignalError(f"{path}: not a text file; a signal file is a one-column CSV or a 1-D .npy "
+                              "(WFDB and EDF recordings go with --record)") from None
+        except OSError as e:
+            raise SignalError(f"{path}: cannot be read ({e.strerror})") from None
         if table.shape[1] != 1:
             raise SignalError(f"{path}: {table.shape[1]} columns; a signal file has one value per line")
         column = table.iloc[:, 0]
@@ -197,6 +202,9 @@ def _wfdb_header(path):
     import wfdb
 
     path = Path(path)
+    if path.is_dir():
+        raise SignalError(f"{path} is a folder; give one record's path without extension, or run batch.py on the "
+                          "folder")
     if path.suffix in (".hea", ".dat", ".atr"):
         path = path.with_suffix("")
     if not path.with_suffix(".hea").is_file():
@@ -284,4 +292,7 @@ def open_recording(record=None, channel=None, second=None, signal=None, fs=None)
         return read_record(record, channel, second)
     if second is not None:
         raise SignalError(f"{signal}: a second channel needs a WFDB record or EDF file; a signal file holds one lead")
+    if channel is not None:  # not silently ignored, as --second-channel is not
+        raise SignalError(f"{signal}: --channel picks a channel of a WFDB record or EDF file; a signal file holds one "
+                          "lead")
     return read_signal_file(signal, fs)

@@ -32,5 +32,10 @@ def train_val_split(y, val_fraction, seed, groups=None):
         shares = [np.max(np.bincount(y[val], minlength=len(counts)) / np.maximum(counts, 1)) for _, val in splits]
         return splits[int(np.argmin(shares))]
     rare = counts[y] < 2
-    train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
+    try:
+        train, val = train_test_split(index[~rare], test_size=val_fraction, stratify=y[~rare], random_state=seed)
+    except ValueError:  # sklearn: either side would hold fewer beats than there are classes
+        raise DataError(f"{len(y)} training beats are too few to hold out data.val_fraction={val_fraction:g} of them "
+                        f"with every class on both sides; set data.val_fraction=0 (no validation: the training loss "
+                        f"picks the best epoch) or give more beats") from None
     return np.concatenate([train, index[rare]]), val  # order kept: it is the order training sees

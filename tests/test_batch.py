@@ -77,6 +77,31 @@ def test_batch_bad_input_is_one_line(tmp_path):
     assert result.returncode == 1 and "no recordings" in result.stderr
     result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    # every recording failed: the summary, then an exit code a calling script can see
+    (tmp_path / "nofs").mkdir()
+    np.save(tmp_path / "nofs" / "ecg.npy", np.zeros(3600))
+    result = run_script("batch.py", tmp_path / "nofs", "--out", tmp_path / "out", "--workers", 1)
+    assert result.returncode == 1 and "1 recordings: 1 failed" in result.stdout and "no sampling rate" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "error: all 1 recordings failed"
+
+
+def test_a_json_sidecar_gives_the_rate_or_one_line(tmp_path):
+    """A signal's sidecar gives its rate; one without "fs" leaves --fs; one that is not a JSON object stops the
+    run in one line before any recording is read."""
+    from heartbeat import UserError
+    from heartbeat.batch import find_recordings
+
+    for name in ("a", "b"):
+        np.save(tmp_path / f"{name}.npy", np.zeros(10))
+    (tmp_path / "a.json").write_text(json.dumps({"fs": 250}))
+    (tmp_path / "b.json").write_text(json.dumps({"patient": "x"}))
+    assert [(j.name, j.fs) for j in find_recordings(tmp_path, fs=360)] == [("a", 250), ("b", 360)]
+    (tmp_path / "b.json").write_text("{fs: 360}")
+    with pytest.raises(UserError, match=r"b.json: not a readable JSON sidecar \(Expecting property name"):
+        find_recordings(tmp_path, fs=360)
+    (tmp_path / "b.json").write_text("[360]")
+    with pytest.raises(UserError, match=r"b.json: a JSON sidecar is an object such as \{\"fs\": HZ\}, not a list"):
+        find_recordings(tmp_path, fs=360)
 
 
 @needs_mitdb

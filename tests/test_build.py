@@ -129,6 +129,10 @@ def test_unknown_symbols_are_counted_and_skipped(tmp_path):
     table = record_beats(tmp_path / "r2")
     assert table.meta["symbol"].tolist() == ["N", "N", "N", "N"]  # every N but the last annotation's neighbour
     assert dict(table.unknown) == {"?": 1, "B": 1}
+    # a lead the records do not have: one line, and nothing written, so the corrected command needs no --force
+    proc = run_script("prepare_data.py", "--db", tmp_path, "--leads", 0, 1, "--out", tmp_path / "out")
+    assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "no lead 1; it has 1" in proc.stderr and not (tmp_path / "out").exists()
     proc = run_script("prepare_data.py", "--db", tmp_path, "--out", tmp_path / "out")
     assert proc.returncode == 0 and "skipped 2 annotations with unknown symbols" in proc.stdout
     assert (tmp_path / "out" / f"{tmp_path.name}.csv").is_file()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -40,6 +42,37 @@ def test_bad_files_give_clear_errors(tmp_path):
     torch.save([1, 2], tmp_path / "list.pt")
     with pytest.raises(CheckpointError, match="holds a list"):
         load_checkpoint(tmp_path / "list.pt")
+    (tmp_path / "run").mkdir()
+    with pytest.raises(CheckpointError, match=r"run is a folder, not a checkpoint file$"):
+        load_checkpoint(tmp_path / "run")
+    (tmp_path / "run" / "best.pt").write_bytes(b"")
+    with pytest.raises(CheckpointError, match=r"run is a folder, not a checkpoint file \(a train.py run folder: give"):
+        load_checkpoint(tmp_path / "run")
+
+
+def test_unreadable_checkpoint_and_unwritable_outputs_are_named(tmp_path, monkeypatch):
+    """Permissions (simulated: the tests may run as root, whom no permission stops): a checkpoint that cannot be
+    read is not called a damaged file; an output in a folder that cannot be written in is refused before any work."""
+    from heartbeat import UserError, fileio
+
+    torch.save([1, 2], tmp_path / "locked.pt")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(torch, "load", denied)
+    with pytest.raises(CheckpointError, match=r"locked.pt: cannot be read \(permission denied\)$"):
+        load_checkpoint(tmp_path / "locked.pt")
+    monkeypatch.undo()
+    monkeypatch.setattr(fileio.os, "access", lambda path, mode: Path(path) != tmp_path)
+    with pytest.raises(UserError, match=f"no permission to write in {tmp_path}$"):
+        fileio.check_output(tmp_path / "out.csv")
+    with pytest.raises(UserError, match=f"no permission to write in {tmp_path}$"):
+        fileio.check_folder(tmp_path / "report")
+    with pytest.raises(UserError, match=f"no permission to write in {tmp_path}$"):  # its folder would be made there
+        fileio.check_output(tmp_path / "sub" / "out.csv")
+    (tmp_path / "open").mkdir()
+    fileio.check_output(tmp_path / "open" / "out.csv")  # a folder that may be written in
 
 
 def test_truncated_checkpoint(tmp_path):

@@ -72,6 +72,29 @@ def test_wrong_width_file(tmp_path):
         load_beats(write(tmp_path / "a.csv", [[0.5] * 100]))
 
 
+def test_what_spreadsheets_and_pandas_leave_in_a_file(tmp_path):
+    """A byte-order mark (Excel's "CSV UTF-8") is not a header: every beat is read. A row index without a header, or
+    a header of column numbers, is named as such, not taken for unscaled ECG; a binary file is not a CSV."""
+    path = write(tmp_path / "bom.csv", kaggle_rows())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    x, y = load_beats(path)
+    assert np.array_equal(x, X) and y.tolist() == Y.tolist()
+    index_no_label = [[i] + list(map(float, r)) for i, r in enumerate(X)]  # to_csv(header=False): 188 columns
+    with pytest.raises(DataError, match=r"the first column counts the rows \(0, 1, 2, ...\), an index column"):
+        load_beats(write(tmp_path / "index.csv", index_no_label))
+    numbered = ",".join(str(i) for i in range(187))  # to_csv(index=False) of an unnamed frame: 187 columns
+    with pytest.raises(DataError, match=r"line 1: the column numbers \(0, 1, 2, ...\), a header line of numbers"):
+        load_beats(write(tmp_path / "numbered.csv", [list(map(float, r)) for r in X], numbered))
+    np.save(tmp_path / "signal.npy", np.linspace(0, 1, 1000))
+    with pytest.raises(DataError, match=r"signal.npy: not a text CSV"):
+        load_beats(tmp_path / "signal.npy")
+
+
+def test_too_few_beats_to_hold_out_validation_is_one_line():
+    with pytest.raises(DataError, match="20 training beats are too few to hold out data.val_fraction=0.1"):
+        train_val_split(np.repeat(np.arange(5), 4), 0.1, seed=0)
+
+
 def test_empty_missing_and_header_only(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DataError, match="empty"):

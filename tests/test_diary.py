@@ -86,8 +86,11 @@ def test_each_entry_is_read_against_what_lies_near_it():
     table = pd.DataFrame({"time_s": times, "class": classes, "segment": segment})
     rec = Recording(np.zeros(3600 * 100), 100.0, "x", excluded=[Excluded(2400 * 100, 2460 * 100, "gap")])
     diary = read_diary(csv("time,symptom\n610,dizzy\n1490,palpitations\n2430,faint\n1000,tired\n4000,late\n"), None)
-    d = build_report(table, rec, diary=diary).summary["diary"]
+    summary = build_report(table, rec, diary=diary).summary
+    d = summary["diary"]
     found = {e["time"]: e for e in d["entries"]}
+    assert summary["warnings"] == ["1 of the diary's 5 entries lie outside the recording (0 to 3600 s): check their "
+                                   "times against the recording's start"]
     assert found["610"]["finding"] == "pause" and found["610"]["hr_min_bpm"] < 75 < found["610"]["hr_max_bpm"] + 0.1
     assert found["1490"]["finding"] == "V couplet" and found["1490"]["V"] == 2
     assert found["2430"]["finding"] == "no arrhythmia found; 60 s of the 120 excluded (gap)"
@@ -97,7 +100,7 @@ def test_each_entry_is_read_against_what_lies_near_it():
     assert (d["with_event"], d["read"], d["window_s"]) == (2, 4, 60.0)  # of the entries read: not 4000
     narrow = build_report(table, rec, Rules(diary_window_s=20), diary=diary).summary["diary"]
     assert narrow["entries"][2]["finding"] == "not analyzable (gap)" and narrow["read"] == 3
-    assert build_report(table, rec).summary["diary"] is None
+    assert build_report(table, rec).summary["diary"] is None and build_report(table, rec).summary["warnings"] == []
 
 
 @needs_mitdb

@@ -14,7 +14,7 @@ from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.events import Beats, Rules, all_events
 from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
                                  reference_agreement)
-from heartbeat.sources import Recording, SignalError, read_signal_file, read_wfdb
+from heartbeat.sources import Recording, SignalError, open_recording, read_signal_file, read_wfdb
 
 
 @pytest.fixture(scope="module")
@@ -125,12 +125,21 @@ def test_bad_signal_files(tmp_path):
     np.save(tmp_path / "m.npy", np.zeros((3, 3)))
     with pytest.raises(SignalError, match="1-D numeric array"):
         read_signal_file(tmp_path / "m.npy", 250)
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf0.1\n0.2\n0.3\n")  # Excel's "CSV UTF-8": no header
+    assert np.array_equal(read_span(read_signal_file(tmp_path / "bom.csv", 250).signal, 0, 3), [0.1, 0.2, 0.3])
+    (tmp_path / "ecg.mat").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(SignalError, match="ecg.mat: not a text file; a signal file is a one-column CSV or a 1-D .npy"):
+        read_signal_file(tmp_path / "ecg.mat", 250)
+    with pytest.raises(SignalError, match="--channel picks a channel of a WFDB record or EDF file"):
+        open_recording(signal=tmp_path / "bom.csv", fs=250, channel="V5")
 
 
 @needs_mitdb
 def test_bad_records(tmp_path):
     with pytest.raises(SignalError, match="no such WFDB header"):
         read_wfdb(tmp_path / "nothing")
+    with pytest.raises(SignalError, match="is a folder; give one record's path without extension, or run batch.py"):
+        read_wfdb(MITDB)
     with pytest.raises(SignalError, match="no channel 'V9'; channels: MLII, V5"):
         read_wfdb(MITDB / "100", "V9")
     with pytest.raises(SignalError, match="channel 5 out of range"):

@@ -128,6 +128,8 @@ def test_predict_default_runs_the_shipped_model_on_the_samples():
     ("test.py", ["--csv", "samples/unlabelled.csv", "--out", "{tmp}/o"], "has no labels"),
     ("predict.py", ["--csv", "samples/unlabelled.meta.csv"], "columns; expected 187"),
     ("predict.py", ["--csv", "nowhere.csv"], "nowhere.csv: no such file"),
+    ("predict.py", ["--signal", "ecg.npy", "--fs", "360", "--plot", "{tmp}/s.png", "--plot-seconds", "-5"],
+     "--plot-seconds must be more than 0, got -5"),
     ("prepare_data.py", ["--noise", "nowhere", "--out", "{tmp}/o"], "nowhere: no such noise folder"),
 ])
 def test_cli_errors_are_one_line(tmp_path, script, args, message):
