@@ -24,24 +24,23 @@ def atomic_path(path):
         raise
 
 
-def _check_writable(path, is_folder=False):
-    """UserError when the nearest existing folder on the way to `path` (or `path` itself, an output folder) may not
-    be written in: found before any work, not as a traceback after it."""
-    on_the_way = Path(path).absolute().parents
-    for folder in ([Path(path).absolute(), *on_the_way] if is_folder else on_the_way):
-        if folder.is_dir():
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise UserError(f"{path}: no permission to write in {folder}")
-            return
+def _nearest_existing(path):
+    """The nearest ancestor of `path` that exists (a dangling link counts: it stands in the way as much as a file),
+    or None."""
+    return next((p for p in Path(path).absolute().parents if p.exists() or p.is_symlink()), None)
 
 
-def file_in_the_way(path):
-    """The file that stands where a folder on the way to `path` must be (the nearest existing ancestor, if it is
-    not a folder), or None."""
-    for folder in Path(path).absolute().parents:
-        if folder.exists() or folder.is_symlink():  # a dangling link stands in the way as much as a file
-            return None if folder.is_dir() else folder
-    return None
+def _refuse_blocked(path, shown):
+    """UserError (naming `shown`) when a file stands where a folder on the way to `path` must be, or the nearest
+    existing folder may not be written in: found before any work, not as a traceback after it."""
+    folder = _nearest_existing(path)
+    if folder is None:
+        return
+    if not folder.is_dir():
+        raise UserError(f"{shown} is not a folder" if folder == Path(shown).absolute() else
+                        f"{shown}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{shown}: no permission to write in {folder}")
 
 
 def check_output(path, force=False, what="name"):
@@ -52,21 +51,13 @@ def check_output(path, force=False, what="name"):
         raise UserError(f"{path} is a folder; give a file name")
     if Path(path).exists() and not force:
         raise UserError(f"{path} exists; choose another {what} or add --force")
-    blocker = file_in_the_way(path)
-    if blocker is not None:
-        raise UserError(f"{path}: {blocker} is not a folder")
-    _check_writable(path)
+    _refuse_blocked(path, path)
 
 
 def check_folder(path):
     """Refuse (UserError, one line) an output folder `path` that is not a folder (a file, a dangling link), or
-    has one on its way."""
-    blocker = file_in_the_way(Path(path) / "_")
-    if blocker == Path(path).absolute():
-        raise UserError(f"{path} is not a folder")
-    if blocker is not None:
-        raise UserError(f"{path}: {blocker} is not a folder")
-    _check_writable(path, is_folder=True)
+    has one on its way, or may not be written in."""
+    _refuse_blocked(Path(path) / "_", path)
 
 
 def write_text_atomic(path, text):
