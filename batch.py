@@ -6,9 +6,11 @@
 
 Finds every WFDB record (by its .hea), every EDF file and every .csv / .npy signal (rate from --fs or a JSON sidecar
 ecg.json {"fs": 250}) in IN_DIR and runs predict.py's pipeline on each (with --report, report.py's, with the
-patient's diary <name>.diary.csv where one lies beside the recording) into OUT/<name>/. OUT/index.csv has one row per recording: status (ok, done before, failed), the
-one-line reason of a failure, duration, beats per class, burdens, seconds taken. A rerun skips what
-is finished; --force redoes it. Outputs are written atomically: a killed run leaves no half results.
+patient's diary <name>.diary.csv where one lies beside the recording) into OUT/<name>/. OUT/index.csv has one row
+per recording: status (ok, done before, failed), the one-line reason of a failure, duration, beats per class,
+burdens, seconds taken. A rerun skips what is finished, and stops at results made with another model, channel or
+rate, or without --report when it asks for reports; --force redoes it. Outputs are written atomically: a killed run
+leaves no half results.
 """
 import argparse
 import os
@@ -19,7 +21,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from heartbeat import CLASSES, UserError
-from heartbeat.batch import INDEX_COLUMNS, find_recordings, finished, run_job
+from heartbeat.batch import INDEX_COLUMNS, find_recordings, finished, job_options, run_job
 from heartbeat.events import Rules
 from heartbeat.fileio import atomic_path, check_folder, check_output
 
@@ -64,8 +66,10 @@ def main(argv=None):
         load_checkpoint(args.checkpoint)  # a bad checkpoint is one line here, not one per recording
         jobs = find_recordings(args.in_dir, args.fs, args.channel, args.second_channel)
         out = Path(args.out)
-        rows = [] if args.force else [r for r in (finished(out, j) for j in jobs) if r]
-        todo = [j for j in jobs if args.force or not finished(out, j)]
+        done = {} if args.force else {j.name: finished(out, j, job_options(j, args.checkpoint, args.report))
+                                      for j in jobs}
+        rows = [row for row in done.values() if row]
+        todo = [j for j in jobs if not done.get(j.name)]
         if args.workers < 1:
             raise UserError("--workers must be at least 1")
         if todo:

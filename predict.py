@@ -38,8 +38,8 @@ def counts_line(table, classes):
     return "  ".join(f"{c} {counts.get(c, 0)}" for c in classes)
 
 
-def predict_csvs(model, csvs, show):
-    """Classify each beat CSV, print a report; returns the last file's table."""
+def predict_csvs(model, csvs, show, out=None):
+    """Classify each beat CSV, print a report; returns the last file's table (saved to `out` by the caller)."""
     for csv in csvs:
         _, y, proba = classify_csv(model, csv)
         table = predictions_table(proba, CLASSES)
@@ -48,7 +48,8 @@ def predict_csvs(model, csvs, show):
             truth = f"  (label {CLASSES[y[row]]})" if y is not None else ""
             print(f"  row {row:5d}  {name}  p={proba[row, k]:.3f}{truth}")
         if len(table) > show:
-            print(f"  ... {len(table) - show} more rows (--out FILE saves them all)")
+            saved = f"all saved to {out}" if out else "--out FILE saves them all"
+            print(f"  ... {len(table) - show} more rows ({saved})")
         print(f"  predicted: {counts_line(table, CLASSES)}")
         if y is not None:
             print(f"  accuracy against the file's labels: {(table['class_index'].to_numpy() == y).mean():.4f}")
@@ -171,7 +172,7 @@ def main(argv=None):
         print(f"model {checkpoint}: classes {' '.join(CLASSES)}, beats of "
               f"{BEAT_LEN} values at {info['preprocessing']['sampling_rate_hz']:g} Hz "
               f"({info['preprocessing']['method']} rule)")
-        table = predict_recording(model, args, labels) if recording else predict_csvs(model, csvs, args.show)
+        table = predict_recording(model, args, labels) if recording else predict_csvs(model, csvs, args.show, args.out)
         if args.out:
             with atomic_path(args.out) as tmp:
                 table.to_csv(tmp, index=False, float_format="%.6f")

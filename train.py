@@ -18,7 +18,7 @@ from pathlib import Path
 
 from heartbeat import UserError
 from heartbeat.adapt import init_overrides
-from heartbeat.checkpoint import load_checkpoint
+from heartbeat.checkpoint import load_checkpoint, read_checkpoint
 from heartbeat.config import ConfigError, load_config, load_run_config, valid_keys
 from heartbeat.labelled import csv_list, load_split
 from heartbeat.training import calibrate_run, fit, new_run_dir
@@ -64,6 +64,11 @@ def main(argv=None):
                                   f"{planned} epochs; it cannot be extended")
             if not (run_dir / "last.pt").is_file():
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
+            done = read_checkpoint(run_dir / "last.pt")["epoch"]
+            if done >= cfg.train.epochs:  # resuming would only re-calibrate and rewrite calibrated.pt
+                raise ConfigError(f"{run_dir}: the run finished its {done} epochs; nothing to resume"
+                                  + (" (a step schedule goes on with --set train.epochs=N)"
+                                     if cfg.train.schedule == "step" else ""))
         else:
             overrides = list(args.set)
             if args.init:
@@ -100,11 +105,11 @@ def main(argv=None):
     except UserError as e:
         sys.exit(f"error: {e}")
     if args.init:  # an adapted model is read on the user's own recordings, not on MIT-BIH's test split
-        print(f"best checkpoint: {best}\nuse it:          python predict.py --checkpoint {best} --record ... "
+        print(f"checkpoint to use: {best}\nuse it:            python predict.py --checkpoint {best} --record ... "
               "[--second-channel NAME, for a model adapted on both leads] [--reviewed CSV: the beats of a review keep "
               "the classes given]")
     else:
-        print(f"best checkpoint: {best}\nevaluate it:     python test.py --checkpoint {best}")
+        print(f"checkpoint to use: {best}\nevaluate it:       python test.py --checkpoint {best}")
 
 
 if __name__ == "__main__":

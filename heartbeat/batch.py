@@ -3,7 +3,8 @@
 A task reads one recording, classifies its beats (and, with report=True, writes report.py's report)
 into OUT/<name>/, with the beats as a WFDB annotation file <name>.ai (annotations.py), written atomically,
 with a result.json that is the recording's row of index.csv.
-A finished recording is skipped on the next run (its result.json is read back); a failed one leaves no
+A finished recording is skipped on the next run (its result.json is read back; one made with another model,
+channel, rate or without --report stops the run instead); a failed one leaves no
 folder, only its row with the one-line reason, and is tried again next time. A patient's diary beside a recording,
 <name>.diary.csv (diary.py's format), goes into its report.
 """
@@ -73,10 +74,27 @@ def find_recordings(folder, fs=None, channel=None, second=None):
     return sorted((replace(j, diary=diaries.get(j.name)) for j in jobs), key=lambda j: j.name)
 
 
-def finished(out, job):
-    """The stored index row of a recording finished by an earlier run, or None."""
+def job_options(job, checkpoint, report):
+    """What a recording's results depend on besides the recording itself, stored in its result.json."""
+    return {"checkpoint": str(Path(checkpoint).resolve()), "report": bool(report), "fs": job.fs,
+            "channel": job.channel, "second_channel": job.second}
+
+
+def finished(out, job, wanted):
+    """The stored index row of a recording finished by an earlier run, or None. Results made with other options
+    (`wanted`: job_options) stop the run in one line: an index mixing two models or channels would read as one."""
     result = Path(out) / job.name / RESULT_FILE
-    return {**json.loads(result.read_text()), "status": "done before"} if result.is_file() else None
+    if not result.is_file():
+        return None
+    row = json.loads(result.read_text())
+    made = row.pop("options", wanted)  # written before options were stored: nothing to compare
+    # a report holds the beats too, so results made with --report serve a run without it
+    changed = [f"{key} {made.get(key)} -> {value}" for key, value in wanted.items()
+               if made.get(key) != value and not (key == "report" and made.get(key))]
+    if changed:
+        raise UserError(f"{result.parent} was made with other options ({', '.join(changed)}); --force redoes "
+                        "every recording, or give another --out")
+    return {**row, "status": "done before"}
 
 
 @lru_cache(maxsize=2)
@@ -129,7 +147,8 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
                 table.to_csv(tmp / "beats.csv", index=False, float_format="%.6f")
             write_annotations(tmp / annotation_file_name(job.name), table, rec, rules)
             row["seconds"] = round(time.perf_counter() - t0, 3)
-            (tmp / RESULT_FILE).write_text(json.dumps(row, indent=1, default=float) + "\n")
+            stored = {**row, "options": job_options(job, checkpoint, report)}
+            (tmp / RESULT_FILE).write_text(json.dumps(stored, indent=1, default=float) + "\n")
     except UserError as e:
         row.update(status="failed", reason=str(e))
     except FileExistsError:

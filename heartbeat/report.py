@@ -142,7 +142,8 @@ def summary_lines(report):
     """A few lines for the terminal."""
     s = report.summary
     hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
-    lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else "none (no 5-minute window to read)"
+    lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else (
+        f"none (no {hrv.SPECTRUM_S / 60:g}-minute window whose N-N intervals cover {hrv.SPECTRUM_COVER:.0%} of it)")
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "

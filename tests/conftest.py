@@ -44,6 +44,31 @@ def run_script(script, *args, cwd=ROOT):
                           capture_output=True, text=True, timeout=600)
 
 
+def run_main(script, *args, cwd=ROOT):
+    """run_script's fast twin, for input refused before any work: the script runs as __main__ in this process (a
+    new interpreter spends 3-5 s importing torch and pandas), from `cwd`, with its output captured; returns a
+    CompletedProcess with the exit code and stderr the process would show (sys.exit("error: ...") prints its
+    message and exits 1). An exception the script lets through propagates, failing the test as the traceback
+    would. Scripts that do their work (train, classify, start Dask) run through run_script."""
+    import contextlib
+    import io
+    import runpy
+
+    argv = [str(ROOT / script), *map(str, args)]
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    saved_argv, sys.argv = sys.argv, argv
+    try:
+        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            runpy.run_path(argv[0], run_name="__main__")
+    except SystemExit as e:
+        if isinstance(e.code, str):
+            err.write(e.code + "\n")
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        sys.argv = saved_argv
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture(scope="session")
 def real_beats():
     """Kaggle-rule beats of records 208 (N, V, F), 217 (Q) and 232 (S): every class, real data."""

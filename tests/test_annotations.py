@@ -7,7 +7,7 @@ import pytest
 import wfdb
 from wfdb.processing import compare_annotations
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 from heartbeat import UserError
 from heartbeat.annotations import annotation_marks, annotation_target, write_annotations
 from heartbeat.events import Rules
@@ -105,7 +105,7 @@ def test_predict_writes_the_beats_as_annotations(tmp_path):
     cmp = compare_annotations(ref_beats, ann.sample[is_beat], int(0.15 * 360))
     assert f"detection Se {cmp.tp / (cmp.tp + cmp.fn):.4f} +P {cmp.tp / (cmp.tp + cmp.fp):.4f}" in proc.stdout
 
-    again = run_script("predict.py", "--record", SAMPLE_RECORD, "--annotations", ann_path)
+    again = run_main("predict.py", "--record", SAMPLE_RECORD, "--annotations", ann_path)
     assert again.returncode != 0 and "exists" in again.stderr and "Traceback" not in again.stderr
     ann_path.write_bytes(b"a colleague's file")
     again = run_script("predict.py", "--record", SAMPLE_RECORD, "--annotations", ann_path, "--force")
@@ -113,7 +113,7 @@ def test_predict_writes_the_beats_as_annotations(tmp_path):
     for args, says in [(["--annotations", tmp_path / "x.ai"], "use it with --record"),
                        (["--record", SAMPLE_RECORD, "--annotations", tmp_path / "208.atr"], "reference annotations"),
                        (["--record", SAMPLE_RECORD, "--annotations", out / "x.ai"], "is not a folder")]:
-        proc = run_script("predict.py", *args)
+        proc = run_main("predict.py", *args)
         assert proc.returncode != 0 and says in proc.stderr and proc.stderr.count("\n") == 1
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import wfdb
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 
 RECORDS = ("100", "208")
 
@@ -67,13 +67,42 @@ def test_batch_on_a_dask_cluster(folder, tmp_path):
     assert again.returncode == 0, again.stderr
     assert "3 done before, 1 failed" in again.stdout and "'abc' is not a number" in again.stdout
     assert "  warning ecg: the lead points down" in again.stdout  # read back from the finished recording
+    # asked for reports now, the finished recordings are not kept as if they had them
+    index_before = (out / "index.csv").read_bytes()
+    again = run_main("batch.py", folder, "--out", out, "--workers", 1, "--report")
+    assert again.returncode == 1 and again.stderr.strip() == (f"error: {out / '100'} was made with other options "
+                                                              "(report False -> True); --force redoes every "
+                                                              "recording, or give another --out")
+    assert (out / "index.csv").read_bytes() == index_before
+
+
+def test_a_rerun_keeps_only_results_made_as_it_asks(tmp_path):
+    """A finished recording is kept by a rerun that asks for what made it (a report serves a run without one);
+    another model or channel stops the run; results from before options were stored are kept."""
+    from heartbeat import UserError
+    from heartbeat.batch import RESULT_FILE, Job, finished, job_options
+
+    job = Job("100", "in/100", channel="MLII")
+    (tmp_path / "100").mkdir()
+    made = job_options(job, tmp_path / "model.pt", report=True)
+    (tmp_path / "100" / RESULT_FILE).write_text(json.dumps({"name": "100", "status": "ok", "options": made}))
+    assert finished(tmp_path, job, made) == {"name": "100", "status": "done before"}
+    assert finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))["status"] == "done before"
+    with pytest.raises(UserError, match=r"other options \(checkpoint .*model.pt -> .*other.pt\)"):
+        finished(tmp_path, job, job_options(job, tmp_path / "other.pt", report=True))
+    with pytest.raises(UserError, match=r"other options \(channel MLII -> V1, second_channel None -> V5\)"):
+        finished(tmp_path, job, job_options(Job("100", "in/100", channel="V1", second="V5"), tmp_path / "model.pt",
+                                            report=True))
+    (tmp_path / "100" / RESULT_FILE).write_text(json.dumps({"name": "100", "status": "ok"}))
+    assert finished(tmp_path, job, made)["status"] == "done before"
+    assert finished(tmp_path, Job("208", "in/208"), made) is None
 
 
 def test_batch_bad_input_is_one_line(tmp_path):
-    result = run_script("batch.py", tmp_path / "nowhere", "--out", tmp_path / "out")
+    result = run_main("batch.py", tmp_path / "nowhere", "--out", tmp_path / "out")
     assert result.returncode == 1 and result.stderr.strip() == f"error: {tmp_path / 'nowhere'}: no such folder"
     (tmp_path / "empty").mkdir()
-    result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out")
+    result = run_main("batch.py", tmp_path / "empty", "--out", tmp_path / "out")
     assert result.returncode == 1 and "no recordings" in result.stderr
     result = run_script("batch.py", tmp_path / "empty", "--out", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1

@@ -7,7 +7,7 @@ from heartbeat.build import build_beats, patient_split, random_split, record_bea
 from heartbeat.data import load_beats
 from heartbeat.database import AAMI_LABEL, DS1, DS2, DatabaseError
 
-from conftest import MITDB, SVDB, needs_mitdb, needs_svdb, run_script
+from conftest import MITDB, SVDB, needs_mitdb, needs_svdb, run_main, run_script
 
 
 @needs_mitdb
@@ -67,7 +67,7 @@ def test_build_reports_missing_records(tmp_path):
 
 def test_prepare_data_never_overwrites_an_output_without_force(tmp_path):
     (tmp_path / "mitbih_ds2.templates.csv").write_text("mine")
-    proc = run_script("prepare_data.py", "--mitdb", tmp_path / "no-records", "--out", tmp_path)
+    proc = run_main("prepare_data.py", "--mitdb", tmp_path / "no-records", "--out", tmp_path)
     assert proc.returncode != 0 and "mitbih_ds2.templates.csv exists" in proc.stderr and "--force" in proc.stderr
     assert (tmp_path / "mitbih_ds2.templates.csv").read_text() == "mine"
 
@@ -130,7 +130,7 @@ def test_unknown_symbols_are_counted_and_skipped(tmp_path):
     assert table.meta["symbol"].tolist() == ["N", "N", "N", "N"]  # every N but the last annotation's neighbour
     assert dict(table.unknown) == {"?": 1, "B": 1}
     # a lead the records do not have: one line, and nothing written, so the corrected command needs no --force
-    proc = run_script("prepare_data.py", "--db", tmp_path, "--leads", 0, 1, "--out", tmp_path / "out")
+    proc = run_main("prepare_data.py", "--db", tmp_path, "--leads", 0, 1, "--out", tmp_path / "out")
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "no lead 1; it has 1" in proc.stderr and not (tmp_path / "out").exists()
     proc = run_script("prepare_data.py", "--db", tmp_path, "--out", tmp_path / "out")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import MITDB, needs_mitdb, run_script
+from conftest import MITDB, needs_mitdb, run_main, run_script
 from heartbeat.diary import DiaryError, entry_seconds, read_diary
 from heartbeat.events import Rules
 from heartbeat.quality import Excluded
@@ -110,7 +110,7 @@ def test_report_reads_a_diary_of_mitbih_201(tmp_path):
     work."""
     (tmp_path / "diary.csv").write_text("time,symptom\n08:29:49,dizzy\n")
     out = tmp_path / "report"
-    result = run_script("report.py", "--record", MITDB / "201", "--diary", tmp_path / "diary.csv", "--out", out)
+    result = run_main("report.py", "--record", MITDB / "201", "--diary", tmp_path / "diary.csv", "--out", out)
     assert result.returncode == 1 and not out.exists()
     assert result.stderr == f"error: {tmp_path / 'diary.csv'} row 2: time '08:29:49' is a clock time, but the " \
                             "recording's start is not known; give it with --start\n"

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 from heartbeat.edf import edf_header, read_edf, read_header
 from heartbeat.sources import SignalError, open_recording
 
@@ -139,7 +139,7 @@ def test_report_of_an_edf_file(record_100_as_edf, tmp_path):
     assert report["recording"]["channel"] == "MLII" and report["recording"]["sampling_rate_hz"] == 360
     tail = report["excluded"][-1]  # wfdb pads the last data record with out-of-range samples: a gap
     assert tail["reason"] == "gap" and tail["start_s"] == pytest.approx(300, abs=0.5)
-    bad = run_script("report.py", "--record", tmp_path / "missing.edf", "--out", tmp_path / "r2")
+    bad = run_main("report.py", "--record", tmp_path / "missing.edf", "--out", tmp_path / "r2")
     assert bad.returncode != 0 and bad.stderr.strip() == f"error: {tmp_path / 'missing.edf'}: no such file"
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, quiet, run_script, small_split
+from conftest import ROOT, quiet, run_main, run_script, small_split
 from heartbeat.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from heartbeat.config import ConfigError, load_config
 from heartbeat.labelled import LabelledBeats
@@ -129,7 +129,7 @@ def test_a_replay_pool_beside_the_checkpoint_stands_in_for_its_training_csvs(tmp
         load_replay_pool(pool_path, checkpoint, plain, 7)  # a model with other inputs
     with pytest.raises(ConfigError, match="holds 500 beats of each class; set train.replay to at most 500"):
         load_replay_pool(pool_path, checkpoint, first.model.inputs, 501)
-    again = run_script("prepare_data.py", "--replay-pool", checkpoint)
+    again = run_main("prepare_data.py", "--replay-pool", checkpoint)
     assert again.returncode != 0 and again.stderr.strip() == f"error: {pool_path} exists; add --force to write it again"
     retrained = read_checkpoint(checkpoint)
     retrained["epoch"] += 1

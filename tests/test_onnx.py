@@ -3,7 +3,7 @@ than 10,000 real beats, with the inputs each model takes; predict.py --onnx give
 import numpy as np
 import pytest
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 
 RECORDS = ("100", "203", "208", "217", "232")  # over 10,000 beats: every class, paced, noisy
 
@@ -51,15 +51,15 @@ def test_onnx_matches_pytorch_on_real_beats(found, shipped, tmp_path):
 def test_predict_with_onnx_and_bad_onnx_files(tmp_path):
     out = tmp_path / "recording.onnx"
     assert run_script("export.py", "--checkpoint", ROOT / "models" / "recording.pt", "--out", out).returncode == 0
-    again = run_script("export.py", "--checkpoint", ROOT / "models" / "recording.pt", "--out", out)
+    again = run_main("export.py", "--checkpoint", ROOT / "models" / "recording.pt", "--out", out)
     assert again.returncode == 1 and "exists; choose another name or add --force" in again.stderr
     with_onnx = run_script("predict.py", "--onnx", out, "--record", MITDB / "100")
     with_torch = run_script("predict.py", "--record", MITDB / "100")
     assert with_onnx.returncode == 0, with_onnx.stderr
     assert with_onnx.stdout.splitlines()[-2:] == with_torch.stdout.splitlines()[-2:]  # class counts, agreement
     (tmp_path / "bad.onnx").write_text("not a model")
-    bad = run_script("predict.py", "--onnx", tmp_path / "bad.onnx", "--record", MITDB / "100")
+    bad = run_main("predict.py", "--onnx", tmp_path / "bad.onnx", "--record", MITDB / "100")
     assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "not a readable ONNX model" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
-    named = run_script("predict.py", "--onnx", tmp_path / "bad.txt", "--record", MITDB / "100")  # not read as a .pt
+    named = run_main("predict.py", "--onnx", tmp_path / "bad.txt", "--record", MITDB / "100")  # not read as a .pt
     assert named.returncode == 1 and named.stderr.strip().endswith("an ONNX model's name ends in .onnx (export.py writes one)")

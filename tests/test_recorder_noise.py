@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import NSTDB, needs_nstdb, run_script
+from conftest import NSTDB, needs_nstdb, run_main, run_script
 from heartbeat import augment, training
 from heartbeat.augment import RecorderNoise, _gaussian_lowpass
 from heartbeat.config import load_values
@@ -82,7 +82,7 @@ def test_train_py_with_a_missing_noise_file_leaves_no_run_folder(tmp_path, small
     train_csv, _ = small_csvs
     args = ["--set", f"data.train_csv={train_csv}", f"train.noise={tmp_path / 'nope.npz'}", "train.epochs=1",
             f"run.log_dir={tmp_path / 'log'}", "run.name=r"]
-    proc = run_script("train.py", *args)
+    proc = run_main("train.py", *args)
     assert proc.returncode != 0 and "no such noise file" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "log" / "r").exists()  # so the same command works once the file is there
 
@@ -93,7 +93,7 @@ def test_prepare_data_writes_the_noise_file_and_training_uses_it(tmp_path, alway
     assert done.returncode == 0, done.stderr
     with np.load(tmp_path / "noise.npz") as f:
         assert sorted(f.files) == ["bw", "em", "ma"] and all(f[k].shape == (2, 650_000) for k in f.files)
-    refused = run_script("prepare_data.py", "--noise", NSTDB, "--out", tmp_path)
+    refused = run_main("prepare_data.py", "--noise", NSTDB, "--out", tmp_path)
     assert refused.returncode != 0 and "--force" in refused.stderr
     noise = RecorderNoise.load(tmp_path / "noise.npz")
     assert noise.sources.shape == (6, 650_000 // 3 + 1)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import signal as sps
 
-from conftest import MITDB, ROOT, needs_mitdb, run_script
+from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
@@ -170,7 +170,7 @@ def test_predict_script_on_a_record_and_a_signal(tmp_path):
     proc = run_script("predict.py", "--signal", tmp_path / "ecg.npy", "--fs", 250)
     assert proc.returncode == 0, proc.stderr
     assert "60.0 s at 250 Hz" in proc.stdout
-    proc = run_script("predict.py", "--signal", tmp_path / "ecg.npy")
+    proc = run_main("predict.py", "--signal", tmp_path / "ecg.npy")
     assert proc.returncode != 0 and "--fs" in proc.stderr and "Traceback" not in proc.stderr
 
 

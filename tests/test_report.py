@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import wfdb
 
-from conftest import MITDB, NSTDB, ROOT, SVDB, needs_mitdb, needs_nstdb, needs_svdb, run_script
+from conftest import MITDB, NSTDB, ROOT, SVDB, needs_mitdb, needs_nstdb, needs_svdb, run_main, run_script
 from heartbeat import quality
 from heartbeat.recording import check_signal
 from heartbeat.clock import clock
@@ -79,9 +79,9 @@ def test_report_refuses_to_overwrite(damaged_100, tmp_path):
     out = tmp_path / "report"
     out.mkdir()
     (out / "mine.txt").write_text("keep")
-    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
+    result = run_main("report.py", "--signal", damaged_100, "--fs", 360, "--out", out)
     assert result.returncode == 1 and result.stderr.strip() == f"error: {out} exists; choose another folder or add --force"
-    result = run_script("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--force")
+    result = run_main("report.py", "--signal", damaged_100, "--fs", 360, "--out", out, "--force")
     assert result.returncode == 1 and "is not a report folder (no report.json)" in result.stderr
     assert (out / "mine.txt").read_text() == "keep"
     (out / "report.json").write_text("{}")  # an old report: --force replaces it whole
@@ -179,7 +179,7 @@ def test_scan_in_chunks_finds_what_one_chunk_finds(damaged_100, monkeypatch):
     (["--signal", "nowhere.npy"], "error: nowhere.npy: give the sampling rate with --fs HZ"),
 ])
 def test_report_bad_input_is_one_line(tmp_path, args, message):
-    result = run_script("report.py", *args, "--out", tmp_path / "out")
+    result = run_main("report.py", *args, "--out", tmp_path / "out")
     assert result.returncode == 1 and result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
 

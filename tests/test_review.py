@@ -8,7 +8,7 @@ import pytest
 import torch
 import wfdb
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_main, run_script
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import aami_labels
@@ -173,16 +173,16 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     assert f"({changed} changed from the model's)" in shipped.stdout
     kept = pd.read_csv(tmp_path / "shipped.csv").set_index("sample").loc[reviewed["sample"], "class"]
     assert list(kept) == list(reviewed["class"])
-    beats_only = run_script("predict.py", "--csv", ROOT / "samples" / "mitbih_test_labelled.csv",
-                            "--reviewed", beats_csv)
+    beats_only = run_main("predict.py", "--csv", ROOT / "samples" / "mitbih_test_labelled.csv",
+                          "--reviewed", beats_csv)
     assert beats_only.returncode != 0 and len(beats_only.stderr.strip().splitlines()) == 1
     assert "--reviewed keeps a person's classes for beats of a recording" in beats_only.stderr
-    over = run_script("predict.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", beats_csv, "--force")
+    over = run_main("predict.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", beats_csv, "--force")
     assert over.returncode != 0 and "is the --reviewed CSV" in over.stderr
     assert len(over.stderr.strip().splitlines()) == 1 and "review" in pd.read_csv(beats_csv)  # the review is intact
     # nothing is overwritten without --force
-    twice = run_script("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
-                       "--out", data)
+    twice = run_main("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
+                     "--out", data)
     assert twice.returncode != 0 and "exists" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
 
 
@@ -208,7 +208,7 @@ def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
     assert "30 beats reviewed by a person keep the classes given" in (tmp_path / "report" / "report.html").read_text()
     table["sample"] += 1  # beats that are not this recording's
     table.to_csv(beats_csv, index=False)
-    bad = run_script("report.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", tmp_path / "other")
+    bad = run_main("report.py", "--record", SAMPLE, "--reviewed", beats_csv, "--out", tmp_path / "other")
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
     assert "30 of the 30 reviewed beats are no beats of this recording" in bad.stderr
     assert not (tmp_path / "other").exists()
@@ -264,13 +264,13 @@ def test_review_tables_refuse_what_they_cannot_read():
     (["--onnx", "m.onnx", "--record", SAMPLE, "--review", "10", "--out", "x.csv"], "ONNX"),
 ])
 def test_review_options_are_checked_in_one_line(tmp_path, args, message):
-    proc = run_script("predict.py", *args, cwd=tmp_path)
+    proc = run_main("predict.py", *args, cwd=tmp_path)
     assert proc.returncode != 0 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_reviewed_needs_its_recording(tmp_path):
-    proc = run_script("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--out", tmp_path)
+    proc = run_main("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--out", tmp_path)
     assert proc.returncode != 0 and "go together" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     (tmp_path / "beats.csv").write_text("not,a\nprediction,table\n")
-    proc = run_script("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--record", SAMPLE, "--out", tmp_path)
+    proc = run_main("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--record", SAMPLE, "--out", tmp_path)
     assert proc.returncode != 0 and "no column sample, class, review" in proc.stderr

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_main, run_script
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def test_train_test_predict(tmp_path, small_csvs):
     train_csv, test_csv = small_csvs
     out = ok(run_script("train.py", *train_args(tmp_path, train_csv, "e2e", "train.epochs=2")))
     run = tmp_path / "log" / "e2e"
-    assert "best checkpoint" in out.stdout
+    assert f"checkpoint to use: {run / 'calibrated.pt'}" in out.stdout
     # config.json calibrates at the end of a run
     assert {"config.json", "best.pt", "last.pt", "calibrated.pt"} <= {p.name for p in run.iterdir()}
     assert any(p.name.startswith("events.out.tfevents") for p in run.iterdir())
@@ -47,18 +47,19 @@ def test_train_test_predict(tmp_path, small_csvs):
     assert len(table) == 200 and np.allclose(table.filter(like="p_").sum(axis=1), 1, atol=1e-4)
     acc = (table["class_index"].to_numpy() == np.repeat(np.arange(5), 40)).mean()
     assert f"accuracy against the file's labels: {acc:.4f}" in proc.stdout
+    assert f"more rows (all saved to {pred})" in proc.stdout
     assert f"accuracy {metrics['accuracy']:.4f}" in ok(run_script(
         "test.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", tmp_path / "t2")).stdout
 
     # outputs are never overwritten without --force
-    again = run_script("predict.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", pred)
+    again = run_main("predict.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", pred)
     assert again.returncode != 0 and "exists" in again.stderr
-    again = run_script("train.py", *train_args(tmp_path, train_csv, "e2e"))
+    again = run_main("train.py", *train_args(tmp_path, train_csv, "e2e"))
     assert again.returncode != 0 and "exists" in again.stderr
     mine = tmp_path / "mine"  # a folder holding only a figure of the user's, named like test.py's
     mine.mkdir()
     (mine / "confusion.png").write_bytes(b"user's figure")
-    again = run_script("test.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", mine)
+    again = run_main("test.py", "--checkpoint", run / "best.pt", "--csv", test_csv, "--out", mine)
     assert again.returncode != 0 and "confusion.png exists" in again.stderr
     assert (mine / "confusion.png").read_bytes() == b"user's figure" and not (mine / "metrics.json").exists()
 
@@ -95,16 +96,21 @@ def test_training_options_run(tmp_path, small_csvs):
     # and the run followed them: the cosine schedule over 2 x 3 steps starts epoch 2 at half the learning rate
     last = torch.load(tmp_path / "log" / "opts" / "last.pt", weights_only=True)
     assert last["epoch"] == 2 and last["metrics"]["lr"] == pytest.approx(cfg["lr"] / 2)
-    resume = run_script("train.py", "--resume", tmp_path / "log" / "opts", "--set", "train.epochs=4")
+    resume = run_main("train.py", "--resume", tmp_path / "log" / "opts", "--set", "train.epochs=4")
     assert resume.returncode != 0 and "cannot be extended" in resume.stderr
+    # a finished run has nothing to resume: its files stay as they were
+    before = {p.name: p.read_bytes() for p in (tmp_path / "log" / "opts").iterdir()}
+    resume = run_main("train.py", "--resume", tmp_path / "log" / "opts")
+    assert resume.returncode != 0 and "finished its 2 epochs; nothing to resume" in resume.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "log" / "opts").iterdir()} == before
     # the options removed in issue 19 are refused in one line, before any training
     for option in ("train.sampler=balanced", "train.patience=3"):
-        gone = run_script("train.py", *train_args(tmp_path, train_csv, "gone", option))
+        gone = run_main("train.py", *train_args(tmp_path, train_csv, "gone", option))
         assert gone.returncode != 0 and f"unknown key {option.split('=')[0]}" in gone.stderr
         assert "Traceback" not in gone.stderr
     for option, message in (("train.loss=focal", "must be one of ce, weighted"),
                             ("train.schedule=onecycle", "must be one of step, cosine")):
-        gone = run_script("train.py", *train_args(tmp_path, train_csv, "gone", option))
+        gone = run_main("train.py", *train_args(tmp_path, train_csv, "gone", option))
         assert gone.returncode != 0 and message in gone.stderr and "Traceback" not in gone.stderr
     assert not (tmp_path / "log" / "gone").exists()
 
@@ -133,7 +139,7 @@ def test_predict_default_runs_the_shipped_model_on_the_samples():
     ("prepare_data.py", ["--noise", "nowhere", "--out", "{tmp}/o"], "nowhere: no such noise folder"),
 ])
 def test_cli_errors_are_one_line(tmp_path, script, args, message):
-    proc = run_script(script, *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    proc = run_main(script, *[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
@@ -168,7 +174,7 @@ def test_outputs_that_cannot_be_written_are_refused_in_one_line(tmp_path, script
     paths = {"{file}": tmp_path / "notes.txt", "{dangling}": tmp_path / "dangling", "{taken}": tmp_path / "taken"}
     for key, path in paths.items():
         args = [a.replace(key, str(path)) for a in args]
-    proc = run_script(script, *args)
+    proc = run_main(script, *args)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr, proc.stderr
     assert (tmp_path / "notes.txt").read_text() == "someone's notes"
@@ -194,13 +200,13 @@ def test_rr_model_end_to_end(tmp_path, small_csvs):
 
     bare = tmp_path / "bare.csv"
     bare.write_bytes(test_csv.read_bytes())
-    proc = run_script("test.py", "--checkpoint", run / "calibrated.pt", "--csv", bare, "--out", tmp_path / "t2")
+    proc = run_main("test.py", "--checkpoint", run / "calibrated.pt", "--csv", bare, "--out", tmp_path / "t2")
     assert proc.returncode != 0 and "sidecar bare.meta.csv" in proc.stderr and "Traceback" not in proc.stderr
     (tmp_path / "bare.meta.csv").write_bytes(test_csv.with_name("test.meta.csv").read_bytes())
-    proc = run_script("predict.py", "--checkpoint", run / "calibrated.pt", "--csv", bare)
+    proc = run_main("predict.py", "--checkpoint", run / "calibrated.pt", "--csv", bare)
     assert proc.returncode != 0 and "bare.templates.csv beside the CSV; there is none" in proc.stderr
     assert "Traceback" not in proc.stderr
-    again = run_script("train.py", "--calibrate", run)
+    again = run_main("train.py", "--calibrate", run)
     assert again.returncode != 0 and "calibrated.pt exists" in again.stderr
 
 
@@ -216,7 +222,7 @@ def test_validation_on_held_out_records(tmp_path, small_csvs):
     n_val = int(out.stdout.split(" validation beats")[0].split("/ ")[-1])
     # three records in two folds: one record is held out, or two (all but one)
     assert n_val in {*per_record, *(per_record.sum() - per_record)}
-    too_many = run_script("train.py", *train_args(tmp_path, train_csv, "by-record-5", "data.val_split=records",
+    too_many = run_main("train.py", *train_args(tmp_path, train_csv, "by-record-5", "data.val_split=records",
                                                   "data.val_fraction=0.2"))
     assert too_many.returncode != 0 and "at least 5 records" in too_many.stderr
     assert "Traceback" not in too_many.stderr
@@ -231,17 +237,17 @@ def test_fine_tune_a_shipped_model(tmp_path, small_csvs):
     cfg = json.loads((tmp_path / "log" / "tuned" / "config.json").read_text())
     assert cfg["train"]["init"].endswith("mitbih_ds1.pt") and cfg["model"]["template_channel"]
     assert (tmp_path / "log" / "tuned" / "calibrated.pt").is_file()
-    bad = run_script("train.py", "--init", "nowhere.pt", *train_args(tmp_path, train_csv, "bad"))
+    bad = run_main("train.py", "--init", "nowhere.pt", *train_args(tmp_path, train_csv, "bad"))
     assert bad.returncode != 0 and "nowhere.pt: no such checkpoint file" in bad.stderr and "Traceback" not in bad.stderr
     # a reading the checkpoint's network cannot give (the mix needs morphology dropout): one line saying why
-    mixed = run_script("train.py", "--init", ROOT / "models" / "mitbih.pt", "--config", ROOT / "config" / "recording.json",
-                       "--dry-run", cwd=tmp_path)
+    mixed = run_main("train.py", "--init", ROOT / "models" / "mitbih.pt", "--config", ROOT / "config" / "recording.json",
+                     "--dry-run", cwd=tmp_path)
     assert mixed.returncode != 0 and len(mixed.stderr.strip().splitlines()) == 1
     assert "needs model.morphology_dropout" in mixed.stderr and "with --init the network's keys are" in mixed.stderr
     # config/adapt.json replays beats of the checkpoint's training CSV (data/mitbih_ds1.csv, relative to where
     # the command runs): from a folder without it, one line says so
-    no_replay = run_script("train.py", "--init", ROOT / "models" / "mitbih_ds1.pt", "--config",
-                           ROOT / "config" / "adapt.json", "--set", f"data.train_csv={train_csv}",
-                           f"run.log_dir={tmp_path / 'log'}", cwd=tmp_path)
+    no_replay = run_main("train.py", "--init", ROOT / "models" / "mitbih_ds1.pt", "--config",
+                         ROOT / "config" / "adapt.json", "--set", f"data.train_csv={train_csv}",
+                         f"run.log_dir={tmp_path / 'log'}", cwd=tmp_path)
     assert no_replay.returncode != 0 and "Traceback" not in no_replay.stderr
     assert "data/mitbih_ds1.csv are not found" in no_replay.stderr and len(no_replay.stderr.strip().splitlines()) == 1
