@@ -161,8 +161,13 @@ def uploaded_recording(source, both_leads):
                 rec.second = np.asarray(rec.second[:])
             return rec, content_key(files, both_leads), f"--record {headers[0].name.removesuffix('.hea')}"
     upload = st.file_uploader("one-column CSV (optional header), one sample per line", type="csv", key="signal_csv")
-    fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=360.0, step=1.0, key="signal_fs")
+    # no default: a CSV carries no rate, and a wrong one gives plausible-looking wrong beats and heart rates
+    fs = st.number_input("its sampling rate (Hz)", min_value=1.0, value=None, step=1.0, key="signal_fs",
+                         placeholder="e.g. 250")
     if upload is None:
+        return None, None, None
+    if fs is None:
+        st.info("give the signal's sampling rate (a CSV file does not carry it)")
         return None, None, None
     with saved_uploads([upload]) as folder:
         return (read_signal_file(folder / Path(upload.name).name, fs), content_key([upload], fs),

@@ -4,11 +4,12 @@ A task reads one recording, classifies its beats (and, with report=True, writes 
 into OUT/<name>/, with the beats as a WFDB annotation file <name>.ai (annotations.py), written atomically,
 with a result.json that is the recording's row of index.csv.
 A finished recording is skipped on the next run (its result.json is read back; one made with another model,
-channel, rate or without --report stops the run instead); a failed one leaves no
-folder, only its row with the one-line reason, and is tried again next time. A patient's diary beside a recording,
-<name>.diary.csv (diary.py's format), goes into its report.
+channel, rate or without --report stops the run instead); a failed one leaves no folder, only its row with the
+one-line reason (a --force run's failure removes the recording's earlier results), and is tried again next time.
+A patient's diary beside a recording, <name>.diary.csv (diary.py's format), goes into its report.
 """
 import json
+import shutil
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -125,8 +126,10 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     try:
         source = Path(job.source)
         if source.suffix in SIGNAL_SUFFIXES and job.fs is None:
-            raise UserError(f"{source}: no sampling rate; give --fs or a sidecar {source.with_suffix('.json').name} "
-                            '{"fs": HZ}')
+            sidecar = source.with_suffix(".json")
+            raise UserError(f"{source}: no sampling rate; give --fs or " + (
+                f'an "fs" in its sidecar {sidecar.name} {{"fs": HZ}}' if sidecar.is_file() else
+                f'a sidecar {sidecar.name} {{"fs": HZ}}'))
         rec = read_signal_file(source, job.fs) if source.suffix in SIGNAL_SUFFIXES else \
             read_record(source, job.channel, job.second)
         diary = read_diary(job.diary, rec.start) if report and job.diary else None  # a bad one fails before the work
@@ -151,9 +154,18 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
             (tmp / RESULT_FILE).write_text(json.dumps(stored, indent=1, default=float) + "\n")
     except UserError as e:
         row.update(status="failed", reason=str(e))
+        _drop_stale(Path(out) / job.name)
     except FileExistsError:
         row.update(status="failed", reason=f"{Path(out) / job.name} exists and holds no {RESULT_FILE}: move it away")
     except Exception as e:  # one bad recording fails its own row, never the batch
         row.update(status="failed", reason=f"{type(e).__name__}: {str(e).strip()[:200]}")
+        _drop_stale(Path(out) / job.name)
     row.setdefault("seconds", round(time.perf_counter() - t0, 3))
     return row
+
+
+def _drop_stale(folder):
+    """Remove an earlier run's results of a recording that just failed (only --force runs a finished one again):
+    left, they would disagree with its failed row and stop every later run as made with other options."""
+    if (folder / RESULT_FILE).is_file():
+        shutil.rmtree(folder)

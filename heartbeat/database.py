@@ -9,11 +9,12 @@ import wfdb
 from . import UserError
 from .segment import resample
 
-# AAMI EC57 grouping of MIT-BIH beat symbols into the five classes (label index in CLASSES).
+# AAMI EC57 grouping of WFDB beat symbols into the five classes (label index in CLASSES); MIT-BIH uses all but B, n, r.
 AAMI_LABEL = {
-    "N": 0, "L": 0, "R": 0, "e": 0, "j": 0,  # N: normal, bundle branch blocks, escapes
+    "N": 0, "L": 0, "R": 0, "B": 0,          # N: normal, bundle branch blocks (B: of either side, unspecified),
+    "e": 0, "j": 0, "n": 0,                  #    escapes (atrial, nodal, supraventricular)
     "A": 1, "a": 1, "J": 1, "S": 1,          # S: supraventricular ectopic
-    "V": 2, "E": 2,                          # V: ventricular ectopic
+    "V": 2, "E": 2, "r": 2,                  # V: ventricular ectopic (r: R-on-T)
     "F": 3,                                  # F: fusion of ventricular and normal
     "/": 4, "f": 4, "Q": 4,                  # Q: paced, fusion of paced and normal, unclassifiable
 }

@@ -139,7 +139,10 @@ def write_report(report, out_dir, signal=None, fs=None):
 
 
 def summary_lines(report):
-    """A few lines for the terminal."""
+    """A few lines for the terminal (report.json's null, too few intervals to compute a value, reads "none")."""
+    def shown(value, unit=""):
+        return "none" if value is None else f"{value}{unit}"
+
     s = report.summary
     hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
     lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else (
@@ -148,13 +151,15 @@ def summary_lines(report):
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
-            f"  heart rate {hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']} bpm (min / mean / max)",
+            f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
+            "(min / mean / max; min and max over 8 intervals)",
             *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {e['couplets']} couplets, {e['runs']} runs "
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
-            f"SDNN {s['hrv']['sdnn_ms']} ms, RMSSD {s['hrv']['rmssd_ms']} ms, LF / HF {lf_hf}; HRT {turbulence}",
+            f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
+            f"HRT {turbulence}",
             f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
             *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "

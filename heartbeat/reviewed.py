@@ -27,6 +27,8 @@ class ReviewError(UserError):
 
 def read_reviewed(csv):
     """reviewed_labels of the CSV file `csv` (predict.py --review's --out, its review rows' classes corrected)."""
+    if not Path(csv).is_file():
+        raise ReviewError(f"{csv}: no such file")
     try:
         table = pd.read_csv(csv)
     except (OSError, ValueError, pd.errors.ParserError) as e:
@@ -49,6 +51,16 @@ def reviewed_labels(table, source):
     if len(bad):  # a tick the file's writer meant, or not: a correction must not be dropped unnoticed
         raise ReviewError(f"{source} line {bad[0] + 2}: review {table.loc[bad[0], 'review']!r} is neither true nor "
                           f"false")
+    if "class_index" in table.columns:  # predict.py wrote class from class_index: a difference is a person's edit
+        written = pd.to_numeric(table["class_index"], errors="coerce")
+        shown = table["class"].fillna("").astype(str).str.strip().str.upper()
+        edited = table.index[~flag.isin(REVIEW_TRUE) & written.isin(range(len(CLASSES)))
+                             & (shown != written.map(lambda k: CLASSES[int(k)] if k == k else ""))]
+        if len(edited):
+            first = edited[0]
+            raise ReviewError(f"{source} line {first + 2}: class {table.loc[first, 'class']!r} changed from "
+                              f"{CLASSES[int(written[first])]} in a row whose review is false ({len(edited)} such rows); "
+                              "only reviewed rows are read: set their review to true, or undo the change")
     rows = table[flag.isin(REVIEW_TRUE)]
     if rows.empty:
         raise ReviewError(f"{source}: no row has review set; predict.py --review N marks the beats to label")

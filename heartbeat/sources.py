@@ -53,6 +53,8 @@ class NpySignal:
                            else np.lib.format.read_array_header_2_0)
             self.shape, _, self.dtype = read_header(f)
             self.offset = f.tell()
+        if len(self.shape) == 2 and min(self.shape) == 1:  # one column or one row: the same values, in order
+            self.shape = (max(self.shape),)
         self.ndim = len(self.shape)
         if self.ndim == 1 and Path(path).stat().st_size < self.offset + self.shape[0] * self.dtype.itemsize:
             raise ValueError(f"the file is shorter than its header's {self.shape[0]} values")
@@ -89,6 +91,20 @@ class WfdbSignal:
         return wfdb.rdrecord(self.path, sampfrom=a, sampto=b, channels=[self.index]).p_signal[:, 0]
 
 
+def _european_hint(path):
+    """A hint where a CSV's second line holds a semicolon or a decimal comma, as a spreadsheet set to a European
+    locale writes them; else ""."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            lines = [f.readline() for _ in range(2)]
+    except OSError:
+        return ""
+    if ";" in lines[-1] or re.fullmatch(r"\s*[-+]?\d+,\d+\s*", lines[-1]):
+        return ("; it looks written with semicolons or decimal commas (a spreadsheet's European CSV): save one "
+                "column with '.' as the decimal mark")
+    return ""
+
+
 def read_signal_file(path, fs):
     """A plain signal: a one-column CSV (optional header) or a 1-D .npy, at `fs` Hz."""
     path = Path(path)
@@ -106,20 +122,26 @@ def read_signal_file(path, fs):
         if sig.ndim != 1 or not (np.issubdtype(sig.dtype, np.integer) or np.issubdtype(sig.dtype, np.floating)):
             raise SignalError(f"{path}: expected a 1-D numeric array, got {sig.dtype} of shape {sig.shape}")
     else:
-        try:  # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would make the first value look like a header
-            table = pd.read_csv(path, header=None, skip_blank_lines=True, encoding="utf-8-sig")
+        try:  # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") would make the first value look like a header.
+            # A blank line is an empty cell, a missing sample (NaN: a gap), not nothing: skipping it would move
+            # every later sample earlier.
+            table = pd.read_csv(path, header=None, skip_blank_lines=False, encoding="utf-8-sig")
         except pd.errors.EmptyDataError:
             raise SignalError(f"{path}: the file is empty") from None
         except pd.errors.ParserError as e:
-            raise SignalError(f"{path}: not a one-column CSV ({str(e).strip()[:120]})") from None
+            raise SignalError(f"{path}: not a one-column CSV ({str(e).strip()[:120]})" + _european_hint(path)) \
+                from None
         except UnicodeDecodeError:
             raise SignalError(f"{path}: not a text file; a signal file is a one-column CSV or a 1-D .npy "
                               "(WFDB and EDF recordings go with --record)") from None
         except OSError as e:
             raise SignalError(f"{path}: cannot be read ({e.strerror})") from None
         if table.shape[1] != 1:
-            raise SignalError(f"{path}: {table.shape[1]} columns; a signal file has one value per line")
+            raise SignalError(f"{path}: {table.shape[1]} columns; a signal file has one value per line"
+                              + _european_hint(path))
         column = table.iloc[:, 0]
+        filled = np.flatnonzero(column.notna().to_numpy())
+        column = column.iloc[:filled[-1] + 1] if len(filled) else column.iloc[:0]  # blank lines at the end: none
         if len(column) and pd.isna(pd.to_numeric(column.iloc[:1], errors="coerce")).all():
             column = column.iloc[1:]  # a header line
         numbers = pd.to_numeric(column, errors="coerce")
@@ -207,6 +229,9 @@ def _wfdb_header(path):
                           "folder")
     if path.suffix in (".hea", ".dat", ".atr"):
         path = path.with_suffix("")
+    elif path.suffix in (".csv", ".npy") and path.is_file():
+        raise SignalError(f"{path}: a signal file goes with --signal and --fs HZ; --record reads WFDB records and "
+                          "EDF files")
     if not path.with_suffix(".hea").is_file():
         raise SignalError(f"{path}.hea: no such WFDB header (give the record path without extension)")
     try:

@@ -103,6 +103,7 @@ def test_a_signal_upside_down_is_warned_about(app):
     assert not app.warning
     signal = wfdb.rdrecord(str(ROOT / "samples" / "recording" / "208_min15"), channels=[0]).p_signal[:, 0]
     app.radio(key="recording_source").set_value("a CSV signal").run()
+    app.number_input(key="signal_fs").set_value(360.0).run()
     negated = "\n".join(f"{-v:.3f}" for v in signal).encode()
     app.file_uploader(key="signal_csv").set_value(("negated.csv", negated, "text/csv")).run()
     assert not app.exception and not errors(app)
@@ -112,6 +113,10 @@ def test_a_signal_upside_down_is_warned_about(app):
 def test_signal_upload_and_a_bad_one(app):
     app.radio(key="recording_source").set_value("a CSV signal").run()
     app.file_uploader(key="signal_csv").set_value(("flat.csv", b"mV\n" + b"0.5\n" * 4000, "text/csv")).run()
+    # a CSV carries no rate: none is assumed
+    assert not app.exception and not errors(app) and [i.value for i in app.info] == [
+        "give the signal's sampling rate (a CSV file does not carry it)"]
+    app.number_input(key="signal_fs").set_value(360.0).run()
     assert not app.exception and any("flat" in e for e in errors(app))
     app.number_input(key="signal_fs").set_value(20.0).run()
     assert any("implausible" in e for e in errors(app))

@@ -125,6 +125,11 @@ def test_a_json_sidecar_gives_the_rate_or_one_line(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps({"fs": 250}))
     (tmp_path / "b.json").write_text(json.dumps({"patient": "x"}))
     assert [(j.name, j.fs) for j in find_recordings(tmp_path, fs=360)] == [("a", 250), ("b", 360)]
+    from heartbeat.batch import run_job
+
+    row = run_job(find_recordings(tmp_path)[1], tmp_path / "out", ROOT / "models" / "recording.pt")
+    assert row["status"] == "failed" and row["reason"].endswith('no sampling rate; give --fs or an "fs" in its '
+                                                               'sidecar b.json {"fs": HZ}')
     (tmp_path / "b.json").write_text("{fs: 360}")
     with pytest.raises(UserError, match=r"b.json: not a readable JSON sidecar \(Expecting property name"):
         find_recordings(tmp_path, fs=360)
@@ -149,8 +154,11 @@ def test_a_second_channel_reaches_every_record(folder, tmp_path):
     assert row["status"] == "ok", row
     alone = classify_recording(load_checkpoint(checkpoint)[0], read_wfdb(MITDB / "208", "MLII", "V1"))
     assert (pd.read_csv(tmp_path / "out" / "208" / "beats.csv")["class"] == alone["class"]).all()
+    (tmp_path / "out" / "100").mkdir()  # an earlier run's results, redone (--force) with a channel 100 lacks
+    (tmp_path / "out" / "100" / "result.json").write_text('{"status": "ok"}')
     row = run_job(jobs["100"], tmp_path / "out", checkpoint)  # 100 holds MLII and V5
     assert row["status"] == "failed" and "no channel 'V1'; channels: MLII, V5" in row["reason"]
+    assert not (tmp_path / "out" / "100").exists()  # gone with its failure: it would contradict the failed row
 
 
 @needs_mitdb

@@ -117,18 +117,19 @@ def test_database_errors_are_one_line(tmp_path):
     with pytest.raises(DatabaseError, match="no lead 1; it has 1"):
         record_beats(tmp_path / "r1", lead=1)
     # beats, marks that are no beat, and symbols of nobody's code
-    assert aami_labels(["N", "V", "+", "~", "B", "?", "Z"]).tolist() == [0, 2, -1, -1, -2, -2, -2]
+    # 'B' (bundle branch block, unspecified) and 'n' (supraventricular escape) are N by AAMI, 'r' (R-on-T) is V
+    assert aami_labels(["N", "V", "+", "~", "B", "n", "r", "?", "Z"]).tolist() == [0, 2, -1, -1, 0, 0, 2, -2, -2]
 
 
 def test_unknown_symbols_are_counted_and_skipped(tmp_path):
     t = np.arange(20_000) / 360
     ecg = np.sin(2 * np.pi * t) ** 31  # a narrow spike every second
     wfdb.wrsamp("r2", fs=360, units=["mV"], sig_name=["I"], p_signal=ecg[:, None], fmt=["16"], write_dir=str(tmp_path))
-    symbols = ["N", "N", "?", "N", "B", "+", "N", "N"]  # 'B' and '?': beat types AAMI does not group
+    symbols = ["N", "N", "?", "N", "?", "+", "N", "N"]  # '?' (not classified during learning): AAMI has no group
     wfdb.wrann("r2", "atr", np.arange(1, 9) * 360 + 90, np.array(symbols), write_dir=str(tmp_path))
     table = record_beats(tmp_path / "r2")
     assert table.meta["symbol"].tolist() == ["N", "N", "N", "N"]  # every N but the last annotation's neighbour
-    assert dict(table.unknown) == {"?": 1, "B": 1}
+    assert dict(table.unknown) == {"?": 2}
     # a lead the records do not have: one line, and nothing written, so the corrected command needs no --force
     proc = run_main("prepare_data.py", "--db", tmp_path, "--leads", 0, 1, "--out", tmp_path / "out")
     assert proc.returncode == 1 and proc.stderr.strip().splitlines()[-1].startswith("error: ")

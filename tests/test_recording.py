@@ -127,6 +127,17 @@ def test_bad_signal_files(tmp_path):
         read_signal_file(tmp_path / "m.npy", 250)
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf0.1\n0.2\n0.3\n")  # Excel's "CSV UTF-8": no header
     assert np.array_equal(read_span(read_signal_file(tmp_path / "bom.csv", 250).signal, 0, 3), [0.1, 0.2, 0.3])
+    # a blank line is a missing sample (a spreadsheet's empty cell), kept in its place; blank lines at the end are none
+    (tmp_path / "blank.csv").write_text("mV\n0.1\n\n\n0.4\n0.5\n\n\n")
+    got = np.asarray(read_signal_file(tmp_path / "blank.csv", 250).signal)
+    np.testing.assert_array_equal(got, [0.1, np.nan, np.nan, 0.4, 0.5])
+    for name, text in (("semicolon.csv", "time;II\n0,004;-1,04\n"), ("comma.csv", "-0,84\n-0,85\n")):
+        (tmp_path / name).write_text(text)  # a spreadsheet's European CSV
+        with pytest.raises(SignalError, match="semicolons or decimal commas .* '.' as the decimal mark"):
+            read_signal_file(tmp_path / name, 250)
+    for shape in ((4, 1), (1, 4)):  # one column or one row of an array: the signal, in order
+        np.save(tmp_path / "col.npy", np.arange(4.0).reshape(shape))
+        np.testing.assert_array_equal(read_span(read_signal_file(tmp_path / "col.npy", 250).signal, 0, 4), np.arange(4.0))
     (tmp_path / "ecg.mat").write_bytes(bytes(range(256)) * 4)
     with pytest.raises(SignalError, match="ecg.mat: not a text file; a signal file is a one-column CSV or a 1-D .npy"):
         read_signal_file(tmp_path / "ecg.mat", 250)
@@ -140,6 +151,9 @@ def test_bad_records(tmp_path):
         read_wfdb(tmp_path / "nothing")
     with pytest.raises(SignalError, match="is a folder; give one record's path without extension, or run batch.py"):
         read_wfdb(MITDB)
+    np.save(tmp_path / "ecg.npy", np.zeros(10))
+    with pytest.raises(SignalError, match="ecg.npy: a signal file goes with --signal and --fs HZ"):
+        read_wfdb(tmp_path / "ecg.npy")
     with pytest.raises(SignalError, match="no channel 'V9'; channels: MLII, V5"):
         read_wfdb(MITDB / "100", "V9")
     with pytest.raises(SignalError, match="channel 5 out of range"):

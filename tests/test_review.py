@@ -17,7 +17,7 @@ from heartbeat.labelled import load_labelled
 from heartbeat.model import BeatNet
 from heartbeat.recording import beats_of, classify_recording
 from heartbeat.review import changed_share, review_groups
-from heartbeat.reviewed import ReviewError, reviewed_labels, reviewed_tables
+from heartbeat.reviewed import ReviewError, read_reviewed, reviewed_labels, reviewed_tables
 from heartbeat.sources import open_recording
 
 SAMPLE = ROOT / "samples" / "recording" / "208_min15"  # ships with the repo: 3 minutes, N, S, V and F beats
@@ -238,6 +238,12 @@ def test_review_tables_refuse_what_they_cannot_read():
     assert reviewed_labels(good, "x.csv") == {10: 0, 20: 2}
     unticked = pd.DataFrame({"sample": [10, 20, 30], "class": ["N", "V", "S"], "review": ["yes", None, "0"]})
     assert reviewed_labels(unticked, "x.csv") == {10: 0}  # an empty cell is not reviewed
+    # a class a person changed in a row left unreviewed is not dropped unnoticed; unchanged rows are fine
+    written = pd.DataFrame({"sample": [10, 20, 30], "class": ["N", "V", "S"], "class_index": [0, 2, 0],
+                            "review": [True, False, False]})
+    with pytest.raises(ReviewError, match=r"line 4: class 'S' changed from N in a row whose review is false \(1 such"):
+        reviewed_labels(written, "x.csv")
+    assert reviewed_labels(written.assign(review=[True, False, True]), "x.csv") == {10: 0, 30: 1}
     for table, message in [
         (good.drop(columns="review"), "no column review"),
         (good.assign(review=False), "no row has review set"),
@@ -269,6 +275,8 @@ def test_review_options_are_checked_in_one_line(tmp_path, args, message):
 
 
 def test_reviewed_needs_its_recording(tmp_path):
+    with pytest.raises(ReviewError, match="nowhere.csv: no such file$"):
+        read_reviewed(tmp_path / "nowhere.csv")
     proc = run_main("prepare_data.py", "--reviewed", tmp_path / "beats.csv", "--out", tmp_path)
     assert proc.returncode != 0 and "go together" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     (tmp_path / "beats.csv").write_text("not,a\nprediction,table\n")
