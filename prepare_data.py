@@ -4,6 +4,7 @@
     python prepare_data.py --download                           # fetch mitdb from PhysioNet first
     python prepare_data.py --db data/svdb --out data            # data/svdb.csv: every annotated beat of a database
     python prepare_data.py --db data/mitdb data/svdb --leads 0 1 --out data   # also svdb_lead1.csv, mitdb_lead1.csv
+    python prepare_data.py --db my_records --leads 0 1 --detected --out data   # to adapt a model to your records
     python prepare_data.py --noise data/nstdb --out data      # data/noise.npz: recorder noise for train.noise
     python prepare_data.py --reviewed beats.csv --record my/rec --second-channel V1 --out data
                                                   # data/rec_reviewed.csv (+ _lead1): the beats a person reviewed
@@ -12,7 +13,7 @@
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
 and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 100 Hz) are resampled to
-360 Hz and cut by the Kaggle rule. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
+360 Hz and cut by the Kaggle rule; with --detected, at the beats the pipeline detects, as predict.py cuts them. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
 sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
 --noise writes noise.npz: every signal of a folder of noise records (the noise stress test's bw, em, ma)
 at 360 Hz, for the train.noise augmentation.
@@ -52,6 +53,28 @@ def database_outputs(folder, leads):
 
 def progress(desc):
     return lambda it, total: tqdm(it, total=total, desc=desc, unit="rec")
+
+
+def detected_tables(folder, leads, names):
+    """--db --detected: {CSV name: BeatTable} of a database's beats as the pipeline detects and cuts them (detection
+    on the first of `leads`, the second read beside it), each labelled by the reference beat it matches."""
+    from heartbeat.database import record_names
+    from heartbeat.reviewed import annotated_tables, join_tables
+    from heartbeat.sources import read_wfdb
+
+    if len(leads) > 2:
+        raise UserError("--detected reads a record's beats on one lead, or on two as predict.py --second-channel "
+                        f"does; got --leads {' '.join(map(str, leads))}")
+    tables, found, annotated = ([], []), 0, 0
+    db = Path(folder).resolve().name
+    for name in tqdm(record_names(folder), desc=names[0], unit="rec"):
+        rec = read_wfdb(Path(folder) / name, str(leads[0]), str(leads[1]) if len(leads) > 1 else None)
+        parts, n_ref = annotated_tables(rec, db)
+        for kept, part in zip(tables, parts):
+            kept.append(part)
+        found, annotated = found + len(parts[0].y), annotated + n_ref
+    print(f"{names[0]}: {found} of {annotated} reference beats found by the pipeline and cut where it cuts them")
+    return {name: join_tables(part) for name, part in zip(names, tables)}
 
 
 def prepare_reviewed(args):
@@ -118,6 +141,10 @@ def main(argv=None):
     add_channel_arguments(p, "--reviewed: also write the reviewed beats cut from this lead "
                              "(<recording>_reviewed_lead1.csv), as predict.py --second-channel read them")
     p.add_argument("--leads", nargs="+", type=int, default=[0], help="--db: lead indices to cut (default: 0)")
+    p.add_argument("--detected", action="store_true", help="--db: cut the beats the pipeline detects, where it "
+                   "cuts them, each labelled by the reference beat it matches (150 ms), instead of at the "
+                   "annotations: the training beats for adapting a model to your own annotated records (the first "
+                   "of --leads is the one detected on, a second is read as predict.py --second-channel reads it)")
     p.add_argument("--out", default="data", help="output folder for the CSVs")
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
@@ -130,6 +157,9 @@ def main(argv=None):
         return prepare_reviewed(args)
     if args.mitdb is None and not args.db and not args.noise:
         args.mitdb = "data/mitdb"
+    if args.detected and (args.mitdb or not args.db):
+        sys.exit("error: --detected cuts the records of --db folders as the pipeline reads them; the Kaggle CSVs "
+                 "(--mitdb) are cut at the annotations by definition")
 
     out = Path(args.out)
     names = (list(KAGGLE_CSVS) if args.mitdb else []) + \
@@ -158,7 +188,9 @@ def main(argv=None):
             table = build_beats(args.mitdb, workers=args.workers, progress=progress("mitdb"))
             written["all MIT-BIH beats"] = table
             csvs.update(zip(KAGGLE_CSVS, random_split(table, args.seed) + patient_split(table)))
-        for folder in args.db:
+        for folder in args.db if args.detected else []:
+            csvs.update(detected_tables(folder, args.leads, database_outputs(folder, args.leads)))
+        for folder in [] if args.detected else args.db:
             for lead, name in zip(args.leads, database_outputs(folder, args.leads)):
                 csvs[name] = table = build_beats(folder, leads=(lead,), workers=args.workers, progress=progress(name))
                 if table.unknown:

@@ -27,14 +27,13 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
-from wfdb.processing import compare_annotations
 
 from heartbeat import review
 from heartbeat.adapt import init_overrides, reviewed_beats
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.config import load_config
 from heartbeat.labelled import LabelledBeats, per_class_sample
-from heartbeat.recording import classify_recording, read_recording
+from heartbeat.recording import classify_recording, matched_labels, read_recording, reference_match
 from heartbeat.review import FIRST_MINUTES as MINUTES, first_minutes_count
 from heartbeat.sources import other_channel, read_wfdb
 
@@ -52,16 +51,6 @@ def read(path):
     return read_wfdb(path, None, other_channel(path))
 
 
-def matched_labels(table, rec):
-    """(class index of the reference beat each detection matches, or -1; for each reference beat but the last,
-    the detection it matches, or -1)."""
-    ref = rec.ref_samples[:-1]
-    match = compare_annotations(ref, table["sample"].to_numpy(), int(round(0.15 * rec.fs))).matching_sample_nums
-    label = np.full(len(table), -1)
-    label[match[match >= 0]] = rec.ref_labels[:-1][match >= 0]
-    return label, match
-
-
 def adapted(checkpoint, recipe, rec, labels, replay, seed, run_dir, spec):
     """The model of `checkpoint` fine-tuned by the config file `recipe` on the beats of `rec` at the samples of
     `labels` (both leads) and the replayed beats, read as the adaptation recipe says."""
@@ -76,7 +65,7 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir, budge
     rec = read(path)
     plain, vectors = read_recording(trained, rec, embed=True)  # the model as trained, and what picks the beats
     marked = review.marked(plain, vectors, first_minutes_count(plain))
-    label, _ = matched_labels(marked, rec)
+    label, _ = matched_labels(rec, marked["sample"].to_numpy())
     samples = marked["sample"].to_numpy()
     chosen = {"first5": (marked["time_s"] < 60 * MINUTES).to_numpy() & (label >= 0),
               "review": marked["review"].to_numpy() & (label >= 0)}
@@ -93,7 +82,7 @@ def score_record(path, trained, checkpoint, recipe, replay, seed, run_dir, budge
             model = adapted(checkpoint, recipe, read(path), dict(zip(samples[chosen[way]], label[chosen[way]])),
                             replay, seed, run_dir / f"{way}-{Path(path).name}", trained.inputs)
             table = classify_recording(model, read(path))
-        _, match = matched_labels(table, rec)
+        _, match = reference_match(rec, table["sample"].to_numpy())
         ref_times = rec.ref_samples[:-1] / rec.fs
         keep = (match >= 0) & (ref_times >= 60 * MINUTES)
         keep[keep] = ~np.isin(table["sample"].to_numpy()[match[keep]], list(labelled))

@@ -14,10 +14,10 @@ import sys
 import numpy as np
 
 from heartbeat import CLASSES, review
-from heartbeat.recording import read_recording
+from heartbeat.recording import matched_labels, read_recording
 from heartbeat.review import first_minutes_count
 
-from review_adapt import arguments, held_out, matched_labels, read  # this folder's siblings
+from review_adapt import arguments, held_out, read  # this folder's siblings
 
 
 def main():
@@ -27,7 +27,7 @@ def main():
         rec = read(path)
         table, vectors = read_recording(trained, rec, embed=True)
         marked = review.marked(table, vectors, first_minutes_count(table))
-        label, _ = matched_labels(marked, rec)
+        label, _ = matched_labels(rec, marked["sample"].to_numpy())
         picked = marked["review"].to_numpy() & (label >= 0)
         classes = dict(zip(marked["sample"].to_numpy()[picked], np.asarray(CLASSES)[label[picked]]))
         changed, estimated = review.changed_share(marked, classes)

@@ -257,18 +257,31 @@ def mean_heart_rate(table):
     return 60.0 / np.median(rr) if len(rr) else float("nan")
 
 
-def reference_agreement(table, rec):
-    """Detection and classification against the record's reference annotations (150 ms matching).
-
-    Returns {"se", "ppv", "matched", "accuracy", "y_true", "y_pred"}; the last beat of the record is
-    never cut (no successor), so the reference's last beat is left out of the comparison.
-    """
+def reference_match(rec, samples):
+    """wfdb's comparison of the record's reference beats with the detections at `samples`, 150 ms apart at most, and
+    for each reference beat the index of the detection it matches, or -1. The last beat of a record is never cut
+    (no successor), so the reference's last beat is left out."""
     from wfdb.processing import compare_annotations
 
-    ref = rec.ref_samples[:-1]
-    det = table["sample"].to_numpy()
-    cmp = compare_annotations(ref, det, int(round(0.15 * rec.fs)))
-    match = cmp.matching_sample_nums  # for each reference beat: index into det, or -1
+    cmp = compare_annotations(rec.ref_samples[:-1], np.asarray(samples), int(round(0.15 * rec.fs)))
+    return cmp, cmp.matching_sample_nums
+
+
+def matched_labels(rec, samples):
+    """(for each detection at `samples`, the class index of the reference beat it matches, or -1;
+    reference_match's index of each reference beat's detection)."""
+    _, match = reference_match(rec, samples)
+    label = np.full(len(samples), -1)
+    label[match[match >= 0]] = rec.ref_labels[:-1][match >= 0]
+    return label, match
+
+
+def reference_agreement(table, rec):
+    """Detection and classification against the record's reference annotations (reference_match).
+
+    Returns {"se", "ppv", "matched", "accuracy", "y_true", "y_pred"}.
+    """
+    cmp, match = reference_match(rec, table["sample"].to_numpy())
     hit = match >= 0
     y_true = rec.ref_labels[:-1][hit]
     y_pred = table["class_index"].to_numpy()[match[hit]]

@@ -12,7 +12,7 @@ import pandas as pd
 from . import BEAT_LEN, CLASSES, UserError
 from .build import BeatTable, META_COLUMNS, write_kaggle_csv
 from .features import beat_context
-from .recording import _second_lead, beats_of, check_signal
+from .recording import _second_lead, beats_of, check_signal, matched_labels
 from .sidecar import RECORDING_KEYS
 from .sources import SignalError
 from .template import median_beat
@@ -89,43 +89,71 @@ def kept_note(beats, changed, source=""):
             f"class{'es' * (beats != 1)} given{source} ({changed} changed from the model's)")
 
 
-def reviewed_tables(rec, labels):
+def reviewed_tables(rec, labels, db=DB):
     """(BeatTable of the first lead, BeatTable of the second lead or None) of the beats of recording `rec` at
-    the samples of `labels` ({sample: class index}, reviewed_labels). Every sample must be a beat of the
-    recording as the pipeline reads it now; the second lead's table leaves out beats where it is unanalyzable."""
-    check_signal(rec)
+    the samples of `labels` ({sample: class index}, reviewed_labels), their sidecars' database `db`. Every sample
+    must be a beat of the recording as the pipeline reads it now; the second lead's table leaves out beats where
+    it is unanalyzable."""
     wanted = np.fromiter(labels, dtype=np.int64)
-    parts, block = ([], []), 0
+    parts, blocks = ([], []), 0
+    for block, found, index, second in _blocks(rec):
+        blocks = block
+        hit = np.isin(found.samples[index], wanted)
+        if not hit.any():
+            continue
+        name = f"{rec.name}@{block}"
+        parts[0].append(_block_table(rec, labels, found, index, hit, found.beats(index), name, rec.channel or "0", db))
+        if second is not None:
+            resampler, readable = second
+            both = index[readable[index]]
+            if len(both) >= 3:  # as block_proba: too few beats make no template
+                beats = cut_block(resampler, found.peaks, both)
+                parts[1].append(_block_table(rec, labels, found, both, np.isin(found.samples[both], wanted),
+                                             beats, name, rec.second_channel, db))
+    first = join_tables(parts[0])
+    got = first.meta["sample"].to_numpy() if first is not None else np.zeros(0, np.int64)
+    if len(got) < len(wanted):
+        raise _no_beats(rec.name, wanted[~np.isin(wanted, got)], len(wanted))
+    if blocks == 1:  # one block: the beats' recording is the recording itself
+        for table in (first, join_tables(parts[1])):
+            if table is not None:
+                table.meta["record"] = rec.name
+                table.templates["record"] = rec.name
+    return first, join_tables(parts[1])
+
+
+def annotated_tables(rec, db):
+    """reviewed_tables of the beats the pipeline detects in `rec` that match a beat of its reference annotations
+    (150 ms), each with that beat's class, and how many reference beats that is: training beats cut where
+    predict.py cuts them, with the R-R context and templates it computes. An annotation file marks each beat
+    somewhere on its QRS, not always where the pipeline cuts (SVDB's lie a median 5 samples at 360 Hz from the R
+    peak), and a model adapted on beats cut at the annotations reads the pipeline's beats poorly."""
+    if rec.ref_samples is None or len(rec.ref_samples) < 2:
+        raise ReviewError(f"{rec.name}: no reference beat annotations (.atr) to label its beats with")
+    samples = np.concatenate([found.samples[index] for _, found, index, _ in _blocks(rec, second_lead=False)]
+                             or [np.zeros(0, np.int64)])
+    label, _ = matched_labels(rec, samples)
+    labels = dict(zip(samples[label >= 0].tolist(), label[label >= 0].tolist()))
+    if not labels:
+        raise ReviewError(f"{rec.name}: none of its {len(rec.ref_samples)} reference beats is among the beats the "
+                          "pipeline detects")
+    return reviewed_tables(rec, labels, db), len(rec.ref_samples) - 1
+
+
+def _blocks(rec, second_lead=True):
+    """(block number from 1, the segment's beats_of, the block's beat indices, the second lead's reader or None)
+    of every block of beats the pipeline reads in `rec`, as classify_recording does."""
+    check_signal(rec)
+    block = 0
     for start, stop in rec.segments:
         try:
             found = beats_of(rec, start, stop)
         except SignalError:  # a piece with too few beats: classify_recording excluded it too
             continue
-        second = _second_lead(rec, start, stop, found)
+        second = _second_lead(rec, start, stop, found) if second_lead else None
         for index in found.blocks:
             block += 1
-            hit = np.isin(found.samples[index], wanted)
-            if not hit.any():
-                continue
-            name = f"{rec.name}@{block}"
-            parts[0].append(_block_table(rec, labels, found, index, hit, found.beats(index), name, rec.channel or "0"))
-            if second is not None:
-                resampler, readable = second
-                both = index[readable[index]]
-                if len(both) >= 3:  # as block_proba: too few beats make no template
-                    beats = cut_block(resampler, found.peaks, both)
-                    parts[1].append(_block_table(rec, labels, found, both, np.isin(found.samples[both], wanted),
-                                                 beats, name, rec.second_channel))
-    first = _join(parts[0])
-    got = first.meta["sample"].to_numpy() if first is not None else np.zeros(0, np.int64)
-    if len(got) < len(wanted):
-        raise _no_beats(rec.name, wanted[~np.isin(wanted, got)], len(wanted))
-    if block == 1:  # one block: the beats' recording is the recording itself
-        for table in (first, _join(parts[1])):
-            if table is not None:
-                table.meta["record"] = rec.name
-                table.templates["record"] = rec.name
-    return first, _join(parts[1])
+            yield block, found, index, second
 
 
 def apply_reviewed(table, labels, name):
@@ -173,12 +201,12 @@ def write_reviewed(tables, path):
     return written
 
 
-def _block_table(rec, labels, found, index, hit, beats, name, lead):
+def _block_table(rec, labels, found, index, hit, beats, name, lead, db):
     """BeatTable of the reviewed beats (hit) among one block's beats (found.peaks[index], cut as `beats`)."""
     context = beat_context(found.times, index, beats).iloc[np.flatnonzero(hit)].reset_index(drop=True)
     samples = found.samples[index][hit]
     y = np.array([labels[s] for s in samples], dtype=np.int64)
-    keys = dict(zip(RECORDING_KEYS, (DB, name, str(lead))))
+    keys = dict(zip(RECORDING_KEYS, (db, name, str(lead))))
     meta = pd.concat([pd.DataFrame({**keys, "sample": samples, "time_s": samples / rec.fs,
                                     "symbol": np.asarray(CLASSES)[y]}), context], axis=1)[list(META_COLUMNS)]
     templates = pd.DataFrame([median_beat(beats)], columns=[str(i) for i in range(BEAT_LEN)])
@@ -187,7 +215,9 @@ def _block_table(rec, labels, found, index, hit, beats, name, lead):
     return BeatTable(np.asarray(beats, np.float32)[hit], y, meta, templates)
 
 
-def _join(tables):
+def join_tables(tables):
+    """One BeatTable of several (the blocks of a recording, the records of a database; None ones left out), or None."""
+    tables = [t for t in tables if t is not None]
     if not tables:
         return None
     return BeatTable(np.concatenate([t.x for t in tables]), np.concatenate([t.y for t in tables]),

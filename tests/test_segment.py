@@ -7,10 +7,10 @@ from heartbeat.database import AAMI_LABEL, aami_labels
 
 
 def test_aami_mapping():
-    groups = {"N": "NLRej", "S": "AaJS", "V": "VE", "F": "F", "Q": "/fQ"}
+    groups = {"N": "NLRBejn", "S": "AaJS", "V": "VEr", "F": "F", "Q": "/fQ"}
     for label, (name, symbols) in enumerate(groups.items()):
         assert all(AAMI_LABEL[s] == label for s in symbols), name
-    assert len(AAMI_LABEL) == 15
+    assert len(AAMI_LABEL) == 18
     assert aami_labels(["+", "N", "~", "V", "|", "/", '"', "x"]).tolist() == [-1, 0, -1, 2, -1, 4, -1, -1]
 
 
