@@ -215,8 +215,24 @@ def read_recording(model, rec, embed=False):
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     table = no_f_between_v(no_s_in_af(pd.concat(tables, ignore_index=True)))
-    rec.warnings = lead_warnings(rec, table)
+    rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, table)
     return table, np.concatenate(vectors) if embed else None
+
+
+PLAUSIBLE_BPM = (30, 220)  # a whole recording's median heart rate outside these says more of a wrong rate than of a heart
+
+
+def rate_warnings(rec, table):
+    """A warning where the median heart rate over a recording's R-R intervals (within segments) is implausible:
+    most often a signal file read at a wrong --fs, which detection and classification do not notice."""
+    same = np.diff(table["segment"].to_numpy()) == 0
+    if not same.any():
+        return []
+    bpm = 60 / np.median(np.diff(table["time_s"].to_numpy())[same])
+    if PLAUSIBLE_BPM[0] <= bpm <= PLAUSIBLE_BPM[1]:
+        return []
+    return [f"the median heart rate is {bpm:.0f} bpm, outside {PLAUSIBLE_BPM[0]}-{PLAUSIBLE_BPM[1]}: if that is not "
+            f"the patient's, the sampling rate ({rec.fs:g} Hz) is wrong and so is every beat's class"]
 
 
 def no_s_in_af(table):

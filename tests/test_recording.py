@@ -234,3 +234,18 @@ def test_an_f_beat_between_two_v_beats_of_its_segment_is_v():
     assert "".join(out["class"]) == "NVVVVVNFVFFVNVF" + "VFV"
     assert list(out["class_index"]) == [CLASSES.index(c) for c in out["class"]]
     np.testing.assert_array_equal(out["p_F"], p_f)  # the model's probabilities stay as they were
+
+
+def test_a_wrong_sampling_rate_is_warned_about():
+    """The shipped sample read at its own rate: no warning; its samples taken for four times as many per second (a
+    1000 Hz file given --fs 250): a median heart rate under 30 bpm, and a warning that names the rate."""
+    model = load_checkpoint(ROOT / "models" / "recording.pt")[0]
+    sample = read_wfdb(ROOT / "samples" / "recording" / "208_min15")
+    classify_recording(model, sample)
+    assert sample.warnings == []
+    at_1440 = sps.resample_poly(np.asarray(sample.signal[:], dtype=np.float64), 4, 1)
+    slow = Recording(at_1440, sample.fs, "x")  # read at 360 Hz
+    table = classify_recording(model, slow)
+    assert len(table) > 20 and len(slow.warnings) == 1
+    assert slow.warnings[0].startswith("the median heart rate is ") and "the sampling rate (360 Hz) is wrong" in \
+        slow.warnings[0]
