@@ -31,7 +31,8 @@ from heartbeat.recording import mean_heart_rate, read_recording, reference_agree
 from heartbeat.report_view import report_section, show
 from heartbeat.review_view import review_section
 from heartbeat.sidecar import meta_path, templates_path
-from heartbeat.sources import is_edf, other_channel, read_record, read_signal_file
+from heartbeat.signal_file import read_signal_file
+from heartbeat.sources import is_edf, other_channel, read_record
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_RECORD = ROOT / "samples" / "recording" / "208_min15"

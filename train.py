@@ -65,7 +65,8 @@ def main(argv=None):
             if not (run_dir / "last.pt").is_file():
                 raise ConfigError(f"{run_dir}: no last.pt to resume from")
             done = read_checkpoint(run_dir / "last.pt")["epoch"]
-            if done >= cfg.train.epochs:  # resuming would only re-calibrate and rewrite calibrated.pt
+            calibrating = cfg.train.calibrate and not (run_dir / "calibrated.pt").exists()  # stopped while calibrating
+            if done >= cfg.train.epochs and not calibrating:  # it would only re-calibrate and rewrite calibrated.pt
                 raise ConfigError(f"{run_dir}: the run finished its {done} epochs; nothing to resume"
                                   + (" (a step schedule goes on with --set train.epochs=N)"
                                      if cfg.train.schedule == "step" else ""))

@@ -8,6 +8,7 @@ channel, rate or without --report stops the run instead); a failed one leaves no
 one-line reason (a --force run's failure removes the recording's earlier results), and is tried again next time.
 A patient's diary beside a recording, <name>.diary.csv (diary.py's format), goes into its report.
 """
+import hashlib
 import json
 import shutil
 import time
@@ -47,7 +48,10 @@ def sidecar_rate(sidecar, fs):
                         '{"fs": HZ}') from None
     if not isinstance(values, dict):
         raise UserError(f'{sidecar}: a JSON sidecar is an object such as {{"fs": HZ}}, not a {type(values).__name__}')
-    return values.get("fs", fs)
+    rate = values.get("fs", fs)
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0):
+        raise UserError(f'{sidecar}: "fs" must be a number of samples per second, got {rate!r}')
+    return rate
 
 
 def find_recordings(folder, fs=None, channel=None, second=None):
@@ -76,9 +80,16 @@ def find_recordings(folder, fs=None, channel=None, second=None):
 
 
 def job_options(job, checkpoint, report):
-    """What a recording's results depend on besides the recording itself, stored in its result.json."""
-    return {"checkpoint": str(Path(checkpoint).resolve()), "report": bool(report), "fs": job.fs,
-            "channel": job.channel, "second_channel": job.second}
+    """What a recording's results depend on besides the recording itself, stored in its result.json: the model by
+    its contents (a checkout moved elsewhere is the same model; a file trained again in place is not), the report,
+    the channels asked for and a signal's rate."""
+    return {"model": checkpoint_digest(str(Path(checkpoint).resolve())), "report": bool(report),
+            "fs": None if job.fs is None else float(job.fs), "channel": job.channel, "second_channel": job.second}
+
+
+@lru_cache(maxsize=4)
+def checkpoint_digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 def finished(out, job, wanted):
@@ -116,7 +127,8 @@ def run_job(job, out, checkpoint, report=False, rules=None, threads=1):
     from .events import Rules
     from .recording import classify_recording
     from .report import build_report, write_report
-    from .sources import read_record, read_signal_file
+    from .signal_file import read_signal_file
+    from .sources import read_record
 
     rules = rules or Rules()
     torch.set_num_threads(threads)

@@ -1,4 +1,5 @@
-"""Which way up a lead points, and a warning where it points down.
+"""Warnings about how a recording was read: which way up its lead points (a warning where it points down), and a
+median heart rate no heart has (a wrong sampling rate).
 
 The models learned leads whose QRS mostly points up: by this module's rule MIT-BIH's first lead does in 47 of 48
 records (207 is the one). A lead the other way round (electrodes swapped, a recorder whose lead points elsewhere) is
@@ -52,3 +53,20 @@ def lead_warnings(rec, table):
     return [f"{lead} points down (its QRS falls {ratio:.1f} times further below the baseline than it rises above): "
             "the models learned upright leads and classify beats on this one less reliably. Check the electrodes or "
             "choose another lead"]
+
+
+PLAUSIBLE_BPM = (30, 220)  # a recording's median heart rate outside these says more of a wrong rate than of a heart
+
+
+def rate_warnings(rec, table):
+    """A warning where the median heart rate over a recording's R-R intervals (`table` from classify_recording,
+    within segments) is implausible: most often a signal file read at a wrong --fs, which detection and
+    classification do not notice."""
+    same = np.diff(table["segment"].to_numpy()) == 0
+    if not same.any():
+        return []
+    bpm = 60 / np.median(np.diff(table["time_s"].to_numpy())[same])
+    if PLAUSIBLE_BPM[0] <= bpm <= PLAUSIBLE_BPM[1]:
+        return []
+    return [f"the median heart rate is {bpm:.0f} bpm, outside {PLAUSIBLE_BPM[0]}-{PLAUSIBLE_BPM[1]}: if that is not "
+            f"the patient's, the sampling rate ({rec.fs:g} Hz) is wrong and so is every beat's class"]

@@ -16,7 +16,7 @@ from . import CLASSES, quality, review, segment
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
-from .polarity import lead_warnings
+from .polarity import lead_warnings, rate_warnings
 from .shapes import share_by_shape, shape_vectors
 from .sources import MAX_FS, MIN_FS, SignalError
 from .windows import Resampler, beat_blocks, cut_block, detect_segment
@@ -61,6 +61,14 @@ def _scan(signal, fs, name):
         raise SignalError(f"{name}: the signal is flat (every sample {found.low:g}): no ECG to read, e.g. a "
                           "recording made with the lead off")
     return found.excluded
+
+
+def in_spans(samples, spans):
+    """(len(samples),) bool: which samples lie in one of the (start, stop) spans."""
+    inside = np.zeros(len(samples), dtype=bool)
+    for a, b in spans:
+        inside |= (samples >= a) & (samples < b)
+    return inside
 
 
 def read_span(signal, start, stop):
@@ -189,10 +197,8 @@ def read_recording(model, rec, embed=False):
             error = e
             continue
         second = _second_lead(rec, start, stop, found)
-        noisy = np.zeros(len(found.samples), dtype=bool)
-        for a, b in found.noisy:
-            noisy |= (found.samples >= a) & (found.samples < b)
-            rec.excluded.append(quality.Excluded(a, b, "noise"))
+        noisy = in_spans(found.samples, found.noisy)
+        rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
@@ -217,22 +223,6 @@ def read_recording(model, rec, embed=False):
     table = no_f_between_v(no_s_in_af(pd.concat(tables, ignore_index=True)))
     rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, table)
     return table, np.concatenate(vectors) if embed else None
-
-
-PLAUSIBLE_BPM = (30, 220)  # a whole recording's median heart rate outside these says more of a wrong rate than of a heart
-
-
-def rate_warnings(rec, table):
-    """A warning where the median heart rate over a recording's R-R intervals (within segments) is implausible:
-    most often a signal file read at a wrong --fs, which detection and classification do not notice."""
-    same = np.diff(table["segment"].to_numpy()) == 0
-    if not same.any():
-        return []
-    bpm = 60 / np.median(np.diff(table["time_s"].to_numpy())[same])
-    if PLAUSIBLE_BPM[0] <= bpm <= PLAUSIBLE_BPM[1]:
-        return []
-    return [f"the median heart rate is {bpm:.0f} bpm, outside {PLAUSIBLE_BPM[0]}-{PLAUSIBLE_BPM[1]}: if that is not "
-            f"the patient's, the sampling rate ({rec.fs:g} Hz) is wrong and so is every beat's class"]
 
 
 def no_s_in_af(table):
@@ -279,6 +269,8 @@ def reference_match(rec, samples):
     (no successor), so the reference's last beat is left out."""
     from wfdb.processing import compare_annotations
 
+    if not len(samples):  # wfdb's comparison fails on no detections
+        raise SignalError(f"{rec.name}: no beats detected to compare with the reference annotations")
     cmp = compare_annotations(rec.ref_samples[:-1], np.asarray(samples), int(round(0.15 * rec.fs)))
     return cmp, cmp.matching_sample_nums
 

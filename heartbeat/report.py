@@ -152,7 +152,7 @@ def summary_lines(report):
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
-            "(min / mean / max; min and max over 8 intervals)",
+            f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
             *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {e['couplets']} couplets, {e['runs']} runs "
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"

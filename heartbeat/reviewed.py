@@ -12,7 +12,7 @@ import pandas as pd
 from . import BEAT_LEN, CLASSES, UserError
 from .build import BeatTable, META_COLUMNS, write_kaggle_csv
 from .features import beat_context
-from .recording import _second_lead, beats_of, check_signal, matched_labels
+from .recording import _second_lead, beats_of, check_signal, in_spans, matched_labels
 from .sidecar import RECORDING_KEYS
 from .sources import SignalError
 from .template import median_beat
@@ -55,12 +55,12 @@ def reviewed_labels(table, source):
         written = pd.to_numeric(table["class_index"], errors="coerce")
         shown = table["class"].fillna("").astype(str).str.strip().str.upper()
         edited = table.index[~flag.isin(REVIEW_TRUE) & written.isin(range(len(CLASSES)))
-                             & (shown != written.map(lambda k: CLASSES[int(k)] if k == k else ""))]
+                             & (shown != written.map(dict(enumerate(CLASSES))))]
         if len(edited):
             first = edited[0]
             raise ReviewError(f"{source} line {first + 2}: class {table.loc[first, 'class']!r} changed from "
-                              f"{CLASSES[int(written[first])]} in a row whose review is false ({len(edited)} such rows); "
-                              "only reviewed rows are read: set their review to true, or undo the change")
+                              f"{CLASSES[int(written[first])]} in a row whose review is false ({len(edited)} such "
+                              "rows); only reviewed rows are read: set their review to true, or undo the change")
     rows = table[flag.isin(REVIEW_TRUE)]
     if rows.empty:
         raise ReviewError(f"{source}: no row has review set; predict.py --review N marks the beats to label")
@@ -130,8 +130,11 @@ def annotated_tables(rec, db):
     peak), and a model adapted on beats cut at the annotations reads the pipeline's beats poorly."""
     if rec.ref_samples is None or len(rec.ref_samples) < 2:
         raise ReviewError(f"{rec.name}: no reference beat annotations (.atr) to label its beats with")
-    samples = np.concatenate([found.samples[index] for _, found, index, _ in _blocks(rec, second_lead=False)]
-                             or [np.zeros(0, np.int64)])
+    # the beats classify_recording reads: those of noisy stretches it drops
+    samples = np.concatenate([found.samples[index][~in_spans(found.samples[index], found.noisy)]
+                              for _, found, index, _ in _blocks(rec, second_lead=False)] or [np.zeros(0, np.int64)])
+    if not len(samples):
+        raise ReviewError(f"{rec.name}: the pipeline detects no beats to label")
     label, _ = matched_labels(rec, samples)
     labels = dict(zip(samples[label >= 0].tolist(), label[label >= 0].tolist()))
     if not labels:

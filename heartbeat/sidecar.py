@@ -146,6 +146,8 @@ def load_keys(csv_path, n_beats):
 
 
 def load_records(csv_path, n_beats):
-    """The patient of each beat (n_beats,) str: 'db/record' ('record' from sidecars of older builds)."""
+    """The patient of each beat (n_beats,) str: 'db/record' ('record' from sidecars of older builds); the blocks of a
+    long recording (record@k, reviewed.reviewed_tables) are one patient."""
     keys = load_keys(csv_path, n_beats)
-    return (keys["db"] + "/" + keys["record"] if "db" in keys else keys["record"]).to_numpy()
+    record = keys["record"].astype(str).str.replace(r"@\d+$", "", regex=True)
+    return (keys["db"] + "/" + record if "db" in keys else record).to_numpy()

@@ -45,20 +45,29 @@ def run_script(script, *args, cwd=ROOT):
 
 
 def run_main(script, *args, cwd=ROOT):
-    """run_script's fast twin, for input refused before any work: the script runs as __main__ in this process (a
-    new interpreter spends 3-5 s importing torch and pandas), from `cwd`, with its output captured; returns a
-    CompletedProcess with the exit code and stderr the process would show (sys.exit("error: ...") prints its
-    message and exits 1). An exception the script lets through propagates, failing the test as the traceback
-    would. Scripts that do their work (train, classify, start Dask) run through run_script."""
+    """run_script's fast twin, for input refused before any work and other short runs: the script runs as __main__
+    in this process (a new interpreter spends 3-5 s importing torch and pandas), from `cwd`, with its output
+    captured; returns a CompletedProcess with the exit code and stderr the process would show (sys.exit("error:
+    ...") prints its message and exits 1; Python's warnings print under its default filters). An exception the
+    script lets through propagates, failing the test as the traceback would. Output written below Python (C++
+    libraries' logs) is not captured. Scripts that train or start Dask run through run_script."""
     import contextlib
     import io
     import runpy
+    import warnings
 
     argv = [str(ROOT / script), *map(str, args)]
     out, err, code = io.StringIO(), io.StringIO(), 0
     saved_argv, sys.argv = sys.argv, argv
     try:
-        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings():
+            warnings.resetwarnings()  # a new interpreter's filters, not pytest's: what a user would see
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: err.write(
+                warnings.formatwarning(message, category, filename, lineno, line))
             runpy.run_path(argv[0], run_name="__main__")
     except SystemExit as e:
         if isinstance(e.code, str):

@@ -83,13 +83,18 @@ def test_a_rerun_keeps_only_results_made_as_it_asks(tmp_path):
     from heartbeat.batch import RESULT_FILE, Job, finished, job_options
 
     job = Job("100", "in/100", channel="MLII")
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    (tmp_path / "other.pt").write_bytes(b"other weights")
     (tmp_path / "100").mkdir()
     made = job_options(job, tmp_path / "model.pt", report=True)
     (tmp_path / "100" / RESULT_FILE).write_text(json.dumps({"name": "100", "status": "ok", "options": made}))
     assert finished(tmp_path, job, made) == {"name": "100", "status": "done before"}
     assert finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))["status"] == "done before"
-    with pytest.raises(UserError, match=r"other options \(checkpoint .*model.pt -> .*other.pt\)"):
+    with pytest.raises(UserError, match=r"other options \(model [0-9a-f]{12} -> [0-9a-f]{12}\)"):
         finished(tmp_path, job, job_options(job, tmp_path / "other.pt", report=True))
+    (tmp_path / "moved").mkdir()  # the same model elsewhere (a checkout moved) is the same model
+    (tmp_path / "moved" / "model.pt").write_bytes(b"weights")
+    assert finished(tmp_path, job, job_options(job, tmp_path / "moved" / "model.pt", report=True))
     with pytest.raises(UserError, match=r"other options \(channel MLII -> V1, second_channel None -> V5\)"):
         finished(tmp_path, job, job_options(Job("100", "in/100", channel="V1", second="V5"), tmp_path / "model.pt",
                                             report=True))
@@ -132,6 +137,9 @@ def test_a_json_sidecar_gives_the_rate_or_one_line(tmp_path):
                                                                'sidecar b.json {"fs": HZ}')
     (tmp_path / "b.json").write_text("{fs: 360}")
     with pytest.raises(UserError, match=r"b.json: not a readable JSON sidecar \(Expecting property name"):
+        find_recordings(tmp_path, fs=360)
+    (tmp_path / "b.json").write_text('{"fs": "250"}')
+    with pytest.raises(UserError, match='b.json: "fs" must be a number of samples per second, got \'250\''):
         find_recordings(tmp_path, fs=360)
     (tmp_path / "b.json").write_text("[360]")
     with pytest.raises(UserError, match=r"b.json: a JSON sidecar is an object such as \{\"fs\": HZ\}, not a list"):

@@ -164,6 +164,8 @@ def test_records_come_from_the_sidecar(tmp_path):
         load_records(csv, 3)
     (tmp_path / "beats.meta.csv").write_text("record,sample\n100,5\n100,9\n232,4\n")
     assert load_records(csv, 3).tolist() == ["100", "100", "232"]
+    (tmp_path / "beats.meta.csv").write_text("db,record,sample\nmine,p@1,5\nmine,p@2,9\nmine,q,4\n")
+    assert load_records(csv, 3).tolist() == ["mine/p", "mine/p", "mine/q"]  # a long recording's blocks: one patient
     with pytest.raises(DataError, match="3 rows for the 4 beats"):
         load_records(csv, 4)
     (tmp_path / "beats.meta.csv").write_text("sample\n5\n9\n4\n")

@@ -14,7 +14,8 @@ from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.events import Beats, Rules, all_events
 from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
                                  reference_agreement)
-from heartbeat.sources import Recording, SignalError, open_recording, read_signal_file, read_wfdb
+from heartbeat.signal_file import read_signal_file
+from heartbeat.sources import Recording, SignalError, open_recording, read_wfdb
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +132,11 @@ def test_bad_signal_files(tmp_path):
     (tmp_path / "blank.csv").write_text("mV\n0.1\n\n\n0.4\n0.5\n\n\n")
     got = np.asarray(read_signal_file(tmp_path / "blank.csv", 250).signal)
     np.testing.assert_array_equal(got, [0.1, np.nan, np.nan, 0.4, 0.5])
+    (tmp_path / "first.csv").write_text("\n\nmV\n0.1\n0.2\n")  # blank lines before the header: none either
+    np.testing.assert_array_equal(np.asarray(read_signal_file(tmp_path / "first.csv", 250).signal), [0.1, 0.2])
+    (tmp_path / "late.csv").write_text("\nmV\n0.1\nabc\n0.3\n\n\n")  # the line named is the file's own
+    with pytest.raises(SignalError, match="late.csv line 4: 'abc' is not a number"):
+        read_signal_file(tmp_path / "late.csv", 250)
     for name, text in (("semicolon.csv", "time;II\n0,004;-1,04\n"), ("comma.csv", "-0,84\n-0,85\n")):
         (tmp_path / name).write_text(text)  # a spreadsheet's European CSV
         with pytest.raises(SignalError, match="semicolons or decimal commas .* '.' as the decimal mark"):

@@ -8,7 +8,7 @@ import pytest
 import torch
 import wfdb
 
-from conftest import ROOT, run_main, run_script
+from conftest import ROOT, SVDB, needs_svdb, run_main, run_script
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import aami_labels
@@ -214,6 +214,17 @@ def test_annotated_records_become_training_csvs_cut_where_the_pipeline_cuts(tmp_
                        (["--db", folder, "--leads", 0, 1, 2], "--detected reads a record's beats on one lead, or on two")):
         refused = run_main("prepare_data.py", *args, "--detected", "--out", tmp_path / "other")
         assert refused.returncode == 1 and says in refused.stderr and not (tmp_path / "other").exists()
+
+
+@needs_svdb
+def test_annotated_beats_leave_out_what_the_pipeline_leaves_out(recording_model):
+    """SVDB 821 has stretches too noisy to read: their beats are read by no model, so they are no training beats."""
+    rec = open_recording(str(SVDB / "821"), None, None)
+    (first, _), _ = annotated_tables(rec, "svdb")
+    table = classify_recording(recording_model, rec)
+    assert any(e.reason == "noise" for e in rec.excluded)
+    samples = first.meta["sample"].to_numpy()
+    assert np.isin(samples, table["sample"]).all() and len(samples) > 0.95 * len(table)
 
 
 def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
