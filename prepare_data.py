@@ -149,7 +149,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seed of the random train/test split")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument("--download", action="store_true", help="download mitdb from PhysioNet into --mitdb first")
-    p.add_argument("--workers", type=int, default=2, help="processes reading records")
+    p.add_argument("--workers", type=int, default=2, help="processes reading records (--detected reads them in turn)")
     args = p.parse_args(argv)
     if args.replay_pool:
         return prepare_replay_pool(args)
