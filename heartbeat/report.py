@@ -10,7 +10,7 @@ import pandas as pd
 from . import CLASSES, diary as diaries, hrt, hrv
 from .clock import clock
 from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
-                     heart_rate_series, rates_between)
+                     heart_rate_series, nn_intervals, rates_between)
 from .quality import excluded_seconds
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
@@ -66,6 +66,24 @@ def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
     return pd.DataFrame(rows, columns=list(HOURLY_COLUMNS))
 
 
+AF_HRV_SHARE = 0.1  # HRV read from this share of N-N intervals inside atrial fibrillation or more gets a warning
+
+
+def hrv_warnings(beats, events):
+    """A warning where many of the N-N intervals HRV reads lie inside atrial fibrillation (events' AF rows, in time
+    order): HRV then measures the fibrillation's irregularity, not a sinus rhythm's autonomic modulation."""
+    ends = nn_intervals(beats)[0]
+    af = events[events["type"] == "AF"]
+    if not len(ends) or not len(af):
+        return []
+    episode = np.searchsorted(af["start_s"].to_numpy(), ends, side="right") - 1  # the last AF to start before
+    inside = (episode >= 0) & (ends <= af["end_s"].to_numpy()[np.maximum(episode, 0)])
+    if inside.mean() < AF_HRV_SHARE:
+        return []
+    return [f"{inside.mean():.0%} of the N-N intervals HRV is computed from lie inside atrial fibrillation: its HRV "
+            "numbers describe the fibrillation, not a sinus rhythm"]
+
+
 def build_report(table, rec, rules=Rules(), about=None, diary=None):
     """Report of a classified recording: `table` from recording.classify_recording (or any table with
     time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
@@ -107,7 +125,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": hrv.hrv(beats, rules),
         "hrt": hrt.turbulence(beats),
-        "warnings": list(rec.warnings),
+        "warnings": list(rec.warnings) + hrv_warnings(beats, events),
         "diary": None,
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
@@ -150,7 +168,8 @@ def summary_lines(report):
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
-            f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats",
+            f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats ("
+            + " ".join(f"{c} {s['beats'][c]}" for c in CLASSES) + ")",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
             *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {e['couplets']} couplets, {e['runs']} runs "
@@ -160,7 +179,8 @@ def summary_lines(report):
             f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
-            f"  bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
+            f"  VF/flutter {len(s['flutter'])} episodes ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
+            f"bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
             *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "
                f"{s['diary']['window_s']:g} s"] if s["diary"] else []),

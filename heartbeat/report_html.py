@@ -53,15 +53,17 @@ def trend_figure(report):
         ax.plot(minutes.index / 60.0, minutes.to_numpy(), color="black", lw=0.8)
     for e in report.summary["excluded"]:
         ax.axvspan(e["start_s"] / 3600, e["end_s"] / 3600, color="tab:red", alpha=0.25, lw=0)
-    af = report.events[report.events["type"] == "AF"]
-    for start, end in zip(af["start_s"], af["end_s"]):
-        ax.axvspan(start / 3600, end / 3600, color="tab:blue", alpha=0.2, lw=0)
+    for kind, colour in (("AF", "tab:blue"), ("VF/flutter", "tab:purple")):
+        episodes = report.events[report.events["type"] == kind]
+        for start, end in zip(episodes["start_s"], episodes["end_s"]):
+            ax.axvspan(start / 3600, end / 3600, color=colour, alpha=0.2 if kind == "AF" else 0.5, lw=0)
     rules = report.summary["rules"]
     for bpm in (rules["brady_bpm"], rules["tachy_bpm"]):  # the bradycardia and tachycardia lines
         ax.axhline(bpm, color="grey", ls="--", lw=0.6)
     ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
            xlim=(0, report.summary["duration_s"] / 3600),
-           title="heart rate (excluded time in red, AF in blue; dashed: the bradycardia and tachycardia lines)")
+           title="heart rate (excluded time in red, AF in blue, VF/flutter in purple; dashed: the bradycardia and "
+                 "tachycardia lines)")
     fig.tight_layout()
     return fig
 
@@ -75,8 +77,9 @@ def strips(report):
         rows = events[events["type"] == kind]
         if len(rows):
             row = rows.loc[(rows["end_s"] - rows["start_s"]).idxmax() if by is None else rows[by].idxmax()]
-            out.append((f"{title}: {row['beats']} beats, {row['rate_bpm']:.0f} bpm, at {row['start_s']:.1f} s",
-                        row["start_s"], row["end_s"] - row["start_s"]))
+            what = (f"{row['end_s'] - row['start_s']:.2f} s" if kind == "pause" else
+                    f"{row['beats']} beats, {row['rate_bpm']:.0f} bpm")
+            out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], row["end_s"] - row["start_s"]))
     for c in CLASSES[1:]:
         of_class = beats[beats["class"] == c]
         if len(of_class):
@@ -124,6 +127,9 @@ def diary_part(report, signal, fs):
     return parts
 
 
+MAX_EVENT_ROWS = 500  # a week's couplets would make a page nobody reads; events.csv has every one
+
+
 def report_html(report, signal=None, fs=None):
     s = report.summary
     rec = s["recording"]
@@ -142,15 +148,16 @@ def report_html(report, signal=None, fs=None):
                     + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
                     + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
                     + [(f"HRT {k}", v) for k, v in s["hrt"].items()]
-                    + [("pauses", len(s["pauses"]))]
+                    + [("pauses", len(s["pauses"])), ("VF/flutter episodes", len(s["flutter"])),
+                       ("VF/flutter (s)", round(sum(f["duration_s"] for f in s["flutter"]), 1))]
                     + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]
                     + [(f"{kind} {k}", v) for kind in ("bradycardia", "tachycardia") for k, v in s[kind].items()]),
              "<h2>Ectopic beats</h2>",
              pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
-             .to_html(na_rep="-"),
+             .map(_fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's decimals
              *diary_part(report, signal, fs),
              "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
-             "<h2>Hour by hour</h2>", report.hourly.to_html(index=False, na_rep="-")]
+             "<h2>Hour by hour</h2>", report.hourly.map(_fmt).to_html(index=False)]
     if signal is not None:
         parts.append("<h2>Strips</h2>")
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
@@ -159,9 +166,13 @@ def report_html(report, signal=None, fs=None):
             parts.append(_png(fig))
     if s["excluded"]:
         parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).to_html(index=False)]
+    shown = report.events.head(MAX_EVENT_ROWS)
     parts += ["<h2>Events</h2>",
               report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
               else "<p>none</p>",
+              *([f"<p>{'The first ' + str(len(shown)) + ' of ' if len(shown) < len(report.events) else 'All '}"
+                 f"{len(report.events)} events, in time order (events.csv has them all):</p>",
+                 shown.map(_fmt).to_html(index=False)] if len(report.events) else []),
               "<h2>Definitions</h2><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in s["definitions"]) + "</ul>",
               "</body></html>"]
     return "\n".join(parts)

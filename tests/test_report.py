@@ -240,3 +240,29 @@ def test_a_wfdb_header_start_time_reaches_the_recording(tmp_path):
     assert read_wfdb(tmp_path / "100").start == dt.datetime(2026, 12, 1, 8, 15)
     (tmp_path / "100.hea").write_text("\n".join([lines[0] + " 08:15:00"] + lines[1:]) + "\n")
     assert read_wfdb(tmp_path / "100").start == dt.time(8, 15)
+
+
+def test_hrv_read_inside_atrial_fibrillation_is_warned_about():
+    """HRV of N-N intervals inside AF measures the fibrillation: a warning from 10% of them on."""
+    from heartbeat.events import Beats
+    from heartbeat.report import hrv_warnings
+
+    beats = Beats(np.arange(100) * 0.8, np.array(["N"] * 100), np.zeros(100, dtype=int))  # 99 N-N intervals
+    af = pd.DataFrame({"type": ["pause", "AF"], "start_s": [1.0, 0.0], "end_s": [3.0, 40.0]}).iloc[[1, 0]]
+    assert hrv_warnings(beats, af.sort_values("start_s")) == [
+        "51% of the N-N intervals HRV is computed from lie inside atrial fibrillation: its HRV numbers describe the "
+        "fibrillation, not a sinus rhythm"]  # the 50 intervals ending by 40 s
+    assert hrv_warnings(beats, af.assign(end_s=[5.0, 3.0])) == []  # 6 of 99
+    assert hrv_warnings(beats, af[af["type"] == "pause"]) == []
+
+
+def test_the_longest_pause_strip_says_how_long_it_is():
+    from types import SimpleNamespace
+
+    from heartbeat.report_html import strips
+
+    events = pd.DataFrame({"type": ["pause", "pause"], "start_s": [10.0, 50.0], "end_s": [12.1, 55.87],
+                           "beats": [2, 2], "rate_bpm": [28.6, 10.4]})
+    beats = pd.DataFrame({"class": ["N"], "time_s": [1.0], **{f"p_{c}": [0.2] for c in "NSVFQ"}})
+    assert strips(SimpleNamespace(events=events, beats=beats)) == [("longest pause: 5.87 s, at 50.0 s", 50.0,
+                                                                    pytest.approx(5.87))]
