@@ -25,7 +25,8 @@ AF_INTERVALS = 30      # ... over this many N-N intervals around each
 class Rules:
     """The clinical definitions, stated in every report; clinics differ on some, so each can be set."""
     run_min_beats: int = 3          # a run: at least this many ectopic beats in a row (2 is a couplet)
-    fast_run_bpm: float = 100.0     # a run faster than this is NSVT (V) or SVT (S)
+    fast_run_bpm: float = 100.0     # a run faster than this is VT (V) or SVT (S) ...
+    sustained_s: float = 30.0       # ... sustained from this long (shorter: non-sustained, NSVT), as usual
     pattern_min_cycles: int = 3     # bigeminy / trigeminy: at least this many ectopic beats in the pattern
     pause_s: float = 2.0            # a pause: an R-R interval at least this long
     hr_average_beats: int = 8       # heart rate min / max: over this many consecutive intervals
@@ -111,6 +112,7 @@ def ectopic_events(beats, cls, rules):
         "salvos": int(((lengths > 2) & (lengths < rules.run_min_beats)).sum()),  # none unless runs start above 3
         "runs": len(runs),
         "fast_runs": sum(r[4] > rules.fast_run_bpm for r in runs),
+        "sustained_runs": sum(r[4] > rules.fast_run_bpm and r[2] - r[1] >= rules.sustained_s for r in runs),
         "longest_run_beats": int(max((r[3] for r in runs), default=0)),
         "fastest_run_bpm": round(max((r[4] for r in runs), default=0.0), 1) or None,
         "bigeminy_episodes": sum(r[0] == f"{cls} bigeminy" for r in rows),

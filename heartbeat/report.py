@@ -29,7 +29,8 @@ class Report:
 def definitions(rules):
     """The rules in words, stated in the report."""
     return [f"run: {rules.run_min_beats} or more ectopic beats of one class in a row; couplet: exactly 2",
-            f"NSVT / SVT (fast_runs): a V / S run faster than {rules.fast_run_bpm:g} bpm",
+            f"VT / SVT (fast_runs): a V / S run faster than {rules.fast_run_bpm:g} bpm; sustained (sustained_runs) "
+            f"when it lasts {rules.sustained_s:g} s or more (first to last beat), else non-sustained (NSVT)",
             f"bigeminy / trigeminy: isolated ectopic beats after exactly 1 / 2 normal beats, at least "
             f"{rules.pattern_min_cycles} cycles in a row",
             f"pause: an R-R interval of {rules.pause_s:g} s or more",

@@ -22,7 +22,7 @@ def show(fig):
 # report.py's options as the app's inputs: (Rules field, label, lowest, highest, step)
 RULE_INPUTS = (("pause_s", "pause: R-R of at least (s)", 0.5, 10.0, 0.1),
                ("run_min_beats", "run: ectopic beats in a row", 3, 10, 1),
-               ("fast_run_bpm", "NSVT / SVT above (bpm)", 50.0, 250.0, 5.0),
+               ("fast_run_bpm", "VT / SVT above (bpm)", 50.0, 250.0, 5.0),
                ("pattern_min_cycles", "bigeminy / trigeminy: cycles", 2, 10, 1),
                ("af_min_s", "AF episode: at least (s)", 30.0, 3600.0, 5.0),
                ("brady_bpm", "bradycardia below (bpm)", 20.0, 75.0, 5.0),  # apart: brady below tachy always

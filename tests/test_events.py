@@ -32,7 +32,11 @@ def test_isolated_couplets_and_runs():
 def test_fast_runs_and_supraventricular():
     v, s, _ = all_events(beats("NSSSSNNVVVN", rr=0.5), RULES)  # 120 bpm
     assert s["runs"] == 1 and s["fast_runs"] == 1 and s["longest_run_beats"] == 4 and s["fastest_run_bpm"] == 120
-    assert v["runs"] == 1 and v["fast_runs"] == 1
+    assert v["runs"] == 1 and v["fast_runs"] == 1 and v["sustained_runs"] == 0
+    # 61 V beats 0.5 s apart last 30 s: sustained VT; 60 last 29.5 s: non-sustained
+    for n, sustained in ((61, 1), (60, 0)):
+        v, _, _ = all_events(beats("NN" + "V" * n + "NN", rr=0.5), RULES)
+        assert (v["fast_runs"], v["sustained_runs"]) == (1, sustained)
     slower = Rules(fast_run_bpm=130)
     assert all_events(beats("NSSSSNNVVVN", rr=0.5), slower)[1]["fast_runs"] == 0
 
