@@ -13,8 +13,9 @@
 --mitdb writes mitbih_train.csv / mitbih_test.csv (random split, stratified, seeded) and mitbih_ds1.csv /
 mitbih_ds2.csv (de Chazal's inter-patient split). --db writes <name>.csv for each database folder (lead 0)
 and <name>_lead<i>.csv for each other lead asked for. Records at any rate (from 100 Hz) are resampled to
-360 Hz and cut by the Kaggle rule; with --detected, at the beats the pipeline detects, as predict.py cuts them. Each CSV gets a .meta.csv sidecar (database, record, lead, annotation
-sample and symbol, and the context of each beat) and a .templates.csv file (each recording's median beat).
+360 Hz and cut by the Kaggle rule; with --detected, at the beats the pipeline detects, as predict.py cuts them.
+Each CSV gets a .meta.csv sidecar (database, record, lead, annotation sample and symbol, and the context of each
+beat) and a .templates.csv file (each recording's median beat).
 --noise writes noise.npz: every signal of a folder of noise records (the noise stress test's bw, em, ma)
 at 360 Hz, for the train.noise augmentation.
 --reviewed writes <recording>_reviewed.csv (and <recording>_reviewed_lead1.csv with --second-channel): the beats
@@ -188,9 +189,10 @@ def main(argv=None):
             table = build_beats(args.mitdb, workers=args.workers, progress=progress("mitdb"))
             written["all MIT-BIH beats"] = table
             csvs.update(zip(KAGGLE_CSVS, random_split(table, args.seed) + patient_split(table)))
-        for folder in args.db if args.detected else []:
-            csvs.update(detected_tables(folder, args.leads, database_outputs(folder, args.leads)))
-        for folder in [] if args.detected else args.db:
+        for folder in args.db:
+            if args.detected:
+                csvs.update(detected_tables(folder, args.leads, database_outputs(folder, args.leads)))
+                continue
             for lead, name in zip(args.leads, database_outputs(folder, args.leads)):
                 csvs[name] = table = build_beats(folder, leads=(lead,), workers=args.workers, progress=progress(name))
                 if table.unknown:

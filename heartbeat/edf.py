@@ -3,9 +3,9 @@
 An EDF file is a fixed-width ASCII header, then data records of 16-bit samples: each record holds a block of
 every signal in turn (https://www.edfplus.info/specs/edf.html). wfdb.io.convert.edf.read_edf reads a whole file
 into memory; a week-long recording needs reading by slices, as signal_file.NpySignal and sources.WfdbSignal read
-theirs, so the few lines that find a signal's samples are here. Samples outside a signal's declared digital range are missing
-(NaN): the pipeline excludes them as a gap, as it does a WFDB record's invalid samples. EDF+ annotation signals
-are not ECG and are never read; a discontinuous EDF+ file (EDF+D) and 24-bit BDF are refused with one line.
+theirs, so the few lines that find a signal's samples are here. Samples outside a signal's declared digital range
+are missing (NaN): the pipeline excludes them as a gap, as it does a WFDB record's invalid samples. EDF+ annotation
+signals are not ECG and are never read; a discontinuous EDF+ file (EDF+D) and 24-bit BDF are refused with one line.
 """
 import datetime as dt
 from dataclasses import dataclass

@@ -58,15 +58,10 @@ def lead_warnings(rec, table):
 PLAUSIBLE_BPM = (30, 220)  # a recording's median heart rate outside these says more of a wrong rate than of a heart
 
 
-def rate_warnings(rec, table):
-    """A warning where the median heart rate over a recording's R-R intervals (`table` from classify_recording,
-    within segments) is implausible: most often a signal file read at a wrong --fs, which detection and
-    classification do not notice."""
-    same = np.diff(table["segment"].to_numpy()) == 0
-    if not same.any():
-        return []
-    bpm = 60 / np.median(np.diff(table["time_s"].to_numpy())[same])
-    if PLAUSIBLE_BPM[0] <= bpm <= PLAUSIBLE_BPM[1]:
+def rate_warnings(rec, bpm):
+    """A warning where a recording's median heart rate `bpm` (recording.mean_heart_rate; NaN: too few beats) is
+    implausible: most often a signal file read at a wrong --fs, which detection and classification do not notice."""
+    if not np.isfinite(bpm) or PLAUSIBLE_BPM[0] <= bpm <= PLAUSIBLE_BPM[1]:
         return []
     return [f"the median heart rate is {bpm:.0f} bpm, outside {PLAUSIBLE_BPM[0]}-{PLAUSIBLE_BPM[1]}: if that is not "
             f"the patient's, the sampling rate ({rec.fs:g} Hz) is wrong and so is every beat's class"]

@@ -221,7 +221,7 @@ def read_recording(model, rec, embed=False):
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     table = no_f_between_v(no_s_in_af(pd.concat(tables, ignore_index=True)))
-    rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, table)
+    rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, mean_heart_rate(table))
     return table, np.concatenate(vectors) if embed else None
 
 

@@ -1,9 +1,9 @@
 """Where a recording comes from: a WFDB record, an EDF / EDF+ file (edf.py), a one-column CSV or a .npy
 signal (signal_file.py), as a Recording.
 
-A long recording is not loaded whole: a .npy file (signal_file.NpySignal), an EDF file (edf.EdfSignal) and a WFDB record
-longer than LAZY_S (WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory. Everything
-downstream reads a recording by slices (recording.read_span).
+A long recording is not loaded whole: a .npy file (signal_file.NpySignal), an EDF file (edf.EdfSignal) and a WFDB
+record longer than LAZY_S (WfdbSignal) are read piece by piece, so that a week at 360 Hz fits in bounded memory.
+Everything downstream reads a recording by slices (recording.read_span).
 """
 import datetime as dt
 import re

@@ -143,7 +143,8 @@ def test_bad_signal_files(tmp_path):
             read_signal_file(tmp_path / name, 250)
     for shape in ((4, 1), (1, 4)):  # one column or one row of an array: the signal, in order
         np.save(tmp_path / "col.npy", np.arange(4.0).reshape(shape))
-        np.testing.assert_array_equal(read_span(read_signal_file(tmp_path / "col.npy", 250).signal, 0, 4), np.arange(4.0))
+        got = read_span(read_signal_file(tmp_path / "col.npy", 250).signal, 0, 4)
+        np.testing.assert_array_equal(got, np.arange(4.0))
     (tmp_path / "ecg.mat").write_bytes(bytes(range(256)) * 4)
     with pytest.raises(SignalError, match="ecg.mat: not a text file; a signal file is a one-column CSV or a 1-D .npy"):
         read_signal_file(tmp_path / "ecg.mat", 250)

@@ -8,7 +8,7 @@ import pytest
 import torch
 import wfdb
 
-from conftest import ROOT, SVDB, needs_svdb, run_main, run_script
+from conftest import ROOT, run_main, run_script
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import aami_labels
@@ -17,7 +17,7 @@ from heartbeat.labelled import load_labelled
 from heartbeat.model import BeatNet
 from heartbeat.recording import beats_of, classify_recording
 from heartbeat.review import changed_share, review_groups
-from heartbeat.reviewed import ReviewError, annotated_tables, read_reviewed, reviewed_labels, reviewed_tables
+from heartbeat.reviewed import ReviewError, read_reviewed, reviewed_labels, reviewed_tables
 from heartbeat.sources import open_recording
 
 SAMPLE = ROOT / "samples" / "recording" / "208_min15"  # ships with the repo: 3 minutes, N, S, V and F beats
@@ -184,47 +184,6 @@ def test_reviewed_beats_become_training_csvs_with_the_pipelines_inputs(tmp_path,
     twice = run_main("prepare_data.py", "--reviewed", beats_csv, "--record", SAMPLE, "--second-channel", "V1",
                      "--out", data)
     assert twice.returncode != 0 and "exists" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
-
-
-def test_annotated_records_become_training_csvs_cut_where_the_pipeline_cuts(tmp_path, recording_model):
-    """prepare_data.py --db --detected: the beats the pipeline detects that match a reference beat, each cut as
-    predict.py cuts it and labelled with that beat's class, on both leads; not at the annotations, where a model
-    adapted on them would be given beats it never reads."""
-    rec = open_recording(str(SAMPLE), "0", "1")
-    (first, second), n_ref = annotated_tables(rec, "mine")
-    table = classify_recording(recording_model, rec)
-    samples = first.meta["sample"].to_numpy()
-    assert np.isin(samples, table["sample"]).all()  # the beats predict.py reads, where it cuts them
-    nearest = np.abs(samples[:, None] - rec.ref_samples[None, :]).argmin(axis=1)
-    assert (np.abs(rec.ref_samples[nearest] - samples) <= 0.15 * rec.fs).all()
-    assert first.y.tolist() == rec.ref_labels[nearest].tolist() and set(first.y) >= {0, 1, 2, 3}
-    assert n_ref == len(rec.ref_samples) - 1 and len(first.y) >= 0.99 * n_ref
-    assert second.meta["sample"].tolist() == first.meta["sample"].tolist() and set(first.meta["db"]) == {"mine"}
-    folder = tmp_path / "my_records"
-    folder.mkdir()
-    for ext in ("hea", "dat", "atr"):
-        (folder / f"208_min15.{ext}").symlink_to(SAMPLE.with_suffix(f".{ext}"))
-    made = run_main("prepare_data.py", "--db", folder, "--leads", 0, 1, "--detected", "--out", tmp_path / "data")
-    assert made.returncode == 0, made.stderr
-    assert f"{len(first.y)} of {n_ref} reference beats found by the pipeline" in made.stdout
-    for csv in ("my_records.csv", "my_records_lead1.csv"):
-        written = load_labelled(tmp_path / "data" / csv, recording_model.inputs)
-        assert written.y.tolist() == first.y.tolist()
-    for args, says in ((["--mitdb", folder], "--detected cuts the records of --db folders"),
-                       (["--db", folder, "--leads", 0, 1, 2], "--detected reads a record's beats on one lead, or on two")):
-        refused = run_main("prepare_data.py", *args, "--detected", "--out", tmp_path / "other")
-        assert refused.returncode == 1 and says in refused.stderr and not (tmp_path / "other").exists()
-
-
-@needs_svdb
-def test_annotated_beats_leave_out_what_the_pipeline_leaves_out(recording_model):
-    """SVDB 821 has stretches too noisy to read: their beats are read by no model, so they are no training beats."""
-    rec = open_recording(str(SVDB / "821"), None, None)
-    (first, _), _ = annotated_tables(rec, "svdb")
-    table = classify_recording(recording_model, rec)
-    assert any(e.reason == "noise" for e in rec.excluded)
-    samples = first.meta["sample"].to_numpy()
-    assert np.isin(samples, table["sample"]).all() and len(samples) > 0.95 * len(table)
 
 
 def test_the_report_keeps_the_classes_a_person_gave(tmp_path):
