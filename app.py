@@ -241,7 +241,7 @@ def beats_section(rec, table):
     window = st.select_slider("window (s)", [5, 10, 20, 30, 60], value=20)
     start = st.slider("start (s)", 0.0, max(duration - window, 0.0), 0.0, step=1.0)
     show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
-                      start_s=start, seconds=window, title=f"{rec.name} {rec.channel}"))
+                      start_s=start, seconds=window, title=f"{rec.name} {rec.channel}", units=rec.units))
     rr = np.diff(table["time_s"].to_numpy())
     st.line_chart({"time (s)": table["time_s"].to_numpy()[1:], "heart rate (bpm)": 60.0 / rr},
                   x="time (s)", y="heart rate (bpm)", height=200)

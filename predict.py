@@ -90,7 +90,7 @@ def predict_recording(model, args, labels=None):
         from heartbeat.figures import strip_figure
 
         fig = strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
-                           seconds=args.plot_seconds, title=where)
+                           seconds=args.plot_seconds, title=where, units=rec.units)
         with atomic_path(args.plot) as tmp:
             fig.savefig(tmp, format="png")
         print(f"wrote {args.plot}")

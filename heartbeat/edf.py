@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sources import Recording, SignalError, channel_index, is_ecg_name
+from .sources import Recording, SignalError, unit_name, channel_index, is_ecg_name
 
 ANNOTATIONS = "EDF Annotations"
 # per-signal header fields and their widths, in the order the header stores them (each field for every signal)
@@ -28,6 +28,7 @@ class EdfHeader:
     records: int           # data records in the file
     record_s: float        # seconds per data record
     labels: list
+    units: list            # each signal's physical dimension (e.g. "uV")
     samples: np.ndarray    # (signals,) samples of each signal per data record
     scale: np.ndarray      # (signals,) physical = digital * scale + offset
     offset: np.ndarray
@@ -94,7 +95,7 @@ def _read_header(path):
     elif complete < records:
         raise SignalError(f"{path}: the file is shorter than its header's {records} data records ({complete} whole)")
     scale = (phys[:, 1] - phys[:, 0]) / span
-    return EdfHeader(path, header_bytes, records, record_s, fields["label"], samples, scale,
+    return EdfHeader(path, header_bytes, records, record_s, fields["label"], fields["dimension"], samples, scale,
                      phys[:, 0] - dig[:, 0] * scale, dig, _start(text))
 
 
@@ -198,7 +199,8 @@ def read_edf(path, channel=None, second=None):
     if other is not None and header.fs(other) != header.fs(index):
         raise SignalError(f"{path}: {names[index]} is sampled at {header.fs(index):g} Hz and {names[other]} at "
                           f"{header.fs(other):g} Hz; both leads need one rate")
-    out = Recording(EdfSignal(header, index), float(header.fs(index)), Path(path).stem, names[index])
+    out = Recording(EdfSignal(header, index), float(header.fs(index)), Path(path).stem, names[index],
+                    unit_name(header.units[index]))
     out.start = header.start
     if other is not None:
         out.second, out.second_channel = EdfSignal(header, other), names[other]

@@ -109,7 +109,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
 
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
-                      "sampling_rate_hz": fs, "start": clock(rec.start, 0.0)},
+                      "units": rec.units or None, "sampling_rate_hz": fs, "start": clock(rec.start, 0.0)},
         "duration_s": round(duration, 3),
         "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],

@@ -121,7 +121,8 @@ def diary_part(report, signal, fs):
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
         for e in [e for e in d["entries"] if "events" in e][:DIARY_STRIPS]:
             title = f"diary {e['time']} ({e['at_s']:.0f} s, dashed): {e['note'] or 'no note'}; {e['finding']}"
-            fig = strip_figure(signal, fs, samples, classes, *strip_span(e["at_s"], 0.0), title)
+            fig = strip_figure(signal, fs, samples, classes, *strip_span(e["at_s"], 0.0), title,
+                               report.summary["recording"].get("units") or "")
             fig.axes[0].axvline(e["at_s"], color="0.4", linestyle="--", linewidth=1)
             parts.append(_png(fig))
     return parts
@@ -162,7 +163,7 @@ def report_html(report, signal=None, fs=None):
         parts.append("<h2>Strips</h2>")
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
         for title, start, length in strips(report):
-            fig = strip_figure(signal, fs, samples, classes, *strip_span(start, length), title)
+            fig = strip_figure(signal, fs, samples, classes, *strip_span(start, length), title, rec.get("units") or "")
             parts.append(_png(fig))
     if s["excluded"]:
         parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).to_html(index=False)]

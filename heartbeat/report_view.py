@@ -100,7 +100,8 @@ def report_section(rec, table, model_name, reviewed=None):
         event = report.events.iloc[rows[0]]
         start, seconds = strip_span(event["start_s"], event["end_s"] - event["start_s"])
         show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
-                          start_s=start, seconds=seconds, title=f"{event['type']} at {event['start_s']:.1f} s"))
+                          start_s=start, seconds=seconds, title=f"{event['type']} at {event['start_s']:.1f} s",
+                          units=rec.units))
     cols = st.columns(4)
     cols[0].download_button("report.json", report_json(report), file_name="report.json")
     cols[1].download_button("events.csv", report.events.to_csv(index=False, float_format="%.3f"), file_name="events.csv")

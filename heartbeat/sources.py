@@ -28,6 +28,7 @@ class Recording:
     fs: float            # Hz
     name: str
     channel: str = ""
+    units: str = ""      # the signal's physical unit as its header names it (e.g. mV); "" for a bare signal file
     second: object = None  # another lead of the same samples (read like signal): each beat's class is the mean
     second_channel: str = ""  # of both leads' probabilities where this lead is analyzable (recording.py)
     ref_samples: np.ndarray = None  # reference beat annotations (input samples), when there are any
@@ -166,7 +167,8 @@ def read_wfdb(path, channel=None, second=None):
         raise
     except Exception as e:  # wfdb raises many kinds on damaged records
         raise SignalError(f"{path}: unreadable WFDB record ({str(e).strip()[:160]})") from None
-    out = Recording(signal, float(header.fs), path.name, names[index])
+    units = header.units or [""] * len(names)
+    out = Recording(signal, float(header.fs), path.name, names[index], unit_name(units[index]))
     if header.base_time is not None:  # the header's optional start time (and date)
         out.start = dt.datetime.combine(header.base_date, header.base_time) if header.base_date else header.base_time
     if other is not None:
@@ -179,6 +181,12 @@ def read_wfdb(path, channel=None, second=None):
         labels = np.array([AAMI_LABEL.get(s, -1) for s in ann.symbol])
         out.ref_samples, out.ref_labels = ann.sample[labels >= 0], labels[labels >= 0]
     return out
+
+
+def unit_name(text):
+    """A header's unit field as a strip's axis names it: blank, or WFDB's placeholder "NU", says nothing."""
+    text = (text or "").strip()
+    return "" if text.upper() in ("", "NU") else text
 
 
 def read_record(path, channel=None, second=None):

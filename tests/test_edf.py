@@ -116,7 +116,7 @@ def test_a_wfdb_record_written_as_edf_reads_back_and_gives_the_same_beats(record
     from heartbeat.sources import Recording
 
     rec = read_edf(record_100_as_edf, None, "V5")
-    assert (rec.channel, rec.second_channel, rec.fs) == ("MLII", "V5", 360.0)
+    assert (rec.channel, rec.second_channel, rec.fs, rec.units) == ("MLII", "V5", 360.0, "mV")
     truth = wfdb.rdrecord(str(MITDB / "100"), sampto=300 * 360).p_signal
     np.testing.assert_allclose(rec.signal[:300 * 360], truth[:, 0], atol=1e-9)
     np.testing.assert_allclose(rec.second[:300 * 360], truth[:, 1], atol=1e-9)
@@ -137,6 +137,7 @@ def test_report_of_an_edf_file(record_100_as_edf, tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads((out / "report.json").read_text())
     assert report["recording"]["channel"] == "MLII" and report["recording"]["sampling_rate_hz"] == 360
+    assert report["recording"]["units"] == "mV"  # the EDF header's physical dimension, as on the strips' axis
     tail = report["excluded"][-1]  # wfdb pads the last data record with out-of-range samples: a gap
     assert tail["reason"] == "gap" and tail["start_s"] == pytest.approx(300, abs=0.5)
     bad = run_main("report.py", "--record", tmp_path / "missing.edf", "--out", tmp_path / "r2")

@@ -266,3 +266,23 @@ def test_the_longest_pause_strip_says_how_long_it_is():
     beats = pd.DataFrame({"class": ["N"], "time_s": [1.0], **{f"p_{c}": [0.2] for c in "NSVFQ"}})
     assert strips(SimpleNamespace(events=events, beats=beats)) == [("longest pause: 5.87 s, at 50.0 s", 50.0,
                                                                     pytest.approx(5.87))]
+
+
+def strip_unit(rec):
+    from heartbeat.figures import strip_figure
+
+    return strip_figure(rec.signal, rec.fs, np.array([100, 500]), np.array(["N", "V"]), units=rec.units).axes[0]
+
+
+def test_a_bare_signal_strip_says_its_unit_is_not_given(tmp_path):
+    from heartbeat.sources import open_recording
+
+    np.save(tmp_path / "x.npy", np.zeros(3600))
+    bare = open_recording(signal=tmp_path / "x.npy", fs=360.0)
+    assert bare.units == "" and strip_unit(bare).get_ylabel() == "signal (unit not given)"
+
+
+@needs_mitdb
+def test_a_wfdb_strip_names_the_header_unit():
+    record = read_wfdb(MITDB / "100")
+    assert record.units == "mV" and strip_unit(record).get_ylabel() == "signal (mV)"
