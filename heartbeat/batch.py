@@ -87,6 +87,22 @@ def job_options(job, checkpoint, report):
             "fs": None if job.fs is None else float(job.fs), "channel": job.channel, "second_channel": job.second}
 
 
+CHANNEL_KEYS = ("channel", "second_channel")
+
+
+def read_channels(job, channel, second):
+    """(channel, second channel) as the names a record job would read with these options; as given for a signal
+    file, or where the header cannot say (the job itself then fails with the reason)."""
+    from .sources import channel_names
+
+    if job.fs is not None or Path(job.source).suffix in SIGNAL_SUFFIXES:
+        return channel, second
+    try:
+        return channel_names(job.source, channel, second)
+    except UserError:
+        return channel, second
+
+
 @lru_cache(maxsize=4)
 def checkpoint_digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
@@ -101,8 +117,11 @@ def finished(out, job, wanted):
     row = json.loads(result.read_text())
     made = row.pop("options", wanted)  # written before options were stored: nothing to compare
     # a report holds the beats too, so results made with --report serve a run without it
-    changed = [f"{key} {made.get(key)} -> {value}" for key, value in wanted.items()
-               if made.get(key) != value and not (key == "report" and made.get(key))]
+    changed = [f"{key} {made.get(key)} -> {value}" for key, value in wanted.items() if key not in CHANNEL_KEYS
+               and made.get(key) != value and not (key == "report" and made.get(key))]
+    # channels compared as the leads they name: no --channel, "--channel 0" and "--channel MLII" may be one lead
+    before, now = (read_channels(job, *(options.get(key) for key in CHANNEL_KEYS)) for options in (made, wanted))
+    changed += [f"{key} {a} -> {b}" for key, a, b in zip(CHANNEL_KEYS, before, now) if a != b]
     if changed:
         raise UserError(f"{result.parent} was made with other options ({', '.join(changed)}); --force redoes "
                         "every recording, or give another --out")

@@ -169,7 +169,7 @@ class EdfSignal:
         return x
 
 
-def _signals(path, header):
+def signal_indices(path, header):
     """Indices of the signals that are not EDF+ annotations."""
     signals = [i for i, n in enumerate(header.labels) if n != ANNOTATIONS]
     if not signals:
@@ -181,7 +181,7 @@ def other_signal(path, channel=None):
     """The first signal named as an ECG lead other than the one read_edf(path, channel) reads, at its rate (an
     index string), or None."""
     header = read_header(path)
-    signals = _signals(path, header)
+    signals = signal_indices(path, header)
     index = channel_index(path, header.labels, channel, signals)
     return next((str(i) for i in signals if i != index and is_ecg_name(header.labels[i])
                  and header.fs(i) == header.fs(index)), None)
@@ -191,7 +191,7 @@ def read_edf(path, channel=None, second=None):
     """An EDF / EDF+ file as a Recording; channel and second by label or index, as read_wfdb takes them
     (by default as sources.channel_index chooses). The file's annotation signal is no channel."""
     header = read_header(path)
-    names, signals = header.labels, _signals(path, header)
+    names, signals = header.labels, signal_indices(path, header)
     index = channel_index(path, names, channel, signals)
     other = None if second is None else channel_index(path, names, second, signals)
     if other == index:

@@ -198,6 +198,21 @@ def read_record(path, channel=None, second=None):
     return read_wfdb(path, channel, second)
 
 
+def channel_names(path, channel=None, second=None):
+    """(name of the channel, of the second channel or None) read_record(path, channel, second) would read, from
+    the header alone: `--channel 0`, `--channel MLII` and no --channel may name the same lead."""
+    if is_edf(path):
+        from .edf import read_header, signal_indices
+
+        header = read_header(path)
+        names, signals = header.labels, signal_indices(path, header)
+    else:
+        path, header = _wfdb_header(path)
+        names, signals = list(header.sig_name or []), None
+    index = channel_index(path, names, channel, signals)
+    return names[index], None if second is None else names[channel_index(path, names, second, signals)]
+
+
 def other_channel(path, channel=None):
     """The first channel of a WFDB record or EDF file named as an ECG lead (is_ecg_name) other than the one
     read_record(path, channel) reads (as an index string), or None: the second lead the app's both-leads view reads."""

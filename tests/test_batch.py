@@ -191,3 +191,22 @@ def test_a_diary_beside_a_recording_goes_into_its_report(folder, tmp_path):
     row = run_job(jobs["100"], tmp_path / "again", checkpoint, report=True)
     assert row["status"] == "failed" and row["reason"].endswith("no 'time' column (columns: when); expected a "
                                                                 "header like: time,symptom")
+
+
+@needs_mitdb
+def test_a_rerun_compares_the_leads_read_not_the_words_asked(tmp_path):
+    """No --channel, "--channel 0" and "--channel MLII" read the same lead of MIT-BIH 100: results made with one
+    serve a rerun with another; V5 is another lead."""
+    from heartbeat import UserError
+    from heartbeat.batch import RESULT_FILE, Job, finished, job_options
+
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    (tmp_path / "100").mkdir()
+    made = job_options(Job("100", str(MITDB / "100")), tmp_path / "model.pt", report=False)
+    (tmp_path / "100" / RESULT_FILE).write_text(json.dumps({"name": "100", "status": "ok", "options": made}))
+    for channel in ("MLII", "0"):
+        job = Job("100", str(MITDB / "100"), channel=channel)
+        assert finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))["status"] == "done before"
+    job = Job("100", str(MITDB / "100"), channel="1")
+    with pytest.raises(UserError, match=r"other options \(channel MLII -> V5\)"):
+        finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))
