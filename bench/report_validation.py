@@ -11,7 +11,8 @@ overlap), the false pauses, and the HRV (time and frequency domain) and heart-ra
 beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
 by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule);
 why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q
-beat inside) and what the reference has under false ones. In the reference, an R-R interval across a
+beat inside) and what the reference has under false ones; VF / flutter episodes and seconds against the
+reference's '[' ... ']' episodes, and how many of their seconds the report excluded as noise. In the reference, an R-R interval across a
 flutter / fibrillation episode ('[' ... ']', '!' waves) is no interval, as the pipeline does not count beats
 there either.
 
@@ -104,6 +105,7 @@ def validate_record(model, path, both_leads=False):
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
+    row.update(flutter_row(pred, ref_flutter))
     for key in HRV_KEYS:  # HRV from the pipeline's N-N intervals against the reference's
         row[f"hrv|{key}|ref"], row[f"hrv|{key}|pred"] = ref.summary["hrv"][key], pred.summary["hrv"][key]
     for key in HRT_KEYS:  # heart-rate turbulence likewise
@@ -114,6 +116,18 @@ def validate_record(model, path, both_leads=False):
         for name, report in (("ref", ref), ("pred", pred)):
             row.update({f"AF_{name}_{k}": v for k, v in af_seconds(report, truth).items()})
     return row
+
+
+def flutter_row(pred, ref_flutter):
+    """VF / flutter of a pipeline report against the reference's '[' ... ']' episodes: episodes (matched by
+    overlap) and seconds, and the reference's flutter seconds the report excluded as noise instead."""
+    vf = pred.events[pred.events["type"] == "VF/flutter"]
+    hit_ref, hit_pred = match(ref_flutter, vf)
+    spans, truth = list(zip(vf["start_s"], vf["end_s"])), list(zip(ref_flutter["start_s"], ref_flutter["end_s"]))
+    noise = [(e["start_s"], e["end_s"]) for e in pred.summary["excluded"] if e["reason"] == "noise"]
+    return {"VF|ref": len(ref_flutter), "VF|hit_ref": hit_ref.sum(), "VF|pred": len(vf), "VF|hit_pred": hit_pred.sum(),
+            "VF_true_s": sum(b - a for a, b in truth), "VF_pred_s": sum(b - a for a, b in spans),
+            "VF_hit_s": overlap_s(spans, truth), "VF_noise_s": overlap_s(noise, truth)}
 
 
 def tally(kind, causes):
@@ -180,6 +194,12 @@ def summary_line(rows):
     in_vf = rows["V run|in_vf"].sum()
     out["V run +P counting runs inside reference VF / flutter as hits"] = \
         f"{(rows['V run|hit_pred'].sum() + in_vf) / max(rows['V run|pred'].sum(), 1):.3f} ({in_vf} inside)"
+    vf = rows[["VF|ref", "VF|hit_ref", "VF|pred", "VF|hit_pred", "VF_true_s", "VF_pred_s", "VF_hit_s",
+               "VF_noise_s"]].sum()
+    out["VF/flutter episodes Se / +P (ref, pred); seconds Se / +P; annotated seconds excluded as noise"] = (
+        f"{vf['VF|hit_ref'] / max(vf['VF|ref'], 1):.3f} / {vf['VF|hit_pred'] / max(vf['VF|pred'], 1):.3f} "
+        f"({vf['VF|ref']}, {vf['VF|pred']}); {vf['VF_hit_s'] / max(vf['VF_true_s'], 1e-9):.3f} / "
+        f"{vf['VF_hit_s'] / max(vf['VF_pred_s'], 1e-9):.3f}; {vf['VF_noise_s']:.1f} of {vf['VF_true_s']:.1f} s")
     out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
     if "AF_true_s" in rows:  # DS1 chose the AF rule's constants (on its reference beats); DS2 tests them
         for part, names in (("DS1", set(map(str, DS1))), ("DS2", set(map(str, DS2))), ("all", set(rows["record"]))):

@@ -220,7 +220,9 @@ def read_recording(model, rec, embed=False):
         raise error
     # noise windows and artifact intervals may overlap: the list must count no second twice
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
-    table = no_f_between_v(no_s_in_af(pd.concat(tables, ignore_index=True)))
+    table = pd.concat(tables, ignore_index=True)
+    rec.flutter, rec.excluded = quality.join_flutter(rec.flutter, rec.excluded, table["sample"].to_numpy(), rec.fs)
+    table = no_f_between_v(no_s_in_af(table))
     rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, mean_heart_rate(table))
     return table, np.concatenate(vectors) if embed else None
 

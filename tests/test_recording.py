@@ -256,3 +256,28 @@ def test_a_wrong_sampling_rate_is_warned_about():
     assert len(table) > 20 and len(slow.warnings) == 1
     assert slow.warnings[0].startswith("the median heart rate is ") and "the sampling rate (360 Hz) is wrong" in \
         slow.warnings[0]
+
+
+def test_flutter_pieces_join_and_noise_gives_way_to_them():
+    """Two flutter episodes less than 10 s apart with no beat read between them are one episode; a noise stretch
+    loses the episodes' time; other reasons are left alone (samples at 100 Hz)."""
+    from heartbeat.quality import Excluded, join_flutter
+
+    flutter = [(1000, 1500), (2200, 3000), (5000, 5500), (6000, 6400), (20000, 21000)]
+    beats = np.array([100, 5800, 9000])  # one beat between the third and fourth episode
+    excluded = [Excluded(800, 2500, "noise"), Excluded(2600, 2700, "artifact"), Excluded(2900, 4000, "noise")]
+    joined, kept = join_flutter(flutter, excluded, beats, 100.0)
+    assert joined == [(1000, 3000), (5000, 5500), (6000, 6400), (20000, 21000)]  # 21000 is 140 s after 6400
+    assert kept == [Excluded(800, 1000, "noise"), Excluded(2600, 2700, "artifact"), Excluded(3000, 4000, "noise")]
+
+
+@needs_mitdb
+def test_ventricular_flutter_is_reported_as_flutter_not_noise():
+    """MIT-BIH 207's flutter fills the QRS band as noise does: none of its time is excluded as noise, and its
+    annotated 98-s episode (1,540.8-1,638.7 s) is one episode, not pieces around the noise windows."""
+    rec = read_wfdb(MITDB / "207")
+    classify_recording(load_checkpoint(ROOT / "models" / "recording.pt")[0], rec)
+    noise = [(e.start, e.stop) for e in rec.excluded if e.reason == "noise"]
+    assert not any(a < d and c < b for a, b in rec.flutter for c, d in noise)
+    inside = [(a / rec.fs, b / rec.fs) for a, b in rec.flutter if a < 1638.7 * rec.fs and b > 1540.8 * rec.fs]
+    assert len(inside) == 1 and inside[0][1] - inside[0][0] > 80
