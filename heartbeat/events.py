@@ -233,13 +233,27 @@ def irregular_nn(beats):
 def af_stretches(beats, rules):
     """(first, last) beat indices of the atrial fibrillation episodes, at least rules.af_min_s long: the runs of
     beats.af where the pipeline marked them, else the maximal runs of irregular N-N intervals within a segment
-    (ectopic beats between two of them do not end a run; a regular N-N interval does)."""
-    if beats.af is not None:
-        spans = runs_of(beats.af, beats.segment)
-    else:
-        k, irregular = irregular_nn(beats)
-        spans = [(k[a], k[b] + 1) for a, b in runs_of(irregular, beats.segment[k])]
-    return [(a, b) for a, b in spans if beats.times[b] - beats.times[a] >= rules.af_min_s]
+    (ectopic beats between two of them do not end a run; a regular N-N interval does). Two episodes less than
+    rules.af_min_s apart are one, across segments too: an interruption shorter than the shortest episode counted
+    is no evidence of sinus rhythm (MIT-BIH 201 read 3 episodes in its first 378 s of annotated AF)."""
+    if beats.af is not None:  # the pipeline's episodes, joined already: pieces split by a segment join again
+        return [(a, b) for a, b in _joined(runs_of(beats.af, beats.segment), beats.times, rules.af_min_s)
+                if beats.times[b] - beats.times[a] >= rules.af_min_s]
+    k, irregular = irregular_nn(beats)
+    spans = [(k[a], k[b] + 1) for a, b in runs_of(irregular, beats.segment[k])]
+    return _joined([(a, b) for a, b in spans if beats.times[b] - beats.times[a] >= rules.af_min_s], beats.times,
+                   rules.af_min_s)
+
+
+def _joined(spans, times, gap_s):
+    """(first, last) spans in time order, those less than gap_s apart (times: seconds) joined."""
+    out = []
+    for a, b in spans:
+        if out and times[a] - times[out[-1][1]] < gap_s:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def af_events(beats, rules):

@@ -39,8 +39,8 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            "an ectopic beat are left out; no beat inside AF is called S (no atrial beat, no atrial premature one); "
-            "AF burden: % of the analyzable time",
+            f"an ectopic beat are left out; episodes less than {rules.af_min_s:g} s apart are one; no beat inside AF is "
+            "called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",

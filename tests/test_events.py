@@ -159,12 +159,39 @@ def test_ectopic_beats_do_not_make_a_sinus_rhythm_fibrillate():
     assert af_events(beats("N" * 401, times=af_times(rr)), RULES) == []
 
 
-def test_atrial_fibrillation_ends_at_excluded_time():
+@pytest.mark.parametrize("gap_s, episodes", [(60.0, 2), (5.0, 1)])
+def test_atrial_fibrillation_across_excluded_time(gap_s, episodes):
+    """AF on both sides of excluded time: a gap of af_min_s (30 s) or more ends the episode at it; a shorter one is
+    no evidence of sinus rhythm, and the episode runs across it."""
     rng = np.random.default_rng(2)
-    times = af_times(rng.uniform(0.4, 1.0, 300))
+    rr = rng.uniform(0.4, 1.0, 300)
+    rr[149] = gap_s
+    times = af_times(rr)
     segment = (np.arange(len(times)) >= 150).astype(np.int64)
     rows = af_events(beats("N" * len(times), times=times, segment=segment), RULES)
-    assert len(rows) == 2 and rows[0][2] <= times[149] and rows[1][1] >= times[150]
+    assert len(rows) == episodes
+    if episodes == 2:
+        assert rows[0][2] <= times[149] and rows[1][1] >= times[150]
+    else:
+        assert rows[0][1] < times[149] - 30 and rows[0][2] > times[150] + 30
+
+
+def test_atrial_fibrillation_episodes_less_than_30_s_apart_are_one():
+    rng = np.random.default_rng(3)
+    regular = 0.8 + 0.01 * rng.standard_normal(300)
+    irregular = rng.uniform(0.4, 1.0, 200)
+    # 140 s of AF, 12 s of regular rhythm (15 intervals), 140 s of AF; then 60 s regular and 140 s of AF again
+    rr = np.r_[regular[:100], irregular, regular[100:115], irregular[::-1], regular[115:190], irregular, regular[190:]]
+    times = af_times(rr)
+    rows = af_events(beats("N" * len(times), times=times), RULES)
+    assert len(rows) == 2 and rows[0][2] - rows[0][1] > 250
+    # read back from the pipeline's marks, the same episodes, though a break (excluded time) splits the first one
+    marks = np.zeros(len(times), dtype=bool)
+    for _, start, end, _, _ in rows:
+        marks[(times >= start) & (times <= end)] = True
+    segment = (np.arange(len(times)) >= len(times) // 3).astype(np.int64)
+    marked = Beats(times, np.array(["N"] * len(times)), segment, marks)
+    assert [r[1:3] for r in af_events(marked, RULES)] == [r[1:3] for r in rows]
 
 
 @needs_mitdb
