@@ -89,15 +89,15 @@ def kept_note(beats, changed, source=""):
             f"class{'es' * (beats != 1)} given{source} ({changed} changed from the model's)")
 
 
-def reviewed_tables(rec, labels, db=DB):
+def reviewed_tables(rec, labels, db=DB, blocks=None):
     """(BeatTable of the first lead, BeatTable of the second lead or None) of the beats of recording `rec` at
     the samples of `labels` ({sample: class index}, reviewed_labels), their sidecars' database `db`. Every sample
     must be a beat of the recording as the pipeline reads it now; the second lead's table leaves out beats where
-    it is unanalyzable."""
+    it is unanalyzable. `blocks`: _blocks(rec), if the caller has read them already (detection is most of the work)."""
     wanted = np.fromiter(labels, dtype=np.int64)
-    parts, blocks = ([], []), 0
-    for block, found, index, second in _blocks(rec):
-        blocks = block
+    parts, count = ([], []), 0
+    for block, found, index, second in (_blocks(rec) if blocks is None else blocks):
+        count = block
         hit = np.isin(found.samples[index], wanted)
         if not hit.any():
             continue
@@ -114,7 +114,7 @@ def reviewed_tables(rec, labels, db=DB):
     got = first.meta["sample"].to_numpy() if first is not None else np.zeros(0, np.int64)
     if len(got) < len(wanted):
         raise _no_beats(rec.name, wanted[~np.isin(wanted, got)], len(wanted))
-    if blocks == 1:  # one block: the beats' recording is the recording itself
+    if count == 1:  # one block: the beats' recording is the recording itself
         for table in (first, join_tables(parts[1])):
             if table is not None:
                 table.meta["record"] = rec.name
@@ -130,9 +130,10 @@ def annotated_tables(rec, db):
     peak), and a model adapted on beats cut at the annotations reads the pipeline's beats poorly."""
     if rec.ref_samples is None or len(rec.ref_samples) < 2:
         raise ReviewError(f"{rec.name}: no reference beat annotations (.atr) to label its beats with")
+    blocks = list(_blocks(rec))  # detected once, read twice
     # the beats classify_recording reads: those of noisy stretches it drops
     samples = np.concatenate([found.samples[index][~in_spans(found.samples[index], found.noisy)]
-                              for _, found, index, _ in _blocks(rec, second_lead=False)] or [np.zeros(0, np.int64)])
+                              for _, found, index, _ in blocks] or [np.zeros(0, np.int64)])
     if not len(samples):
         raise ReviewError(f"{rec.name}: the pipeline detects no beats to label")
     label, _ = matched_labels(rec, samples)
@@ -140,10 +141,10 @@ def annotated_tables(rec, db):
     if not labels:
         raise ReviewError(f"{rec.name}: none of its {len(rec.ref_samples)} reference beats is among the beats the "
                           "pipeline detects")
-    return reviewed_tables(rec, labels, db), len(rec.ref_samples) - 1
+    return reviewed_tables(rec, labels, db, blocks), len(rec.ref_samples) - 1
 
 
-def _blocks(rec, second_lead=True):
+def _blocks(rec):
     """(block number from 1, the segment's beats_of, the block's beat indices, the second lead's reader or None)
     of every block of beats the pipeline reads in `rec`, as classify_recording does."""
     check_signal(rec)
@@ -153,7 +154,7 @@ def _blocks(rec, second_lead=True):
             found = beats_of(rec, start, stop)
         except SignalError:  # a piece with too few beats: classify_recording excluded it too
             continue
-        second = _second_lead(rec, start, stop, found) if second_lead else None
+        second = _second_lead(rec, start, stop, found)
         for index in found.blocks:
             block += 1
             yield block, found, index, second
