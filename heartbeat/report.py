@@ -49,8 +49,9 @@ def definitions(rules):
             hrt.DEFINITION,
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
-            "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before each "
-            "is not classified (a beat is cut up to the next one)",
+            "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before a gap, "
+            "lead-off or saturation is not classified (a beat is cut up to the next one); the last beat before noise, "
+            "an artifact or VF/flutter is, and its window holds some of that time (no example strip shows one)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 
@@ -162,6 +163,9 @@ def summary_lines(report):
     def shown(value, unit=""):
         return "none" if value is None else f"{value}{unit}"
 
+    def count(n, one, many=None):  # "1 episode", "2 episodes"
+        return f"{n} {one if n == 1 else many or one + 's'}"
+
     s = report.summary
     hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
     lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else (
@@ -169,20 +173,20 @@ def summary_lines(report):
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
-            f"({len(s['excluded'])} excluded stretches), {s['beats']['total']} beats ("
+            f"({count(len(s['excluded']), 'excluded stretch', 'excluded stretches')}), {s['beats']['total']} beats ("
             + " ".join(f"{c} {s['beats'][c]}" for c in CLASSES) + ")",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
-            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {e['couplets']} couplets, {e['runs']} runs "
+            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {count(e['couplets'], 'couplet')}, {count(e['runs'], 'run')} "
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
-            f"  AF {af['episodes']} episodes ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
+            f"  AF {count(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
-            f"  VF/flutter {len(s['flutter'])} episodes ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
-            f"bradycardia {s['bradycardia']['episodes']} episodes ({s['bradycardia']['burden_pct']}%), "
-            f"tachycardia {s['tachycardia']['episodes']} episodes ({s['tachycardia']['burden_pct']}%)",
+            f"  VF/flutter {count(len(s['flutter']), 'episode')} ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
+            f"bradycardia {count(s['bradycardia']['episodes'], 'episode')} ({s['bradycardia']['burden_pct']}%), "
+            f"tachycardia {count(s['tachycardia']['episodes'], 'episode')} ({s['tachycardia']['burden_pct']}%)",
             *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "
                f"{s['diary']['window_s']:g} s"] if s["diary"] else []),
             *(f"  warning: {w}" for w in s["warnings"])]

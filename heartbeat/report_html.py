@@ -24,6 +24,34 @@ th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img
 .note{color:#555;font-size:.9em}.warning{color:#a33;font-weight:bold}"""
 
 
+# report.json's keys as a clinician reads them
+LABELS = {
+    "heart_rate": {"min_bpm": "slowest heart rate (bpm)", "min_at_s": "slowest at (s)", "mean_bpm": "mean heart rate (bpm)",
+                   "max_bpm": "fastest heart rate (bpm)", "max_at_s": "fastest at (s)"},
+    "hrv": {"sdnn_ms": "HRV SDNN (ms)", "sdann_ms": "HRV SDANN (ms)", "rmssd_ms": "HRV RMSSD (ms)",
+            "pnn50_pct": "HRV pNN50 (%)", "lf_ms2": "HRV LF power (ms²)", "hf_ms2": "HRV HF power (ms²)",
+            "lf_hf": "HRV LF / HF", "spectral_windows": "HRV 5-minute windows read for LF / HF"},
+    "hrt": {"vpcs": "HRT V beats read", "to_pct": "HRT turbulence onset (%)", "ts_ms_per_rr": "HRT turbulence slope (ms per R-R)"},
+    "episodes": {"episodes": "episodes", "total_s": "total (s)", "longest_s": "longest (s)",
+                 "burden_pct": "burden (% of analyzable time)"},
+    "ectopic": {"isolated": "isolated beats", "couplets": "couplets (2 beats)", "salvos": "salvos (between a couplet and a run)",
+                "runs": "runs", "fast_runs": "fast runs (VT / SVT)", "sustained_runs": "sustained runs",
+                "longest_run_beats": "longest run (beats)", "fastest_run_bpm": "fastest run (bpm)",
+                "bigeminy_episodes": "bigeminy episodes", "trigeminy_episodes": "trigeminy episodes",
+                "burden_pct": "burden (% of all beats)"},
+}
+CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; S supraventricular "
+              "ectopic (atrial or junctional premature, aberrated atrial premature, escape); V ventricular ectopic (premature "
+              "ventricular contraction, ventricular escape); F fusion of a ventricular and a normal beat; Q paced, fusion of "
+              "paced and normal, or unclassifiable.")
+
+
+def _hms(seconds):
+    """A duration as h:mm:ss, as Holter reports give it."""
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def _png(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
@@ -38,9 +66,15 @@ def _table(rows):
 
 
 def _fmt(value):
+    """A cell: whole numbers as such, times and rates to 0.1, smaller values to 2 decimals or 3 digits."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if not isinstance(value, float):
+        return str(value)
+    if abs(value) < 1:
+        return f"{value:.3g}"
+    text = f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    return text.rstrip("0").rstrip(".")
 
 
 def trend_figure(report):
@@ -69,26 +103,55 @@ def trend_figure(report):
 
 
 def strips(report):
-    """(title, start_s, seconds) of the strips worth showing: longest and fastest V run, longest pause,
-    and an example of each ectopic class (its most confident beat)."""
-    events, beats, out = report.events, report.beats, []
+    """(title, start_s, seconds) of the strips a reader checks the report by: the longest and fastest V run, the
+    longest S run, pause, VF/flutter and AF episode, the fastest and slowest heart rate, and an example of each
+    ectopic class (its most confident beat, among beats whose cut stays clear of excluded time and flutter). Strips
+    that would show the same seconds are one, with both titles."""
+    events, beats, s, out = report.events, report.beats, report.summary, []
     for kind, by, title in (("V run", "beats", "longest V run"), ("V run", "rate_bpm", "fastest V run"),
-                            ("S run", "beats", "longest S run"), ("pause", None, "longest pause")):
+                            ("S run", "beats", "longest S run"), ("pause", None, "longest pause"),
+                            ("VF/flutter", None, "longest VF/flutter"), ("AF", None, "longest AF episode, its onset")):
         rows = events[events["type"] == kind]
         if len(rows):
             row = rows.loc[(rows["end_s"] - rows["start_s"]).idxmax() if by is None else rows[by].idxmax()]
-            what = (f"{row['end_s'] - row['start_s']:.2f} s" if kind == "pause" else
+            length = row["end_s"] - row["start_s"]
+            what = (f"{length:.2f} s" if kind == "pause" else f"{length:.0f} s" if by is None else
                     f"{row['beats']} beats, {row['rate_bpm']:.0f} bpm")
-            out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], row["end_s"] - row["start_s"]))
+            out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], 0.0 if kind == "AF" else length))
+    rate = s["heart_rate"]
+    for key, title in (("max", "fastest"), ("min", "slowest")):
+        if rate[f"{key}_at_s"] is not None:  # the time of the beat that ends the averaged intervals: show them
+            length = s["rules"]["hr_average_beats"] * 60.0 / rate[f"{key}_bpm"]
+            out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s",
+                        rate[f"{key}_at_s"] - length, length))
+    clear = _clear_of_excluded(beats["time_s"].to_numpy(), s)
     for c in CLASSES[1:]:
-        of_class = beats[beats["class"] == c]
+        of_class = beats[(beats["class"] == c) & clear]
         if len(of_class):
             best = of_class.loc[of_class[f"p_{c}"].idxmax()]
             out.append((f"example {c} beat (p={best[f'p_{c}']:.2f}) at {best['time_s']:.1f} s", best["time_s"], 0.0))
     unique = {}
     for title, start, length in out:
-        unique.setdefault(round(start, 1), (title, start, length))
+        span = strip_span(start, length)
+        same = next((k for k in unique if abs(k[0] - span[0]) < 1.0 and k[1] == span[1]), None)
+        if same is None:
+            unique[span] = (title, start, length)
+        else:
+            unique[same] = (f"{unique[same][0]}; {title}", *unique[same][1:])
     return list(unique.values())
+
+
+def _clear_of_excluded(times, summary):
+    """(n,) bool: which beats (times, s, in order) lie with the interval to the next beat clear of the excluded
+    stretches and flutter episodes: a beat is cut up to the next one, and one cut across an artifact is no example
+    of its class. The last beat is never clear."""
+    spans = [(e["start_s"], e["end_s"]) for e in summary["excluded"]]
+    spans += [(f["start_s"], f["start_s"] + f["duration_s"]) for f in summary["flutter"]]
+    nxt = np.r_[times[1:], np.inf]
+    clear = np.isfinite(nxt)
+    for a, b in spans:
+        clear &= ~((times < b) & (nxt > a))
+    return clear
 
 
 def strip_span(start_s, length_s):
@@ -142,19 +205,21 @@ def report_html(report, signal=None, fs=None):
              "to be confirmed by a clinician" + _reviewed_note(s.get("reviewed")) + ".</p>",
              *(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in s["warnings"]),
              "<h2>Summary</h2>",
-             _table([("start", rec.get("start") or "not given"), ("duration (h)", round(s["duration_s"] / 3600, 2)),
-                     ("analyzable (h)", round(s["analyzable_s"] / 3600, 2)),
+             _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", _hms(s["duration_s"])),
+                     ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
-                    + [(f"heart rate {k}", v) for k, v in s["heart_rate"].items()]
-                    + [(f"HRV {k}", v) for k, v in s["hrv"].items()]
-                    + [(f"HRT {k}", v) for k, v in s["hrt"].items()]
+                    + [(LABELS[part][k], v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]
                     + [("pauses", len(s["pauses"])), ("VF/flutter episodes", len(s["flutter"])),
-                       ("VF/flutter (s)", round(sum(f["duration_s"] for f in s["flutter"]), 1))]
-                    + [(f"AF {k}", v) for k, v in s["atrial_fibrillation"].items()]
-                    + [(f"{kind} {k}", v) for kind in ("bradycardia", "tachycardia") for k, v in s[kind].items()]),
+                       ("VF/flutter total (s)", round(sum(f["duration_s"] for f in s["flutter"]), 1))]
+                    + [(f"{name} {LABELS['episodes'][k]}", v) for key, name in (
+                        ("atrial_fibrillation", "AF"), ("bradycardia", "bradycardia"), ("tachycardia", "tachycardia"))
+                       for k, v in s[key].items()]),
+             f"<p class='note'>{CLASS_NOTE}</p>",
              "<h2>Ectopic beats</h2>",
              pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
+             .drop(index=[] if s["rules"]["run_min_beats"] > 3 else ["salvos"])  # salvos exist only then
+             .rename(index=LABELS["ectopic"])
              .map(_fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's decimals
              *diary_part(report, signal, fs),
              "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
@@ -166,7 +231,7 @@ def report_html(report, signal=None, fs=None):
             fig = strip_figure(signal, fs, samples, classes, *strip_span(start, length), title, rec.get("units") or "")
             parts.append(_png(fig))
     if s["excluded"]:
-        parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).to_html(index=False)]
+        parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).map(_fmt).to_html(index=False)]
     shown = report.events.head(MAX_EVENT_ROWS)
     parts += ["<h2>Events</h2>",
               report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
