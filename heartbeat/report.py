@@ -42,7 +42,8 @@ def definitions(rules):
             f"an ectopic beat are left out; episodes less than {rules.af_min_s:g} s apart are one; no beat inside AF is "
             "called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
-            f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; burden: % of the analyzable time",
+            f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than {rules.rate_min_s:g} s "
+            "apart are one; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             hrv.definition(rules),

@@ -263,3 +263,14 @@ def test_sustained_bradycardia_and_tachycardia_are_episodes_of_the_averaged_rate
     times = af_times(np.r_[[1.25] * 40, 0.8, 1.4, [1.25] * 40])
     _, _, events = all_events(beats("N" * len(times), times=times), RULES)
     assert events[["type", "start_s", "end_s"]].values.tolist() == [["bradycardia", 0.0, times[-1]]]
+
+
+@pytest.mark.parametrize("between_s, episodes", [(10.0, 1), (60.0, 2)])
+def test_tachycardia_interrupted_for_less_than_30_s_is_one_episode(between_s, episodes):
+    """120 bpm for 60 s, 75 bpm for `between_s`, 120 bpm for 60 s: an interruption shorter than the shortest episode
+    counted (rate_min_s, 30 s) does not end the episode."""
+    rr = np.r_[np.full(120, 0.5), np.full(int(between_s / 0.8), 0.8), np.full(120, 0.5)]
+    b = beats("N" * (len(rr) + 1), times=af_times(rr))
+    rows = [r for r in all_events(b, RULES)[2].itertuples() if r.type == "tachycardia"]
+    assert len(rows) == episodes
+    assert rows[0].start_s < 5 and rows[-1].end_s > af_times(rr)[-1] - 5
