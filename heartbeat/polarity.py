@@ -51,8 +51,9 @@ def lead_warnings(rec, table):
         return []
     lead = f"lead {rec.channel}" if rec.channel else "the lead"
     return [f"{lead} points down (its QRS falls {ratio:.1f} times further below the baseline than it rises above): "
-            "the models learned upright leads and classify beats on this one less reliably. Check the electrodes or "
-            "choose another lead"]
+            "the models learned upright leads, and on held-out SVDB records whose lead points down they found a third "
+            "of the V beats (Se .36 against .79 on the others) and called three times as many normal beats something "
+            "else. Check the electrodes or choose another lead"]
 
 
 PLAUSIBLE_BPM = (30, 220)  # a recording's median heart rate outside these says more of a wrong rate than of a heart

@@ -256,6 +256,22 @@ def test_hrv_read_inside_atrial_fibrillation_is_warned_about():
     assert hrv_warnings(beats, af[af["type"] == "pause"]) == []
 
 
+def test_hrv_read_from_few_normal_intervals_is_warned_about():
+    """HRV from N-N intervals that cover under half the analyzable time (a paced rhythm, MIT-BIH 217) is warned
+    about; 79.2 s of N-N intervals in 80 s are not."""
+    from heartbeat.events import Beats
+    from heartbeat.report import hrv_warnings
+
+    no_events = pd.DataFrame({"type": [], "start_s": [], "end_s": []})
+    normal = Beats(np.arange(100) * 0.8, np.array(["N"] * 100), np.zeros(100, dtype=int))
+    assert hrv_warnings(normal, no_events, analyzable_s=80.0) == []
+    paced = Beats(np.arange(100) * 0.8, np.array(["N"] * 30 + ["Q"] * 70), np.zeros(100, dtype=int))  # 23.2 s of N-N
+    assert hrv_warnings(paced, no_events, analyzable_s=80.0) == [
+        "the N-N intervals HRV is computed from (both beats N, after the 20% filter) cover 29% of the analyzable time: "
+        "its HRV numbers describe little of the recording (paced, ectopic or unclassified beats, or irregular intervals, "
+        "fill the rest)"]
+
+
 def strip_report(events, beats, excluded=(), flutter=(), rate=None):
     from types import SimpleNamespace
 
