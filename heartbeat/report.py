@@ -174,13 +174,16 @@ def write_report(report, out_dir, signal=None, fs=None):
     (out_dir / "report.html").write_text(report_html(report, signal, fs))
 
 
+def plural(n, one, many=None):
+    """"1 episode", "2 episodes"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def summary_lines(report):
     """A few lines for the terminal (report.json's null, too few intervals to compute a value, reads "none")."""
     def shown(value, unit=""):
         return "none" if value is None else f"{value}{unit}"
 
-    def count(n, one, many=None):  # "1 episode", "2 episodes"
-        return f"{n} {one if n == 1 else many or one + 's'}"
 
     s = report.summary
     hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
@@ -189,20 +192,20 @@ def summary_lines(report):
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
-            f"({count(len(s['excluded']), 'excluded stretch', 'excluded stretches')}), {s['beats']['total']} beats ("
+            f"({plural(len(s['excluded']), 'excluded stretch', 'excluded stretches')}), {s['beats']['total']} beats ("
             + " ".join(f"{c} {s['beats'][c]}" for c in CLASSES) + ")",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
-            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {count(e['couplets'], 'couplet')}, {count(e['runs'], 'run')} "
+            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {plural(e['couplets'], 'couplet')}, {plural(e['runs'], 'run')} "
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
-            f"  AF {count(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
+            f"  AF {plural(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
-            f"  VF/flutter {count(len(s['flutter']), 'episode')} ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
-            f"bradycardia {count(s['bradycardia']['episodes'], 'episode')} ({s['bradycardia']['burden_pct']}%), "
-            f"tachycardia {count(s['tachycardia']['episodes'], 'episode')} ({s['tachycardia']['burden_pct']}%)",
+            f"  VF/flutter {plural(len(s['flutter']), 'episode')} ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
+            f"bradycardia {plural(s['bradycardia']['episodes'], 'episode')} ({s['bradycardia']['burden_pct']}%), "
+            f"tachycardia {plural(s['tachycardia']['episodes'], 'episode')} ({s['tachycardia']['burden_pct']}%)",
             *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "
                f"{s['diary']['window_s']:g} s"] if s["diary"] else []),
             *(f"  warning: {w}" for w in s["warnings"])]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
+from .report import plural
 from .reviewed import kept_note
 
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
@@ -44,6 +45,30 @@ CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, 
               "ectopic (atrial or junctional premature, aberrated atrial premature, escape); V ventricular ectopic (premature "
               "ventricular contraction, ventricular escape); F fusion of a ventricular and a normal beat; Q paced, fusion of "
               "paced and normal, or unclassifiable.")
+
+
+def at_a_glance(s):
+    """One sentence of the findings a reader looks for first, from report.json's summary `s`."""
+    beats, total = s["beats"], max(s["beats"]["total"], 1)
+    share = {c: 100.0 * beats[c] / total for c in CLASSES}
+    main = max(CLASSES, key=share.get)
+    parts = [f"{share[main]:.0f}% of {beats['total']} beats {main}"]
+    if s["atrial_fibrillation"]["episodes"]:
+        parts.append(f"atrial fibrillation {s['atrial_fibrillation']['burden_pct']:.0f}% of the analyzable time")
+    for c, key in (("V", "ventricular"), ("S", "supraventricular")):
+        e = s[key]
+        if beats[c]:
+            parts.append(f"{c} {beats[c]} ({_fmt(e['burden_pct'])}%; {plural(e['couplets'], 'couplet')}, "
+                         f"{plural(e['runs'], 'run')}" + (f", the longest {e['longest_run_beats']} beats" if e["runs"]
+                                                            else "") + ")")
+    if s["flutter"]:
+        parts.append(f"VF/flutter {plural(len(s['flutter']), 'episode')}")
+    longest = max((p["duration_s"] for p in s["pauses"]), default=None)
+    parts.append(f"{plural(len(s['pauses']), 'pause')}, the longest {longest:.1f} s" if longest else "no pause")
+    rate = s["heart_rate"]
+    if rate["min_bpm"] is not None:
+        parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f})")
+    return "; ".join(parts) + "."
 
 
 def _hms(seconds):
@@ -204,7 +229,7 @@ def report_html(report, signal=None, fs=None):
              f"<p class='note'>model {html.escape(str(s.get('model', '')))}; beats classified automatically, "
              "to be confirmed by a clinician" + _reviewed_note(s.get("reviewed")) + ".</p>",
              *(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in s["warnings"]),
-             "<h2>Summary</h2>",
+             "<h2>Summary</h2>", f"<p><b>At a glance:</b> {html.escape(at_a_glance(s))}</p>",
              _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", _hms(s["duration_s"])),
                      ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
                      ("excluded stretches", len(s["excluded"]))]
