@@ -91,16 +91,18 @@ CHANNEL_KEYS = ("channel", "second_channel")
 
 
 def read_channels(job, channel, second):
-    """(channel, second channel) as the names a record job would read with these options; as given for a signal
-    file, or where the header cannot say (the job itself then fails with the reason)."""
+    """((index, name) of the channel, of the second channel or None) a record job would read with these options;
+    as given for a signal file. UserError where the header cannot say."""
     from .sources import channel_names
 
     if job.fs is not None or Path(job.source).suffix in SIGNAL_SUFFIXES:
         return channel, second
-    try:
-        return channel_names(job.source, channel, second)
-    except UserError:
-        return channel, second
+    return channel_names(job.source, channel, second)
+
+
+def _lead(channel):
+    """A channel as a message names it: its name where read_channels resolved it to (index, name)."""
+    return channel[1] if isinstance(channel, tuple) else channel
 
 
 @lru_cache(maxsize=4)
@@ -120,8 +122,11 @@ def finished(out, job, wanted):
     changed = [f"{key} {made.get(key)} -> {value}" for key, value in wanted.items() if key not in CHANNEL_KEYS
                and made.get(key) != value and not (key == "report" and made.get(key))]
     # channels compared as the leads they name: no --channel, "--channel 0" and "--channel MLII" may be one lead
-    before, now = (read_channels(job, *(options.get(key) for key in CHANNEL_KEYS)) for options in (made, wanted))
-    changed += [f"{key} {a} -> {b}" for key, a, b in zip(CHANNEL_KEYS, before, now) if a != b]
+    try:
+        before, now = (read_channels(job, *(options.get(key) for key in CHANNEL_KEYS)) for options in (made, wanted))
+    except UserError:  # the header no longer reads: the words asked are all there is to compare (results are kept)
+        before, now = (tuple(options.get(key) for key in CHANNEL_KEYS) for options in (made, wanted))
+    changed += [f"{key} {_lead(a)} -> {_lead(b)}" for key, a, b in zip(CHANNEL_KEYS, before, now) if a != b]
     if changed:
         raise UserError(f"{result.parent} was made with other options ({', '.join(changed)}); --force redoes "
                         "every recording, or give another --out")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .sources import Recording, SignalError, unit_name, channel_index, is_ecg_name
+from .sources import Recording, SignalError, channel_index, is_ecg_name, unit_name
 
 ANNOTATIONS = "EDF Annotations"
 # per-signal header fields and their widths, in the order the header stores them (each field for every signal)

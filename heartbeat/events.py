@@ -19,6 +19,8 @@ EVENT_COLUMNS = ("type", "start_s", "end_s", "beats", "rate_bpm")
 # only (docs/holter-report.md, "Atrial fibrillation"); DS2 is its test.
 AF_IRREGULARITY = 0.1  # median |successive N-N difference| / median N-N above this ...
 AF_INTERVALS = 30      # ... over this many N-N intervals around each
+AF_JOIN_S = 30.0       # two stretches of it less than this apart are one episode (the ESC's shortest episode; the
+                       # pipeline marks episodes with it, whatever a report's af_min_s)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,11 @@ def same_class_runs(beats, cls):
 
 
 def _rate(beats, first, last):
-    return 60.0 * (last - first) / (beats.times[last] - beats.times[first])
+    """The mean rate (bpm) from beat `first` to beat `last`, over their R-R intervals within a segment: an episode
+    joined across excluded time does not count that time as one long interval."""
+    rr, valid = beats.intervals()
+    rr, valid = rr[first:last], valid[first:last]
+    return 60.0 * valid.sum() / rr[valid].sum() if valid.any() else float("nan")
 
 
 def ectopic_events(beats, cls, rules):
@@ -237,16 +243,18 @@ def irregular_nn(beats):
 def af_stretches(beats, rules):
     """(first, last) beat indices of the atrial fibrillation episodes, at least rules.af_min_s long: the runs of
     beats.af where the pipeline marked them, else the maximal runs of irregular N-N intervals within a segment
-    (ectopic beats between two of them do not end a run; a regular N-N interval does). Two episodes less than
-    rules.af_min_s apart are one, across segments too: an interruption shorter than the shortest episode counted
-    is no evidence of sinus rhythm (MIT-BIH 201 read 3 episodes in its first 378 s of annotated AF)."""
-    if beats.af is not None:  # the pipeline's episodes, joined already: pieces split by a segment join again
-        return [(a, b) for a, b in _joined(runs_of(beats.af, beats.segment), beats.times, rules.af_min_s)
-                if beats.times[b] - beats.times[a] >= rules.af_min_s]
-    k, irregular = irregular_nn(beats)
-    spans = [(k[a], k[b] + 1) for a, b in runs_of(irregular, beats.segment[k])]
-    return _joined([(a, b) for a, b in spans if beats.times[b] - beats.times[a] >= rules.af_min_s], beats.times,
-                   rules.af_min_s)
+    (ectopic beats between two of them do not end a run; a regular N-N interval does), those of AF_JOIN_S or more.
+    Two stretches less than AF_JOIN_S apart are one episode, across segments too: an interruption shorter than the
+    shortest episode counted is no evidence of sinus rhythm (MIT-BIH 201 read 3 episodes in its first 378 s of
+    annotated AF). Both ways give the same episodes: the pipeline's marks are made by the second."""
+    if beats.af is not None:  # pieces of one marked episode, split by excluded time, join again
+        spans = runs_of(beats.af, beats.segment)
+    else:
+        k, irregular = irregular_nn(beats)
+        spans = [(k[a], k[b] + 1) for a, b in runs_of(irregular, beats.segment[k])]
+        spans = [(a, b) for a, b in spans if beats.times[b] - beats.times[a] >= AF_JOIN_S]
+    return [(a, b) for a, b in _joined(spans, beats.times, AF_JOIN_S)
+            if beats.times[b] - beats.times[a] >= rules.af_min_s]
 
 
 def _joined(spans, times, gap_s):

@@ -212,16 +212,19 @@ def join_flutter(flutter, excluded, beat_samples, fs):
     NOISE_WINDOW_S apart and no analyzable beat between them one episode, and (2) the noise stretches without
     the episodes' time. Flutter waves fill the QRS band between "beats" as noise does, so the noise rule excludes
     windows inside ventricular flutter, and the detector finds the episode in pieces around them (MIT-BIH 207:
-    10 pieces of its 6 annotated episodes): a clinician must read that time as VF/flutter, never as noise.
+    10 pieces of its 6 annotated episodes): a clinician must read that time as VF/flutter, never as noise. Pieces
+    with a gap, lead-off or saturation between them stay apart.
     flutter: (start, stop) input samples; excluded: Excluded; beat_samples: sorted samples of the beats read."""
+    off = [(e.start, e.stop) for e in excluded if e.reason != "noise"]  # no signal to say VF went on
     joined = []
     for a, b in sorted(flutter):
-        if joined and a - joined[-1][1] < NOISE_WINDOW_S * fs and \
-                np.searchsorted(beat_samples, a) == np.searchsorted(beat_samples, joined[-1][1], side="right"):
-            joined[-1] = (joined[-1][0], max(b, joined[-1][1]))
+        last = joined[-1][1] if joined else None
+        if last is not None and a - last < NOISE_WINDOW_S * fs \
+                and np.searchsorted(beat_samples, a) == np.searchsorted(beat_samples, last) \
+                and not any(x < a and y > last for x, y in off):
+            joined[-1] = (joined[-1][0], max(b, last))
         else:
             joined.append((a, b))
     kept = [e for e in excluded if e.reason != "noise"]
     kept += [Excluded(a, b, "noise") for e in excluded if e.reason == "noise" for a, b in outside(e.start, e.stop, joined)]
     return joined, sorted(kept, key=lambda e: e.start)
-

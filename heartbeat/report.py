@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import CLASSES, diary as diaries, hrt, hrv
 from .clock import clock
-from .events import (AF_INTERVALS, AF_IRREGULARITY, Beats, Rules, all_events, episode_summary, heart_rate,
+from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
 from .quality import excluded_seconds
 
@@ -39,7 +39,7 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            f"an ectopic beat are left out; episodes less than {rules.af_min_s:g} s apart are one; no beat inside AF is "
+            f"an ectopic beat are left out; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat inside AF is "
             "called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than {rules.rate_min_s:g} s "
@@ -51,8 +51,9 @@ def definitions(rules):
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats; the last beat before a gap, "
-            "lead-off or saturation is not classified (a beat is cut up to the next one); the last beat before noise, "
-            "an artifact or VF/flutter is, and its window holds some of that time (no example strip shows one)",
+            "lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat is cut "
+            "up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window holds some "
+            "of that time (no example strip shows one)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 
@@ -82,10 +83,11 @@ def hrv_warnings(beats, events, rules=Rules(), analyzable_s=None):
     measures the fibrillation's irregularity, not a sinus rhythm's autonomic modulation."""
     out = []
     covered = hrv.filtered_nn_intervals(beats, rules.nn_filter_pct)[1].sum()
-    if analyzable_s and covered < HRV_COVER * analyzable_s:
-        out.append(f"the N-N intervals HRV is computed from (both beats N, after the {rules.nn_filter_pct:g}% filter) "
-                   f"cover {covered / analyzable_s:.0%} of the analyzable time: its HRV numbers describe little of the "
-                   "recording (paced, ectopic or unclassified beats, or irregular intervals, fill the rest)")
+    if analyzable_s and 0 < covered < HRV_COVER * analyzable_s:
+        which = f"both beats N, after the {rules.nn_filter_pct:g}% filter" if rules.nn_filter_pct else "both beats N"
+        out.append(f"the N-N intervals HRV is computed from ({which}) cover {covered / analyzable_s:.0%} of the "
+                   "analyzable time: its HRV numbers describe little of the recording (paced, ectopic or unclassified "
+                   "beats, or irregular intervals, fill the rest)")
     return out + _af_hrv_warnings(beats, events)
 
 
@@ -120,10 +122,12 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     pauses = events[events["type"] == "pause"]
     analyzable = duration - excluded_seconds(rec.excluded, fs)
 
-    def episodes(kind):
+    def episodes(kind):  # an episode joined across excluded time lasts its analyzable seconds
         rows = events[events["type"] == kind]
-        return episode_summary((rows["end_s"] - rows["start_s"]).to_numpy(), analyzable)
+        return episode_summary(np.array([b - a - excluded_seconds(rec.excluded, fs, a, b)
+                                         for a, b in zip(rows["start_s"], rows["end_s"])]), analyzable)
 
+    variability = hrv.hrv(beats, rules)
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
                       "units": rec.units or None, "sampling_rate_hz": fs, "start": clock(rec.start, 0.0)},
@@ -141,9 +145,11 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "tachycardia": episodes("tachycardia"),
         "flutter": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
-        "hrv": hrv.hrv(beats, rules),
+        "hrv": variability,
         "hrt": hrt.turbulence(beats),
-        "warnings": list(rec.warnings) + hrv_warnings(beats, events, rules, analyzable),
+        # no HRV number, no warning about what it is read from
+        "warnings": list(rec.warnings) + hrv_warnings(beats, events, rules, analyzable
+                                                      if variability["sdnn_ms"] is not None else None),
         "diary": None,
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),
@@ -184,7 +190,6 @@ def summary_lines(report):
     def shown(value, unit=""):
         return "none" if value is None else f"{value}{unit}"
 
-
     s = report.summary
     hr, af, h = s["heart_rate"], s["atrial_fibrillation"], s["hrt"]
     lf_hf = s["hrv"]["lf_hf"] if s["hrv"]["lf_hf"] is not None else (
@@ -200,7 +205,8 @@ def summary_lines(report):
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
-            f"  AF {plural(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); pauses {len(s['pauses'])}; "
+            f"  AF {plural(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); "
+            f"{plural(len(s['pauses']), 'pause')}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
             f"  VF/flutter {plural(len(s['flutter']), 'episode')} ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "

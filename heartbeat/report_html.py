@@ -15,6 +15,7 @@ from .reviewed import kept_note
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
 STRIP_MIN_S = 8.0      # ... lasts at least this long ...
 STRIP_MAX_S = 20.0     # ... and at most this long
+SAME_STRIP = 0.8       # two strips sharing this much of the shorter one show the same seconds: one strip
 DIARY_STRIPS = 20      # a strip for each of the diary's first entries, up to this many
 DIARY_COLUMNS = ("time", "clock", "at_s", "note", "finding", "hr_min_bpm", "hr_mean_bpm", "hr_max_bpm", "V", "S",
                  "excluded_s")
@@ -54,7 +55,7 @@ def at_a_glance(s):
     main = max(CLASSES, key=share.get)
     parts = [f"{share[main]:.0f}% of {beats['total']} beats {main}"]
     if s["atrial_fibrillation"]["episodes"]:
-        parts.append(f"atrial fibrillation {s['atrial_fibrillation']['burden_pct']:.0f}% of the analyzable time")
+        parts.append(f"atrial fibrillation {_fmt(s['atrial_fibrillation']['burden_pct'])}% of the analyzable time")
     for c, key in (("V", "ventricular"), ("S", "supraventricular")):
         e = s[key]
         if beats[c]:
@@ -91,7 +92,8 @@ def _table(rows):
 
 
 def _fmt(value):
-    """A cell: whole numbers as such, times and rates to 0.1, smaller values to 2 decimals or 3 digits."""
+    """A cell: whole numbers as such; other numbers to 0.1 from 100 on, to 2 decimals from 1 on (trailing zeros
+    dropped), else to 3 significant digits."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "-"
     if not isinstance(value, float):
@@ -145,8 +147,9 @@ def strips(report):
             out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], 0.0 if kind == "AF" else length))
     rate = s["heart_rate"]
     for key, title in (("max", "fastest"), ("min", "slowest")):
-        if rate[f"{key}_at_s"] is not None:  # the time of the beat that ends the averaged intervals: show them
-            length = s["rules"]["hr_average_beats"] * 60.0 / rate[f"{key}_bpm"]
+        if rate[f"{key}_at_s"] is not None:  # the time of the beat that ends the averaged intervals: show them,
+            # as many as a strip holds, up to that beat
+            length = min(s["rules"]["hr_average_beats"] * 60.0 / rate[f"{key}_bpm"], STRIP_MAX_S - 2 * STRIP_BEFORE_S)
             out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s",
                         rate[f"{key}_at_s"] - length, length))
     clear = _clear_of_excluded(beats["time_s"].to_numpy(), s)
@@ -158,18 +161,25 @@ def strips(report):
     unique = {}
     for title, start, length in out:
         span = strip_span(start, length)
-        same = next((k for k in unique if abs(k[0] - span[0]) < 1.0 and k[1] == span[1]), None)
+        same = next((k for k in unique if _shared(k, span) >= SAME_STRIP * min(k[1], span[1])), None)
         if same is None:
             unique[span] = (title, start, length)
-        else:
+        else:  # the first strip's seconds, both titles
             unique[same] = (f"{unique[same][0]}; {title}", *unique[same][1:])
     return list(unique.values())
+
+
+def _shared(a, b):
+    """Seconds two (start, seconds) strips share."""
+    return max(0.0, min(a[0] + a[1], b[0] + b[1]) - max(a[0], b[0]))
 
 
 def _clear_of_excluded(times, summary):
     """(n,) bool: which beats (times, s, in order) lie with the interval to the next beat clear of the excluded
     stretches and flutter episodes: a beat is cut up to the next one, and one cut across an artifact is no example
     of its class. The last beat is never clear."""
+    if not len(times):
+        return np.zeros(0, dtype=bool)
     spans = [(e["start_s"], e["end_s"]) for e in summary["excluded"]]
     spans += [(f["start_s"], f["start_s"] + f["duration_s"]) for f in summary["flutter"]]
     nxt = np.r_[times[1:], np.inf]
@@ -234,10 +244,10 @@ def report_html(report, signal=None, fs=None):
                      ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
-                    + [(LABELS[part][k], v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]
+                    + [(LABELS[part].get(k, k), v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]
                     + [("pauses", len(s["pauses"])), ("VF/flutter episodes", len(s["flutter"])),
                        ("VF/flutter total (s)", round(sum(f["duration_s"] for f in s["flutter"]), 1))]
-                    + [(f"{name} {LABELS['episodes'][k]}", v) for key, name in (
+                    + [(f"{name} {LABELS['episodes'].get(k, k)}", v) for key, name in (
                         ("atrial_fibrillation", "AF"), ("bradycardia", "bradycardia"), ("tachycardia", "tachycardia"))
                        for k, v in s[key].items()]),
              f"<p class='note'>{CLASS_NOTE}</p>",

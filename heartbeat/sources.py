@@ -199,8 +199,9 @@ def read_record(path, channel=None, second=None):
 
 
 def channel_names(path, channel=None, second=None):
-    """(name of the channel, of the second channel or None) read_record(path, channel, second) would read, from
-    the header alone: `--channel 0`, `--channel MLII` and no --channel may name the same lead."""
+    """((index, name) of the channel, of the second channel or None) read_record(path, channel, second) would read,
+    from the header alone: `--channel 0`, `--channel MLII` and no --channel may name the same lead, and two channels
+    may share a name (an EDF file's "ECG", "ECG"), so the index says which."""
     if is_edf(path):
         from .edf import read_header, signal_indices
 
@@ -210,7 +211,8 @@ def channel_names(path, channel=None, second=None):
         path, header = _wfdb_header(path)
         names, signals = list(header.sig_name or []), None
     index = channel_index(path, names, channel, signals)
-    return names[index], None if second is None else names[channel_index(path, names, second, signals)]
+    other = None if second is None else channel_index(path, names, second, signals)
+    return (index, names[index]), None if other is None else (other, names[other])
 
 
 def other_channel(path, channel=None):

@@ -210,3 +210,14 @@ def test_a_rerun_compares_the_leads_read_not_the_words_asked(tmp_path):
     job = Job("100", str(MITDB / "100"), channel="1")
     with pytest.raises(UserError, match=r"other options \(channel MLII -> V5\)"):
         finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))
+    # two channels of one name (an EDF file's "ECG", "ECG") are two leads still
+    (tmp_path / "in").mkdir()
+    header = (MITDB / "100.hea").read_text().replace(" MLII", " ECG").replace(" V5", " ECG")
+    (tmp_path / "in" / "same.hea").write_text(header.replace("100 ", "same ", 1))
+    (tmp_path / "in" / "100.dat").symlink_to(MITDB / "100.dat")
+    made = job_options(Job("same", str(tmp_path / "in" / "same"), channel="0"), tmp_path / "model.pt", report=False)
+    (tmp_path / "same").mkdir()
+    (tmp_path / "same" / RESULT_FILE).write_text(json.dumps({"name": "same", "status": "ok", "options": made}))
+    job = Job("same", str(tmp_path / "in" / "same"), channel="1")
+    with pytest.raises(UserError, match=r"other options \(channel ECG -> ECG\)"):
+        finished(tmp_path, job, job_options(job, tmp_path / "model.pt", report=False))

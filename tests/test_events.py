@@ -274,3 +274,22 @@ def test_tachycardia_interrupted_for_less_than_30_s_is_one_episode(between_s, ep
     rows = [r for r in all_events(b, RULES)[2].itertuples() if r.type == "tachycardia"]
     assert len(rows) == episodes
     assert rows[0].start_s < 5 and rows[-1].end_s > af_times(rr)[-1] - 5
+
+
+def test_a_longer_af_min_s_keeps_only_longer_episodes_both_ways():
+    """Two 200-s AF stretches with 130 s of regular rhythm between: one episode each at 30 s, none at 360 s, read from
+    the beats or from the pipeline's marks alike (the marks are joined at AF_JOIN_S, whatever af_min_s a report asks)."""
+    rng = np.random.default_rng(4)
+    rr = np.r_[0.8 + 0.01 * rng.standard_normal(50), rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(160),
+               rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(50)]
+    times = af_times(rr)
+    found = af_events(beats("N" * len(times), times=times), RULES)
+    assert len(found) == 2
+    marks = np.zeros(len(times), dtype=bool)
+    for _, start, end, _, _ in found:
+        marks[(times >= start) & (times <= end)] = True
+    marked = Beats(times, np.array(["N"] * len(times)), np.zeros(len(times), dtype=np.int64), marks)
+    for rules in (RULES, Rules(af_min_s=360)):
+        assert [r[1:3] for r in af_events(marked, rules)] == [r[1:3] for r in af_events(beats("N" * len(times),
+                                                                                               times=times), rules)]
+    assert af_events(marked, Rules(af_min_s=360)) == []

@@ -259,16 +259,18 @@ def test_a_wrong_sampling_rate_is_warned_about():
 
 
 def test_flutter_pieces_join_and_noise_gives_way_to_them():
-    """Two flutter episodes less than 10 s apart with no beat read between them are one episode; a noise stretch
-    loses the episodes' time; other reasons are left alone (samples at 100 Hz)."""
+    """Two flutter episodes less than 10 s apart with no beat read and no gap, lead-off or saturation between them are
+    one episode; a noise stretch loses the episodes' time; other reasons are left alone (samples at 100 Hz)."""
     from heartbeat.quality import Excluded, join_flutter
 
-    flutter = [(1000, 1500), (2200, 3000), (5000, 5500), (6000, 6400), (20000, 21000)]
-    beats = np.array([100, 5800, 9000])  # one beat between the third and fourth episode
-    excluded = [Excluded(800, 2500, "noise"), Excluded(2600, 2700, "artifact"), Excluded(2900, 4000, "noise")]
+    flutter = [(1000, 1500), (2200, 3000), (5000, 5500), (6000, 6400), (7000, 7300), (8000, 8200), (20000, 21000)]
+    beats = np.array([100, 5800, 7300, 9000])  # a beat between the 3rd and 4th episode, one where the 5th ends
+    excluded = [Excluded(800, 2500, "noise"), Excluded(2600, 2700, "artifact"), Excluded(2900, 4000, "noise"),
+                Excluded(6500, 6600, "lead-off")]  # no signal between the 4th and 5th: VF may have stopped there
     joined, kept = join_flutter(flutter, excluded, beats, 100.0)
-    assert joined == [(1000, 3000), (5000, 5500), (6000, 6400), (20000, 21000)]  # 21000 is 140 s after 6400
-    assert kept == [Excluded(800, 1000, "noise"), Excluded(2600, 2700, "artifact"), Excluded(3000, 4000, "noise")]
+    assert joined == [(1000, 3000), (5000, 5500), (6000, 6400), (7000, 7300), (8000, 8200), (20000, 21000)]
+    assert kept == [Excluded(800, 1000, "noise"), Excluded(2600, 2700, "artifact"), Excluded(3000, 4000, "noise"),
+                    Excluded(6500, 6600, "lead-off")]  # the 7th starts 118 s after the 6th: apart
 
 
 @needs_mitdb

@@ -2,6 +2,7 @@
 nothing is counted across them, and the outputs are complete, atomic and never overwritten by accident."""
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -303,10 +304,13 @@ def test_strips_show_flutter_af_the_heart_rate_extremes_and_clean_example_beats(
     assert titles == ["longest VF/flutter: 12 s, at 700.0 s", "longest AF episode, its onset: 300 s, at 100.0 s",
                       "fastest heart rate: 150 bpm, at 20.0 s", "slowest heart rate: 40 bpm, at 300.0 s",
                       "example V beat (p=0.80) at 40.0 s"]
-    # without the artifact the 1.0 beat is the example; two strips of the same seconds are one, with both titles
+    # without the artifact the 1.0 beat is the example; strips sharing most of their seconds are one, with all titles
     same = strips(strip_report([("V run", 29.0, 31.0, 3, 120.0)], beats))
     assert [t for t, *_ in same] == ["longest V run: 3 beats, 120 bpm, at 29.0 s; fastest V run: 3 beats, 120 bpm, at "
-                                     "29.0 s", "example V beat (p=1.00) at 30.0 s"]
+                                     "29.0 s; example V beat (p=1.00) at 30.0 s"]
+    apart = strips(strip_report([("V run", 20.0, 22.0, 3, 120.0)], beats))  # 7 of 8 s apart: two strips
+    assert [t for t, *_ in apart][1:] == ["example V beat (p=1.00) at 30.0 s"]
+    assert strips(strip_report([], {c: [] for c in beats}, [{"start_s": 1.0, "end_s": 2.0}])) == []  # no beats
 
 
 def strip_unit(rec):
@@ -341,6 +345,23 @@ def test_the_html_reads_as_a_clinician_reads_it():
     assert "slowest heart rate (bpm)" in page and "HRV RMSSD (ms)" in page and "AF burden (% of analyzable time)" in page
     assert not any(key in page for key in ("min_bpm", "rmssd_ms", "burden_pct", "longest_run_beats", "salvos"))
     assert "<th>duration (h:mm:ss)</th><td>0:06:40</td>" in page and "Q paced" in page
-    assert "<th>runs</th>" in page and "<td>1</td>" in page
+    assert re.search(r"<th>runs</th>\s*<td>1</td>", page)
     assert "<b>At a glance:</b> 97% of 100 beats N; V 3 (3%; 0 couplets, 1 run, the longest 3 beats); no pause; " in page
     assert "salvos" in report_html(build_report(table, rec, Rules(run_min_beats=4)))
+
+
+def test_an_episode_joined_across_excluded_time_counts_only_analyzable_seconds():
+    """Ten 35-s stretches at 120 bpm, each followed by 25 s of noise: one tachycardia episode (the gaps are under
+    30 s), lasting its 350 analyzable seconds at 120 bpm, not 575 s at 74 bpm, and a burden of at most 100%."""
+    times, segment, excluded = [], [], []
+    for k in range(10):
+        start = 60.0 * k
+        times += list(start + np.arange(71) * 0.5)  # 70 intervals of 0.5 s: 35 s
+        segment += [k] * 71
+        excluded.append(quality.Excluded(int((start + 35.2) * 360), int((start + 59.8) * 360), "noise"))
+    table = pd.DataFrame({"time_s": times, "class": "N", "segment": segment})
+    report = build_report(table, Recording(np.zeros(600 * 360), 360.0, "x", excluded=excluded))
+    tachy = report.events[report.events["type"] == "tachycardia"]
+    assert len(tachy) == 1 and tachy["rate_bpm"].iloc[0] == pytest.approx(120.0)
+    assert report.summary["tachycardia"]["total_s"] == pytest.approx(350.0, abs=6.0)
+    assert report.summary["tachycardia"]["burden_pct"] <= 100.0
