@@ -9,7 +9,7 @@ from .events import Rules
 from .figures import strip_figure
 from .report import build_report, report_json
 from .diary import read_diary
-from .report_html import diary_table, report_html, strip_span, trend_figure
+from .report_html import LABELS, at_a_glance, diary_table, report_html, strip_span, strips, trend_figure
 from .reviewed import apply_reviewed
 
 
@@ -70,6 +70,7 @@ def report_section(rec, table, model_name, reviewed=None):
     report = build_report(table, rec, report_rules(), about=about, diary=diary)
     s = report.summary
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
+    st.write(f"**At a glance:** {at_a_glance(s)}")
     cols = st.columns(7)
     cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min")
     cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}")
@@ -79,9 +80,9 @@ def report_section(rec, table, model_name, reviewed=None):
     cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
     cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
                                                           ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
-    st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).astype(str))
-    st.dataframe(pd.Series({**{f"HRV {k}": x for k, x in s["hrv"].items()},
-                            **{f"HRT {k}": x for k, x in s["hrt"].items()}}, name="value").astype(str))
+    st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).rename(index=LABELS["ectopic"]).astype(str))
+    st.dataframe(pd.Series({LABELS[part].get(k, k): x for part in ("hrv", "hrt") for k, x in s[part].items()},
+                           name="value").astype(str))
     if s["diary"]:
         st.write(f"**Patient diary**: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event "
                  f"within {s['diary']['window_s']:g} s of their time")
@@ -92,6 +93,12 @@ def report_section(rec, table, model_name, reviewed=None):
     show(trend_figure(report))
     st.write("**Hour by hour**")
     st.dataframe(report.hourly, hide_index=True)
+    key_strips = {title: (start, length) for title, start, length in strips(report)}
+    shown = st.selectbox("strip of a key finding (as report.html shows them)", ["none", *key_strips], key="key_strip")
+    if shown != "none":
+        start, seconds = strip_span(*key_strips[shown])
+        show(strip_figure(rec.signal, rec.fs, table["sample"].to_numpy(), table["class"].to_numpy(),
+                          start_s=start, seconds=seconds, title=shown, units=rec.units))
     st.write("**Events** (select one to see its strip)")
     picked = st.dataframe(report.events, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="events_table")

@@ -33,7 +33,7 @@ def test_every_view_renders_with_the_shipped_files(app):
     assert any(m.label == "pauses" for m in app.metric)
     # beats, the recording's beats; its report's ectopic summary, HRV and HRT, hourly table and events; the review table
     assert len(app.dataframe) == 7
-    assert any("HRT to_pct" in df.value.index and "HRV lf_hf" in df.value.index for df in app.dataframe)
+    assert any("HRT turbulence onset (%)" in df.value.index and "HRV LF / HF" in df.value.index for df in app.dataframe)
     # beat predictions; the recording's beats as CSV and as WFDB annotations; the report's four files; reviewed beats
     assert len(app.get("download_button")) == 1 + 2 + 4 + 1
 
@@ -212,6 +212,13 @@ def test_report_view_shows_the_strip_of_a_selected_event(app):
     app.run()
     assert not app.exception and not errors(app)
     assert len(app.get("image")) == images + 1
+    # the key findings' strips, as report.html shows them, one on request
+    key_strip = app.selectbox(key="key_strip")
+    assert key_strip.options[0] == "none" and any(o.startswith("fastest heart rate") for o in key_strip.options)
+    key_strip.set_value(key_strip.options[1]).run()
+    assert not app.exception and not errors(app)
+    assert len(app.get("image")) == images + 2
+    assert any(m.value.startswith("**At a glance:**") for m in app.markdown)
 
 
 def test_both_leads_on_the_sample_recording(app):
