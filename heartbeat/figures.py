@@ -62,7 +62,8 @@ def strip_figure(signal, fs, beat_samples, beat_classes, start_s=0.0, seconds=20
                        zorder=3, label=f"{name} ({sel.sum()})")
             for s in beat_samples[sel]:
                 ax.annotate(name, (s / fs, top), color=CLASS_COLOURS[name], fontsize=8, ha="center", va="bottom")
-    ax.set(xlabel="time (s)", ylabel=f"signal ({units or 'unit not given'})", title=title, xlim=(lo / fs, max(hi, lo + 1) / fs))
+    ax.set(xlabel="time (s)", ylabel=f"signal ({units or 'unit not given'})", title=title,
+           xlim=(lo / fs, max(hi, lo + 1) / fs))
     if ax.get_legend_handles_labels()[0]:  # a strip without beats (all excluded time) has nothing to name
         ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()

@@ -226,5 +226,6 @@ def join_flutter(flutter, excluded, beat_samples, fs):
         else:
             joined.append((a, b))
     kept = [e for e in excluded if e.reason != "noise"]
-    kept += [Excluded(a, b, "noise") for e in excluded if e.reason == "noise" for a, b in outside(e.start, e.stop, joined)]
+    kept += [Excluded(a, b, "noise") for e in excluded if e.reason == "noise"
+             for a, b in outside(e.start, e.stop, joined)]
     return joined, sorted(kept, key=lambda e: e.start)
