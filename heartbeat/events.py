@@ -118,6 +118,7 @@ def ectopic_events(beats, cls, rules):
         "salvos": int(((lengths > 2) & (lengths < rules.run_min_beats)).sum()),  # none unless runs start above 3
         "runs": len(runs),
         "fast_runs": sum(r[4] > rules.fast_run_bpm for r in runs),
+        "slow_runs": sum(not r[4] > rules.fast_run_bpm for r in runs),  # a V one: an idioventricular rhythm
         "sustained_runs": sum(r[4] > rules.fast_run_bpm and r[2] - r[1] >= rules.sustained_s for r in runs),
         "longest_run_beats": int(max((r[3] for r in runs), default=0)),
         "fastest_run_bpm": round(max((r[4] for r in runs), default=0.0), 1) or None,

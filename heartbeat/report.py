@@ -30,7 +30,9 @@ def definitions(rules):
     """The rules in words, stated in the report."""
     return [f"run: {rules.run_min_beats} or more ectopic beats of one class in a row; couplet: exactly 2",
             f"VT / SVT (fast_runs): a V / S run faster than {rules.fast_run_bpm:g} bpm; sustained (sustained_runs) "
-            f"when it lasts {rules.sustained_s:g} s or more (first to last beat), else non-sustained (NSVT)",
+            f"when it lasts {rules.sustained_s:g} s or more (first to last beat), else non-sustained (NSVT); the "
+            "other runs are slow_runs (a V one: an idioventricular rhythm; an S one: an ectopic atrial or junctional "
+            "rhythm)",
             f"bigeminy / trigeminy: isolated ectopic beats after exactly 1 / 2 normal beats, at least "
             f"{rules.pattern_min_cycles} cycles in a row",
             f"pause: an R-R interval of {rules.pause_s:g} s or more",
@@ -39,11 +41,11 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            f"an ectopic beat are left out; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat inside AF is "
-            "called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
+            f"an ectopic beat are left out; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
+            "inside AF is called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
-            f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than {rules.rate_min_s:g} s "
-            "apart are one; burden: % of the analyzable time",
+            f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than "
+            f"{rules.rate_min_s:g} s apart are one; burden: % of the analyzable time",
             "VF/flutter: a run of fast, sine-like waves without the quiet between beats; its waves are no beats",
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             hrv.definition(rules),
@@ -201,7 +203,8 @@ def summary_lines(report):
             + " ".join(f"{c} {s['beats'][c]}" for c in CLASSES) + ")",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
-            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {plural(e['couplets'], 'couplet')}, {plural(e['runs'], 'run')} "
+            *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {plural(e['couplets'], 'couplet')}, "
+              f"{plural(e['runs'], 'run')} "
               f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
@@ -209,7 +212,8 @@ def summary_lines(report):
             f"{plural(len(s['pauses']), 'pause')}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
-            f"  VF/flutter {plural(len(s['flutter']), 'episode')} ({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
+            f"  VF/flutter {plural(len(s['flutter']), 'episode')} "
+            f"({sum(f['duration_s'] for f in s['flutter']):.1f} s); "
             f"bradycardia {plural(s['bradycardia']['episodes'], 'episode')} ({s['bradycardia']['burden_pct']}%), "
             f"tachycardia {plural(s['tachycardia']['episodes'], 'episode')} ({s['tachycardia']['burden_pct']}%)",
             *([f"  diary: {s['diary']['with_event']} of {s['diary']['read']} entries read have an event within "

@@ -28,24 +28,27 @@ th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img
 
 # report.json's keys as a clinician reads them
 LABELS = {
-    "heart_rate": {"min_bpm": "slowest heart rate (bpm)", "min_at_s": "slowest at (s)", "mean_bpm": "mean heart rate (bpm)",
-                   "max_bpm": "fastest heart rate (bpm)", "max_at_s": "fastest at (s)"},
+    "heart_rate": {"min_bpm": "slowest heart rate (bpm)", "min_at_s": "slowest at (s)",
+                   "mean_bpm": "mean heart rate (bpm)", "max_bpm": "fastest heart rate (bpm)",
+                   "max_at_s": "fastest at (s)"},
     "hrv": {"sdnn_ms": "HRV SDNN (ms)", "sdann_ms": "HRV SDANN (ms)", "rmssd_ms": "HRV RMSSD (ms)",
             "pnn50_pct": "HRV pNN50 (%)", "lf_ms2": "HRV LF power (ms²)", "hf_ms2": "HRV HF power (ms²)",
             "lf_hf": "HRV LF / HF", "spectral_windows": "HRV 5-minute windows read for LF / HF"},
-    "hrt": {"vpcs": "HRT V beats read", "to_pct": "HRT turbulence onset (%)", "ts_ms_per_rr": "HRT turbulence slope (ms per R-R)"},
+    "hrt": {"vpcs": "HRT V beats read", "to_pct": "HRT turbulence onset (%)",
+            "ts_ms_per_rr": "HRT turbulence slope (ms per R-R)"},
     "episodes": {"episodes": "episodes", "total_s": "total (s)", "longest_s": "longest (s)",
                  "burden_pct": "burden (% of analyzable time)"},
-    "ectopic": {"isolated": "isolated beats", "couplets": "couplets (2 beats)", "salvos": "salvos (between a couplet and a run)",
-                "runs": "runs", "fast_runs": "fast runs (VT / SVT)", "sustained_runs": "sustained runs",
-                "longest_run_beats": "longest run (beats)", "fastest_run_bpm": "fastest run (bpm)",
-                "bigeminy_episodes": "bigeminy episodes", "trigeminy_episodes": "trigeminy episodes",
-                "burden_pct": "burden (% of all beats)"},
+    "ectopic": {"isolated": "isolated beats", "couplets": "couplets (2 beats)",
+                "salvos": "salvos (between a couplet and a run)", "runs": "runs", "fast_runs": "fast runs (VT / SVT)",
+                "slow_runs": "slow runs (idioventricular / ectopic atrial or junctional rhythm)",
+                "sustained_runs": "sustained runs", "longest_run_beats": "longest run (beats)",
+                "fastest_run_bpm": "fastest run (bpm)", "bigeminy_episodes": "bigeminy episodes",
+                "trigeminy_episodes": "trigeminy episodes", "burden_pct": "burden (% of all beats)"},
 }
-CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; S supraventricular "
-              "ectopic (atrial or junctional premature, aberrated atrial premature, escape); V ventricular ectopic (premature "
-              "ventricular contraction, ventricular escape); F fusion of a ventricular and a normal beat; Q paced, fusion of "
-              "paced and normal, or unclassifiable.")
+CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; "
+              "S supraventricular ectopic (atrial or junctional premature, aberrated atrial premature, escape); "
+              "V ventricular ectopic (premature ventricular contraction, ventricular escape); F fusion of a ventricular "
+              "and a normal beat; Q paced, fusion of paced and normal, or unclassifiable.")
 
 
 def at_a_glance(s):

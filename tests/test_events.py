@@ -22,7 +22,7 @@ def beats(classes, rr=0.8, segment=None, times=None):
 def test_isolated_couplets_and_runs():
     v, s, events = all_events(beats("NNVNVVNVVVNVVVVVN"), RULES)
     assert (v["isolated"], v["couplets"], v["runs"], v["longest_run_beats"]) == (1, 1, 2, 5)
-    assert v["fastest_run_bpm"] == 75.0 and v["fast_runs"] == 0  # 0.8 s apart
+    assert v["fastest_run_bpm"] == 75.0 and v["fast_runs"] == 0 and v["slow_runs"] == 2  # 0.8 s apart: idioventricular
     assert v["burden_pct"] == pytest.approx(100 * 11 / 17, abs=1e-3)
     assert list(events["type"]) == ["V couplet", "V run", "V run"]
     assert list(events["beats"]) == [2, 3, 5]
@@ -38,7 +38,9 @@ def test_fast_runs_and_supraventricular():
         v, _, _ = all_events(beats("NN" + "V" * n + "NN", rr=0.5), RULES)
         assert (v["fast_runs"], v["sustained_runs"]) == (1, sustained)
     slower = Rules(fast_run_bpm=130)
-    assert all_events(beats("NSSSSNNVVVN", rr=0.5), slower)[1]["fast_runs"] == 0
+    s = all_events(beats("NSSSSNNVVVN", rr=0.5), slower)[1]
+    assert (s["fast_runs"], s["slow_runs"]) == (0, 1)
+    assert all_events(beats("NSSSSNNVVVN", rr=0.5), RULES)[1]["slow_runs"] == 0
 
 
 def test_bigeminy_and_trigeminy():
@@ -278,7 +280,8 @@ def test_tachycardia_interrupted_for_less_than_30_s_is_one_episode(between_s, ep
 
 def test_a_longer_af_min_s_keeps_only_longer_episodes_both_ways():
     """Two 200-s AF stretches with 130 s of regular rhythm between: one episode each at 30 s, none at 360 s, read from
-    the beats or from the pipeline's marks alike (the marks are joined at AF_JOIN_S, whatever af_min_s a report asks)."""
+    the beats or from the pipeline's marks alike (the marks are joined at AF_JOIN_S, whatever af_min_s a report
+    asks)."""
     rng = np.random.default_rng(4)
     rr = np.r_[0.8 + 0.01 * rng.standard_normal(50), rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(160),
                rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(50)]
