@@ -21,6 +21,7 @@ MARGIN_S = 0.5          # around a flat or clipped stretch, the signal is not tr
 RECOVERY_S = 3.2        # after a clip, an AC-coupled amplifier settles back: two time constants of the 0.1 Hz
                         # high-pass of Holter front ends (and of MIT-BIH's playback), in which QRS complexes
                         # shrink to a few percent and are missed (MIT-BIH 116 at 1,392 s: a false 3-s pause)
+NO_SIGNAL = ("gap", "lead-off", "saturation")  # excluded for want of a signal, not for what it shows
 MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few beats to detect reliably
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
@@ -215,7 +216,7 @@ def join_flutter(flutter, excluded, beat_samples, fs):
     10 pieces of its 6 annotated episodes): a clinician must read that time as VF/flutter, never as noise. Pieces
     with a gap, lead-off or saturation between them stay apart.
     flutter: (start, stop) input samples; excluded: Excluded; beat_samples: sorted samples of the beats read."""
-    off = [(e.start, e.stop) for e in excluded if e.reason != "noise"]  # no signal to say VF went on
+    off = [(e.start, e.stop) for e in excluded if e.reason in NO_SIGNAL]  # nothing to say the rhythm went on
     joined = []
     for a, b in sorted(flutter):
         last = joined[-1][1] if joined else None
