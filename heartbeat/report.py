@@ -73,8 +73,6 @@ def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
 
 
 AF_HRV_SHARE = 0.1  # HRV read from this share of N-N intervals inside atrial fibrillation or more gets a warning
-
-
 HRV_COVER = 0.5  # HRV read from N-N intervals that cover less of the analyzable time than this gets a warning
 
 

@@ -47,8 +47,8 @@ LABELS = {
 }
 CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; "
               "S supraventricular ectopic (atrial or junctional premature, aberrated atrial premature, escape); "
-              "V ventricular ectopic (premature ventricular contraction, ventricular escape); F fusion of a ventricular "
-              "and a normal beat; Q paced, fusion of paced and normal, or unclassifiable.")
+              "V ventricular ectopic (premature ventricular contraction, ventricular escape); F fusion of a "
+              "ventricular and a normal beat; Q paced, fusion of paced and normal, or unclassifiable.")
 
 
 def at_a_glance(s):
@@ -73,6 +73,13 @@ def at_a_glance(s):
     if rate["min_bpm"] is not None:
         parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f})")
     return "; ".join(parts) + "."
+
+
+def ectopic_table(summary):
+    """The ventricular and supraventricular summaries side by side, rows labelled in words; no salvo row unless runs
+    start above 3 beats (only then are there salvos)."""
+    table = pd.DataFrame({"ventricular": summary["ventricular"], "supraventricular": summary["supraventricular"]})
+    return table.drop(index=[] if summary["rules"]["run_min_beats"] > 3 else ["salvos"]).rename(index=LABELS["ectopic"])
 
 
 def _hms(seconds):
@@ -255,10 +262,7 @@ def report_html(report, signal=None, fs=None):
                        for k, v in s[key].items()]),
              f"<p class='note'>{CLASS_NOTE}</p>",
              "<h2>Ectopic beats</h2>",
-             pd.DataFrame({"ventricular": s["ventricular"], "supraventricular": s["supraventricular"]})
-             .drop(index=[] if s["rules"]["run_min_beats"] > 3 else ["salvos"])  # salvos exist only then
-             .rename(index=LABELS["ectopic"])
-             .map(_fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's decimals
+             ectopic_table(s).map(_fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's
              *diary_part(report, signal, fs),
              "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
              "<h2>Hour by hour</h2>", report.hourly.map(_fmt).to_html(index=False)]

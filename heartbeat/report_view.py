@@ -9,7 +9,7 @@ from .events import Rules
 from .figures import strip_figure
 from .report import build_report, report_json
 from .diary import read_diary
-from .report_html import LABELS, at_a_glance, diary_table, report_html, strip_span, strips, trend_figure
+from .report_html import LABELS, at_a_glance, diary_table, ectopic_table, report_html, strip_span, strips, trend_figure
 from .reviewed import apply_reviewed
 
 
@@ -80,7 +80,7 @@ def report_section(rec, table, model_name, reviewed=None):
     cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
     cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
                                                           ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")
-    st.dataframe(pd.DataFrame({"ventricular": v, "supraventricular": sv}).rename(index=LABELS["ectopic"]).astype(str))
+    st.dataframe(ectopic_table(s).astype(str))
     st.dataframe(pd.Series({LABELS[part].get(k, k): x for part in ("hrv", "hrt") for k, x in s[part].items()},
                            name="value").astype(str))
     if s["diary"]:
