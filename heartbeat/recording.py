@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import CLASSES, quality, review, segment
+from . import CLASSES, quality, review, segment, witness
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
@@ -197,6 +197,8 @@ def read_recording(model, rec, embed=False):
             error = e
             continue
         second = _second_lead(rec, start, stop, found)
+        if second:  # an interval the second lead beats through is no pause
+            found = found._replace(artifacts=found.artifacts + witness.artifacts(found, second[0], rec.fs, start))
         noisy = in_spans(found.samples, found.noisy)
         rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)

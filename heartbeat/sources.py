@@ -229,7 +229,8 @@ def other_channel(path, channel=None):
 
 
 def add_channel_arguments(parser, second_help="each beat is classified on both leads and their probabilities "
-                                             "averaged (detection stays on --channel)"):
+                                             "averaged (detection stays on --channel); a long interval it beats "
+                                             "through at the rhythm before is no pause but excluded time"):
     """The options open_recording takes beside --record / --signal, declared once for predict, report, prepare_data."""
     parser.add_argument("--channel", help="WFDB / EDF channel name or index (default: lead II, e.g. MLII, II or "
                         "'ECG II', if present, else the first named as an ECG lead)")
