@@ -7,7 +7,7 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 report from the cardiologists' beat annotations. Printed per database: V and S burden absolute error (percentage
 points; median and worst record), and event-level Se / +P for V couplets, V runs, S runs, pauses, AF episodes
 and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans
-overlap), the false pauses, and the HRV (time and frequency domain) and heart-rate turbulence of the pipeline's
+overlap), the false pauses, and the heart rate (min, mean, max), the HRV (time and frequency domain) and heart-rate turbulence of the pipeline's
 beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
 by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule);
 why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q
@@ -47,6 +47,7 @@ EVENT_TYPES = ("V couplet", "V run", "S run", "pause", "AF", "bradycardia", "tac
 NO_INTERVAL = {"[", "]", "!"}  # ventricular flutter / fibrillation: waves, not beats
 HRV_KEYS = ("sdnn_ms", "rmssd_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf")
 HRT_KEYS = ("to_pct", "ts_ms_per_rr")
+HR_KEYS = ("min_bpm", "mean_bpm", "max_bpm")
 
 
 def reference_table(rec, path):
@@ -106,8 +107,9 @@ def validate_record(model, path, both_leads=False):
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     row.update(flutter_row(pred, ref_flutter))
-    for key in HRV_KEYS:  # HRV from the pipeline's N-N intervals against the reference's
-        row[f"hrv|{key}|ref"], row[f"hrv|{key}|pred"] = ref.summary["hrv"][key], pred.summary["hrv"][key]
+    for part, keys in (("heart_rate", HR_KEYS), ("hrv", HRV_KEYS)):  # the pipeline's against the reference's
+        for key in keys:  # (HRV from N-N intervals)
+            row[f"{part}|{key}|ref"], row[f"{part}|{key}|pred"] = ref.summary[part][key], pred.summary[part][key]
     for key in HRT_KEYS:  # heart-rate turbulence likewise
         row[f"hrt|{key}|ref"], row[f"hrt|{key}|pred"] = ref.summary["hrt"][key], pred.summary["hrt"][key]
     truth = rhythm_spans(path, rec.fs, len(rec.signal) / rec.fs)
@@ -213,13 +215,14 @@ def summary_line(rows):
         false = rows["record"][~has_af & called & rows["AF_true_s"].notna()]
         out["records with AF found by the pipeline / with annotated AF; records with AF called and none annotated"] = \
             f"{(has_af & called).sum()} / {has_af.sum()}; {len(false)} ({', '.join(false) or 'none'})"
-    for key in HRV_KEYS:  # records where both reports have the value
-        ref, pred = (pd.to_numeric(rows[f"hrv|{key}|{w}"], errors="coerce") for w in ("ref", "pred"))
-        both = ref.notna() & pred.notna()
-        err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
-        out[f"HRV {key} |err| median / worst; median relative (records: in both / in the reference)"] = (
-            f"{median_worst(err, rows)}; {100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})"
-            if both.any() else "none")
+    for part, label, keys in (("heart_rate", "heart rate", HR_KEYS), ("hrv", "HRV", HRV_KEYS)):
+        for key in keys:  # records where both reports have the value
+            ref, pred = (pd.to_numeric(rows[f"{part}|{key}|{w}"], errors="coerce") for w in ("ref", "pred"))
+            both = ref.notna() & pred.notna()
+            err, rel = (pred - ref)[both].abs(), ((pred - ref).abs() / ref.abs())[both & (ref != 0)]
+            out[f"{label} {key} |err| median / worst; median relative (records: in both / in the reference)"] = (
+                f"{median_worst(err, rows)}; {100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})"
+                if both.any() else "none")
     ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
     both, in_ref = ref["to_pct"].notna() & pred["to_pct"].notna(), ref["to_pct"].notna().sum()
     for key in HRT_KEYS:
