@@ -7,9 +7,10 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 report from the cardiologists' beat annotations. Printed per database: V and S burden absolute error (percentage
 points; median and worst record), and event-level Se / +P for V couplets, V runs, S runs, pauses, AF episodes
 and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans
-overlap), the false pauses, and the heart rate (min, mean, max), the HRV (time and frequency domain) and heart-rate turbulence of the pipeline's
-beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds of atrial fibrillation found
-by the AF rule on the reference beats and by the pipeline against the annotated (AFIB time (DS1 chose the rule);
+overlap), the false pauses, the heart rate (min, mean, max), the HRV (time and frequency domain) and heart-rate
+turbulence of the pipeline's beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds
+of atrial fibrillation found by the AF rule on the reference beats and by the pipeline against the annotated (AFIB
+time (DS1 chose the rule);
 why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q
 beat inside) and what the reference has under false ones; VF / flutter episodes and seconds against the
 reference's '[' ... ']' episodes, and how many of their seconds the report excluded as noise. In the reference, an R-R interval across a

@@ -198,7 +198,7 @@ def read_recording(model, rec, embed=False):
             continue
         second = _second_lead(rec, start, stop, found)
         if second:  # an interval the second lead beats through is no pause
-            found = found._replace(artifacts=found.artifacts + witness.artifacts(found, second[0], rec.fs, start))
+            found = found._replace(artifacts=found.artifacts + witness.artifacts(found, second[0], rec))
         noisy = in_spans(found.samples, found.noisy)
         rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)

@@ -3,54 +3,63 @@
 An amplifier that blocks after a jump of the baseline (SVDB 853 at 1,250 s: 13 beats hidden for 11.7 s)
 looks on its own lead like a quiet pause: neither its span, its steepest change nor its QRS-band energy
 tells it from a real one (docs/holter-report.md). The other lead of a Holter recording keeps beating
-through it. A real pause has no beats on any lead; the other lead's detections inside it (a P wave in
-V1, noise) do not fall at the rhythm before the pause.
+through it. A real pause has no beats on any lead; what another lead shows inside one (a P wave, noise)
+seldom falls at the rhythm before it, but one such detection can (MIT-BIH 232: seven intervals of 1.6-2.0 s).
 """
 import numpy as np
 
 from . import quality, segment
-from .detect import SEARCHBACK_RR, energy_detection
-from .verify import verified
+from .windows import Resampler, detect_segment
 
-CONTEXT_S = 10.0   # the second lead is read this far on either side of the interval: its thresholds settle
-EDGE_S = 0.3       # its detections this close to either end are the beats that bound the interval
+TOLERANCE = 1.5    # every step within 1 / 1.5 and 1.5 times the rhythm before (as the detector's search-back
+                   # calls 1.5 x the mean R-R a missed beat: detect.SEARCHBACK_RR; set equal, not tied to it)
+CONTEXT_S = 10.0   # the second lead is detected this far on either side of an interval: its thresholds settle
+EDGE_S = 0.3       # the second lead's detections this close to either end are the beats that bound the interval
 RHYTHM_BEATS = 8   # the rhythm before the interval: the median of this many intervals ...
 MIN_BEFORE = 4     # ... of at least this many
 
 
-def second_lead_peaks(resampler, lo, hi):
-    """The second lead's detections (after the learned check) in [lo, hi), 360-Hz positions of the segment."""
-    fs, context = segment.KAGGLE_FS, int(CONTEXT_S * segment.KAGGLE_FS)
-    sig, first = resampler.samples(resampler.span(max(0, lo - context), hi + context))
-    found = energy_detection(sig, fs)
-    peaks = verified(found.wide, fs, found.peaks) + first
-    return peaks[(peaks >= lo) & (peaks < hi)]
-
-
-def witnessed(peaks, resampler, covered):
-    """(beat, next beat) 360-Hz positions of the long intervals between `peaks` (360-Hz, of one segment) that the
-    second lead (`resampler`) fills with beats at the rhythm before them. covered: (start, stop) 360-Hz stretches
-    (flutter, noise, artifacts) whose intervals are judged already."""
-    fs, out = segment.KAGGLE_FS, []
+def candidates(peaks, covered, fs):
+    """Indices k of the intervals peaks[k] -> peaks[k + 1] (one segment's beats, samples at fs Hz) of at least
+    quality.LONG_RR_S, with MIN_BEFORE intervals before them, that no (start, stop) of `covered` overlaps."""
     rr = np.diff(peaks)
-    edge = int(EDGE_S * fs)
-    for k in np.flatnonzero(rr >= quality.LONG_RR_S * fs):
+    return [k for k in np.flatnonzero(rr >= quality.LONG_RR_S * fs)
+            if k >= MIN_BEFORE and not any(x < peaks[k + 1] and peaks[k] < y for x, y in covered)]
+
+
+def witnessed(peaks, second, covered, fs):
+    """(beat, next beat) of the candidates() intervals that the second lead's detections `second` (sorted
+    samples) cut into steps at the rhythm before them."""
+    out, rr, edge = [], np.diff(peaks), int(EDGE_S * fs)
+    for k in candidates(peaks, covered, fs):
         a, b = int(peaks[k]), int(peaks[k + 1])
-        if k < MIN_BEFORE or any(x < b and a < y for x, y in covered):
-            continue
         r = np.median(rr[max(0, k - RHYTHM_BEATS):k])
-        steps = np.diff(np.r_[a, second_lead_peaks(resampler, a + edge, b - edge + 1), b])
-        if len(steps) > 1 and np.all(steps <= SEARCHBACK_RR * r) and np.all(steps >= r / SEARCHBACK_RR):
+        steps = np.diff(np.r_[a, second[(second >= a + edge) & (second <= b - edge)], b])
+        if len(steps) > 1 and np.all(steps <= TOLERANCE * r) and np.all(steps >= r / TOLERANCE):
             out.append((a, b))
     return out
 
 
-def artifacts(found, resampler, fs, start):
-    """(beat, next beat) input samples of the intervals of a segment's beats (recording.SegmentBeats, read from
-    input sample `start` at `fs` Hz) that the second lead fills: artifacts, as found.artifacts are."""
-    def to_360(x):
-        return int(round((x - start) * segment.KAGGLE_FS / fs))
+def artifacts(found, resampler, rec):
+    """(beat, next beat) input samples of the intervals of a segment's beats (recording.SegmentBeats of the Recording
+    `rec`) that its second lead (`resampler`, a windows.Resampler of the same segment) beats through: artifacts, as
+    found.artifacts are. The second lead is detected as the first was, but only around the long intervals (from
+    CONTEXT_S before to CONTEXT_S after each, such stretches merged); where it is itself unreadable
+    (rec.second_excluded) or noisy it witnesses nothing."""
+    fs, start, stop = resampler.fs, resampler.start, resampler.stop
 
-    covered = [(to_360(x), to_360(y)) for x, y in found.flutter + found.noisy + found.artifacts]
-    return [tuple(start + np.round(np.array(pair) * fs / segment.KAGGLE_FS).astype(np.int64))
-            for pair in witnessed(found.peaks, resampler, covered)]
+    def to_input(x, first=start):  # as recording.beats_of maps its peaks: the interval's ends are beats of the table
+        return first + np.round(np.asarray(x, dtype=np.float64) * fs / segment.KAGGLE_FS).astype(np.int64)
+
+    peaks = to_input(found.peaks)
+    covered = found.flutter + found.noisy + found.artifacts + [(e.start, e.stop) for e in rec.second_excluded]
+    long = candidates(peaks, covered, fs)
+    if not long:
+        return []
+    context, second = int(CONTEXT_S * fs), []
+    around = ((max(start, peaks[k] - context), min(stop, peaks[k + 1] + context), "") for k in long)
+    for a, b, _ in quality.union(around):
+        other = detect_segment(Resampler(resampler.read, fs, a, b))
+        second.append(to_input(other.peaks, a))
+        covered = covered + [tuple(to_input(span, a)) for span in other.noisy]
+    return witnessed(peaks, np.concatenate(second), covered, fs)

@@ -1,5 +1,6 @@
 """A long interval on the lead read is no pause when the second lead beats through it (heartbeat/witness.py)."""
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -7,39 +8,70 @@ import pytest
 from conftest import ROOT, SVDB, needs_svdb
 from heartbeat import witness
 from heartbeat.checkpoint import load_checkpoint
+from heartbeat.quality import Excluded
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report
 
 FS = 360
 
 
-def judged(monkeypatch, second_lead_s, covered=(), before=8):
-    """witnessed() on beats 1 s apart (`before` intervals), then a 4-s interval, then 3 more beats; the second lead
-    'detects' at second_lead_s seconds after the interval's first beat. Returns the intervals witnessed, in s."""
+def judged(second_s, covered=(), before=8):
+    """witnessed() on beats 1 s apart (`before` intervals), then a 4-s interval from 8 s, then 3 more beats; the
+    second lead detects at second_s seconds after the interval's first beat. The intervals witnessed, in s."""
     peaks = np.r_[np.arange(before + 1), before + 4 + np.arange(4)] * FS
-    start = before * FS
-    monkeypatch.setattr(witness, "second_lead_peaks",
-                        lambda res, lo, hi: np.array([start + s * FS for s in second_lead_s if lo <= start + s * FS < hi],
-                                                     dtype=np.int64))
-    return [(a / FS, b / FS) for a, b in witness.witnessed(peaks, None, list(covered))]
+    second = np.array([(before + s) * FS for s in second_s], dtype=np.int64)
+    return [(a / FS - before + 8, b / FS - before + 8) for a, b in witness.witnessed(peaks, second, list(covered), FS)]
 
 
-def test_beats_at_the_rhythm_before_make_the_interval_an_artifact(monkeypatch):
-    assert judged(monkeypatch, [1.0, 2.0, 3.0]) == [(8.0, 12.0)]
-    assert judged(monkeypatch, [1.1, 2.3, 3.1]) == [(8.0, 12.0)]  # within 1.5 x and 1 / 1.5 x the rhythm
+def test_beats_at_the_rhythm_before_make_the_interval_an_artifact():
+    assert judged([1.0, 2.0, 3.0]) == [(8.0, 12.0)]
+    assert judged([1.1, 2.3, 3.1]) == [(8.0, 12.0)]  # within 1.5 x and 1 / 1.5 x the rhythm
+    assert judged([0.1, 1.0, 2.0, 3.0, 3.9]) == [(8.0, 12.0)]  # detections at the ends are its own beats
+    assert judged([1.0, 2.0, 3.0], before=witness.MIN_BEFORE) == [(8.0, 12.0)]
 
 
-def test_what_a_real_pause_shows_on_another_lead_does_not(monkeypatch):
-    assert judged(monkeypatch, []) == []                 # nothing: a pause on both leads
-    assert judged(monkeypatch, [1.5]) == []              # a P wave or noise: 1.5 s and 2.5 s are no rhythm of 1 s
-    assert judged(monkeypatch, [1.0, 2.0]) == []         # a beat missed on the second lead too: 2 s left
-    assert judged(monkeypatch, [1.0, 1.4, 2.0, 3.0]) == []  # 0.4 s: too early for that rhythm
-    assert judged(monkeypatch, [0.1, 1.0, 2.0, 3.0, 3.9]) == [(8.0, 12.0)]  # detections at the ends are its beats
+def test_what_a_real_pause_shows_on_another_lead_does_not():
+    assert judged([]) == []                 # nothing: a pause on both leads
+    assert judged([1.5]) == []              # a P wave or noise: 1.5 s and 2.5 s are no rhythm of 1 s
+    assert judged([1.0, 2.0]) == []         # a beat missed on the second lead too: 2 s left
+    assert judged([1.0, 1.4, 2.0, 3.0]) == []  # 0.4 s: too early for that rhythm
 
 
-def test_an_interval_judged_already_or_without_a_rhythm_before_it_is_left(monkeypatch):
-    assert judged(monkeypatch, [1.0, 2.0, 3.0], covered=[(9 * FS, 10 * FS)]) == []  # noise, flutter, artifact
-    assert judged(monkeypatch, [1.0, 2.0, 3.0], before=witness.MIN_BEFORE - 1) == []
+def test_an_interval_judged_already_or_without_a_rhythm_before_it_is_left():
+    assert judged([1.0, 2.0, 3.0], covered=[(9 * FS, 10 * FS)]) == []       # noise, flutter, an artifact inside
+    assert judged([1.0, 2.0, 3.0], covered=[(7 * FS, 8 * FS + 1)]) == []    # ... or reaching into it
+    assert judged([1.0, 2.0, 3.0], covered=[(7 * FS, 8 * FS)]) == [(8.0, 12.0)]  # ending at its first beat: not
+    assert judged([1.0, 2.0, 3.0], before=witness.MIN_BEFORE - 1) == []
+
+
+@pytest.mark.parametrize("fs", [128, 250, 360, 500])
+def test_artifacts_end_on_the_beats_of_the_table_at_any_rate(monkeypatch, fs):
+    """artifacts() maps the segment's 360-Hz peaks to input samples as recording.beats_of does, so an artifact's
+    ends are beats of the beats table; the second lead is read around the interval only, and its unreadable or
+    noisy time witnesses nothing."""
+    start = 12_345
+    peaks = (np.r_[np.arange(21), 24 + np.arange(4)] * 0.9 * FS).astype(np.int64)  # 3.6 s from 18 s
+    second_at = start + (18 + np.array([0.9, 1.8, 2.7])) * fs                       # input samples
+    noise, reads = [], []
+
+    def detect_segment(resampler):  # the second lead's detections in the stretch read, 360 Hz from its start
+        reads.append((resampler.start, resampler.stop))
+        return SimpleNamespace(peaks=np.round((second_at - resampler.start) * FS / fs).astype(np.int64),
+                               noisy=[(int((x - resampler.start) * FS / fs), int((y - resampler.start) * FS / fs))
+                                      for x, y in noise])
+
+    monkeypatch.setattr(witness, "detect_segment", detect_segment)
+    to_input = lambda x: start + np.round(np.asarray(x) * fs / FS).astype(np.int64)  # noqa: E731 (beats_of's rule)
+    found = SimpleNamespace(peaks=peaks, flutter=[], noisy=[], artifacts=[])
+    segment = SimpleNamespace(fs=fs, start=start, stop=start + 60 * fs, read=None)
+    rec = SimpleNamespace(second_excluded=[])
+    assert witness.artifacts(found, segment, rec) == [(to_input(peaks[20]), to_input(peaks[21]))]
+    context = witness.CONTEXT_S * fs
+    assert reads == [(to_input(peaks[20]) - context, to_input(peaks[21]) + context)]
+    rec.second_excluded = [Excluded(int(start + 19 * fs), int(start + 19.5 * fs), "lead-off")]
+    assert witness.artifacts(found, segment, rec) == []
+    rec.second_excluded, noise[:] = [], [(int(start + 19 * fs), int(start + 20 * fs))]
+    assert witness.artifacts(found, segment, rec) == []
 
 
 @needs_svdb
