@@ -7,10 +7,10 @@ For every annotated record: report.py's report from the pipeline (detection + cl
 report from the cardiologists' beat annotations. Printed per database: V and S burden absolute error (percentage
 points; median and worst record), and event-level Se / +P for V couplets, V runs, S runs, pauses, AF episodes
 and sustained bradycardia and tachycardia (an event matches a reference event of its type when their time spans
-overlap), the false pauses, the heart rate (min, mean, max), the HRV (time and frequency domain) and heart-rate
-turbulence of the pipeline's beats against the reference's; where a record has rhythm marks (MIT-BIH), the seconds
-of atrial fibrillation found by the AF rule on the reference beats and by the pipeline against the annotated (AFIB
-time (DS1 chose the rule);
+overlap), the false pauses and what each pause follows, the heart rate (min, mean, max), the HRV (time and frequency
+domain) and heart-rate turbulence of the pipeline's beats against the reference's; where a record has rhythm marks
+(MIT-BIH), the seconds of atrial fibrillation found by the AF rule on the reference beats and by the pipeline
+against the annotated (AFIB time (DS1 chose the rule);
 why reference V runs were missed (excluded time, beats not detected, a segment split, an F beat or an N / S / Q
 beat inside) and what the reference has under false ones; VF / flutter episodes and seconds against the
 reference's '[' ... ']' episodes, and how many of their seconds the report excluded as noise. In the reference, an R-R interval across a
@@ -40,7 +40,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS1, DS2, record_names, rhythm_spans
 from heartbeat.recording import classify_recording
 from heartbeat.sources import other_channel, read_wfdb
-from heartbeat.report import build_report
+from heartbeat.report import build_report, pause_context
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -106,6 +106,7 @@ def validate_record(model, path, both_leads=False):
             row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
+    row.update(pause_context_row(pred.summary["pauses"], ref.summary["pauses"]))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     row.update(flutter_row(pred, ref_flutter))
     for part, keys in (("heart_rate", HR_KEYS), ("hrv", HRV_KEYS)):  # the pipeline's against the reference's
@@ -119,6 +120,18 @@ def validate_record(model, path, both_leads=False):
         for name, report in (("ref", ref), ("pred", pred)):
             row.update({f"AF_{name}_{k}": v for k, v in af_seconds(report, truth).items()})
     return row
+
+
+def pause_context_row(pred, ref):
+    """Of the pipeline's pauses that overlap a reference pause, how many say what it says (report.pause_context:
+    the class of the beat before it, or in AF), and the pairs that differ ("pipeline's / reference's")."""
+    def overlapping(p):
+        return next((r for r in ref if r["start_s"] < p["start_s"] + p["duration_s"]
+                     and p["start_s"] < r["start_s"] + r["duration_s"]), None)
+
+    pairs = [(pause_context(p), pause_context(r)) for p in pred if (r := overlapping(p)) is not None]
+    return {"pause_ctx_matched": len(pairs), "pause_ctx_same": sum(a == b for a, b in pairs),
+            **tally("pause ctx", (f"{a} / {b}" for a, b in pairs if a != b))}
 
 
 def flutter_row(pred, ref_flutter):
@@ -204,6 +217,10 @@ def summary_line(rows):
         f"({vf['VF|ref']}, {vf['VF|pred']}); {vf['VF_hit_s'] / max(vf['VF_true_s'], 1e-9):.3f} / "
         f"{vf['VF_hit_s'] / max(vf['VF_pred_s'], 1e-9):.3f}; {vf['VF_noise_s']:.1f} of {vf['VF_true_s']:.1f} s")
     out["false pauses"] = int((rows["pause|pred"] - rows["pause|hit_pred"]).sum())
+    differ = rows.filter(like="pause ctx|").sum()
+    out["pauses that say what the reference's do (after which beat, or in AF); differing, pipeline / reference"] = (
+        f"{int(rows['pause_ctx_same'].sum())} of {int(rows['pause_ctx_matched'].sum())}; "
+        + (", ".join(f"{k.split('|')[1]} {int(v)}" for k, v in differ.items() if v) or "none"))
     if "AF_true_s" in rows:  # DS1 chose the AF rule's constants (on its reference beats); DS2 tests them
         for part, names in (("DS1", set(map(str, DS1))), ("DS2", set(map(str, DS2))), ("all", set(rows["record"]))):
             sub = rows[rows["record"].isin(names) & rows["AF_true_s"].notna()]

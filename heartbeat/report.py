@@ -2,6 +2,7 @@
 bradycardia and tachycardia, HRV, hour by hour, and the excluded time; written as report.json, beats.csv,
 events.csv, hourly.csv and report.html."""
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -35,7 +36,9 @@ def definitions(rules):
             "rhythm)",
             f"bigeminy / trigeminy: isolated ectopic beats after exactly 1 / 2 normal beats, at least "
             f"{rules.pattern_min_cycles} cycles in a row",
-            f"pause: an R-R interval of {rules.pause_s:g} s or more",
+            f"pause: an R-R interval of {rules.pause_s:g} s or more; each is said to follow a beat of a class (after a "
+            "premature beat, its compensatory or reset pause) or to lie in atrial fibrillation (its slow conduction, "
+            "not a sinus pause)",
             f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
             "mean R-R interval",
             "burden: beats of the class / all beats, in %",
@@ -105,6 +108,27 @@ def _af_hrv_warnings(beats, events):
             "numbers describe the fibrillation, not a sinus rhythm"]
 
 
+def pause_list(pauses, events, beats):
+    """report.json's pauses (the pause rows of `events`): start, duration, `after`: the class of the beat that
+    starts it, and `in_af`: whether it starts inside an atrial fibrillation episode of `events`."""
+    af = events[events["type"] == "AF"]
+    first = np.searchsorted(beats.times, pauses["start_s"].to_numpy())  # pauses start at a beat's time, exactly
+    return [{"start_s": round(a, 3), "duration_s": round(b - a, 3), "after": str(beats.classes[k]),
+             "in_af": bool(((af["start_s"] <= a) & (a < af["end_s"])).any())}
+            for a, b, k in zip(pauses["start_s"], pauses["end_s"], first)]
+
+
+def pause_context(pause):
+    """Where a pause of report.json lies, in words: "in AF", "after an N beat", "after a V beat", ..."""
+    return "in AF" if pause["in_af"] else f"after a{'n' if pause['after'] in 'NSF' else ''} {pause['after']} beat"
+
+
+def pause_counts(pauses):
+    """"3 (1 in AF, 2 after an N beat)": how many pauses, and how many of each context."""
+    kinds = Counter(pause_context(p) for p in pauses).most_common()  # ties in time order
+    return f"{len(pauses)}" + (f" ({', '.join(f'{n} {k}' for k, n in kinds)})" if pauses else "")
+
+
 def build_report(table, rec, rules=Rules(), about=None, diary=None):
     """Report of a classified recording: `table` from recording.classify_recording (or any table with
     time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
@@ -139,8 +163,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "heart_rate": heart_rate(beats, trend),
         "ventricular": v,
         "supraventricular": s,
-        "pauses": [{"start_s": round(a, 3), "duration_s": round(b - a, 3)}
-                   for a, b in zip(pauses["start_s"], pauses["end_s"])],
+        "pauses": pause_list(pauses, events, beats),
         "atrial_fibrillation": episodes("AF"),
         "bradycardia": episodes("bradycardia"),
         "tachycardia": episodes("tachycardia"),
@@ -208,7 +231,7 @@ def summary_lines(report):
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {plural(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); "
-            f"{plural(len(s['pauses']), 'pause')}; "
+            f"pauses {pause_counts(s['pauses'])}; "
             f"SDNN {shown(s['hrv']['sdnn_ms'], ' ms')}, RMSSD {shown(s['hrv']['rmssd_ms'], ' ms')}, LF / HF {lf_hf}; "
             f"HRT {turbulence}",
             f"  VF/flutter {plural(len(s['flutter']), 'episode')} "

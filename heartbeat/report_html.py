@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
-from .report import plural
+from .report import pause_context, pause_counts, plural
 from .reviewed import kept_note
 
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
@@ -67,8 +67,9 @@ def at_a_glance(s):
                                                             else "") + ")")
     if s["flutter"]:
         parts.append(f"VF/flutter {plural(len(s['flutter']), 'episode')}")
-    longest = max((p["duration_s"] for p in s["pauses"]), default=None)
-    parts.append(f"{plural(len(s['pauses']), 'pause')}, the longest {longest:.1f} s" if longest else "no pause")
+    longest = max(s["pauses"], key=lambda p: p["duration_s"], default=None)
+    parts.append(f"{plural(len(s['pauses']), 'pause')}, the longest {longest['duration_s']:.1f} s "
+                 f"{pause_context(longest)}" if longest else "no pause")
     rate = s["heart_rate"]
     if rate["min_bpm"] is not None:
         parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f})")
@@ -139,6 +140,11 @@ def trend_figure(report):
     return fig
 
 
+def _pause_at(s, start_s):
+    """The pause of report.json's summary `s` that starts at start_s (an events row's, unrounded)."""
+    return min(s["pauses"], key=lambda p: abs(p["start_s"] - start_s))
+
+
 def strips(report):
     """(title, start_s, seconds) of the strips a reader checks the report by: the longest and fastest V run, the
     longest S run, pause, VF/flutter and AF episode, the fastest and slowest heart rate, and an example of each
@@ -152,8 +158,8 @@ def strips(report):
         if len(rows):
             row = rows.loc[(rows["end_s"] - rows["start_s"]).idxmax() if by is None else rows[by].idxmax()]
             length = row["end_s"] - row["start_s"]
-            what = (f"{length:.2f} s" if kind == "pause" else f"{length:.0f} s" if by is None else
-                    f"{row['beats']} beats, {row['rate_bpm']:.0f} bpm")
+            what = (f"{length:.2f} s {pause_context(_pause_at(s, row['start_s']))}" if kind == "pause" else
+                    f"{length:.0f} s" if by is None else f"{row['beats']} beats, {row['rate_bpm']:.0f} bpm")
             out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], 0.0 if kind == "AF" else length))
     rate = s["heart_rate"]
     for key, title in (("max", "fastest"), ("min", "slowest")):
@@ -255,7 +261,7 @@ def report_html(report, signal=None, fs=None):
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(LABELS[part].get(k, k), v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]
-                    + [("pauses", len(s["pauses"])), ("VF/flutter episodes", len(s["flutter"])),
+                    + [("pauses", pause_counts(s["pauses"])), ("VF/flutter episodes", len(s["flutter"])),
                        ("VF/flutter total (s)", round(sum(f["duration_s"] for f in s["flutter"]), 1))]
                     + [(f"{name} {LABELS['episodes'].get(k, k)}", v) for key, name in (
                         ("atrial_fibrillation", "AF"), ("bradycardia", "bradycardia"), ("tachycardia", "tachycardia"))

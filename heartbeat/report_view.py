@@ -7,7 +7,7 @@ import streamlit as st
 from . import CLASSES, UserError
 from .events import Rules
 from .figures import strip_figure
-from .report import build_report, report_json
+from .report import build_report, pause_counts, report_json
 from .diary import read_diary
 from .report_html import LABELS, at_a_glance, diary_table, ectopic_table, report_html, strip_span, strips, trend_figure
 from .reviewed import apply_reviewed
@@ -76,7 +76,7 @@ def report_section(rec, table, model_name, reviewed=None):
     cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}")
     cols[2].metric("V burden", f"{v['burden_pct']} %")
     cols[3].metric("S burden", f"{sv['burden_pct']} %")
-    cols[4].metric("pauses", len(s["pauses"]))
+    cols[4].metric("pauses", len(s["pauses"]), help=pause_counts(s["pauses"]))
     cols[5].metric("SDNN / RMSSD (ms)", f"{s['hrv']['sdnn_ms']} / {s['hrv']['rmssd_ms']}")
     cols[6].metric("AF / brady / tachy burden", " / ".join(str(s[k]["burden_pct"]) for k in
                                                           ("atrial_fibrillation", "bradycardia", "tachycardia")) + " %")

@@ -287,3 +287,26 @@ def test_an_episode_joined_across_excluded_time_counts_only_analyzable_seconds()
     assert len(tachy) == 1 and tachy["rate_bpm"].iloc[0] == pytest.approx(120.0)
     assert report.summary["tachycardia"]["total_s"] == pytest.approx(350.0, abs=6.0)
     assert report.summary["tachycardia"]["burden_pct"] <= 100.0
+
+
+def test_each_pause_says_what_it_follows_or_that_it_lies_in_atrial_fibrillation():
+    """A pause after a normal beat (a sinus pause or a block), one after a premature V beat (its compensatory
+    pause), and one inside 40 s the pipeline marked as atrial fibrillation (its slow conduction)."""
+    from heartbeat.report import pause_counts
+
+    times = list(np.arange(21) * 0.8)                    # N beats to 16.0 s
+    times += list(18.5 + np.arange(10) * 0.8)            # a 2.5-s pause after an N beat, N beats to 25.7 s
+    times += [26.1] + list(28.3 + np.arange(10) * 0.8)   # a V beat at 26.1 s, a 2.2-s pause after it
+    af_from = len(times)
+    times += list(36.0 + np.cumsum(np.tile([0.6, 0.9, 0.7], 8)))   # irregular, to 89.6 s ...
+    times += list(times[-1] + 2.3 + np.cumsum(np.tile([0.6, 0.9, 0.7], 6)))  # ... with a 2.3-s pause inside
+    classes = np.array(["N"] * len(times), dtype=object)
+    classes[31] = "V"
+    af = np.zeros(len(times), dtype=bool)
+    af[af_from:] = True
+    table = pd.DataFrame({"time_s": times, "class": classes, "segment": 0, "af": af})
+    pauses = build_report(table, Recording(np.zeros(int(times[-1] + 5) * 360), 360.0, "x")).summary["pauses"]
+    assert [(p["start_s"], p["after"], p["in_af"]) for p in pauses] == [
+        (16.0, "N", False), (26.1, "V", False), (pytest.approx(times[af_from + 23]), "N", True)]
+    assert pause_counts(pauses) == "3 (1 after an N beat, 1 after a V beat, 1 in AF)"
+    assert pause_counts([]) == "0"

@@ -15,18 +15,20 @@ def strip_report(events, beats, excluded=(), flutter=(), rate=None):
     from types import SimpleNamespace
 
     heart_rate = rate or {"min_bpm": None, "min_at_s": None, "max_bpm": None, "max_at_s": None}
+    pauses = [{"start_s": round(a, 3), "duration_s": round(b - a, 3), "after": "V", "in_af": False}
+              for kind, a, b, *_ in events if kind == "pause"]
     summary = {"excluded": list(excluded), "flutter": list(flutter), "heart_rate": heart_rate,
-               "rules": {"hr_average_beats": 8}}
+               "rules": {"hr_average_beats": 8}, "pauses": pauses}
     return SimpleNamespace(events=pd.DataFrame(events, columns=["type", "start_s", "end_s", "beats", "rate_bpm"]),
                            beats=pd.DataFrame(beats), summary=summary)
 
 
-def test_the_longest_pause_strip_says_how_long_it_is():
+def test_the_longest_pause_strip_says_how_long_it_is_and_what_it_follows():
     from heartbeat.report_html import strips
 
     report = strip_report([("pause", 10.0, 12.1, 2, 28.6), ("pause", 50.0, 55.87, 2, 10.4)],
                           {"class": ["N"], "time_s": [1.0], **{f"p_{c}": [0.2] for c in "NSVFQ"}})
-    assert strips(report) == [("longest pause: 5.87 s, at 50.0 s", 50.0, pytest.approx(5.87))]
+    assert strips(report) == [("longest pause: 5.87 s after a V beat, at 50.0 s", 50.0, pytest.approx(5.87))]
 
 
 def test_strips_show_flutter_af_the_heart_rate_extremes_and_clean_example_beats():
