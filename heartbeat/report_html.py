@@ -45,6 +45,8 @@ LABELS = {
                 "fastest_run_bpm": "fastest run (bpm)", "bigeminy_episodes": "bigeminy episodes",
                 "trigeminy_episodes": "trigeminy episodes", "burden_pct": "burden (% of all beats)"},
 }
+CLASS_WORDS = {"N": "normal", "S": "supraventricular ectopic", "V": "ventricular ectopic", "F": "fusion",
+               "Q": "paced or unclassifiable"}  # CLASS_NOTE's first words, for a sentence
 CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; "
               "S supraventricular ectopic (atrial or junctional premature, aberrated atrial premature, escape); "
               "V ventricular ectopic (premature ventricular contraction, ventricular escape); F fusion of a "
@@ -56,7 +58,7 @@ def at_a_glance(s):
     beats, total = s["beats"], max(s["beats"]["total"], 1)
     share = {c: 100.0 * beats[c] / total for c in CLASSES}
     main = max(CLASSES, key=share.get)
-    parts = [f"{share[main]:.0f}% of {beats['total']} beats {main}"]
+    parts = [f"{share[main]:.0f}% of {beats['total']} beats {main} ({CLASS_WORDS[main]})"]
     if s["atrial_fibrillation"]["episodes"]:
         parts.append(f"atrial fibrillation {_fmt(s['atrial_fibrillation']['burden_pct'])}% of the analyzable time")
     for c, key in (("V", "ventricular"), ("S", "supraventricular")):

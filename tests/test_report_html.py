@@ -86,5 +86,5 @@ def test_the_html_reads_as_a_clinician_reads_it():
     assert not any(key in page for key in ("min_bpm", "rmssd_ms", "burden_pct", "longest_run_beats", "salvos"))
     assert "<th>duration (h:mm:ss)</th><td>0:06:40</td>" in page and "Q paced" in page
     assert re.search(r"<th>runs</th>\s*<td>1</td>", page)
-    assert "<b>At a glance:</b> 97% of 100 beats N; V 3 (3%; 0 couplets, 1 run, the longest 3 beats); no pause; " in page
+    assert "<b>At a glance:</b> 97% of 100 beats N (normal); V 3 (3%; 0 couplets, 1 run, the longest 3 beats); no pause; " in page
     assert "salvos" in report_html(build_report(table, rec, Rules(run_min_beats=4)))
