@@ -148,7 +148,7 @@ def _patterns(beats, singles, every, min_cycles):
 def pause_events(beats, rules):
     rr, valid = beats.intervals()
     long = np.flatnonzero(valid & (rr >= rules.pause_s))
-    return [("pause", beats.times[k], beats.times[k + 1], 2, 60.0 / rr[k]) for k in long]
+    return [("pause", beats.times[k], beats.times[k + 1], 2, np.nan) for k in long]  # no rate: one interval
 
 
 def heart_rate_series(beats, rules):

@@ -36,9 +36,10 @@ def definitions(rules):
             "rhythm)",
             f"bigeminy / trigeminy: isolated ectopic beats after exactly 1 / 2 normal beats, at least "
             f"{rules.pattern_min_cycles} cycles in a row",
-            f"pause: an R-R interval of {rules.pause_s:g} s or more; each is said to follow a beat of a class (after a "
-            "premature beat, its compensatory or reset pause) or to lie in atrial fibrillation (its slow conduction, "
-            "not a sinus pause)",
+            f"pause: an R-R interval of {rules.pause_s:g} s or more; each is said to follow a beat of a class or to lie "
+            "in atrial fibrillation (its slow conduction); after a premature beat a pause may be its compensatory or "
+            "reset pause or, when long, a sign of sinus node disease: beat classes do not tell which, nor a sinus "
+            "pause from a block",
             f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
             "mean R-R interval",
             "burden: beats of the class / all beats, in %",
