@@ -179,9 +179,10 @@ def read_recording(model, rec, embed=False):
 
     Beats of one segment are joined by R-R intervals; a new segment starts after excluded time and after
     a flutter / fibrillation episode (rec.flutter), whose waves are no beats. Beats of stretches too noisy
-    to read are dropped and the stretches excluded ("noise"); a long interval in which an artifact hid
-    the beats is excluded too ("artifact"), and is no pause. Each analyzable piece is
-    read on its own, R-R context and template included: after a gap the electrodes may sit elsewhere.
+    to read are dropped and the stretches excluded ("noise"); a long interval in which an artifact hid the beats
+    ("artifact") or that the second lead beats through ("second lead beats", witness.py) is excluded, no pause.
+    Each analyzable piece is read on its own, R-R context and template included: after a gap the electrodes may sit
+    elsewhere.
     A piece with too few beats is excluded ("no beats"); if all are, that is an error. The p_<class> columns
     are the probabilities after the beats of one shape shared theirs (block_proba). Beats inside atrial
     fibrillation are marked (af) and none of them is S (no_s_in_af); no beat between two V beats of its segment
@@ -197,8 +198,8 @@ def read_recording(model, rec, embed=False):
             error = e
             continue
         second = _second_lead(rec, start, stop, found)
-        if second:  # an interval the second lead beats through is no pause
-            found = found._replace(artifacts=found.artifacts + witness.artifacts(found, second[0], rec))
+        witnessed = witness.artifacts(found, second[0], rec) if second else []  # beaten through: no pause
+        found = found._replace(artifacts=found.artifacts + witnessed)
         noisy = in_spans(found.samples, found.noisy)
         rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
@@ -215,7 +216,8 @@ def read_recording(model, rec, embed=False):
         breaks = np.sort([b for _, b in found.flutter + found.noisy + found.artifacts]).astype(np.int64)
         table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples, side="right"))
         segment_id += len(breaks) + 1
-        rec.excluded += [quality.Excluded(a, b, "artifact") for a, b in found.artifacts]
+        rec.excluded += [quality.Excluded(a, b, witness.REASON if (a, b) in witnessed else "artifact")
+                         for a, b in found.artifacts]
         rec.flutter += found.flutter
         tables.append(table[~noisy])
     if not tables:

@@ -57,7 +57,8 @@ def definitions(rules):
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats (with a second lead, also a "
-            "long interval that lead beats through at the rhythm before it); the last beat before a gap, "
+            "long interval that lead beats through at the rhythm before it: second lead beats); the last beat before "
+            "a gap, "
             "lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat is cut "
             "up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window holds some "
             "of that time (no example strip shows one)",

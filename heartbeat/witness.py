@@ -11,6 +11,7 @@ import numpy as np
 from . import quality, segment
 from .windows import Resampler, detect_segment
 
+REASON = "second lead beats"  # the excluded stretch's reason: the lead read shows no beat, the second lead does
 TOLERANCE = 1.5    # every step within 1 / 1.5 and 1.5 times the rhythm before (as the detector's search-back
                    # calls 1.5 x the mean R-R a missed beat: detect.SEARCHBACK_RR; set equal, not tied to it)
 CONTEXT_S = 10.0   # the second lead is detected this far on either side of an interval: its thresholds settle
