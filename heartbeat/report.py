@@ -58,10 +58,9 @@ def definitions(rules):
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats (with a second lead, also a "
             "long interval that lead beats through at the rhythm before it: second lead beats); the last beat before "
-            "a gap, "
-            "lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat is cut "
-            "up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window holds some "
-            "of that time (no example strip shows one)",
+            "a gap, lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat "
+            "is cut up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window "
+            "holds some of that time (no example strip shows one)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 

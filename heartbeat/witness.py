@@ -4,7 +4,7 @@ An amplifier that blocks after a jump of the baseline (SVDB 853 at 1,250 s: 13 b
 looks on its own lead like a quiet pause: neither its span, its steepest change nor its QRS-band energy
 tells it from a real one (docs/holter-report.md). The other lead of a Holter recording keeps beating
 through it. A real pause has no beats on any lead; what another lead shows inside one (a P wave, noise)
-seldom falls at the rhythm before it, but one such detection can (MIT-BIH 232: seven intervals of 1.6-2.0 s).
+seldom falls at the rhythm before it, but one such detection can (MIT-BIH 232: five intervals of 1.6-1.8 s).
 """
 import numpy as np
 
