@@ -30,10 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def day_signal(mitdb, path, second=False):
     """Write the 48 records end to end (float32 .npy) unless the file is there: their MLII or, with second, the
     other lead each record has."""
+    def lead(record):
+        if not second:
+            return read_wfdb(record).signal
+        return read_wfdb(record, None, other_channel(record)).second
+
     if not path.is_file():
-        parts = [(lambda rec: rec.second if second else rec.signal)(
-                 read_wfdb(Path(mitdb) / name, None, other_channel(Path(mitdb) / name) if second else None))
-                 .astype(np.float32) for name in ALL_RECORDS]
+        parts = [lead(Path(mitdb) / name).astype(np.float32) for name in ALL_RECORDS]
         with atomic_path(path) as tmp:
             with open(tmp, "wb") as f:
                 np.save(f, np.concatenate(parts))

@@ -104,14 +104,10 @@ def beats_of(rec, start=0, stop=None):
     peaks = found.peaks
     if len(peaks) < MIN_BEATS + 1:
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
-    fs = segment.KAGGLE_FS
-
-    def to_input(x):
-        return start + np.round(np.asarray(x) * rec.fs / fs).astype(np.int64)
-
-    times = start / rec.fs + peaks / fs
-    spans = {kind: [tuple(to_input(span)) for span in getattr(found, kind)] for kind in ("flutter", "noisy", "artifacts")}
-    return SegmentBeats(to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["artifacts"],
+    times = start / rec.fs + peaks / segment.KAGGLE_FS
+    spans = {kind: [tuple(resampler.to_input(span)) for span in getattr(found, kind)]
+             for kind in ("flutter", "noisy", "artifacts")}
+    return SegmentBeats(resampler.to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["artifacts"],
                         beat_blocks(times, len(peaks) - 1), resampler, peaks)
 
 

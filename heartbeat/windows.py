@@ -43,6 +43,11 @@ class Resampler:
         """An aligned input position (a multiple of den) from the segment's start -> its 360-Hz position."""
         return x * self.num // self.den
 
+    def to_input(self, x):
+        """360-Hz positions from the segment's start (any shape) -> the input samples of the recording they fall on:
+        how every beat, interval and stretch detected at 360 Hz is placed back on the recording."""
+        return self.start + np.round(np.asarray(x, dtype=np.float64) * self.fs / segment.KAGGLE_FS).astype(np.int64)
+
     def span(self, lo, hi):
         """The Span (aligned, within the segment) whose 360-Hz samples cover [lo, hi) of the segment's."""
         a = max(0, (int(np.floor(lo * self.den / self.num)) // self.den - 1) * self.den)

@@ -8,7 +8,7 @@ seldom falls at the rhythm before it, but one such detection can (MIT-BIH 232: f
 """
 import numpy as np
 
-from . import quality, segment
+from . import quality
 from .windows import Resampler, detect_segment
 
 REASON = "second lead beats"  # the excluded stretch's reason: the lead read shows no beat, the second lead does
@@ -48,11 +48,7 @@ def artifacts(found, resampler, rec):
     CONTEXT_S before to CONTEXT_S after each, such stretches merged); where it is itself unreadable
     (rec.second_excluded) or noisy it witnesses nothing."""
     fs, start, stop = resampler.fs, resampler.start, resampler.stop
-
-    def to_input(x, first=start):  # as recording.beats_of maps its peaks: the interval's ends are beats of the table
-        return first + np.round(np.asarray(x, dtype=np.float64) * fs / segment.KAGGLE_FS).astype(np.int64)
-
-    peaks = to_input(found.peaks)
+    peaks = resampler.to_input(found.peaks)  # as recording.beats_of places them: the interval's ends are its beats
     covered = found.flutter + found.noisy + found.artifacts + [(e.start, e.stop) for e in rec.second_excluded]
     long = candidates(peaks, covered, fs)
     if not long:
@@ -60,7 +56,8 @@ def artifacts(found, resampler, rec):
     context, second = int(CONTEXT_S * fs), []
     around = ((max(start, peaks[k] - context), min(stop, peaks[k + 1] + context), "") for k in long)
     for a, b, _ in quality.union(around):
-        other = detect_segment(Resampler(resampler.read, fs, a, b))
-        second.append(to_input(other.peaks, a))
-        covered = covered + [tuple(to_input(span, a)) for span in other.noisy]
+        piece = Resampler(resampler.read, fs, a, b)
+        other = detect_segment(piece)
+        second.append(piece.to_input(other.peaks))
+        covered = covered + [tuple(piece.to_input(span)) for span in other.noisy]
     return witnessed(peaks, np.concatenate(second), covered, fs)

@@ -11,6 +11,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.quality import Excluded
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report
+from heartbeat.windows import Resampler
 
 FS = 360
 
@@ -63,7 +64,7 @@ def test_artifacts_end_on_the_beats_of_the_table_at_any_rate(monkeypatch, fs):
     monkeypatch.setattr(witness, "detect_segment", detect_segment)
     to_input = lambda x: start + np.round(np.asarray(x) * fs / FS).astype(np.int64)  # noqa: E731 (beats_of's rule)
     found = SimpleNamespace(peaks=peaks, flutter=[], noisy=[], artifacts=[])
-    segment = SimpleNamespace(fs=fs, start=start, stop=start + 60 * fs, read=None)
+    segment = Resampler(None, fs, start, start + 60 * fs)  # never read: detect_segment is the stand-in above
     rec = SimpleNamespace(second_excluded=[])
     assert witness.artifacts(found, segment, rec) == [(to_input(peaks[20]), to_input(peaks[21]))]
     context = witness.CONTEXT_S * fs
