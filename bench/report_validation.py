@@ -241,6 +241,10 @@ def summary_line(rows):
             out[f"{label} {key} |err| median / worst; median relative (records: in both / in the reference)"] = (
                 f"{median_worst(err, rows)}; {100 * rel.median():.1f}% ({both.sum()} of {ref.notna().sum()})"
                 if both.any() else "none")
+    ref, pred = (pd.to_numeric(rows[f"heart_rate|max_bpm|{w}"], errors="coerce") for w in ("ref", "pred"))
+    high, low = (rows["record"][d > 3] for d in (pred - ref, ref - pred))  # a false burst or a missed fast run
+    out["heart rate max_bpm more than 3 bpm high; low (records)"] = (
+        f"{len(high)} ({', '.join(high) or 'none'}); {len(low)} ({', '.join(low) or 'none'})")
     ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
     both, in_ref = ref["to_pct"].notna() & pred["to_pct"].notna(), ref["to_pct"].notna().sum()
     for key in HRT_KEYS:

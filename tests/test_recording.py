@@ -1,5 +1,6 @@
 """Continuous ECG -> beats: detection on real records, any sampling rate, and every bad input."""
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -283,3 +284,22 @@ def test_ventricular_flutter_is_reported_as_flutter_not_noise():
     assert not any(a < d and c < b for a, b in rec.flutter for c, d in noise)
     inside = [(a / rec.fs, b / rec.fs) for a, b in rec.flutter if a < 1638.7 * rec.fs and b > 1540.8 * rec.fs]
     assert len(inside) == 1 and inside[0][1] - inside[0][0] > 80
+
+
+@needs_mitdb
+def test_two_beats_closer_than_the_refractory_period_are_excluded_not_read():
+    """MIT-BIH 108 at 1,690-1,730 s: noise the detector reads as beats, six pairs of them closer than 0.2 s once
+    moved to their R peaks (the reference has none closer than 0.25 s in any of the 48 records). Both beats of a
+    pair are dropped and the stretch excluded, so no R-R interval under 0.2 s is read: no 300-bpm couplet, no
+    false fastest heart rate from them."""
+    full = read_wfdb(MITDB / "108")
+    a, b = int(1690 * full.fs), int(1730 * full.fs)
+    rec = replace(full, signal=np.asarray(full.signal[a:b], dtype=np.float64), ref_samples=None, ref_labels=None)
+    table = classify_recording(load_checkpoint(ROOT / "models" / "recording.pt")[0], rec)
+    close = [e for e in rec.excluded if e.reason == "beats too close"]
+    assert len(close) >= 3
+    assert all(0.2 < (e.stop - e.start) / rec.fs < 0.35 for e in close)
+    for e in close:
+        assert not ((table["sample"] >= e.start) & (table["sample"] < e.stop)).any()
+    same = np.diff(table["segment"].to_numpy()) == 0
+    assert np.diff(table["sample"].to_numpy())[same].min() >= round(0.2 * rec.fs)
