@@ -204,16 +204,18 @@ def read_recording(model, rec, embed=False):
         witnessed = witness.artifacts(found, second[0], rec) if second else []  # beaten through: no pause
         found = found._replace(artifacts=found.artifacts + witnessed)
         noisy = in_spans(found.samples, found.dropped)
-        rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
-        rec.excluded += [quality.Excluded(a, b, "beats too close") for a, b in found.close]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
         embedded = [] if embed else None
         proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second, embedded) for index in blocks])
+        table = predictions_table(proba, CLASSES).drop(columns="row")
+        found, waves = second_waves(found, table["class"].to_numpy())
+        noisy = in_spans(found.samples, found.dropped) | waves  # the beats not read
         if embed:
             vectors.append(np.concatenate(embedded)[~noisy])
-        table = predictions_table(proba, CLASSES).drop(columns="row")
+        rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
+        rec.excluded += [quality.Excluded(a, b, "beats too close") for a, b in found.close]
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
         # segment numbers go on across pieces, flutter episodes, noise and artifacts: no R-R interval spans one
@@ -233,6 +235,20 @@ def read_recording(model, rec, embed=False):
     table = no_f_between_v(no_s_in_af(table))
     rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, mean_heart_rate(table))
     return table, np.concatenate(vectors) if embed else None
+
+
+def second_waves(found, classes):
+    """(found without the close pairs (SegmentBeats.close) whose two beats are both called V, (n,) bool: the second
+    beats of those pairs). A wide ventricular beat's second wave can be detected 0.08-0.22 s after it: the first of
+    the two is the beat, kept in its segment, and the second is none; other close pairs stay excluded."""
+    waves, close = np.zeros(len(found.samples), dtype=bool), []
+    for span in found.close:
+        pair = np.flatnonzero(in_spans(found.samples, [span]))
+        if len(pair) == 2 and (classes[pair] == "V").all():
+            waves[pair[1]] = True
+        else:
+            close.append(span)
+    return found._replace(close=close), waves
 
 
 def no_s_in_af(table):

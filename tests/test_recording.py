@@ -13,8 +13,8 @@ from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.events import Beats, Rules, all_events
-from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
-                                 reference_agreement)
+from heartbeat.recording import (SegmentBeats, beats_of, check_signal, classify_recording, in_spans, no_f_between_v,
+                                 no_s_in_af, read_span, reference_agreement, second_waves)
 from heartbeat.signal_file import read_signal_file
 from heartbeat.sources import Recording, SignalError, open_recording, read_wfdb
 
@@ -303,3 +303,15 @@ def test_two_beats_closer_than_the_refractory_period_are_excluded_not_read():
         assert not ((table["sample"] >= e.start) & (table["sample"] < e.stop)).any()
     same = np.diff(table["segment"].to_numpy()) == 0
     assert np.diff(table["sample"].to_numpy())[same].min() >= round(0.2 * rec.fs)
+
+
+def test_of_two_close_beats_called_v_the_first_is_kept_other_pairs_are_excluded():
+    """A wide ventricular beat's second wave, detected 0.08-0.22 s after it, is no beat (its pair both called V);
+    a close pair of other classes is excluded whole (recording.second_waves)."""
+    samples = np.array([0, 300, 350, 700, 1000, 1040, 1400])
+    close = [(282, 368), (982, 1058)]
+    found = SegmentBeats(samples, samples / 360, [], [], close, [], [], None, samples)
+    kept, waves = second_waves(found, np.array(list("NVVNNVN")))
+    assert kept.close == [(982, 1058)]
+    assert waves.tolist() == [False, False, True, False, False, False, False]
+    assert (in_spans(samples, kept.dropped) | waves).tolist() == [False, False, True, False, True, True, False]
