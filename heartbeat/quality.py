@@ -36,7 +36,7 @@ ARTIFACT_RATIO = 0.9    # one whose signal (0.2 s after its first beat to 0.1 s 
 class Excluded:
     start: int   # first sample (input rate)
     stop: int    # one past the last
-    reason: str  # gap, lead-off, saturation, short, no beats, noise, beats too close, artifact, second lead beats (witness.py)
+    reason: str  # gap, lead-off, saturation, short, no beats, noise, artifact, second lead beats (witness.py)
 
     def as_dict(self, fs):
         return {"start_s": round(self.start / fs, 3), "end_s": round(self.stop / fs, 3), "reason": self.reason}

@@ -86,16 +86,10 @@ class SegmentBeats(NamedTuple):
     times: np.ndarray    # (n + 1,) seconds of every detected beat (the last one is never cut)
     flutter: list        # (start, stop) input samples of each flutter / fibrillation episode
     noisy: list          # (start, stop) input samples of each stretch too noisy to read (quality.noise_ratio)
-    close: list          # (start, stop) input samples around each pair of beats too close (windows.too_close)
     artifacts: list      # (beat, next beat) input samples of each long interval an artifact hid beats in
     blocks: list         # index arrays into the n cut beats: the blocks they are cut and classified in
     resampler: Resampler
     peaks: np.ndarray    # (n + 1,) R peaks at 360 Hz from the segment's start
-
-    @property
-    def dropped(self):
-        """(start, stop) input samples of the stretches whose beats are not read: noise, beats too close."""
-        return self.noisy + self.close
 
     def beats(self, index):
         """(len(index), 187) float32: the beats at `index`, cut by the rule that cut the training beats."""
@@ -112,9 +106,8 @@ def beats_of(rec, start=0, stop=None):
         raise SignalError(f"{rec.name}: found {len(peaks)} beats; is this an ECG at {rec.fs:g} Hz?")
     times = start / rec.fs + peaks / segment.KAGGLE_FS
     spans = {kind: [tuple(resampler.to_input(span)) for span in getattr(found, kind)]
-             for kind in ("flutter", "noisy", "close", "artifacts")}
-    return SegmentBeats(resampler.to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["close"],
-                        spans["artifacts"],
+             for kind in ("flutter", "noisy", "artifacts")}
+    return SegmentBeats(resampler.to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], spans["artifacts"],
                         beat_blocks(times, len(peaks) - 1), resampler, peaks)
 
 
@@ -203,23 +196,20 @@ def read_recording(model, rec, embed=False):
         second = _second_lead(rec, start, stop, found)
         witnessed = witness.artifacts(found, second[0], rec) if second else []  # beaten through: no pause
         found = found._replace(artifacts=found.artifacts + witnessed)
-        noisy = in_spans(found.samples, found.dropped)
+        noisy = in_spans(found.samples, found.noisy)
+        rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
         # a bar for long recordings (detect_segment has its own), on a terminal only (disable=None)
         blocks = tqdm(found.blocks, desc="classify", unit="block", leave=False,
                       disable=None if len(found.blocks) > 2 else True)
         embedded = [] if embed else None
         proba = np.concatenate([block_proba(model, found, index, ~noisy[index], second, embedded) for index in blocks])
-        table = predictions_table(proba, CLASSES).drop(columns="row")
-        found, waves = second_waves(found, table["class"].to_numpy())
-        noisy = in_spans(found.samples, found.dropped) | waves  # the beats not read
         if embed:
             vectors.append(np.concatenate(embedded)[~noisy])
-        rec.excluded += [quality.Excluded(a, b, "noise") for a, b in found.noisy]
-        rec.excluded += [quality.Excluded(a, b, "beats too close") for a, b in found.close]
+        table = predictions_table(proba, CLASSES).drop(columns="row")
         table.insert(0, "sample", found.samples)
         table.insert(1, "time_s", found.samples / rec.fs)
         # segment numbers go on across pieces, flutter episodes, noise and artifacts: no R-R interval spans one
-        breaks = np.sort([b for _, b in found.flutter + found.dropped + found.artifacts]).astype(np.int64)
+        breaks = np.sort([b for _, b in found.flutter + found.noisy + found.artifacts]).astype(np.int64)
         table.insert(2, "segment", segment_id + np.searchsorted(breaks, found.samples, side="right"))
         segment_id += len(breaks) + 1
         rec.excluded += [quality.Excluded(a, b, witness.REASON if (a, b) in witnessed else "artifact")
@@ -235,20 +225,6 @@ def read_recording(model, rec, embed=False):
     table = no_f_between_v(no_s_in_af(table))
     rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, mean_heart_rate(table))
     return table, np.concatenate(vectors) if embed else None
-
-
-def second_waves(found, classes):
-    """(found without the close pairs (SegmentBeats.close) whose two beats are both called V, (n,) bool: the second
-    beats of those pairs). A wide ventricular beat's second wave can be detected 0.08-0.22 s after it: the first of
-    the two is the beat, kept in its segment, and the second is none; other close pairs stay excluded."""
-    waves, close = np.zeros(len(found.samples), dtype=bool), []
-    for span in found.close:
-        pair = np.flatnonzero(in_spans(found.samples, [span]))
-        if len(pair) == 2 and (classes[pair] == "V").all():
-            waves[pair[1]] = True
-        else:
-            close.append(span)
-    return found._replace(close=close), waves
 
 
 def no_s_in_af(table):

@@ -131,9 +131,8 @@ def annotated_tables(rec, db):
     if rec.ref_samples is None or len(rec.ref_samples) < 2:
         raise ReviewError(f"{rec.name}: no reference beat annotations (.atr) to label its beats with")
     blocks = list(_blocks(rec))  # detected once, read twice
-    # the beats classify_recording reads: those of noisy stretches and close pairs it drops (of two close V beats it
-    # keeps the first: one training beat fewer here)
-    samples = np.concatenate([found.samples[index][~in_spans(found.samples[index], found.dropped)]
+    # the beats classify_recording reads: those of noisy stretches it drops
+    samples = np.concatenate([found.samples[index][~in_spans(found.samples[index], found.noisy)]
                               for _, found, index, _ in blocks] or [np.zeros(0, np.int64)])
     if not len(samples):
         raise ReviewError(f"{rec.name}: the pipeline detects no beats to label")

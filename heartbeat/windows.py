@@ -21,7 +21,6 @@ from .verify import verified
 DETECT_WINDOW_S = 600.0
 DETECT_OVERLAP_S = 30.0
 BLOCK_S = 1800.0
-CLOSE_MARGIN_S = 0.05    # excluded on either side of two beats closer than the refractory period (too_close)
 RESAMPLE_MARGIN_S = 1.0  # more than the polyphase filter reaches on either side
 
 
@@ -69,7 +68,6 @@ class Detected(NamedTuple):
     peaks: np.ndarray  # (n,) R peaks
     flutter: list      # (first, last) of each flutter / fibrillation episode
     noisy: list        # (start, stop) of each stretch of quality.NOISE_WINDOW_S windows too noisy to read
-    close: list        # (start, stop) around each pair of beats closer than REFRACTORY_S (too_close)
     artifacts: list    # (beat, next beat) of each long R-R interval that is an artifact, not a pause
 
 
@@ -104,19 +102,7 @@ def detect_segment(resampler):
     typical = np.median(np.concatenate(amplitudes)) if amplitudes else 0.0
     artifacts = [(x, y) for x, y, r in gaps if r > quality.ARTIFACT_RATIO * typical
                  and not any(x <= f_end and f_start <= y for f_start, f_end in joined)]  # flutter is no artifact
-    peaks = np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64)
-    return Detected(peaks, joined, noisy, too_close(peaks), artifacts)
-
-
-def too_close(peaks):
-    """(start, stop) 360-Hz samples around each pair of `peaks` closer than REFRACTORY_S, CLOSE_MARGIN_S on either
-    side. The detector keeps its candidates that far apart, then moves each to its R peak; two that end up closer
-    are not two beats a report can trust (the reference annotations of MIT-BIH's 48 records hold no R-R interval
-    under 0.25 s; the pipeline's close pairs are a wide beat's second wave, a tall T wave, noise), and which one
-    is the beat cannot be told from their timing."""
-    close = np.flatnonzero(np.diff(peaks) < REFRACTORY_S * segment.KAGGLE_FS)
-    margin = int(round(CLOSE_MARGIN_S * segment.KAGGLE_FS))
-    return [(int(peaks[k]) - margin, int(peaks[k + 1]) + margin) for k in close]
+    return Detected(np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy, artifacts)
 
 
 def beat_blocks(times_s, n_beats):

@@ -63,13 +63,3 @@ def test_steepest_slope_is_taken_within_75_ms_of_each_peak_up_to_the_signal_ends
     peaks = np.array([0, 1, half - 1, half, 700, 1000, 1300, 1600, 1999 - half, 1998, 1999])
     expected = [np.abs(np.diff(band[max(p - half, 0):p + half + 1])).max() for p in peaks]
     assert np.array_equal(_max_slope(band, fs, peaks), expected)
-
-
-def test_beats_closer_than_the_refractory_period_are_marked_with_a_margin():
-    from heartbeat.windows import CLOSE_MARGIN_S, too_close
-
-    margin = round(CLOSE_MARGIN_S * 360)
-    peaks = np.array([0, 360, 400, 760, 832, 1200])  # 40 samples (0.11 s) apart, then exactly 0.2 s apart
-    assert too_close(peaks) == [(360 - margin, 400 + margin)]
-    assert too_close(np.arange(0, 3600, 72)) == []   # 0.2 s apart: the detector's own limit, allowed
-    assert too_close(np.array([100])) == []

@@ -1,6 +1,5 @@
 """Continuous ECG -> beats: detection on real records, any sampling rate, and every bad input."""
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +12,8 @@ from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
 from heartbeat.events import Beats, Rules, all_events
-from heartbeat.recording import (SegmentBeats, beats_of, check_signal, classify_recording, in_spans, no_f_between_v,
-                                 no_s_in_af, read_span, reference_agreement, second_waves)
+from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
+                                 reference_agreement)
 from heartbeat.signal_file import read_signal_file
 from heartbeat.sources import Recording, SignalError, open_recording, read_wfdb
 
@@ -284,34 +283,3 @@ def test_ventricular_flutter_is_reported_as_flutter_not_noise():
     assert not any(a < d and c < b for a, b in rec.flutter for c, d in noise)
     inside = [(a / rec.fs, b / rec.fs) for a, b in rec.flutter if a < 1638.7 * rec.fs and b > 1540.8 * rec.fs]
     assert len(inside) == 1 and inside[0][1] - inside[0][0] > 80
-
-
-@needs_mitdb
-def test_two_beats_closer_than_the_refractory_period_are_excluded_not_read():
-    """MIT-BIH 108 at 1,690-1,730 s: noise the detector reads as beats, six pairs of them closer than 0.2 s once
-    moved to their R peaks (the reference has none closer than 0.25 s in any of the 48 records). Both beats of a
-    pair are dropped and the stretch excluded, so no R-R interval under 0.2 s is read: no 300-bpm couplet, no
-    false fastest heart rate from them."""
-    full = read_wfdb(MITDB / "108")
-    a, b = int(1690 * full.fs), int(1730 * full.fs)
-    rec = replace(full, signal=np.asarray(full.signal[a:b], dtype=np.float64), ref_samples=None, ref_labels=None)
-    table = classify_recording(load_checkpoint(ROOT / "models" / "recording.pt")[0], rec)
-    close = [e for e in rec.excluded if e.reason == "beats too close"]
-    assert len(close) >= 3
-    assert all(0.2 < (e.stop - e.start) / rec.fs < 0.35 for e in close)
-    for e in close:
-        assert not ((table["sample"] >= e.start) & (table["sample"] < e.stop)).any()
-    same = np.diff(table["segment"].to_numpy()) == 0
-    assert np.diff(table["sample"].to_numpy())[same].min() >= round(0.2 * rec.fs)
-
-
-def test_of_two_close_beats_called_v_the_first_is_kept_other_pairs_are_excluded():
-    """A wide ventricular beat's second wave, detected 0.08-0.22 s after it, is no beat (its pair both called V);
-    a close pair of other classes is excluded whole (recording.second_waves)."""
-    samples = np.array([0, 300, 350, 700, 1000, 1040, 1400])
-    close = [(282, 368), (982, 1058)]
-    found = SegmentBeats(samples, samples / 360, [], [], close, [], [], None, samples)
-    kept, waves = second_waves(found, np.array(list("NVVNNVN")))
-    assert kept.close == [(982, 1058)]
-    assert waves.tolist() == [False, False, True, False, False, False, False]
-    assert (in_spans(samples, kept.dropped) | waves).tolist() == [False, False, True, False, True, True, False]
