@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .detect import REFRACTORY_S
+
 EVENT_COLUMNS = ("type", "start_s", "end_s", "beats", "rate_bpm")
 # Atrial fibrillation from the ventricular response: irregularly irregular N-N intervals. Intervals next to an
 # ectopic beat are left out (a premature beat and its pause make a sinus rhythm irregular: bigeminy, couplets),
@@ -153,11 +155,17 @@ def pause_events(beats, rules):
 
 def heart_rate_series(beats, rules):
     """DataFrame (time_s, bpm, beat, first): the rate over each hr_average_beats consecutive intervals of one
-    segment, at the time (and index) of the beat that ends them; first: the index of the beat that starts them."""
+    segment, at the time (and index) of the beat that ends them; first: the index of the beat that starts them.
+    A window holding an interval shorter than the detector's refractory period is none: two beats that close
+    are a detection error (a wave or noise read as a beat; the reference annotations of MIT-BIH hold no interval
+    under 0.25 s), and one such interval turns a burst of noise into the day's fastest heart rate."""
     rr, valid = beats.intervals()
     frame = pd.DataFrame({"time_s": beats.times[1:], "rr": rr, "segment": beats.segment[1:],
                           "beat": np.arange(1, len(beats.times))})[valid]
-    mean_rr = frame.groupby("segment")["rr"].transform(lambda s: s.rolling(rules.hr_average_beats).mean())
+    window = frame.groupby("segment")["rr"]
+    mean_rr = window.transform(lambda s: s.rolling(rules.hr_average_beats).mean())
+    shortest = window.transform(lambda s: s.rolling(rules.hr_average_beats).min())
+    mean_rr = mean_rr.where(shortest > REFRACTORY_S - 1e-6)  # 1 us: samples / fs in floating point
     return pd.DataFrame({"time_s": frame["time_s"], "bpm": 60.0 / mean_rr, "beat": frame["beat"],
                          "first": frame["beat"] - rules.hr_average_beats}).dropna().reset_index(drop=True)
 

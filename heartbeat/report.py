@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import CLASSES, diary as diaries, hrt, hrv
 from .clock import clock
+from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
 from .quality import excluded_seconds
@@ -40,8 +41,9 @@ def definitions(rules):
             "in atrial fibrillation (its slow conduction); after a premature beat a pause may be its compensatory or "
             "reset pause or, when long, a sign of sinus node disease: beat classes do not tell which, nor a sinus "
             "pause from a block",
-            f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals; mean: from the "
-            "mean R-R interval",
+            f"heart rate min / max: over {rules.hr_average_beats} consecutive R-R intervals, none of them shorter "
+            f"than the detector's refractory period ({REFRACTORY_S:g} s: two detections that close are a wave or "
+            "noise read as a beat); mean: from the mean R-R interval",
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "

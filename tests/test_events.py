@@ -88,6 +88,15 @@ def test_heart_rate():
     assert few["min_bpm"] is None and few["max_bpm"] is None and few["mean_bpm"] == 75.0
 
 
+def test_an_interval_shorter_than_the_refractory_period_is_no_heart_rate():
+    times = np.sort(np.r_[np.arange(40) * 1.0, 20.15])  # 60 bpm and one wave read as a beat 0.15 s after one
+    series = heart_rate_series(beats("N" * 41, times=times), RULES)
+    assert series["bpm"].max() < 61.2  # not 8 intervals in 7 s (68.6 bpm); 0.85 s + 7 x 1 s is one
+    assert len(series) == 40 - RULES.hr_average_beats - 7  # the 8 windows holding the 0.15-s interval
+    times = np.r_[np.arange(20) * 1.0, 19 + np.arange(1, 21) * 0.2]  # 300 bpm: still a rate, if VF / flutter is not
+    assert rate(beats("N" * 40, times=times))["max_bpm"] == 300.0
+
+
 def test_salvos_when_runs_start_later():
     v, _, events = all_events(beats("NVVVNVVNVVVVN"), Rules(run_min_beats=4))
     assert (v["couplets"], v["salvos"], v["runs"], v["longest_run_beats"]) == (1, 1, 1, 4)
