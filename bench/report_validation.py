@@ -40,6 +40,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS1, DS2, record_names, rhythm_spans
 from heartbeat.recording import classify_recording
 from heartbeat.sources import other_channel, read_wfdb
+from heartbeat.quality import NOISE_FLAG
 from heartbeat.report import build_report, pause_context
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,8 +101,10 @@ def validate_record(model, path, both_leads=False):
     for kind in EVENT_TYPES:
         r, p = ref.events[ref.events["type"] == kind], pred.events[pred.events["type"] == kind]
         hit_ref, hit_pred = match(r, p)
+        flagged = (p["noise"] >= NOISE_FLAG).to_numpy()  # the report's "under noise: check the strip"
         row.update({f"{kind}|ref": len(r), f"{kind}|hit_ref": hit_ref.sum(), f"{kind}|pred": len(p),
-                    f"{kind}|hit_pred": hit_pred.sum()})
+                    f"{kind}|hit_pred": hit_pred.sum(), f"{kind}|noisy_hit": (flagged & hit_pred).sum(),
+                    f"{kind}|noisy_false": (flagged & ~hit_pred).sum()})
         if kind == "V run":  # called inside the reference's flutter / fibrillation: no V run, no false alarm
             row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
@@ -112,6 +115,7 @@ def validate_record(model, path, both_leads=False):
     for part, keys in (("heart_rate", HR_KEYS), ("hrv", HRV_KEYS)):  # the pipeline's against the reference's
         for key in keys:  # (HRV from N-N intervals)
             row[f"{part}|{key}|ref"], row[f"{part}|{key}|pred"] = ref.summary[part][key], pred.summary[part][key]
+    row["heart_rate|max_noise|pred"] = pred.summary["heart_rate"]["max_noise"]
     for key in HRT_KEYS:  # heart-rate turbulence likewise
         row[f"hrt|{key}|ref"], row[f"hrt|{key}|pred"] = ref.summary["hrt"][key], pred.summary["hrt"][key]
     truth = rhythm_spans(path, rec.fs, len(rec.signal) / rec.fs)
@@ -245,6 +249,13 @@ def summary_line(rows):
     high, low = (rows["record"][d > 3] for d in (pred - ref, ref - pred))  # a false burst or a missed fast run
     out["heart rate max_bpm more than 3 bpm high; low (records)"] = (
         f"{len(high)} ({', '.join(high) or 'none'}); {len(low)} ({', '.join(low) or 'none'})")
+    flagged, is_high = pd.to_numeric(rows["heart_rate|max_noise|pred"], errors="coerce") >= NOISE_FLAG, pred - ref > 3
+    out[f"heart rate max_bpm under noise (from {NOISE_FLAG:g}): of the records reading it >3 bpm high; of the others"] \
+        = f"{(flagged & is_high).sum()} of {is_high.sum()}; {(flagged & ~is_high).sum()} of {(~is_high).sum()}"
+    for kind in ("V couplet", "V run", "S run"):
+        hit, pred_n = rows[f"{kind}|hit_pred"].sum(), rows[f"{kind}|pred"].sum()
+        out[f"{kind}s under noise (from {NOISE_FLAG:g}): of the true ones; of the false ones"] = (
+            f"{rows[f'{kind}|noisy_hit'].sum()} of {hit}; {rows[f'{kind}|noisy_false'].sum()} of {pred_n - hit}")
     ref, pred = ({k: pd.to_numeric(rows[f"hrt|{k}|{w}"], errors="coerce") for k in HRT_KEYS} for w in ("ref", "pred"))
     both, in_ref = ref["to_pct"].notna() & pred["to_pct"].notna(), ref["to_pct"].notna().sum()
     for key in HRT_KEYS:

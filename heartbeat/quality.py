@@ -26,6 +26,8 @@ MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few be
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
 NOISE_RATIO = 0.7       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
+NOISE_FLAG = 0.3        # an event under a window from this ratio is marked for checking (a reading aid: of MIT-BIH's
+                        # false V runs 13 of 21 lay there, of its true ones 9 of 44; docs/holter-report.md)
 QRS_HALF_S = 0.12       # "between beats": further than this from every detected beat
 LONG_RR_S = 1.5         # an R-R interval this long is checked for an artifact that hid its beats:
 ARTIFACT_RATIO = 0.9    # one whose signal (0.2 s after its first beat to 0.1 s before the next) spans more
@@ -156,18 +158,24 @@ def noise_ratio(energy, peaks, fs):
     return float(np.percentile(energy[away], 95) / max(np.median(energy[peaks]), 1e-12))
 
 
-def noisy_windows(energy, peaks, first, lo, hi, fs):
-    """(start, stop) of the NOISE_WINDOW_S windows, on the grid of the segment's samples, that start in
-    [lo, hi) and are noisy (noise_ratio >= NOISE_RATIO). energy and peaks are of a read that starts at
-    segment sample `first` and covers such windows whole (the detection windows overlap by more)."""
+def window_noise(energy, peaks, first, lo, hi, fs):
+    """(start, stop, noise_ratio) of the NOISE_WINDOW_S windows, on the grid of the segment's samples, that start in
+    [lo, hi). energy and peaks are of a read that starts at segment sample `first` and covers such windows whole
+    (the detection windows overlap by more). A window from NOISE_RATIO on is noisy: excluded."""
     step, end, out = int(NOISE_WINDOW_S * fs), first + len(energy), []
     for w in range(-(-lo // step) * step, int(min(hi, end)), step):
         if min(w + step, end) - w < step // 2:
             continue  # the segment's last few seconds: too short to judge
         inside = peaks[(peaks >= w - first) & (peaks < w + step - first)] - (w - first)
-        if noise_ratio(energy[w - first:w + step - first], inside, fs) >= NOISE_RATIO:
-            out.append((w, min(w + step, end)))
+        out.append((w, min(w + step, end), noise_ratio(energy[w - first:w + step - first], inside, fs)))
     return out
+
+
+def noise_under(noise, start, stop):
+    """The highest noise ratio of the (start, stop, ratio) windows `noise` that overlap [start, stop] (any unit,
+    the same for both), or NaN where none does or none could be judged."""
+    ratios = [r for a, b, r in noise if a <= stop and start < b and r == r]
+    return max(ratios) if ratios else float("nan")
 
 
 def qrs_amplitudes(sig, peaks, fs):

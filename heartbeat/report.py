@@ -13,7 +13,7 @@ from .clock import clock
 from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
-from .quality import excluded_seconds
+from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds, noise_under
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -56,6 +56,10 @@ def definitions(rules):
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             hrv.definition(rules),
             hrt.DEFINITION,
+            f"noise (events.csv, and the heart rate's extremes in report.json): the highest noise ratio of the "
+            f"{NOISE_WINDOW_S:g}-s windows under a finding, the QRS-band energy away from the beats over that at them; "
+            f"clean ECG stays under about 0.2, a window from {NOISE_RATIO:g} is excluded as noise, and a finding from "
+            f"{NOISE_FLAG:g} is counted as under noise: check its strip before trusting it",
             "an R-R interval that spans excluded time or a VF/flutter episode is none: not a pause, not in heart "
             "rate or HRV",
             "excluded time: gaps, lead-off, saturation, noise, artifacts that hid beats (with a second lead, also a "
@@ -132,6 +136,27 @@ def pause_counts(pauses):
     return f"{len(pauses)}" + (f" ({', '.join(f'{n} {k}' for k, n in kinds)})" if pauses else "")
 
 
+def noisy_counts(events, cls):
+    """{"noisy_couplets", "noisy_runs"}: how many of a class's couplets and runs lie under a window from
+    quality.NOISE_FLAG (events' noise column): for a reader to check their strips first."""
+    noisy = events["noise"] >= NOISE_FLAG
+    return {f"noisy_{key}": int((noisy & (events["type"] == f"{cls} {kind}")).sum())
+            for key, kind in (("couplets", "couplet"), ("runs", "run"))}
+
+
+def heart_rate_noise(rate, rec, rules):
+    """heart_rate's dict with min_noise and max_noise: the highest noise ratio under the intervals each extreme
+    averages (None without that extreme or any window judged)."""
+    for key in ("min", "max"):
+        at, noise = rate[f"{key}_at_s"], None
+        if at is not None:  # the averaged intervals end at `at`
+            ratio = noise_under(rec.noise, (at - rules.hr_average_beats * 60.0 / rate[f"{key}_bpm"]) * rec.fs,
+                                at * rec.fs)
+            noise = round(ratio, 2) if ratio == ratio else None
+        rate[f"{key}_noise"] = noise
+    return rate
+
+
 def build_report(table, rec, rules=Rules(), about=None, diary=None):
     """Report of a classified recording: `table` from recording.classify_recording (or any table with
     time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
@@ -145,6 +170,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
     events.insert(2, "clock", [clock(rec.start, t) for t in events["start_s"]])
+    events["noise"] = [noise_under(rec.noise, a * fs, b * fs) for a, b in zip(events["start_s"], events["end_s"])]
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs, rec.start)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
@@ -163,9 +189,9 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],
         "beats": {**counts, "total": int(len(beats.times))},
-        "heart_rate": heart_rate(beats, trend),
-        "ventricular": v,
-        "supraventricular": s,
+        "heart_rate": heart_rate_noise(heart_rate(beats, trend), rec, rules),
+        "ventricular": {**v, **noisy_counts(events, "V")},
+        "supraventricular": {**s, **noisy_counts(events, "S")},
         "pauses": pause_list(pauses, events, beats),
         "atrial_fibrillation": episodes("AF"),
         "bradycardia": episodes("bradycardia"),
@@ -230,7 +256,8 @@ def summary_lines(report):
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",
             *(f"  {c} {s['beats'][c]} ({e['burden_pct']}%): {plural(e['couplets'], 'couplet')}, "
               f"{plural(e['runs'], 'run')} "
-              f"(longest {e['longest_run_beats']}), {e['bigeminy_episodes']} bigeminy, "
+              f"(longest {e['longest_run_beats']}; under noise {plural(e['noisy_couplets'], 'couplet')}, "
+              f"{plural(e['noisy_runs'], 'run')}), {e['bigeminy_episodes']} bigeminy, "
               f"{e['trigeminy_episodes']} trigeminy"
               for c, e in (("V", s["ventricular"]), ("S", s["supraventricular"]))),
             f"  AF {plural(af['episodes'], 'episode')} ({af['burden_pct']}% of the analyzable time); "

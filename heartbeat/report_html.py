@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
+from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts, plural
 from .reviewed import kept_note
 
@@ -30,7 +31,8 @@ th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img
 LABELS = {
     "heart_rate": {"min_bpm": "slowest heart rate (bpm)", "min_at_s": "slowest at (s)",
                    "mean_bpm": "mean heart rate (bpm)", "max_bpm": "fastest heart rate (bpm)",
-                   "max_at_s": "fastest at (s)"},
+                   "max_at_s": "fastest at (s)", "min_noise": "slowest: noise ratio under it",
+                   "max_noise": "fastest: noise ratio under it"},
     "hrv": {"sdnn_ms": "HRV SDNN (ms)", "sdann_ms": "HRV SDANN (ms)", "rmssd_ms": "HRV RMSSD (ms)",
             "pnn50_pct": "HRV pNN50 (%)", "lf_ms2": "HRV LF power (ms²)", "hf_ms2": "HRV HF power (ms²)",
             "lf_hf": "HRV LF / HF", "spectral_windows": "HRV 5-minute windows read for LF / HF"},
@@ -43,7 +45,9 @@ LABELS = {
                 "slow_runs": "slow runs (idioventricular / ectopic atrial or junctional rhythm)",
                 "sustained_runs": "sustained runs", "longest_run_beats": "longest run (beats)",
                 "fastest_run_bpm": "fastest run (bpm)", "bigeminy_episodes": "bigeminy episodes",
-                "trigeminy_episodes": "trigeminy episodes", "burden_pct": "burden (% of all beats)"},
+                "trigeminy_episodes": "trigeminy episodes", "burden_pct": "burden (% of all beats)",
+                "noisy_couplets": "couplets under noise (check their strips)",
+                "noisy_runs": "runs under noise (check their strips)"},
 }
 CLASS_WORDS = {"N": "normal", "S": "supraventricular ectopic", "V": "ventricular ectopic", "F": "fusion",
                "Q": "paced or unclassifiable"}  # CLASS_NOTE's first words, for a sentence
@@ -162,13 +166,15 @@ def strips(report):
             length = row["end_s"] - row["start_s"]
             what = (f"{length:.2f} s {pause_context(_pause_at(s, row['start_s']))}" if kind == "pause" else
                     f"{length:.0f} s" if by is None else f"{row['beats']} beats, {row['rate_bpm']:.0f} bpm")
-            out.append((f"{title}: {what}, at {row['start_s']:.1f} s", row["start_s"], 0.0 if kind == "AF" else length))
+            out.append((f"{title}: {what}, at {row['start_s']:.1f} s{_noisy(row.get('noise'))}", row["start_s"],
+                        0.0 if kind == "AF" else length))
     rate = s["heart_rate"]
     for key, title in (("max", "fastest"), ("min", "slowest")):
         if rate[f"{key}_at_s"] is not None:  # the time of the beat that ends the averaged intervals: show them,
             # as many as a strip holds, up to that beat
             length = min(s["rules"]["hr_average_beats"] * 60.0 / rate[f"{key}_bpm"], STRIP_MAX_S - 2 * STRIP_BEFORE_S)
-            out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s",
+            out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s"
+                        f"{_noisy(rate.get(f'{key}_noise'))}",
                         rate[f"{key}_at_s"] - length, length))
     clear = _clear_of_excluded(beats["time_s"].to_numpy(), s)
     for c in CLASSES[1:]:
@@ -185,6 +191,11 @@ def strips(report):
         else:  # the first strip's seconds, both titles
             unique[same] = (f"{unique[same][0]}; {title}", *unique[same][1:])
     return list(unique.values())
+
+
+def _noisy(ratio):
+    """A strip title's mark for a finding under noise (quality.NOISE_FLAG), else ""."""
+    return f" (noisy, ratio {ratio:.2f}: check)" if ratio is not None and ratio >= NOISE_FLAG else ""
 
 
 def _shared(a, b):
@@ -287,7 +298,8 @@ def report_html(report, signal=None, fs=None):
               report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
               else "<p>none</p>",
               *([f"<p>{'The first ' + str(len(shown)) + ' of ' if len(shown) < len(report.events) else 'All '}"
-                 f"{len(report.events)} events, in time order (events.csv has them all):</p>",
+                 f"{len(report.events)} events, in time order (events.csv has them all; noise: the highest noise "
+                 f"ratio under each, to be checked from {NOISE_FLAG:g}):</p>",
                  shown.map(_fmt).to_html(index=False)] if len(report.events) else []),
               "<h2>Definitions</h2><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in s["definitions"]) + "</ul>",
               "</body></html>"]

@@ -1,0 +1,71 @@
+"""Findings under noise the noise rule does not exclude are marked for a reader to check (quality.NOISE_FLAG)."""
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import MITDB, ROOT, needs_mitdb
+from heartbeat.checkpoint import load_checkpoint
+from heartbeat.quality import NOISE_FLAG, noise_under
+from heartbeat.recording import classify_recording
+from heartbeat.report import build_report, summary_lines
+from heartbeat.sources import read_wfdb
+
+
+def test_the_noise_under_a_span_is_its_noisiest_window():
+    windows = [(0, 10, 0.1), (10, 20, 0.5), (20, 30, float("nan")), (30, 40, 0.2)]
+    assert noise_under(windows, 5, 12) == 0.5      # overlaps the first two
+    assert noise_under(windows, 31, 35) == 0.2
+    assert np.isnan(noise_under(windows, 21, 29))  # a window that could not be judged says nothing
+    assert np.isnan(noise_under(windows, 50, 60))
+    assert noise_under(windows, 10, 10) == 0.5     # an instant on a border belongs to the window it starts
+
+
+def test_a_strip_of_a_finding_under_noise_says_to_check_it():
+    from types import SimpleNamespace
+
+    from heartbeat.report_html import strips
+
+    events = pd.DataFrame([("V run", 10.0, 12.0, 4, 150.0, 0.55), ("S run", 50.0, 53.0, 5, 120.0, 0.1)],
+                          columns=["type", "start_s", "end_s", "beats", "rate_bpm", "noise"])
+    rate = {"min_bpm": 50.0, "min_at_s": 300.0, "min_noise": None, "max_bpm": 150.0, "max_at_s": 20.0,
+            "max_noise": NOISE_FLAG}
+    report = SimpleNamespace(events=events, beats=pd.DataFrame({"class": [], "time_s": []}),
+                             summary={"excluded": [], "flutter": [], "heart_rate": rate, "pauses": [],
+                                      "rules": {"hr_average_beats": 8}})
+    titles = "; ".join(t for t, *_ in strips(report))
+    assert "longest V run: 4 beats, 150 bpm, at 10.0 s (noisy, ratio 0.55: check)" in titles
+    assert "longest S run: 5 beats, 120 bpm, at 50.0 s" in titles
+    assert f"fastest heart rate: 150 bpm, at 20.0 s (noisy, ratio {NOISE_FLAG:.2f}: check)" in titles
+    assert "slowest heart rate: 50 bpm, at 300.0 s" in titles
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_checkpoint(ROOT / "models" / "recording.pt")[0]
+
+
+def piece(name, lo, hi):
+    full = read_wfdb(MITDB / name)
+    a, b = int(lo * full.fs), int(hi * full.fs)
+    return replace(full, signal=np.asarray(full.signal[a:b], dtype=np.float64), ref_samples=None, ref_labels=None)
+
+
+@needs_mitdb
+def test_108s_false_fastest_rate_is_marked_and_a_clean_record_is_not(model):
+    """MIT-BIH 108 at 1,690-1,730 s: lead 0 reads its P waves and noise as beats (the reference has about 74 bpm
+    there); 100's first minute is clean."""
+    rec = piece("108", 1690, 1730)
+    report = build_report(classify_recording(model, rec), rec)
+    assert [(a, b) for a, b, _ in rec.noise] == [(int(w * rec.fs), int((w + 10) * rec.fs)) for w in (0, 10, 20, 30)]
+    rate = report.summary["heart_rate"]
+    assert rate["max_bpm"] > 100 and rate["max_noise"] >= NOISE_FLAG
+    couplets = report.events[report.events["type"] == "V couplet"]
+    assert len(couplets) and (couplets["noise"] >= NOISE_FLAG).all()
+    assert report.summary["ventricular"]["noisy_couplets"] == len(couplets)
+    assert f"under noise {len(couplets)} couplet" in "\n".join(summary_lines(report))
+    rec = piece("100", 0, 60)
+    report = build_report(classify_recording(model, rec), rec)
+    assert report.summary["heart_rate"]["max_noise"] < NOISE_FLAG
+    assert report.summary["ventricular"]["noisy_couplets"] == report.summary["ventricular"]["noisy_runs"] == 0
