@@ -150,8 +150,8 @@ def heart_rate_noise(rate, rec, rules):
     for key in ("min", "max"):
         at, noise = rate[f"{key}_at_s"], None
         if at is not None:  # the averaged intervals end at `at`
-            ratio = noise_under(rec.noise, (at - rules.hr_average_beats * 60.0 / rate[f"{key}_bpm"]) * rec.fs,
-                                at * rec.fs)
+            ratio = noise_under(rec.noise, [(at - rules.hr_average_beats * 60.0 / rate[f"{key}_bpm"]) * rec.fs],
+                                [at * rec.fs])[0]
             noise = round(ratio, 2) if ratio == ratio else None
         rate[f"{key}_noise"] = noise
     return rate
@@ -170,7 +170,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
     events.insert(2, "clock", [clock(rec.start, t) for t in events["start_s"]])
-    events["noise"] = [noise_under(rec.noise, a * fs, b * fs) for a, b in zip(events["start_s"], events["end_s"])]
+    events["noise"] = noise_under(rec.noise, events["start_s"].to_numpy() * fs, events["end_s"].to_numpy() * fs)
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs, rec.start)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]

@@ -14,12 +14,12 @@ from heartbeat.sources import read_wfdb
 
 
 def test_the_noise_under_a_span_is_its_noisiest_window():
-    windows = [(0, 10, 0.1), (10, 20, 0.5), (20, 30, float("nan")), (30, 40, 0.2)]
-    assert noise_under(windows, 5, 12) == 0.5      # overlaps the first two
-    assert noise_under(windows, 31, 35) == 0.2
-    assert np.isnan(noise_under(windows, 21, 29))  # a window that could not be judged says nothing
-    assert np.isnan(noise_under(windows, 50, 60))
-    assert noise_under(windows, 10, 10) == 0.5     # an instant on a border belongs to the window it starts
+    windows = [(0, 10, 0.1), (10, 20, 0.5), (20, 30, float("nan")), (30, 40, 0.2), (50, 60, 0.9)]
+    under = noise_under(windows, [5, 31, 21, 41, 10, 0, 39], [12, 35, 29, 49, 10, 70, 40])
+    assert under[:2].tolist() == [0.5, 0.2]  # the noisiest window a span overlaps
+    assert np.isnan(under[2:4]).all()        # a window that could not be judged, or none, says nothing
+    assert under[4:].tolist() == [0.5, 0.9, 0.2]  # an instant on a border belongs to the window it starts
+    assert np.isnan(noise_under([], [1.0], [2.0])).all()  # a recording with no window judged
 
 
 def test_a_strip_of_a_finding_under_noise_says_to_check_it():
