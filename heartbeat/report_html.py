@@ -78,7 +78,10 @@ def at_a_glance(s):
                  f"{pause_context(longest)}" if longest else "no pause")
     rate = s["heart_rate"]
     if rate["min_bpm"] is not None:
-        parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f})")
+        noisy = " and ".join(word for key, word in (("min", "slowest"), ("max", "fastest"))
+                             if (rate.get(f"{key}_noise") or 0.0) >= NOISE_FLAG)
+        parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f}"
+                     + (f"; the {noisy} under noise: check the strip" if noisy else "") + ")")
     return "; ".join(parts) + "."
 
 

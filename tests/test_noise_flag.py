@@ -10,6 +10,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.quality import NOISE_FLAG, noise_under
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report, summary_lines
+from heartbeat.report_html import at_a_glance, strips
 from heartbeat.sources import read_wfdb
 
 
@@ -24,8 +25,6 @@ def test_the_noise_under_a_span_is_its_noisiest_window():
 
 def test_a_strip_of_a_finding_under_noise_says_to_check_it():
     from types import SimpleNamespace
-
-    from heartbeat.report_html import strips
 
     events = pd.DataFrame([("V run", 10.0, 12.0, 4, 150.0, 0.55), ("S run", 50.0, 53.0, 5, 120.0, 0.1)],
                           columns=["type", "start_s", "end_s", "beats", "rate_bpm", "noise"])
@@ -65,7 +64,9 @@ def test_108s_false_fastest_rate_is_marked_and_a_clean_record_is_not(model):
     assert len(couplets) and (couplets["noise"] >= NOISE_FLAG).all()
     assert report.summary["ventricular"]["noisy_couplets"] == len(couplets)
     assert f"under noise {len(couplets)} couplet" in "\n".join(summary_lines(report))
+    assert "fastest under noise: check the strip" in at_a_glance(report.summary)
     rec = piece("100", 0, 60)
     report = build_report(classify_recording(model, rec), rec)
     assert report.summary["heart_rate"]["max_noise"] < NOISE_FLAG
     assert report.summary["ventricular"]["noisy_couplets"] == report.summary["ventricular"]["noisy_runs"] == 0
+    assert "under noise" not in at_a_glance(report.summary)
