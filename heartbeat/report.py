@@ -117,12 +117,14 @@ def _af_hrv_warnings(beats, events):
 
 def pause_list(pauses, events, beats):
     """report.json's pauses (the pause rows of `events`): start, duration, `after`: the class of the beat that
-    starts it, and `in_af`: whether it starts inside an atrial fibrillation episode of `events`."""
+    starts it, `in_af`: whether it starts inside an atrial fibrillation episode of `events`, and `noise`: the
+    noise ratio under it (None where no window was judged)."""
     af = events[events["type"] == "AF"]
     first = np.searchsorted(beats.times, pauses["start_s"].to_numpy())  # pauses start at a beat's time, exactly
     return [{"start_s": round(a, 3), "duration_s": round(b - a, 3), "after": str(beats.classes[k]),
-             "in_af": bool(((af["start_s"] <= a) & (a < af["end_s"])).any())}
-            for a, b, k in zip(pauses["start_s"], pauses["end_s"], first)]
+             "in_af": bool(((af["start_s"] <= a) & (a < af["end_s"])).any()),
+             "noise": round(float(r), 2) if r == r else None}
+            for a, b, k, r in zip(pauses["start_s"], pauses["end_s"], first, pauses["noise"])]
 
 
 def pause_context(pause):
@@ -152,7 +154,7 @@ def heart_rate_noise(rate, rec, rules):
         if at is not None:  # the averaged intervals end at `at`
             ratio = noise_under(rec.noise, [(at - rules.hr_average_beats * 60.0 / rate[f"{key}_bpm"]) * rec.fs],
                                 [at * rec.fs])[0]
-            noise = round(ratio, 2) if ratio == ratio else None
+            noise = round(float(ratio), 2) if ratio == ratio else None
         rate[f"{key}_noise"] = noise
     return rate
 

@@ -11,7 +11,7 @@ from heartbeat.quality import NOISE_FLAG, noise_under
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report, summary_lines
 from heartbeat.report_html import at_a_glance, strips
-from heartbeat.sources import read_wfdb
+from heartbeat.sources import Recording, read_wfdb
 
 
 def test_the_noise_under_a_span_is_its_noisiest_window():
@@ -38,6 +38,21 @@ def test_a_strip_of_a_finding_under_noise_says_to_check_it():
     assert "longest S run: 5 beats, 120 bpm, at 50.0 s" in titles
     assert f"fastest heart rate: 150 bpm, at 20.0 s (noisy, ratio {NOISE_FLAG:.2f}: check)" in titles
     assert "slowest heart rate: 50 bpm, at 300.0 s" in titles
+
+
+def test_each_finding_of_a_report_carries_the_noise_under_it():
+    """build_report reads the recording's windows: a pause at 20-23 s under a window of 0.5, one couplet under 0.1
+    and one under a window that could not be judged."""
+    times = np.r_[np.arange(0, 20.1, 0.8), 23.0 + np.arange(0, 20, 0.8)]
+    classes = ["N"] * len(times)
+    classes[3:5] = classes[40:42] = ["V", "V"]  # at 2.4 s and 34.2 s
+    rec = Recording(np.zeros(int(45 * 360)), 360.0, "x",
+                    noise=[(0, 3600, 0.1), (3600, 7200, 0.1), (7200, 10800, 0.5), (10800, 14400, float("nan"))])
+    report = build_report(pd.DataFrame({"time_s": times, "class": classes, "segment": 0}), rec)
+    events = report.events.set_index("type")
+    assert events.loc["pause", "noise"] == 0.5 and report.summary["pauses"][0]["noise"] == 0.5
+    assert events.loc["V couplet", "noise"].iloc[0] == 0.1 and np.isnan(events.loc["V couplet", "noise"].iloc[1])
+    assert report.summary["ventricular"]["noisy_couplets"] == 0
 
 
 @pytest.fixture(scope="module")
