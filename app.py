@@ -48,10 +48,10 @@ def cached_model(path):
 @st.cache_data(max_entries=8, show_spinner="detecting and classifying beats ...")
 def analysed(checkpoint, content_key, embed, _rec):
     """(beats table, with embed the beats' embeddings for the Review tab, excluded stretches, flutter episodes,
-    warnings) of a recording, cached by checkpoint and content so that moving the window is instant."""
+    noise windows, warnings) of a recording, cached by checkpoint and content so that moving the window is instant."""
     model, _ = cached_model(checkpoint)
     table, vectors = read_recording(model, _rec, embed)
-    return table, vectors, _rec.excluded, _rec.flutter, _rec.warnings
+    return table, vectors, _rec.excluded, _rec.flutter, _rec.noise_windows, _rec.warnings
 
 
 @st.cache_data(max_entries=4, show_spinner="picking beats to review ...")
@@ -62,8 +62,9 @@ def marked_beats(checkpoint, content_key, n, _table, _vectors):
 
 def labelled_beats(checkpoint, content_key, rec, embed=False):
     """(beats table, with embed its beats' embeddings) of a recording; rec gets its excluded stretches, flutter
-    episodes and warnings, as read_recording gives them, cached or not."""
-    table, vectors, rec.excluded, rec.flutter, rec.warnings = analysed(checkpoint, content_key, embed, rec)
+    episodes, noise windows and warnings, as read_recording gives them, cached or not."""
+    table, vectors, rec.excluded, rec.flutter, rec.noise_windows, rec.warnings = analysed(checkpoint, content_key,
+                                                                                        embed, rec)
     return table, vectors
 
 

@@ -38,10 +38,10 @@ from cross_db import FOLDS
 from heartbeat import CLASSES, hrt
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS1, DS2, record_names, rhythm_spans
+from heartbeat.quality import NOISE_FLAG, under_noise
 from heartbeat.recording import classify_recording
-from heartbeat.sources import other_channel, read_wfdb
-from heartbeat.quality import NOISE_FLAG
 from heartbeat.report import build_report, pause_context
+from heartbeat.sources import other_channel, read_wfdb
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -101,7 +101,7 @@ def validate_record(model, path, both_leads=False):
     for kind in EVENT_TYPES:
         r, p = ref.events[ref.events["type"] == kind], pred.events[pred.events["type"] == kind]
         hit_ref, hit_pred = match(r, p)
-        flagged = (p["noise"] >= NOISE_FLAG).to_numpy()  # the report's "under noise: check the strip"
+        flagged = p["noise"].map(under_noise).to_numpy(dtype=bool)  # the report's "under noise: check the strip"
         row.update({f"{kind}|ref": len(r), f"{kind}|hit_ref": hit_ref.sum(), f"{kind}|pred": len(p),
                     f"{kind}|hit_pred": hit_pred.sum(), f"{kind}|noisy_hit": (flagged & hit_pred).sum(),
                     f"{kind}|noisy_false": (flagged & ~hit_pred).sum()})
@@ -249,7 +249,7 @@ def summary_line(rows):
     high, low = (rows["record"][d > 3] for d in (pred - ref, ref - pred))  # a false burst or a missed fast run
     out["heart rate max_bpm more than 3 bpm high; low (records)"] = (
         f"{len(high)} ({', '.join(high) or 'none'}); {len(low)} ({', '.join(low) or 'none'})")
-    flagged, is_high = pd.to_numeric(rows["heart_rate|max_noise|pred"], errors="coerce") >= NOISE_FLAG, pred - ref > 3
+    flagged, is_high = rows["heart_rate|max_noise|pred"].map(under_noise), pred - ref > 3
     out[f"heart rate max_bpm under noise (from {NOISE_FLAG:g}): of the records reading it >3 bpm high; of the others"] \
         = f"{(flagged & is_high).sum()} of {is_high.sum()}; {(flagged & ~is_high).sum()} of {(~is_high).sum()}"
     for kind in ("V couplet", "V run", "S run"):

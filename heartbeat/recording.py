@@ -86,7 +86,7 @@ class SegmentBeats(NamedTuple):
     times: np.ndarray    # (n + 1,) seconds of every detected beat (the last one is never cut)
     flutter: list        # (start, stop) input samples of each flutter / fibrillation episode
     noisy: list          # (start, stop) input samples of each stretch too noisy to read (quality.noise_ratio)
-    noise: list          # (start, stop, noise ratio) input samples of every window of quality.NOISE_WINDOW_S
+    noise_windows: list  # (start, stop, noise ratio) input samples of every window judged (windows.Detected)
     artifacts: list      # (beat, next beat) input samples of each long interval an artifact hid beats in
     blocks: list         # index arrays into the n cut beats: the blocks they are cut and classified in
     resampler: Resampler
@@ -108,8 +108,8 @@ def beats_of(rec, start=0, stop=None):
     times = start / rec.fs + peaks / segment.KAGGLE_FS
     spans = {kind: [tuple(resampler.to_input(span)) for span in getattr(found, kind)]
              for kind in ("flutter", "noisy", "artifacts")}
-    noise = [(*resampler.to_input([a, b]).tolist(), ratio) for a, b, ratio in found.noise]
-    return SegmentBeats(resampler.to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], noise,
+    windows = [(*resampler.to_input([a, b]).tolist(), ratio) for a, b, ratio in found.noise_windows]
+    return SegmentBeats(resampler.to_input(peaks[:-1]), times, spans["flutter"], spans["noisy"], windows,
                         spans["artifacts"], beat_blocks(times, len(peaks) - 1), resampler, peaks)
 
 
@@ -187,7 +187,7 @@ def read_recording(model, rec, embed=False):
     is F (no_f_between_v). rec.warnings says where the lead read points down (polarity.lead_warnings).
     """
     check_signal(rec)
-    tables, error, rec.flutter, rec.noise, segment_id, vectors = [], None, [], [], 0, []
+    tables, error, rec.flutter, rec.noise_windows, segment_id, vectors = [], None, [], [], 0, []
     for start, stop in rec.segments:
         try:
             found = beats_of(rec, start, stop)
@@ -217,7 +217,7 @@ def read_recording(model, rec, embed=False):
         rec.excluded += [quality.Excluded(a, b, witness.REASON if (a, b) in witnessed else "artifact")
                          for a, b in found.artifacts]
         rec.flutter += found.flutter
-        rec.noise += found.noise
+        rec.noise_windows += found.noise_windows
         tables.append(table[~noisy])
     if not tables:
         raise error

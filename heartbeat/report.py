@@ -13,7 +13,7 @@ from .clock import clock
 from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
-from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds, noise_under
+from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds, noise_under, under_noise
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -56,7 +56,7 @@ def definitions(rules):
             "a beat called F between two beats called V is called V (a fusion beat needs a sinus beat to meet)",
             hrv.definition(rules),
             hrt.DEFINITION,
-            f"noise (events.csv, and the heart rate's extremes in report.json): the highest noise ratio of the "
+            f"noise (events.csv, pauses and the heart rate's extremes in report.json): the median noise ratio of the "
             f"{NOISE_WINDOW_S:g}-s windows under a finding, the QRS-band energy away from the beats over that at them; "
             f"clean ECG stays under about 0.2, a window from {NOISE_RATIO:g} is excluded as noise, and a finding from "
             f"{NOISE_FLAG:g} is counted as under noise: check its strip before trusting it",
@@ -139,23 +139,23 @@ def pause_counts(pauses):
 
 
 def noisy_counts(events, cls):
-    """{"noisy_couplets", "noisy_runs"}: how many of a class's couplets and runs lie under a window from
-    quality.NOISE_FLAG (events' noise column): for a reader to check their strips first."""
-    noisy = events["noise"] >= NOISE_FLAG
+    """{"noisy_couplets", "noisy_runs"}: how many of a class's couplets and runs lie under noise (events' noise
+    column, quality.under_noise): for a reader to check their strips first."""
+    noisy = events["noise"].map(under_noise)
     return {f"noisy_{key}": int((noisy & (events["type"] == f"{cls} {kind}")).sum())
             for key, kind in (("couplets", "couplet"), ("runs", "run"))}
 
 
-def heart_rate_noise(rate, rec, rules):
-    """heart_rate's dict with min_noise and max_noise: the highest noise ratio under the intervals each extreme
-    averages (None without that extreme or any window judged)."""
-    for key in ("min", "max"):
-        at, noise = rate[f"{key}_at_s"], None
-        if at is not None:  # the averaged intervals end at `at`
-            ratio = noise_under(rec.noise, [(at - rules.hr_average_beats * 60.0 / rate[f"{key}_bpm"]) * rec.fs],
-                                [at * rec.fs])[0]
-            noise = round(float(ratio), 2) if ratio == ratio else None
-        rate[f"{key}_noise"] = noise
+def heart_rate_noise(rate, trend, beats, rec):
+    """heart_rate's dict (of `trend`, heart_rate_series) with min_noise and max_noise: the noise ratio under the
+    intervals the slowest and the fastest window average, from its first beat to its last (None without one)."""
+    for key, pick in (("min", "idxmin"), ("max", "idxmax")):  # the windows heart_rate picks
+        rate[f"{key}_noise"] = None
+        if len(trend):
+            row = trend.loc[getattr(trend["bpm"], pick)()]
+            ratio = noise_under(rec.noise_windows, [beats.times[int(row["first"])] * rec.fs],
+                                [row["time_s"] * rec.fs])[0]
+            rate[f"{key}_noise"] = round(float(ratio), 2) if ratio == ratio else None
     return rate
 
 
@@ -172,7 +172,8 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
     events.insert(2, "clock", [clock(rec.start, t) for t in events["start_s"]])
-    events["noise"] = noise_under(rec.noise, events["start_s"].to_numpy() * fs, events["end_s"].to_numpy() * fs)
+    events["noise"] = noise_under(rec.noise_windows, events["start_s"].to_numpy() * fs, events["end_s"].to_numpy() * fs)
+    events.loc[events["type"] == "VF/flutter", "noise"] = np.nan  # its waves fill the QRS band: no noise to judge
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs, rec.start)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}
     pauses = events[events["type"] == "pause"]
@@ -191,7 +192,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],
         "beats": {**counts, "total": int(len(beats.times))},
-        "heart_rate": heart_rate_noise(heart_rate(beats, trend), rec, rules),
+        "heart_rate": heart_rate_noise(heart_rate(beats, trend), trend, beats, rec),
         "ventricular": {**v, **noisy_counts(events, "V")},
         "supraventricular": {**s, **noisy_counts(events, "S")},
         "pauses": pause_list(pauses, events, beats),

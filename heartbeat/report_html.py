@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
-from .quality import NOISE_FLAG
+from .quality import NOISE_FLAG, under_noise
 from .report import pause_context, pause_counts, plural
 from .reviewed import kept_note
 
@@ -79,7 +79,7 @@ def at_a_glance(s):
     rate = s["heart_rate"]
     if rate["min_bpm"] is not None:
         noisy = " and ".join(word for key, word in (("min", "slowest"), ("max", "fastest"))
-                             if (rate.get(f"{key}_noise") or 0.0) >= NOISE_FLAG)
+                             if under_noise(rate.get(f"{key}_noise")))
         parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f}"
                      + (f"; the {noisy} under noise: check the strip" if noisy else "") + ")")
     return "; ".join(parts) + "."
@@ -198,7 +198,7 @@ def strips(report):
 
 def _noisy(ratio):
     """A strip title's mark for a finding under noise (quality.NOISE_FLAG), else ""."""
-    return f" (noisy, ratio {ratio:.2f}: check)" if ratio is not None and ratio >= NOISE_FLAG else ""
+    return f" (noisy, ratio {ratio:.2f}: check)" if under_noise(ratio) else ""
 
 
 def _shared(a, b):
@@ -301,7 +301,7 @@ def report_html(report, signal=None, fs=None):
               report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
               else "<p>none</p>",
               *([f"<p>{'The first ' + str(len(shown)) + ' of ' if len(shown) < len(report.events) else 'All '}"
-                 f"{len(report.events)} events, in time order (events.csv has them all; noise: the highest noise "
+                 f"{len(report.events)} events, in time order (events.csv has them all; noise: the median noise "
                  f"ratio under each, to be checked from {NOISE_FLAG:g}):</p>",
                  shown.map(_fmt).to_html(index=False)] if len(report.events) else []),
               "<h2>Definitions</h2><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in s["definitions"]) + "</ul>",

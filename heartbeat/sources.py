@@ -36,7 +36,8 @@ class Recording:
     excluded: list = field(default_factory=list)  # quality.Excluded stretches, set by check_signal
     segments: list = field(default_factory=list)  # (start, stop) of the analyzable pieces, set by check_signal
     flutter: list = field(default_factory=list)   # (start, stop) of flutter / fibrillation, set by classify_recording
-    noise: list = field(default_factory=list)     # (start, stop, quality.noise_ratio) of every window, likewise
+    noise_windows: list = field(default_factory=list)  # (start, stop, quality.noise_ratio) of the windows judged,
+                                                       # likewise
     second_excluded: list = field(default_factory=list)  # the second lead's unanalyzable stretches, by check_signal
     warnings: list = field(default_factory=list)  # one-line warnings about the lead read, set by classify_recording
     start: object = None  # when it began: a datetime (date known), a time (time of day only), or None

@@ -68,7 +68,7 @@ class Detected(NamedTuple):
     peaks: np.ndarray  # (n,) R peaks
     flutter: list      # (first, last) of each flutter / fibrillation episode
     noisy: list        # (start, stop) of each stretch of quality.NOISE_WINDOW_S windows too noisy to read
-    noise: list        # (start, stop, noise ratio) of every such window
+    noise_windows: list  # (start, stop, noise ratio) of every such window judged (not a segment's last few s)
     artifacts: list    # (beat, next beat) of each long R-R interval that is an artifact, not a pause
 
 
@@ -77,7 +77,7 @@ def detect_segment(resampler):
     n, den = resampler.stop - resampler.start, resampler.den
     window = int(DETECT_WINDOW_S * resampler.fs) // den * den
     overlap = int(DETECT_OVERLAP_S * resampler.fs) // den * den
-    peaks, flutter, noise, gaps, amplitudes = [], [], [], [], []
+    peaks, flutter, windows, gaps, amplitudes = [], [], [], [], []
     cores = list(range(0, n, window))
     for a in tqdm(cores, desc="detect", unit="window", disable=None if len(cores) > 6 else True, leave=False):
         b = min(n, a + window)
@@ -86,7 +86,7 @@ def detect_segment(resampler):
         raw = energy_detection(sig, segment.KAGGLE_FS)
         # the noise rule reads the energy detector's own detections, on which NOISE_RATIO was set: noise the
         # check drops would otherwise count as noise between beats and exclude twice as many noisy minutes
-        noise += quality.window_noise(raw.energy, raw.peaks, first, lo, hi, segment.KAGGLE_FS)
+        windows += quality.window_noise(raw.energy, raw.peaks, first, lo, hi, segment.KAGGLE_FS)
         found, episodes = verified(raw.wide, segment.KAGGLE_FS, raw.peaks), raw.flutter
         core = (found + first >= lo) & (found + first < hi)
         if peaks and len(peaks[-1]):  # a beat refined across the border by both reads is kept once
@@ -98,12 +98,13 @@ def detect_segment(resampler):
         # an episode across the core's border is kept in parts, joined again below
         flutter += [(max(x + first, lo), min(y + first, hi)) for x, y in episodes if x + first < hi and y + first >= lo]
     # adjacent noise windows are one stretch of noise; an episode's parts are one episode again
-    noisy = [(x, y) for x, y, _ in quality.union((x, y, "noise") for x, y, r in noise if r >= quality.NOISE_RATIO)]
+    noisy = [(x, y) for x, y, _ in quality.union((x, y, "noise") for x, y, r in windows if r >= quality.NOISE_RATIO)]
     joined = [(x, y) for x, y, _ in quality.union((x, y, "flutter") for x, y in flutter)]
     typical = np.median(np.concatenate(amplitudes)) if amplitudes else 0.0
     artifacts = [(x, y) for x, y, r in gaps if r > quality.ARTIFACT_RATIO * typical
                  and not any(x <= f_end and f_start <= y for f_start, f_end in joined)]  # flutter is no artifact
-    return Detected(np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy, noise, artifacts)
+    return Detected(np.concatenate(peaks) if peaks else np.zeros(0, dtype=np.int64), joined, noisy, windows,
+                    artifacts)
 
 
 def beat_blocks(times_s, n_beats):

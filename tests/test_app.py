@@ -207,11 +207,14 @@ def test_report_view_shows_the_strip_of_a_selected_event(app):
     """Recording -> Report: selecting a row of the events table draws that event's strip."""
     images = len(app.get("image"))
     events = app.dataframe(key="events_table").value
-    assert len(events) > 0 and {"type", "start_s", "end_s", "beats", "rate_bpm"} <= set(events.columns)
+    assert len(events) > 0 and {"type", "start_s", "end_s", "beats", "rate_bpm", "noise"} <= set(events.columns)
     app.session_state["events_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     app.run()
     assert not app.exception and not errors(app)
     assert len(app.get("image")) == images + 1
+    # redrawn from the cache, the events keep the noise under them
+    assert app.dataframe(key="events_table").value["noise"].equals(events["noise"])
+    assert events["noise"].notna().any()
     # the key findings' strips, as report.html shows them, one on request
     key_strip = app.selectbox(key="key_strip")
     assert key_strip.options[0] == "none" and any(o.startswith("fastest heart rate") for o in key_strip.options)

@@ -14,12 +14,12 @@ from heartbeat.report_html import at_a_glance, strips
 from heartbeat.sources import Recording, read_wfdb
 
 
-def test_the_noise_under_a_span_is_its_noisiest_window():
+def test_the_noise_under_a_span_is_the_median_of_its_windows():
     windows = [(0, 10, 0.1), (10, 20, 0.5), (20, 30, float("nan")), (30, 40, 0.2), (50, 60, 0.9)]
     under = noise_under(windows, [5, 31, 21, 41, 10, 0, 39], [12, 35, 29, 49, 10, 70, 40])
-    assert under[:2].tolist() == [0.5, 0.2]  # the noisiest window a span overlaps
+    assert under[:2].tolist() == [0.3, 0.2]  # within one window, its ratio; across two, their median
     assert np.isnan(under[2:4]).all()        # a window that could not be judged, or none, says nothing
-    assert under[4:].tolist() == [0.5, 0.9, 0.2]  # an instant on a border belongs to the window it starts
+    assert under[4:].tolist() == [0.5, 0.35, 0.2]  # an instant on a border belongs to the window it starts
     assert np.isnan(noise_under([], [1.0], [2.0])).all()  # a recording with no window judged
 
 
@@ -47,12 +47,23 @@ def test_each_finding_of_a_report_carries_the_noise_under_it():
     classes = ["N"] * len(times)
     classes[3:5] = classes[40:42] = ["V", "V"]  # at 2.4 s and 34.2 s
     rec = Recording(np.zeros(int(45 * 360)), 360.0, "x",
-                    noise=[(0, 3600, 0.1), (3600, 7200, 0.1), (7200, 10800, 0.5), (10800, 14400, float("nan"))])
+                    noise_windows=[(0, 3600, 0.1), (3600, 7200, 0.1), (7200, 10800, 0.5), (10800, 14400, float("nan"))])
     report = build_report(pd.DataFrame({"time_s": times, "class": classes, "segment": 0}), rec)
     events = report.events.set_index("type")
     assert events.loc["pause", "noise"] == 0.5 and report.summary["pauses"][0]["noise"] == 0.5
     assert events.loc["V couplet", "noise"].iloc[0] == 0.1 and np.isnan(events.loc["V couplet", "noise"].iloc[1])
     assert report.summary["ventricular"]["noisy_couplets"] == 0
+
+
+def test_the_heart_rates_noise_is_read_over_the_intervals_it_averages():
+    """The fastest 8 intervals run from 16 to 20 s, over two windows (0.6 and 0.1): their median, not the
+    window of the instant it is reported at (20 s)."""
+    times = np.sort(np.r_[np.arange(0, 16), np.arange(16, 22, 0.5), np.arange(22, 60)])
+    rec = Recording(np.zeros(60 * 360), 360.0, "x",
+                    noise_windows=[(w * 360, (w + 10) * 360, 0.6 if w == 10 else 0.1) for w in range(0, 60, 10)])
+    rate = build_report(pd.DataFrame({"time_s": times, "class": "N", "segment": 0}), rec).summary["heart_rate"]
+    assert (rate["max_bpm"], rate["max_at_s"], rate["max_noise"]) == (120.0, 20.0, 0.35)
+    assert rate["min_noise"] == 0.1
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +83,7 @@ def test_108s_false_fastest_rate_is_marked_and_a_clean_record_is_not(model):
     there); 100's first minute is clean."""
     rec = piece("108", 1690, 1730)
     report = build_report(classify_recording(model, rec), rec)
-    assert [(a, b) for a, b, _ in rec.noise] == [(int(w * rec.fs), int((w + 10) * rec.fs)) for w in (0, 10, 20, 30)]
+    assert [(a, b) for a, b, _ in rec.noise_windows] == [(int(w * rec.fs), int((w + 10) * rec.fs)) for w in (0, 10, 20, 30)]
     rate = report.summary["heart_rate"]
     assert rate["max_bpm"] > 100 and rate["max_noise"] >= NOISE_FLAG
     couplets = report.events[report.events["type"] == "V couplet"]
@@ -85,3 +96,19 @@ def test_108s_false_fastest_rate_is_marked_and_a_clean_record_is_not(model):
     assert report.summary["heart_rate"]["max_noise"] < NOISE_FLAG
     assert report.summary["ventricular"]["noisy_couplets"] == report.summary["ventricular"]["noisy_runs"] == 0
     assert "under noise" not in at_a_glance(report.summary)
+
+
+@needs_mitdb
+def test_windows_are_judged_segment_by_segment_in_time_order(model):
+    """100's first 2 minutes with 2 s missing at 60 s (a gap: two segments): every window lies inside one segment,
+    from its start, in time order; a segment's last few seconds are not judged."""
+    rec = piece("100", 0, 120)
+    rec.signal[int(60 * rec.fs):int(62 * rec.fs)] = np.nan
+    classify_recording(model, rec)
+    windows = rec.noise_windows
+    assert len(rec.segments) == 2 and all(b > a for a, b, _ in windows)
+    assert all(b <= c for (_, b, _), (c, _, _) in zip(windows, windows[1:]))
+    for start, stop in rec.segments:
+        inside = [(a, b) for a, b, _ in windows if start <= a < stop]
+        assert inside[0][0] == start and all(b <= stop for _, b in inside)
+        assert stop - inside[-1][1] < 5 * rec.fs
