@@ -38,7 +38,8 @@ from cross_db import FOLDS
 from heartbeat import CLASSES, hrt
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS1, DS2, record_names, rhythm_spans
-from heartbeat.quality import NOISE_FLAG, under_noise
+from heartbeat.noise_flag import under_noise
+from heartbeat.quality import NOISE_FLAG
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report, pause_context
 from heartbeat.sources import other_channel, read_wfdb

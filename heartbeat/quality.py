@@ -171,23 +171,6 @@ def window_noise(energy, peaks, first, lo, hi, fs):
     return out
 
 
-def noise_under(windows, starts, stops):
-    """(n,) the median noise ratio of the judged (start, stop, ratio) `windows` (in time order, not overlapping) that
-    overlap each [starts[i], stops[i]] (any unit, the same for both): the window's own for a finding within one, and
-    for an episode of minutes what most of it lies in, not its noisiest moment. NaN where no window was judged.
-    Found by bisection: a week holds some 60,000 windows and as many events."""
-    lo, hi, ratio = (np.array([w[i] for w in windows], dtype=np.float64) for i in range(3))
-    first = np.searchsorted(hi, np.asarray(starts, dtype=np.float64), side="right")  # the first window ending after
-    last = np.searchsorted(lo, np.asarray(stops, dtype=np.float64), side="right")    # past the last starting by
-    return np.array([np.nanmedian(ratio[a:b]) if b > a and not np.isnan(ratio[a:b]).all() else np.nan
-                     for a, b in zip(first, last)])
-
-
-def under_noise(ratio):
-    """Whether a finding's noise ratio (a number, NaN or None) reaches NOISE_FLAG: check its strip."""
-    return ratio is not None and ratio >= NOISE_FLAG
-
-
 def qrs_amplitudes(sig, peaks, fs):
     """Peak-to-peak amplitude within 50 ms of each peak (n,)."""
     half = int(round(0.05 * fs))

@@ -13,7 +13,8 @@ from .clock import clock
 from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
-from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds, noise_under, under_noise
+from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches
+from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -138,27 +139,6 @@ def pause_counts(pauses):
     return f"{len(pauses)}" + (f" ({', '.join(f'{n} {k}' for k, n in kinds)})" if pauses else "")
 
 
-def noisy_counts(events, cls):
-    """{"noisy_couplets", "noisy_runs"}: how many of a class's couplets and runs lie under noise (events' noise
-    column, quality.under_noise): for a reader to check their strips first."""
-    noisy = events["noise"].map(under_noise)
-    return {f"noisy_{key}": int((noisy & (events["type"] == f"{cls} {kind}")).sum())
-            for key, kind in (("couplets", "couplet"), ("runs", "run"))}
-
-
-def heart_rate_noise(rate, trend, beats, rec):
-    """heart_rate's dict (of `trend`, heart_rate_series) with min_noise and max_noise: the noise ratio under the
-    intervals the slowest and the fastest window average, from its first beat to its last (None without one)."""
-    for key, pick in (("min", "idxmin"), ("max", "idxmax")):  # the windows heart_rate picks
-        rate[f"{key}_noise"] = None
-        if len(trend):
-            row = trend.loc[getattr(trend["bpm"], pick)()]
-            ratio = noise_under(rec.noise_windows, [beats.times[int(row["first"])] * rec.fs],
-                                [row["time_s"] * rec.fs])[0]
-            rate[f"{key}_noise"] = round(float(ratio), 2) if ratio == ratio else None
-    return rate
-
-
 def build_report(table, rec, rules=Rules(), about=None, diary=None):
     """Report of a classified recording: `table` from recording.classify_recording (or any table with
     time_s, class and segment columns), `rec` the recording.Recording it came from (for its length, rate
@@ -191,6 +171,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "duration_s": round(duration, 3),
         "analyzable_s": round(analyzable, 3),
         "excluded": [e.as_dict(fs) for e in rec.excluded],
+        "under_noise": noisy_stretches(rec),
         "beats": {**counts, "total": int(len(beats.times))},
         "heart_rate": heart_rate_noise(heart_rate(beats, trend), trend, beats, rec),
         "ventricular": {**v, **noisy_counts(events, "V")},
@@ -252,8 +233,10 @@ def summary_lines(report):
         f"none (no {hrv.SPECTRUM_S / 60:g}-minute window whose N-N intervals cover {hrv.SPECTRUM_COVER:.0%} of it)")
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
+    noisy_min = sum(u["end_s"] - u["start_s"] for u in s["under_noise"]) / 60
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
-            f"({plural(len(s['excluded']), 'excluded stretch', 'excluded stretches')}), {s['beats']['total']} beats ("
+            f"({plural(len(s['excluded']), 'excluded stretch', 'excluded stretches')}; {noisy_min:.1f} min of it under "
+            f"noise), {s['beats']['total']} beats ("
             + " ".join(f"{c} {s['beats'][c]}" for c in CLASSES) + ")",
             f"  heart rate {shown(hr['min_bpm'])} / {shown(hr['mean_bpm'])} / {shown(hr['max_bpm'])} bpm "
             f"(min / mean / max; min and max over {s['rules']['hr_average_beats']} intervals)",

@@ -9,7 +9,8 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
-from .quality import NOISE_FLAG, under_noise
+from .noise_flag import under_noise
+from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts, plural
 from .reviewed import kept_note
 
@@ -134,6 +135,8 @@ def trend_figure(report):
         ax.plot(minutes.index / 60.0, minutes.to_numpy(), color="black", lw=0.8)
     for e in report.summary["excluded"]:
         ax.axvspan(e["start_s"] / 3600, e["end_s"] / 3600, color="tab:red", alpha=0.25, lw=0)
+    for u in report.summary.get("under_noise", []):
+        ax.axvspan(u["start_s"] / 3600, u["end_s"] / 3600, color="tab:orange", alpha=0.2, lw=0)
     for kind, colour in (("AF", "tab:blue"), ("VF/flutter", "tab:purple")):
         episodes = report.events[report.events["type"] == kind]
         for start, end in zip(episodes["start_s"], episodes["end_s"]):
@@ -143,8 +146,8 @@ def trend_figure(report):
         ax.axhline(bpm, color="grey", ls="--", lw=0.6)
     ax.set(xlabel="hours from the start", ylabel="heart rate (bpm)",
            xlim=(0, report.summary["duration_s"] / 3600),
-           title="heart rate (excluded time in red, AF in blue, VF/flutter in purple; dashed: the bradycardia and "
-                 "tachycardia lines)")
+           title="heart rate (excluded time in red, under noise in orange, AF in blue, VF/flutter in purple; dashed: "
+                 "the bradycardia and tachycardia lines)")
     fig.tight_layout()
     return fig
 
@@ -197,7 +200,7 @@ def strips(report):
 
 
 def _noisy(ratio):
-    """A strip title's mark for a finding under noise (quality.NOISE_FLAG), else ""."""
+    """A strip title's mark for a finding under noise (noise_flag.under_noise), else ""."""
     return f" (noisy, ratio {ratio:.2f}: check)" if under_noise(ratio) else ""
 
 
@@ -274,6 +277,8 @@ def report_html(report, signal=None, fs=None):
              "<h2>Summary</h2>", f"<p><b>At a glance:</b> {html.escape(at_a_glance(s))}</p>",
              _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", _hms(s["duration_s"])),
                      ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
+                     ("of it under noise (h:mm:ss; its findings to be checked)",
+                      _hms(sum(u["end_s"] - u["start_s"] for u in s["under_noise"]))),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(LABELS[part].get(k, k), v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]

@@ -73,7 +73,9 @@ def report_section(rec, table, model_name, reviewed=None):
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
     st.write(f"**At a glance:** {at_a_glance(s)}")
     cols = st.columns(7)
-    cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min")
+    cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min",
+                   help=f"{sum(u['end_s'] - u['start_s'] for u in s['under_noise']) / 60:.1f} min of it under noise "
+                        "(orange in the trend): check the findings there")
     cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}",
                    help=f"noise ratio under the slowest / fastest: {hr['min_noise']} / {hr['max_noise']} (from "
                         f"{NOISE_FLAG:g}: check the strip)")

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import MITDB, ROOT, needs_mitdb
 from heartbeat.checkpoint import load_checkpoint
-from heartbeat.quality import NOISE_FLAG, noise_under
+from heartbeat.noise_flag import noise_under
+from heartbeat.quality import NOISE_FLAG, Excluded
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report, summary_lines
 from heartbeat.report_html import at_a_glance, strips
@@ -53,6 +54,22 @@ def test_each_finding_of_a_report_carries_the_noise_under_it():
     assert events.loc["pause", "noise"] == 0.5 and report.summary["pauses"][0]["noise"] == 0.5
     assert events.loc["V couplet", "noise"].iloc[0] == 0.1 and np.isnan(events.loc["V couplet", "noise"].iloc[1])
     assert report.summary["ventricular"]["noisy_couplets"] == 0
+    assert report.summary["under_noise"] == [{"start_s": 20.0, "end_s": 30.0}]
+
+
+def test_the_time_under_noise_is_what_is_analysed_there():
+    """Windows from NOISE_FLAG to under NOISE_RATIO, joined where they touch, less the excluded time (a window from
+    NOISE_RATIO is excluded as noise, not under it)."""
+    rec = Recording(np.zeros(60 * 360), 360.0, "x", excluded=[Excluded(25 * 360, 27 * 360, "artifact")],
+                    noise_windows=[(0, 3600, 0.3), (3600, 7200, 0.69), (7200, 10800, 0.1), (10800, 14400, 0.4),
+                                   (14400, 18000, 0.8)])
+    times = np.arange(0, 60, 0.8)
+    report = build_report(pd.DataFrame({"time_s": times, "class": "N", "segment": 0}), rec)
+    assert report.summary["under_noise"] == [{"start_s": 0.0, "end_s": 20.0}, {"start_s": 30.0, "end_s": 40.0}]
+    rec.excluded = [Excluded(32 * 360, 34 * 360, "artifact")]
+    assert build_report(pd.DataFrame({"time_s": times, "class": "N", "segment": 0}), rec).summary["under_noise"][1:] \
+        == [{"start_s": 30.0, "end_s": 32.0}, {"start_s": 34.0, "end_s": 40.0}]
+    assert "0.5 min of it under noise" in summary_lines(report)[0]
 
 
 def test_the_heart_rates_noise_is_read_over_the_intervals_it_averages():

@@ -15,7 +15,7 @@ from heartbeat.clock import clock
 from heartbeat.report import build_report
 from heartbeat.sources import Recording, SignalError, read_wfdb
 
-KEYS = {"duration_s", "analyzable_s", "excluded", "beats", "heart_rate", "ventricular", "supraventricular",
+KEYS = {"duration_s", "analyzable_s", "excluded", "under_noise", "beats", "heart_rate", "ventricular", "supraventricular",
         "pauses", "hrv", "hrt", "diary", "hourly", "rules", "definitions", "model"}
 ECTOPIC_KEYS = {"isolated", "couplets", "runs", "longest_run_beats", "fastest_run_bpm", "bigeminy_episodes",
                 "trigeminy_episodes", "burden_pct"}
