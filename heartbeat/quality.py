@@ -26,8 +26,9 @@ MIN_SEGMENT_S = 5.0     # an analyzable piece shorter than this holds too few be
 CHUNK_S = 600.0         # the signal is read this much at a time: memory stays bounded on a week-long recording
 NOISE_WINDOW_S = 10.0   # signal quality is judged in windows this long ...
 NOISE_RATIO = 0.7       # ... noisy when the QRS-band energy between beats reaches this fraction of the beats'
-NOISE_FLAG = 0.3        # an event under a window from this ratio is marked for checking (a reading aid: of MIT-BIH's
-                        # false V runs 13 of 21 lay there, of its true ones 9 of 44; docs/holter-report.md)
+NOISE_FLAG = 0.3        # a finding under windows from this ratio is marked for checking (noise_flag.py; set where,
+                        # before it was built, 13 of MIT-BIH's 21 false V runs and 9 of its 44 true ones lay: a
+                        # reading aid, docs/holter-report.md)
 QRS_HALF_S = 0.12       # "between beats": further than this from every detected beat
 LONG_RR_S = 1.5         # an R-R interval this long is checked for an artifact that hid its beats:
 ARTIFACT_RATIO = 0.9    # one whose signal (0.2 s after its first beat to 0.1 s before the next) spans more

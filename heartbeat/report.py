@@ -152,7 +152,8 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
     events = pd.concat([events, flutter]).sort_values("start_s", kind="stable").reset_index(drop=True) \
         if len(flutter) else events
     events.insert(2, "clock", [clock(rec.start, t) for t in events["start_s"]])
-    events["noise"] = noise_under(rec.noise_windows, events["start_s"].to_numpy() * fs, events["end_s"].to_numpy() * fs)
+    events["noise"] = noise_under(rec.noise_windows, events["start_s"].to_numpy() * fs,
+                                  events["end_s"].to_numpy() * fs)
     events.loc[events["type"] == "VF/flutter", "noise"] = np.nan  # its waves fill the QRS band: no noise to judge
     hourly = hourly_table(beats, trend, events, duration, rec.excluded, fs, rec.start)
     counts = {c: int((beats.classes == c).sum()) for c in CLASSES}

@@ -100,7 +100,8 @@ def test_108s_false_fastest_rate_is_marked_and_a_clean_record_is_not(model):
     there); 100's first minute is clean."""
     rec = piece("108", 1690, 1730)
     report = build_report(classify_recording(model, rec), rec)
-    assert [(a, b) for a, b, _ in rec.noise_windows] == [(int(w * rec.fs), int((w + 10) * rec.fs)) for w in (0, 10, 20, 30)]
+    assert [(a, b) for a, b, _ in rec.noise_windows] == [(int(w * rec.fs), int((w + 10) * rec.fs))
+                                                         for w in (0, 10, 20, 30)]
     rate = report.summary["heart_rate"]
     assert rate["max_bpm"] > 100 and rate["max_noise"] >= NOISE_FLAG
     couplets = report.events[report.events["type"] == "V couplet"]
