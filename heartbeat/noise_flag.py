@@ -37,21 +37,23 @@ def noisy_stretches(rec):
     to be checked; from NOISE_RATIO they are excluded instead), windows joined where they touch, outside excluded
     time."""
     marks = quality.union((a, b, "") for a, b, r in rec.noise_windows if under_noise(r) and r < NOISE_RATIO)
-    out = []
-    for a, b, _ in marks:
-        out += [{"start_s": round(x / rec.fs, 3), "end_s": round(y / rec.fs, 3)}
-                for x, y in quality.outside(a, b, [(e.start, e.stop) for e in rec.excluded])]
-    return out
+    holes = [(e.start, e.stop) for e in rec.excluded]
+    return [{"start_s": round(x / rec.fs, 3), "end_s": round(y / rec.fs, 3)}
+            for a, b, _ in marks for x, y in quality.outside(a, b, holes)]
+
+
+def seconds_under_noise(summary):
+    """Seconds of report.json's under_noise stretches (`summary`: a report's summary)."""
+    return sum(u["end_s"] - u["start_s"] for u in summary["under_noise"])
 
 
 def heart_rate_noise(rate, trend, beats, rec):
     """heart_rate's dict (of `trend`, heart_rate_series) with min_noise and max_noise: the noise ratio under the
     intervals the slowest and the fastest window average, from its first beat to its last (None without one)."""
-    for key, pick in (("min", "idxmin"), ("max", "idxmax")):  # the windows heart_rate picks
-        rate[f"{key}_noise"] = None
-        if len(trend):
-            row = trend.loc[getattr(trend["bpm"], pick)()]
-            ratio = noise_under(rec.noise_windows, [beats.times[int(row["first"])] * rec.fs],
-                                [row["time_s"] * rec.fs])[0]
-            rate[f"{key}_noise"] = round(float(ratio), 2) if ratio == ratio else None
+    rate.update(min_noise=None, max_noise=None)
+    if len(trend):
+        rows = trend.loc[[trend["bpm"].idxmin(), trend["bpm"].idxmax()]]  # the windows heart_rate picks
+        ratios = noise_under(rec.noise_windows, beats.times[rows["first"].to_numpy(dtype=np.int64)] * rec.fs,
+                             rows["time_s"].to_numpy() * rec.fs)
+        rate.update({f"{key}_noise": round(float(r), 2) if r == r else None for key, r in zip(("min", "max"), ratios)})
     return rate

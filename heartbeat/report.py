@@ -13,7 +13,7 @@ from .clock import clock
 from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, nn_intervals, rates_between)
-from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches
+from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
 from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
@@ -234,7 +234,7 @@ def summary_lines(report):
         f"none (no {hrv.SPECTRUM_S / 60:g}-minute window whose N-N intervals cover {hrv.SPECTRUM_COVER:.0%} of it)")
     turbulence = (f"TO {h['to_pct']}%, TS {h['ts_ms_per_rr']} ms per interval ({h['vpcs']} V beats)"
                   if h["to_pct"] is not None else f"none ({h['vpcs']} V beats qualify, {hrt.MIN_VPCS} needed)")
-    noisy_min = sum(u["end_s"] - u["start_s"] for u in s["under_noise"]) / 60
+    noisy_min = seconds_under_noise(s) / 60
     return [f"{s['recording']['name']}: {s['duration_s'] / 3600:.2f} h, {s['analyzable_s'] / 3600:.2f} h analyzable "
             f"({plural(len(s['excluded']), 'excluded stretch', 'excluded stretches')}; {noisy_min:.1f} min of it under "
             f"noise), {s['beats']['total']} beats ("

@@ -9,7 +9,7 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
-from .noise_flag import under_noise
+from .noise_flag import seconds_under_noise, under_noise
 from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts, plural
 from .reviewed import kept_note
@@ -278,7 +278,7 @@ def report_html(report, signal=None, fs=None):
              _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", _hms(s["duration_s"])),
                      ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
                      ("of it under noise (h:mm:ss; its findings to be checked)",
-                      _hms(sum(u["end_s"] - u["start_s"] for u in s["under_noise"]))),
+                      _hms(seconds_under_noise(s))),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(LABELS[part].get(k, k), v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]

@@ -9,6 +9,7 @@ from .events import Rules
 from .figures import strip_figure
 from .report import build_report, pause_counts, report_json
 from .diary import read_diary
+from .noise_flag import seconds_under_noise
 from .quality import NOISE_FLAG
 from .report_html import LABELS, at_a_glance, diary_table, ectopic_table, report_html, strip_span, strips, trend_figure
 from .reviewed import apply_reviewed
@@ -74,7 +75,7 @@ def report_section(rec, table, model_name, reviewed=None):
     st.write(f"**At a glance:** {at_a_glance(s)}")
     cols = st.columns(7)
     cols[0].metric("analyzable", f"{s['analyzable_s'] / 60:.1f} of {s['duration_s'] / 60:.1f} min",
-                   help=f"{sum(u['end_s'] - u['start_s'] for u in s['under_noise']) / 60:.1f} min of it under noise "
+                   help=f"{seconds_under_noise(s) / 60:.1f} min of it under noise "
                         "(orange in the trend): check the findings there")
     cols[1].metric("heart rate min / mean / max", f"{hr['min_bpm']} / {hr['mean_bpm']} / {hr['max_bpm']}",
                    help=f"noise ratio under the slowest / fastest: {hr['min_noise']} / {hr['max_noise']} (from "
