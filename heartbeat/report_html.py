@@ -11,7 +11,8 @@ from . import CLASSES
 from .figures import plt, strip_figure
 from .noise_flag import seconds_under_noise, under_noise
 from .quality import NOISE_FLAG
-from .report import pause_context, pause_counts, plural
+from .report import pause_context, pause_counts
+from .report_words import CLASS_NOTE, LABELS, at_a_glance, ectopic_table, fmt, hms
 from .reviewed import kept_note
 
 STRIP_BEFORE_S = 3.0   # a strip opens this long before its event ...
@@ -28,77 +29,6 @@ th{background:#f2f2f2}h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}img
 .note{color:#555;font-size:.9em}.warning{color:#a33;font-weight:bold}"""
 
 
-# report.json's keys as a clinician reads them
-LABELS = {
-    "heart_rate": {"min_bpm": "slowest heart rate (bpm)", "min_at_s": "slowest at (s)",
-                   "mean_bpm": "mean heart rate (bpm)", "max_bpm": "fastest heart rate (bpm)",
-                   "max_at_s": "fastest at (s)", "min_noise": "slowest: noise ratio under it",
-                   "max_noise": "fastest: noise ratio under it"},
-    "hrv": {"sdnn_ms": "HRV SDNN (ms)", "sdann_ms": "HRV SDANN (ms)", "rmssd_ms": "HRV RMSSD (ms)",
-            "pnn50_pct": "HRV pNN50 (%)", "lf_ms2": "HRV LF power (ms²)", "hf_ms2": "HRV HF power (ms²)",
-            "lf_hf": "HRV LF / HF", "spectral_windows": "HRV 5-minute windows read for LF / HF"},
-    "hrt": {"vpcs": "HRT V beats read", "to_pct": "HRT turbulence onset (%)",
-            "ts_ms_per_rr": "HRT turbulence slope (ms per R-R)"},
-    "episodes": {"episodes": "episodes", "total_s": "total (s)", "longest_s": "longest (s)",
-                 "burden_pct": "burden (% of analyzable time)"},
-    "ectopic": {"isolated": "isolated beats", "couplets": "couplets (2 beats)",
-                "salvos": "salvos (between a couplet and a run)", "runs": "runs", "fast_runs": "fast runs (VT / SVT)",
-                "slow_runs": "slow runs (idioventricular / ectopic atrial or junctional rhythm)",
-                "sustained_runs": "sustained runs", "longest_run_beats": "longest run (beats)",
-                "fastest_run_bpm": "fastest run (bpm)", "bigeminy_episodes": "bigeminy episodes",
-                "trigeminy_episodes": "trigeminy episodes", "burden_pct": "burden (% of all beats)",
-                "noisy_couplets": "couplets under noise (check their strips)",
-                "noisy_runs": "runs under noise (check their strips)"},
-}
-CLASS_WORDS = {"N": "normal", "S": "supraventricular ectopic", "V": "ventricular ectopic", "F": "fusion",
-               "Q": "paced or unclassifiable"}  # CLASS_NOTE's first words, for a sentence
-CLASS_NOTE = ("Beat classes (AAMI EC57 groups of the MIT-BIH labels): N normal, and bundle branch block; "
-              "S supraventricular ectopic (atrial or junctional premature, aberrated atrial premature, escape); "
-              "V ventricular ectopic (premature ventricular contraction, ventricular escape); F fusion of a "
-              "ventricular and a normal beat; Q paced, fusion of paced and normal, or unclassifiable.")
-
-
-def at_a_glance(s):
-    """One sentence of the findings a reader looks for first, from report.json's summary `s`."""
-    beats, total = s["beats"], max(s["beats"]["total"], 1)
-    share = {c: 100.0 * beats[c] / total for c in CLASSES}
-    main = max(CLASSES, key=share.get)
-    parts = [f"{share[main]:.0f}% of {beats['total']} beats {main} ({CLASS_WORDS[main]})"]
-    if s["atrial_fibrillation"]["episodes"]:
-        parts.append(f"atrial fibrillation {_fmt(s['atrial_fibrillation']['burden_pct'])}% of the analyzable time")
-    for c, key in (("V", "ventricular"), ("S", "supraventricular")):
-        e = s[key]
-        if beats[c]:
-            parts.append(f"{c} {beats[c]} ({_fmt(e['burden_pct'])}%; {plural(e['couplets'], 'couplet')}, "
-                         f"{plural(e['runs'], 'run')}" + (f", the longest {e['longest_run_beats']} beats" if e["runs"]
-                                                            else "") + ")")
-    if s["flutter"]:
-        parts.append(f"VF/flutter {plural(len(s['flutter']), 'episode')}")
-    longest = max(s["pauses"], key=lambda p: p["duration_s"], default=None)
-    parts.append(f"{plural(len(s['pauses']), 'pause')}, the longest {longest['duration_s']:.1f} s "
-                 f"{pause_context(longest)}" if longest else "no pause")
-    rate = s["heart_rate"]
-    if rate["min_bpm"] is not None:
-        noisy = " and ".join(word for key, word in (("min", "slowest"), ("max", "fastest"))
-                             if under_noise(rate.get(f"{key}_noise")))
-        parts.append(f"heart rate {rate['min_bpm']:.0f}-{rate['max_bpm']:.0f} bpm (mean {rate['mean_bpm']:.0f}"
-                     + (f"; the {noisy} under noise: check the strip" if noisy else "") + ")")
-    return "; ".join(parts) + "."
-
-
-def ectopic_table(summary):
-    """The ventricular and supraventricular summaries side by side, rows labelled in words; no salvo row unless runs
-    start above 3 beats (only then are there salvos)."""
-    table = pd.DataFrame({"ventricular": summary["ventricular"], "supraventricular": summary["supraventricular"]})
-    return table.drop(index=[] if summary["rules"]["run_min_beats"] > 3 else ["salvos"]).rename(index=LABELS["ectopic"])
-
-
-def _hms(seconds):
-    """A duration as h:mm:ss, as Holter reports give it."""
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-
-
 def _png(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
@@ -108,21 +38,8 @@ def _png(fig):
 
 def _table(rows):
     """A two-column HTML table from (label, value) pairs."""
-    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in rows)
+    cells = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(fmt(v))}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
-
-
-def _fmt(value):
-    """A cell: whole numbers as such; other numbers to 0.1 from 100 on, to 2 decimals from 1 on (trailing zeros
-    dropped), else to 3 significant digits."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "-"
-    if not isinstance(value, float):
-        return str(value)
-    if abs(value) < 1:
-        return f"{value:.3g}"
-    text = f"{value:.1f}" if abs(value) >= 100 else f"{value:.2f}"
-    return text.rstrip("0").rstrip(".")
 
 
 def trend_figure(report):
@@ -275,10 +192,10 @@ def report_html(report, signal=None, fs=None):
              "to be confirmed by a clinician" + _reviewed_note(s.get("reviewed")) + ".</p>",
              *(f"<p class='warning'>Warning: {html.escape(w)}</p>" for w in s["warnings"]),
              "<h2>Summary</h2>", f"<p><b>At a glance:</b> {html.escape(at_a_glance(s))}</p>",
-             _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", _hms(s["duration_s"])),
-                     ("analyzable (h:mm:ss)", _hms(s["analyzable_s"])),
+             _table([("start", rec.get("start") or "not given"), ("duration (h:mm:ss)", hms(s["duration_s"])),
+                     ("analyzable (h:mm:ss)", hms(s["analyzable_s"])),
                      ("of it under noise (h:mm:ss; its findings to be checked)",
-                      _hms(seconds_under_noise(s))),
+                      hms(seconds_under_noise(s))),
                      ("excluded stretches", len(s["excluded"]))]
                     + [(f"beats {k}", v) for k, v in s["beats"].items()]
                     + [(LABELS[part].get(k, k), v) for part in ("heart_rate", "hrv", "hrt") for k, v in s[part].items()]
@@ -289,10 +206,10 @@ def report_html(report, signal=None, fs=None):
                        for k, v in s[key].items()]),
              f"<p class='note'>{CLASS_NOTE}</p>",
              "<h2>Ectopic beats</h2>",
-             ectopic_table(s).map(_fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's
+             ectopic_table(s).map(fmt).to_html(),  # cell by cell: counts stay whole numbers beside the burden's
              *diary_part(report, signal, fs),
              "<h2>Heart-rate trend</h2>", _png(trend_figure(report)),
-             "<h2>Hour by hour</h2>", report.hourly.map(_fmt).to_html(index=False)]
+             "<h2>Hour by hour</h2>", report.hourly.map(fmt).to_html(index=False)]
     if signal is not None:
         parts.append("<h2>Strips</h2>")
         samples, classes = report.beats["sample"].to_numpy(), report.beats["class"].to_numpy()
@@ -300,7 +217,7 @@ def report_html(report, signal=None, fs=None):
             fig = strip_figure(signal, fs, samples, classes, *strip_span(start, length), title, rec.get("units") or "")
             parts.append(_png(fig))
     if s["excluded"]:
-        parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).map(_fmt).to_html(index=False)]
+        parts += ["<h2>Excluded time</h2>", pd.DataFrame(s["excluded"]).map(fmt).to_html(index=False)]
     shown = report.events.head(MAX_EVENT_ROWS)
     parts += ["<h2>Events</h2>",
               report.events.groupby("type").size().rename("count").to_frame().to_html() if len(report.events)
@@ -308,7 +225,7 @@ def report_html(report, signal=None, fs=None):
               *([f"<p>{'The first ' + str(len(shown)) + ' of ' if len(shown) < len(report.events) else 'All '}"
                  f"{len(report.events)} events, in time order (events.csv has them all; noise: the median noise "
                  f"ratio under each, to be checked from {NOISE_FLAG:g}):</p>",
-                 shown.map(_fmt).to_html(index=False)] if len(report.events) else []),
+                 shown.map(fmt).to_html(index=False)] if len(report.events) else []),
               "<h2>Definitions</h2><ul>" + "".join(f"<li>{html.escape(d)}</li>" for d in s["definitions"]) + "</ul>",
               "</body></html>"]
     return "\n".join(parts)

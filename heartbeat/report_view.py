@@ -11,7 +11,8 @@ from .report import build_report, pause_counts, report_json
 from .diary import read_diary
 from .noise_flag import seconds_under_noise
 from .quality import NOISE_FLAG
-from .report_html import LABELS, at_a_glance, diary_table, ectopic_table, report_html, strip_span, strips, trend_figure
+from .report_html import diary_table, report_html, strip_span, strips, trend_figure
+from .report_words import LABELS, at_a_glance, ectopic_table
 from .reviewed import apply_reviewed
 
 

@@ -97,7 +97,6 @@ def test_bad_beats_upload_shows_an_error(app):
 
 def test_a_signal_upside_down_is_warned_about(app):
     """The sample recording upright: no warning; the same signal negated, uploaded as a CSV: the lead's warning."""
-    import numpy as np
     import wfdb
 
     assert not app.warning

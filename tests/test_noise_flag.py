@@ -11,7 +11,8 @@ from heartbeat.noise_flag import noise_under
 from heartbeat.quality import NOISE_FLAG, Excluded
 from heartbeat.recording import classify_recording
 from heartbeat.report import build_report, summary_lines
-from heartbeat.report_html import at_a_glance, strips
+from heartbeat.report_html import strips
+from heartbeat.report_words import at_a_glance
 from heartbeat.sources import Recording, read_wfdb
 
 

@@ -3,7 +3,6 @@ beats of clean signal and drops much of what electrode-motion noise adds. Record
 check's training records (bench/train_verifier.py; it is one of the records its threshold was chosen on), and
 the noise comes from `em` minutes the training never used."""
 import numpy as np
-import pytest
 
 from conftest import MITDB, NSTDB, needs_mitdb, needs_nstdb
 from heartbeat.detect import detect_r_peaks
