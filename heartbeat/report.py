@@ -12,9 +12,10 @@ from . import CLASSES, diary as diaries, hrt, hrv
 from .clock import clock
 from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
-                     heart_rate_series, nn_intervals, rates_between)
+                     heart_rate_series, rates_between)
 from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
 from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
+from .report_warnings import conduction_warnings, hrv_warnings
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -68,6 +69,9 @@ def definitions(rules):
             "a gap, lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat "
             "is cut up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window "
             "holds some of that time (no example strip shows one)",
+            "not assessed: P waves and PR intervals (so no AV block and no atrial flutter is named: a 2:1 block reads "
+            "as bradycardia, flutter as tachycardia or AF; a warning points at a rhythm that switches between an "
+            "interval and twice it), ST segments and QT intervals, pacemaker function (paced beats are class Q)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 
@@ -82,38 +86,6 @@ def hourly_table(beats, hr, events, duration_s, excluded, fs, start=None):
                      int((beats.classes[inside] == "V").sum()), int((beats.classes[inside] == "S").sum()),
                      int(((events["type"] == "pause") & (events["start_s"] >= lo) & (events["start_s"] < hi)).sum())))
     return pd.DataFrame(rows, columns=list(HOURLY_COLUMNS))
-
-
-AF_HRV_SHARE = 0.1  # HRV read from this share of N-N intervals inside atrial fibrillation or more gets a warning
-HRV_COVER = 0.5  # HRV read from N-N intervals that cover less of the analyzable time than this gets a warning
-
-
-def hrv_warnings(beats, events, rules=Rules(), analyzable_s=None):
-    """Warnings about what HRV is read from: N-N intervals (after the 20% filter) that cover less than HRV_COVER of
-    the analyzable time (most beats paced, ectopic or unclassified: MIT-BIH 217's HRV came from 104 scattered N beats
-    among 1,542 paced ones), and many of them inside atrial fibrillation (events' AF rows, in time order): HRV then
-    measures the fibrillation's irregularity, not a sinus rhythm's autonomic modulation."""
-    out = []
-    covered = hrv.filtered_nn_intervals(beats, rules.nn_filter_pct)[1].sum()
-    if analyzable_s and 0 < covered < HRV_COVER * analyzable_s:
-        which = f"both beats N, after the {rules.nn_filter_pct:g}% filter" if rules.nn_filter_pct else "both beats N"
-        out.append(f"the N-N intervals HRV is computed from ({which}) cover {covered / analyzable_s:.0%} of the "
-                   "analyzable time: its HRV numbers describe little of the recording (paced, ectopic or unclassified "
-                   "beats, or irregular intervals, fill the rest)")
-    return out + _af_hrv_warnings(beats, events)
-
-
-def _af_hrv_warnings(beats, events):
-    ends = nn_intervals(beats)[0]
-    af = events[events["type"] == "AF"]
-    if not len(ends) or not len(af):
-        return []
-    episode = np.searchsorted(af["start_s"].to_numpy(), ends, side="right") - 1  # the last AF to start before
-    inside = (episode >= 0) & (ends <= af["end_s"].to_numpy()[np.maximum(episode, 0)])
-    if inside.mean() < AF_HRV_SHARE:
-        return []
-    return [f"{inside.mean():.0%} of the N-N intervals HRV is computed from lie inside atrial fibrillation: its HRV "
-            "numbers describe the fibrillation, not a sinus rhythm"]
 
 
 def pause_list(pauses, events, beats):
@@ -186,8 +158,8 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "hrv": variability,
         "hrt": hrt.turbulence(beats),
         # no HRV number, no warning about what it is read from
-        "warnings": list(rec.warnings) + hrv_warnings(beats, events, rules, analyzable
-                                                      if variability["sdnn_ms"] is not None else None),
+        "warnings": list(rec.warnings) + conduction_warnings(beats)
+        + hrv_warnings(beats, events, rules, analyzable if variability["sdnn_ms"] is not None else None),
         "diary": None,
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),
         "rules": asdict(rules),

@@ -242,36 +242,6 @@ def test_a_wfdb_header_start_time_reaches_the_recording(tmp_path):
     assert read_wfdb(tmp_path / "100").start == dt.time(8, 15)
 
 
-def test_hrv_read_inside_atrial_fibrillation_is_warned_about():
-    """HRV of N-N intervals inside AF measures the fibrillation: a warning from 10% of them on."""
-    from heartbeat.events import Beats
-    from heartbeat.report import hrv_warnings
-
-    beats = Beats(np.arange(100) * 0.8, np.array(["N"] * 100), np.zeros(100, dtype=int))  # 99 N-N intervals
-    af = pd.DataFrame({"type": ["pause", "AF"], "start_s": [1.0, 0.0], "end_s": [3.0, 40.0]}).iloc[[1, 0]]
-    assert hrv_warnings(beats, af.sort_values("start_s")) == [
-        "51% of the N-N intervals HRV is computed from lie inside atrial fibrillation: its HRV numbers describe the "
-        "fibrillation, not a sinus rhythm"]  # the 50 intervals ending by 40 s
-    assert hrv_warnings(beats, af.assign(end_s=[5.0, 3.0])) == []  # 6 of 99
-    assert hrv_warnings(beats, af[af["type"] == "pause"]) == []
-
-
-def test_hrv_read_from_few_normal_intervals_is_warned_about():
-    """HRV from N-N intervals that cover under half the analyzable time (a paced rhythm, MIT-BIH 217) is warned
-    about; 79.2 s of N-N intervals in 80 s are not."""
-    from heartbeat.events import Beats
-    from heartbeat.report import hrv_warnings
-
-    no_events = pd.DataFrame({"type": [], "start_s": [], "end_s": []})
-    normal = Beats(np.arange(100) * 0.8, np.array(["N"] * 100), np.zeros(100, dtype=int))
-    assert hrv_warnings(normal, no_events, analyzable_s=80.0) == []
-    paced = Beats(np.arange(100) * 0.8, np.array(["N"] * 30 + ["Q"] * 70), np.zeros(100, dtype=int))  # 23.2 s of N-N
-    assert hrv_warnings(paced, no_events, analyzable_s=80.0) == [
-        "the N-N intervals HRV is computed from (both beats N, after the 20% filter) cover 29% of the analyzable time: "
-        "its HRV numbers describe little of the recording (paced, ectopic or unclassified beats, or irregular intervals, "
-        "fill the rest)"]
-
-
 def test_an_episode_joined_across_excluded_time_counts_only_analyzable_seconds():
     """Ten 35-s stretches at 120 bpm, each followed by 25 s of noise: one tachycardia episode (the gaps are under
     30 s), lasting its 350 analyzable seconds at 120 bpm, not 575 s at 74 bpm, and a burden of at most 100%."""
