@@ -9,9 +9,11 @@ import pandas as pd
 
 from . import CLASSES
 from .figures import plt, strip_figure
+from .events import Beats
 from .noise_flag import seconds_under_noise, under_noise
 from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts
+from .report_warnings import SWITCH_MIN, rhythm_switches
 from .report_words import CLASS_NOTE, LABELS, at_a_glance, ectopic_table, fmt, hms
 from .reviewed import kept_note
 
@@ -77,7 +79,8 @@ def _pause_at(s, start_s):
 def strips(report):
     """(title, start_s, seconds) of the strips a reader checks the report by: the longest and fastest V run, the
     longest S run, pause, VF/flutter and AF episode, the fastest and slowest heart rate, and an example of each
-    ectopic class (its most confident beat, among beats whose cut stays clear of excluded time and flutter). Strips
+    ectopic class (its most confident beat, among beats whose cut stays clear of excluded time and flutter), and the
+    first switch of a rhythm the report warns switches between an interval and twice it. Strips
     that would show the same seconds are one, with both titles."""
     events, beats, s, out = report.events, report.beats, report.summary, []
     for kind, by, title in (("V run", "beats", "longest V run"), ("V run", "rate_bpm", "fastest V run"),
@@ -99,6 +102,10 @@ def strips(report):
             out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s"
                         f"{_noisy(rate.get(f'{key}_noise'))}",
                         rate[f"{key}_at_s"] - length, length))
+    switches = rhythm_switches(Beats.from_table(beats))
+    if len(switches) >= SWITCH_MIN:  # as the warning says: the first switch, a few intervals either side
+        out.append((f"the rhythm switches between an interval and twice it (of {len(switches)}, the first): a 2:1 "
+                    f"pattern? check the P waves, at {switches[0]:.1f} s", switches[0], 0.0))
     clear = _clear_of_excluded(beats["time_s"].to_numpy(), s)
     for c in CLASSES[1:]:
         of_class = beats[(beats["class"] == c) & clear]

@@ -88,3 +88,20 @@ def test_the_html_reads_as_a_clinician_reads_it():
     assert re.search(r"<th>runs</th>\s*<td>1</td>", page)
     assert "<b>At a glance:</b> 97% of 100 beats N (normal); V 3 (3%; 0 couplets, 1 run, the longest 3 beats); no pause; " in page
     assert "salvos" in report_html(build_report(table, rec, Rules(run_min_beats=4)))
+
+
+def test_a_rhythm_warned_of_a_two_to_one_switch_gets_a_strip_at_its_first_switch():
+    """0.8-s intervals, ten at 1.6 s, 0.8 s again: two switches, the warning, and a strip at the first (8.0 s); the
+    same rhythm that never switches back (one switch) gets neither."""
+    from heartbeat.report_html import strips
+
+    def rhythm(intervals):
+        times = np.r_[0.0, np.cumsum(intervals)]
+        return {"class": ["N"] * len(times), "time_s": times, **{f"p_{c}": [0.0] * len(times) for c in "SVFQ"},
+                "p_N": [1.0] * len(times)}
+
+    shown = strips(strip_report([], rhythm([0.8] * 10 + [1.6] * 10 + [0.8] * 10)))
+    assert [(t, pytest.approx(a)) for t, a, _ in shown] == [
+        ("the rhythm switches between an interval and twice it (of 2, the first): a 2:1 pattern? check the P waves, "
+         "at 8.0 s", 8.0)]
+    assert strips(strip_report([], rhythm([0.8] * 10 + [1.6] * 10))) == []
