@@ -69,9 +69,10 @@ def definitions(rules):
             "a gap, lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat "
             "is cut up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window "
             "holds some of that time (no example strip shows one)",
-            "not assessed: P waves and PR intervals (so no AV block and no atrial flutter is named: a 2:1 block reads "
-            "as bradycardia, flutter as tachycardia or AF; a warning points at a rhythm that switches between an "
-            "interval and twice it), ST segments and QT intervals, pacemaker function (paced beats are class Q)",
+            "not assessed: P waves and PR intervals (so no AV block and no atrial flutter is named: a 2:1 block may "
+            "read as bradycardia, flutter as tachycardia, AF or a regular rhythm; a warning points at a rhythm that "
+            "switches between an interval and twice it), ST segments and QT intervals, pacemaker function (paced "
+            "beats are class Q)",
             f"diary: each entry is read against the events, heart rate and ectopic beats within {rules.diary_window_s:g} s "
             "of its time; an event there is a rhythm finding for the symptom, none is a symptom without one"]
 

@@ -72,6 +72,8 @@ def report_section(rec, table, model_name, reviewed=None):
             st.error(str(e))
     report = build_report(table, rec, report_rules(), about=about, diary=diary)
     s = report.summary
+    for warning in s["warnings"][len(rec.warnings):]:  # the report's own (the recording's are shown above its tabs)
+        st.warning(warning)
     hr, v, sv = s["heart_rate"], s["ventricular"], s["supraventricular"]
     st.write(f"**At a glance:** {at_a_glance(s)}")
     cols = st.columns(7)

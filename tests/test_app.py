@@ -96,17 +96,18 @@ def test_bad_beats_upload_shows_an_error(app):
 
 
 def test_a_signal_upside_down_is_warned_about(app):
-    """The sample recording upright: no warning; the same signal negated, uploaded as a CSV: the lead's warning."""
+    """The sample recording upright: no warning about its lead (its report's, in the Report view, says its HRV is read
+    from few N-N intervals); the same signal negated, uploaded as a CSV: the lead's warning above the views."""
     import wfdb
 
-    assert not app.warning
+    assert [w.value[:33] for w in app.warning] == ["the N-N intervals HRV is computed"]
     signal = wfdb.rdrecord(str(ROOT / "samples" / "recording" / "208_min15"), channels=[0]).p_signal[:, 0]
     app.radio(key="recording_source").set_value("a CSV signal").run()
     app.number_input(key="signal_fs").set_value(360.0).run()
     negated = "\n".join(f"{-v:.3f}" for v in signal).encode()
     app.file_uploader(key="signal_csv").set_value(("negated.csv", negated, "text/csv")).run()
     assert not app.exception and not errors(app)
-    assert [w.value[:24] for w in app.warning] == ["the lead points down (it"]
+    assert [w.value[:24] for w in app.warning][0] == "the lead points down (it"
 
 
 def test_signal_upload_and_a_bad_one(app):
@@ -269,5 +270,8 @@ def test_a_diary_upload_in_the_report_view(app):
     assert len(app.dataframe) == tables + 1
     entries = next(df.value for df in app.dataframe if "finding" in df.value.columns)
     assert entries["note"].tolist() == ["symptom: dizzy", "symptom: palpitations"]
+    # the report's own warnings are shown in its view: here, the entry past the recording's 180 s
+    assert any(w.value.startswith("1 of the diary's 2 entries lie outside the recording (0 to 180 s)")
+               for w in app.warning)
     app.file_uploader(key="diary").set_value(("diary.csv", b"when\n60\n", "text/csv")).run()
     assert any("no 'time' column" in e for e in errors(app))

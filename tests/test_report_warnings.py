@@ -8,7 +8,8 @@ import wfdb
 from conftest import MITDB, needs_mitdb
 from heartbeat.database import aami_labels, rhythm_spans
 from heartbeat.events import Beats
-from heartbeat.report_warnings import SWITCH_MIN, conduction_warnings, hrv_warnings, rhythm_switches
+from heartbeat.report_warnings import (SWITCH_MIN, conduction_warnings, hrv_warnings, rhythm_switches,
+                                       warned_switches)
 
 
 def beats_at(intervals, classes=None, segment=None):
@@ -23,9 +24,11 @@ def test_a_steady_rhythm_that_halves_and_recovers_is_two_switches():
     beats = beats_at([0.8] * 10 + [1.6] * 10 + [0.8] * 10)
     assert rhythm_switches(beats).tolist() == pytest.approx([8.0, 24.0])   # beats 10 and 20
     assert conduction_warnings(beats) == [
-        "the rhythm switches 2 times between a steady interval and twice it (at 8.0, 24.0 s): a 2:1 pattern such as "
-        "2:1 AV block or blocked atrial beats, which beat timing cannot tell apart (P waves are not read here): check "
-        "the strips at those times"]
+        "the rhythm switches 2 times between a steady interval and twice it (at 8.0, 24.0 s): a 2:1 pattern, such as "
+        "2:1 AV block, blocked atrial beats, atrial flutter changing between 2:1 and 4:1 conduction, a tachycardia at "
+        "twice the rate starting or stopping, or the detector missing every second beat, which beat timing cannot tell "
+        "apart (P waves are not read here); a block may also begin or end where no switch is seen: check the strips "
+        "at those times"]
 
 
 def test_patterns_that_are_not_a_steady_doubling_raise_no_warning():
@@ -39,8 +42,35 @@ def test_patterns_that_are_not_a_steady_doubling_raise_no_warning():
     assert SWITCH_MIN == 2 and len(rhythm_switches(beats_at([0.8] * 10 + [1.6] * 10))) == 1
     twice = [0.8] * 10 + [1.6] * 10 + [0.8] * 10
     assert rhythm_switches(beats_at(twice, ["N"] * 10 + ["V"] + ["N"] * 20)).tolist() == pytest.approx([24.0])
+    assert rhythm_switches(beats_at(twice, ["V"] + ["N"] * 30)).tolist() == pytest.approx([8.0, 24.0])
+    assert rhythm_switches(beats_at(twice, ["N"] * 4 + ["V"] + ["N"] * 26)).tolist() == pytest.approx([24.0])
     assert rhythm_switches(beats_at(twice, segment=[0] * 10 + [1] * 21)).tolist() == pytest.approx([24.0])
     assert len(rhythm_switches(beats_at(twice, ["S"] * 31))) == 2   # S beats count: the pipeline calls some S there
+
+
+def test_the_switch_rule_s_edges():
+    """Exactly 1.8 and 2.2 times the interval are switches, 1.75 and 2.25 are not; an interval exactly 10% off its
+    window's median still leaves it steady; 12 intervals hold one switch, 11 none; no beats, or two at one time, none.
+    (Dyadic intervals, so the ratios are computed exactly.)"""
+    for longer, switch in ((1.125, True), (1.375, True), (1.09375, False), (1.40625, False)):  # 0.625 x 1.8, 2.2, 1.75, 2.25
+        assert len(rhythm_switches(beats_at([0.625] * 6 + [longer] * 6))) == switch
+    assert len(rhythm_switches(beats_at([0.625] * 5 + [0.6875] + [1.25] * 6))) == 1    # 0.6875 = 0.625 + 10%
+    assert len(rhythm_switches(beats_at([0.625] * 5 + [0.6953125] + [1.25] * 6))) == 0  # 11.25% off
+    assert len(rhythm_switches(beats_at([0.625] * 6 + [1.25] * 5))) == 0
+    assert len(rhythm_switches(Beats(np.array([]), np.array([], dtype=str), np.array([], dtype=int)))) == 0
+    with np.errstate(all="raise"):
+        assert len(rhythm_switches(beats_at([0.0] * 6 + [1.25] * 6))) == 0
+
+
+def test_two_switches_warn_only_within_an_hour():
+    """A 2:1 stretch of 20 minutes (its two switches 20 minutes apart) is warned about; one of more than an hour is
+    not: two switches that far apart may each be chance (219 has a lone one in the 43 h of the 87 records)."""
+    def halved_for(seconds):
+        return beats_at([0.8] * 10 + [1.6] * int(seconds / 1.6) + [0.8] * 10)
+
+    assert len(warned_switches(halved_for(1200.0))) == 2 and len(conduction_warnings(halved_for(1200.0))) == 1
+    far = halved_for(4000.0)
+    assert len(rhythm_switches(far)) == 2 and len(warned_switches(far)) == 0 and conduction_warnings(far) == []
 
 
 @needs_mitdb
