@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import CLASSES, quality, review, segment, witness
+from . import CLASSES, pwave, quality, review, segment, witness
 from .events import Beats, Rules, af_stretches
 from .features import recording_inputs
 from .inference import predict_proba, predictions_table
@@ -225,21 +225,26 @@ def read_recording(model, rec, embed=False):
     rec.excluded = [quality.Excluded(*mark) for mark in quality.union((e.start, e.stop, e.reason) for e in rec.excluded)]
     table = pd.concat(tables, ignore_index=True)
     rec.flutter, rec.excluded = quality.join_flutter(rec.flutter, rec.excluded, table["sample"].to_numpy(), rec.fs)
-    table = no_f_between_v(no_s_in_af(table))
+    table = no_f_between_v(no_s_in_af(table, rec.signal, rec.fs))
     rec.warnings = lead_warnings(rec, table) + rate_warnings(rec, mean_heart_rate(table))
     return table, np.concatenate(vectors) if embed else None
 
 
-def no_s_in_af(table):
+def no_s_in_af(table, signal, fs):
     """The beats table with column af (inside an atrial fibrillation episode of events.af_stretches, 30 s or
-    more) after segment, and the beats called S there called N (class, class_index; the model's
-    probabilities stay as they are). In fibrillation the atria do not beat, so no beat is atrial premature;
-    irregular R-R intervals only make normal beats look early. Adopted by a rule on validation patients
-    (docs/cross-database-log.md, "No S beat inside atrial fibrillation"). The report reads its AF
-    episodes from this column, so no S beat lies inside one."""
+    more, whose P-wave coherence on `signal` at `fs` Hz, the lead read, is under pwave.COHERENT) after segment,
+    and the beats called S there called N (class, class_index; the model's probabilities stay as they are). In
+    fibrillation the atria do not beat, so no beat is atrial premature; irregular R-R intervals only make normal
+    beats look early. Adopted by a rule on validation patients (docs/cross-database-log.md, "No S beat inside
+    atrial fibrillation"); the P waves by a rule on the AF detection (log/pwave-af-rule.txt): frequent premature
+    beats make sinus rhythm irregular too, but a P wave comes before each of its conducted beats. The report
+    reads its AF episodes from this column, so no S beat lies inside one."""
     af = np.zeros(len(table), dtype=bool)
+    cls, seg, samples = (table[c].to_numpy() for c in ("class", "segment", "sample"))
+    after_n = np.r_[False, (cls[1:] == "N") & (cls[:-1] == "N") & (seg[1:] == seg[:-1])]  # N-N beats
     for first, last in af_stretches(Beats.from_table(table), Rules()):
-        af[first:last + 1] = True
+        if not pwave.coherence(signal, fs, samples[first:last + 1][after_n[first:last + 1]]) >= pwave.COHERENT:
+            af[first:last + 1] = True  # NaN (too few N-N beats to tell) stays AF, as before
     s_in_af = af & (table["class"].to_numpy() == "S")
     table.loc[s_in_af, ["class", "class_index"]] = ["N", CLASSES.index("N")]
     table.insert(3, "af", af)

@@ -214,7 +214,7 @@ def test_no_beat_is_atrial_premature_inside_atrial_fibrillation():
     p_s = rng.uniform(0.5, 1.0, len(times))
     table = pd.DataFrame({"sample": np.round(times * 360).astype(int), "time_s": times, "segment": 0,
                           "class": classes, "class_index": [1 if c == "S" else 0 for c in classes], "p_S": p_s})
-    out = no_s_in_af(table.copy())
+    out = no_s_in_af(table.copy(), np.random.default_rng(4).normal(0, 0.02, int((times[-1] + 2) * 360)), 360.0)
     assert list(out.columns[:4]) == ["sample", "time_s", "segment", "af"]
     assert out["af"][150] and out["af"][250] and not out["af"][50] and not out["af"][350]
     assert list(out["class"][early]) == ["S", "N", "N", "N", "N", "S"]
