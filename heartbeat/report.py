@@ -14,6 +14,7 @@ from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, rates_between)
 from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
+from .pwave import COHERENT
 from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
 from .report_warnings import conduction_warnings, hrv_warnings
 
@@ -49,7 +50,8 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            f"an ectopic beat are left out; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
+            f"an ectopic beat are left out; a stretch whose beats share a P wave before them (coherence from "
+            f"{COHERENT:g}) is none; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
             "inside AF is called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than "
