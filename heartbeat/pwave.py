@@ -15,8 +15,10 @@ BLOCK_S, PAD_S = 60.0, 5.0  # filtered a minute of beats at a time, with this mu
 
 
 def coherence(signal, fs, peaks):
-    """Energy of the mean of the segments before the R peaks `peaks` (sorted sample indices of `signal`, read by
-    slices) over the mean of their energies, each segment linearly detrended; NaN for fewer than MIN_BEATS beats."""
+    """Energy of the mean of the segments before the R peaks `peaks` (sorted sample indices inside `signal`, read by
+    slices; `fs` at least sources.MIN_FS) over the mean of their energies, each segment linearly detrended; NaN for
+    fewer than MIN_BEATS beats. Missing samples are interpolated, as the pipeline reads short gaps (read_span).
+    One loud artifact in a segment lowers the number (towards fibrillation, the reading before this check)."""
     first, last = round(BEFORE_S[0] * fs), round(BEFORE_S[1] * fs)
     peaks = np.asarray(peaks, dtype=np.int64)
     peaks = peaks[peaks >= first]
@@ -28,7 +30,12 @@ def coherence(signal, fs, peaks):
     while i < len(peaks):  # a minute of beats at a time: a week of fibrillation is never filtered whole
         j = int(np.searchsorted(peaks, peaks[i] + BLOCK_S * fs))
         a, b = max(int(peaks[i]) - first - pad, 0), min(int(peaks[j - 1]) + pad, len(signal))
-        x = sosfiltfilt(sos, np.nan_to_num(np.asarray(signal[a:b], dtype=np.float64)))
+        x = np.array(signal[a:b], dtype=np.float64)
+        nan = np.isnan(x)
+        if nan.any():  # short gaps inside an analyzable piece; the padding may reach into excluded time
+            at = np.arange(len(x))
+            x[nan] = np.interp(at[nan], at[~nan], x[~nan]) if not nan.all() else 0.0
+        x = sosfiltfilt(sos, x)
         segments = detrend(x[(peaks[i:j] - first - a)[:, None] + offsets], axis=1)  # (beats, samples)
         total += segments.sum(axis=0)
         energy += float((segments ** 2).sum())

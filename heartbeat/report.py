@@ -50,8 +50,10 @@ def definitions(rules):
             "burden: beats of the class / all beats, in %",
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
-            f"an ectopic beat are left out; a stretch whose beats share a P wave before them (coherence from "
-            f"{COHERENT:g}) is none; stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
+            f"an ectopic beat are left out; an irregular stretch is not called AF when the same wave precedes its QRS "
+            f"complexes (P-wave coherence of {COHERENT:g} or more on a 0-1 scale, 0.30-0.05 s before each R peak on "
+            "the lead read), as in sinus rhythm with frequent atrial premature beats, whose S calls then stay; "
+            f"stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
             "inside AF is called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
             f"{rules.tachy_bpm:g} bpm for at least {rules.rate_min_s:g} s; two episodes less than "
@@ -71,7 +73,8 @@ def definitions(rules):
             "a gap, lead-off, saturation or a piece too short or with too few beats to read is not classified (a beat "
             "is cut up to the next one); the last beat before noise, an artifact or VF/flutter is, and its window "
             "holds some of that time (no example strip shows one)",
-            "not assessed: P waves and PR intervals (so no AV block and no atrial flutter is named: a 2:1 block may "
+            "not assessed: P-wave shape and PR intervals (P waves are used only to rule out AF; so no AV block and "
+            "no atrial flutter is named: a 2:1 block may "
             "read as bradycardia, flutter as tachycardia, AF or a regular rhythm; a warning points at a rhythm that "
             "switches between an interval and twice it), ST segments and QT intervals, pacemaker function (paced "
             "beats are class Q)",

@@ -45,6 +45,17 @@ def test_coherence_read_a_minute_at_a_time_is_coherence_read_whole(monkeypatch):
     assert blocked == pytest.approx(pwave.coherence(x, FS, peaks), rel=1e-6)
 
 
+def test_a_short_gap_is_read_as_the_pipeline_reads_it_not_as_zeros():
+    """A signal riding on 2 mV (12-bit counts, say) with 30 ms missing before one beat: the gap is interpolated, so
+    the number is as without it (zeros would make a 2-mV spike that swamps every P wave)."""
+    times = np.arange(1, 60) * 0.8
+    peaks = np.round(times * FS).astype(int)
+    x = ecg(times, True, 50 * 360) + 2.0
+    gappy = x.copy()
+    gappy[peaks[20] - 60:peaks[20] - 49] = np.nan
+    assert pwave.coherence(gappy, FS, peaks) == pytest.approx(pwave.coherence(x, FS, peaks), abs=0.02)
+
+
 def af_table(seed=3):
     rng = np.random.default_rng(seed)
     rr = np.r_[np.full(100, 0.8), rng.uniform(0.4, 1.0, 200), np.full(100, 0.8)]  # irregular from about 80 s to 220 s
@@ -67,6 +78,18 @@ def test_irregular_beats_with_a_p_wave_before_each_are_no_fibrillation():
     assert fibrillation["af"][150] and list(fibrillation["class"][early]) == ["S", "N", "N", "N", "N", "S"]
     sinus = no_s_in_af(table.copy(), ecg(times, True, n), FS)
     assert not sinus["af"].any() and list(sinus["class"][early]) == ["S"] * 6
+    # only beats called N after a beat called N are read: before a premature beat (every sixth beat from 105 on is
+    # called S here) lies the T wave of the beat before it, large and wherever its prematurity puts it; read, those
+    # segments would swamp the sinus P waves (coherence about .06 instead of .95)
+    ectopic, premature = table.copy(), list(range(105, 296, 6))
+    ectopic.loc[premature, ["class", "class_index"]] = ["S", 1]
+    assert no_s_in_af(ectopic.copy(), ecg(times, False, n), FS)["af"][150]  # without P waves: AF
+    x, rng = ecg(times, True, n), np.random.default_rng(5)
+    for r in times[premature]:
+        near = slice(int((r - 0.3) * FS), int(r * FS))
+        t_wave = r - rng.uniform(0.08, 0.27)
+        x[near] += 2.0 * np.exp(-0.5 * ((np.arange(near.start, near.stop) / FS - t_wave) / 0.04) ** 2)
+    assert not no_s_in_af(ectopic, x, FS)["af"].any()
     # the line is COHERENT (0.3, set on MIT-BIH DS1): a P wave half the noise's size reads about .17 and stays AF, one
     # as large as the noise about .46 and does not
     assert no_s_in_af(table.copy(), ecg(times, 0.01, n), FS)["af"][150]
