@@ -60,7 +60,7 @@ class Rules:
 @dataclass
 class Beats:
     """One recording's beats in time order: times (n,) s, classes (n,) str, segment (n,) int, and af (n,) bool
-    where the pipeline marked atrial fibrillation (recording.no_s_in_af; None: found here, by af_stretches)."""
+    where the pipeline marked atrial fibrillation (class_rules.no_s_in_af; None: found here, by af_stretches)."""
     times: np.ndarray
     classes: np.ndarray
     segment: np.ndarray

@@ -1,4 +1,4 @@
-"""The P-wave coherence (heartbeat/pwave.py) and its use by the pipeline's AF marks (recording.no_s_in_af): on
+"""The P-wave coherence (heartbeat/pwave.py) and its use by the pipeline's AF marks (class_rules.no_s_in_af): on
 synthetic beats with and without a P wave, and on MIT-BIH's annotated fibrillation and sinus rhythm."""
 import numpy as np
 import pandas as pd
@@ -8,7 +8,7 @@ import wfdb
 from conftest import MITDB, needs_mitdb
 from heartbeat import pwave
 from heartbeat.database import rhythm_spans
-from heartbeat.recording import no_s_in_af
+from heartbeat.class_rules import no_s_in_af
 
 FS = 360.0
 

@@ -11,8 +11,9 @@ from conftest import MITDB, ROOT, needs_mitdb, run_main, run_script
 from heartbeat import CLASSES
 from heartbeat.checkpoint import load_checkpoint
 from heartbeat.detect import detect_beats, detect_r_peaks
+from heartbeat.class_rules import no_f_between_v, no_s_in_af
 from heartbeat.events import Beats, Rules, all_events
-from heartbeat.recording import (beats_of, check_signal, classify_recording, no_f_between_v, no_s_in_af, read_span,
+from heartbeat.recording import (beats_of, check_signal, classify_recording, read_span,
                                  reference_agreement)
 from heartbeat.signal_file import read_signal_file
 from heartbeat.sources import Recording, SignalError, open_recording, read_wfdb
