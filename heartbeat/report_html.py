@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES
-from .figures import plt, strip_figure
 from .events import Beats
+from .figures import plt, strip_figure
 from .noise_flag import seconds_under_noise, under_noise
 from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts
