@@ -3,7 +3,7 @@ atrial fibrillation is S, and no beat between two V beats is F. The model's prob
 import numpy as np
 
 from . import CLASSES, pwave
-from .events import Beats, Rules, af_stretches
+from .events import Beats, Rules, af_stretches, nn_index
 
 
 def no_s_in_af(table, signal, fs):
@@ -15,10 +15,10 @@ def no_s_in_af(table, signal, fs):
     atrial fibrillation"); the P waves by a rule on the AF detection (log/pwave-af-rule.txt): frequent premature
     beats make sinus rhythm irregular too, but a P wave comes before each of its conducted beats. The report
     reads its AF episodes from this column, so no S beat lies inside one."""
-    af = np.zeros(len(table), dtype=bool)
-    cls, seg, samples = (table[c].to_numpy() for c in ("class", "segment", "sample"))
-    after_n = np.r_[False, (cls[1:] == "N") & (cls[:-1] == "N") & (seg[1:] == seg[:-1])]  # N-N beats
-    for first, last in af_stretches(Beats.from_table(table), Rules()):
+    af, beats, samples = np.zeros(len(table), dtype=bool), Beats.from_table(table), table["sample"].to_numpy()
+    after_n = np.zeros(len(table), dtype=bool)
+    after_n[nn_index(beats) + 1] = True  # the beats that end an N-N interval
+    for first, last in af_stretches(beats, Rules()):
         if not pwave.coherence(signal, fs, samples[first:last + 1][after_n[first:last + 1]]) >= pwave.COHERENT:
             af[first:last + 1] = True  # NaN (too few N-N beats to tell) stays AF, as before
     s_in_af = af & (table["class"].to_numpy() == "S")

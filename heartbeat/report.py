@@ -14,7 +14,7 @@ from .detect import REFRACTORY_S
 from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
                      heart_rate_series, rates_between)
 from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
-from .pwave import COHERENT
+from .pwave import BEFORE_S, COHERENT
 from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
 from .report_warnings import conduction_warnings, hrv_warnings
 
@@ -51,8 +51,8 @@ def definitions(rules):
             f"AF (atrial fibrillation): at least {rules.af_min_s:g} s of irregular N-N intervals (median |successive "
             f"difference| over {AF_INTERVALS} of them above {AF_IRREGULARITY:g} of their median); intervals next to "
             f"an ectopic beat are left out; an irregular stretch is not called AF when the same wave precedes its QRS "
-            f"complexes (P-wave coherence of {COHERENT:g} or more on a 0-1 scale, 0.30-0.05 s before each R peak on "
-            "the lead read), as in sinus rhythm with frequent atrial premature beats, whose S calls then stay; "
+            f"complexes (P-wave coherence of {COHERENT:g} or more on a 0-1 scale, {BEFORE_S[0]:.2f}-{BEFORE_S[1]:.2f} s "
+            "before each R peak on the lead read), as in sinus rhythm with frequent atrial premature beats, whose S calls then stay; "
             f"stretches less than {AF_JOIN_S:g} s apart are one episode; no beat "
             "inside AF is called S (no atrial beat, no atrial premature one); AF burden: % of the analyzable time",
             f"bradycardia / tachycardia: the heart rate (as for min / max) below {rules.brady_bpm:g} / above "
