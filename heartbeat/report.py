@@ -16,7 +16,7 @@ from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all
 from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
 from .pwave import BEFORE_S, COHERENT
 from .quality import NOISE_FLAG, NOISE_RATIO, NOISE_WINDOW_S, excluded_seconds
-from .report_warnings import conduction_warnings, hrv_warnings
+from .report_warnings import conduction_warnings, hrv_warnings, warned_switches
 
 REPORT_FILE = "report.json"  # what marks a folder as a report (report.py --force replaces only those)
 HOURLY_COLUMNS = ("hour", "clock", "analyzable_s", "beats", "hr_min", "hr_mean", "hr_max", "V", "S", "pauses")
@@ -144,6 +144,7 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
                                          for a, b in zip(rows["start_s"], rows["end_s"])]), analyzable)
 
     variability = hrv.hrv(beats, rules)
+    switches = warned_switches(beats)
     summary = {
         "recording": {"name": rec.name, "channel": rec.channel, "second_channel": rec.second_channel or None,
                       "units": rec.units or None, "sampling_rate_hz": fs, "start": clock(rec.start, 0.0)},
@@ -164,7 +165,8 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
         "hrv": variability,
         "hrt": hrt.turbulence(beats),
         # no HRV number, no warning about what it is read from
-        "warnings": list(rec.warnings) + conduction_warnings(beats)
+        "rhythm_switches_s": [round(float(t), 3) for t in switches],  # the 2:1 warning's times, for its strip
+        "warnings": list(rec.warnings) + conduction_warnings(switches)
         + hrv_warnings(beats, events, rules, analyzable if variability["sdnn_ms"] is not None else None),
         "diary": None,
         "hourly": hourly.replace({np.nan: None}).to_dict(orient="records"),

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 
 from . import CLASSES
-from .events import Beats
 from .figures import plt, strip_figure
 from .noise_flag import seconds_under_noise, under_noise
 from .quality import NOISE_FLAG
 from .report import pause_context, pause_counts
-from .report_warnings import warned_switches
 from .report_words import CLASS_NOTE, LABELS, at_a_glance, ectopic_table, fmt, hms
 from .reviewed import kept_note
 
@@ -102,7 +100,7 @@ def strips(report):
             out.append((f"{title} heart rate: {rate[f'{key}_bpm']:.0f} bpm, at {rate[f'{key}_at_s']:.1f} s"
                         f"{_noisy(rate.get(f'{key}_noise'))}",
                         rate[f"{key}_at_s"] - length, length))
-    switches = warned_switches(Beats.from_table(beats))
+    switches = s["rhythm_switches_s"]
     if len(switches):  # as the warning says: the first switch, a few intervals either side
         out.append((f"the rhythm switches between an interval and twice it (of {len(switches)}, the first): a 2:1 "
                     f"pattern? check the P waves, at {switches[0]:.1f} s", switches[0], 0.0))

@@ -71,15 +71,15 @@ def rhythm_switches(beats):
 
 def warned_switches(beats):
     """rhythm_switches(beats) when SWITCH_MIN of them lie within SWITCH_WITHIN_S of each other (the warning's
-    condition), else none: what the warning, report.html's strip and the validation read."""
+    condition), else none: what the warning, report.json's rhythm_switches_s, report.html's strip and the validation
+    read."""
     at = rhythm_switches(beats)
     k = SWITCH_MIN - 1
     return at if len(at) > k and (at[k:] - at[:len(at) - k] <= SWITCH_WITHIN_S).any() else at[:0]
 
 
-def conduction_warnings(beats):
-    """A warning where the rhythm switches between an interval and twice it (warned_switches)."""
-    at = warned_switches(beats)
+def conduction_warnings(at):
+    """A warning where the rhythm switches between an interval and twice it: `at` from warned_switches."""
     if not len(at):
         return []
     shown = ", ".join(f"{t:.1f}" for t in at[:3]) + (" ..." if len(at) > 3 else "")

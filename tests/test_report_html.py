@@ -18,7 +18,7 @@ def strip_report(events, beats, excluded=(), flutter=(), rate=None):
     pauses = [{"start_s": round(a, 3), "duration_s": round(b - a, 3), "after": "V", "in_af": False}
               for kind, a, b, *_ in events if kind == "pause"]
     summary = {"excluded": list(excluded), "flutter": list(flutter), "heart_rate": heart_rate,
-               "rules": {"hr_average_beats": 8}, "pauses": pauses}
+               "rules": {"hr_average_beats": 8}, "pauses": pauses, "rhythm_switches_s": []}
     return SimpleNamespace(events=pd.DataFrame(events, columns=["type", "start_s", "end_s", "beats", "rate_bpm"]),
                            beats=pd.DataFrame(beats), summary=summary)
 
@@ -91,17 +91,24 @@ def test_the_html_reads_as_a_clinician_reads_it():
 
 
 def test_a_rhythm_warned_of_a_two_to_one_switch_gets_a_strip_at_its_first_switch():
-    """0.8-s intervals, ten at 1.6 s, 0.8 s again: two switches, the warning, and a strip at the first (8.0 s); the
-    same rhythm that never switches back (one switch) gets neither."""
+    """0.8-s intervals, ten at 1.6 s, 0.8 s again: two switches in report.json, the warning, and a strip at the first
+    (8.0 s); the same rhythm that never switches back (one switch) gets none of them."""
     from heartbeat.report_html import strips
 
-    def rhythm(intervals):
+    def report_of(intervals):
         times = np.r_[0.0, np.cumsum(intervals)]
-        return {"class": ["N"] * len(times), "time_s": times, **{f"p_{c}": [0.0] * len(times) for c in "SVFQ"},
-                "p_N": [1.0] * len(times)}
+        return build_report(pd.DataFrame({"time_s": times, "class": "N", "segment": 0, "p_N": 1.0,
+                                          **{f"p_{c}": 0.0 for c in "SVFQ"}}), Recording(np.zeros(40 * 360), 360.0, "x"))
 
-    shown = strips(strip_report([], rhythm([0.8] * 10 + [1.6] * 10 + [0.8] * 10)))
-    assert [(t, pytest.approx(a)) for t, a, _ in shown] == [
-        ("the rhythm switches between an interval and twice it (of 2, the first): a 2:1 pattern? check the P waves, "
-         "at 8.0 s", 8.0)]
-    assert strips(strip_report([], rhythm([0.8] * 10 + [1.6] * 10))) == []
+    def switch_strips(report):  # a strip showing the same seconds as another carries both titles
+        return [t for t, *_ in strips(report) if "switches" in t]
+
+    warned = report_of([0.8] * 10 + [1.6] * 10 + [0.8] * 10)
+    assert warned.summary["rhythm_switches_s"] == [8.0, 24.0]
+    assert sum("2:1 pattern" in w for w in warned.summary["warnings"]) == 1
+    [title] = switch_strips(warned)
+    assert title.endswith("the rhythm switches between an interval and twice it (of 2, the first): a 2:1 pattern? "
+                          "check the P waves, at 8.0 s")
+    once = report_of([0.8] * 10 + [1.6] * 10)
+    assert once.summary["rhythm_switches_s"] == [] and switch_strips(once) == []
+    assert not any("2:1" in w for w in once.summary["warnings"])
