@@ -34,7 +34,7 @@ def test_a_strip_of_a_finding_under_noise_says_to_check_it():
             "max_noise": NOISE_FLAG}
     report = SimpleNamespace(events=events, beats=pd.DataFrame({"class": [], "time_s": []}),
                              summary={"excluded": [], "flutter": [], "heart_rate": rate, "pauses": [],
-                                      "rules": {"hr_average_beats": 8}})
+                                      "rules": {"hr_average_beats": 8}, "rhythm_switches_s": []})
     titles = "; ".join(t for t, *_ in strips(report))
     assert "longest V run: 4 beats, 150 bpm, at 10.0 s (noisy, ratio 0.55: check)" in titles
     assert "longest S run: 5 beats, 120 bpm, at 50.0 s" in titles
