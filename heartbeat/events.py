@@ -283,15 +283,6 @@ def af_events(beats, rules):
             for a, b in af_stretches(beats, rules)]
 
 
-def episode_summary(durations_s, analyzable_s):
-    """report.json's atrial_fibrillation, bradycardia or tachycardia from the episodes' durations (s): episodes,
-    their total and longest duration, and the burden (% of the analyzable time)."""
-    total = float(np.sum(durations_s))
-    return {"episodes": len(durations_s), "total_s": round(total, 1),
-            "longest_s": round(float(np.max(durations_s, initial=0.0)), 1),
-            "burden_pct": round(100.0 * total / analyzable_s, 3) if analyzable_s > 0 else None}
-
-
 def all_events(beats, rules, series=None):
     """(ventricular summary, supraventricular summary, events DataFrame of EVENT_COLUMNS in time order);
     `series`: heart_rate_series(beats, rules), if already computed."""

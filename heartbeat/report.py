@@ -11,7 +11,7 @@ import pandas as pd
 from . import CLASSES, diary as diaries, hrt, hrv
 from .clock import clock
 from .detect import REFRACTORY_S
-from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, episode_summary, heart_rate,
+from .events import (AF_INTERVALS, AF_IRREGULARITY, AF_JOIN_S, Beats, Rules, all_events, heart_rate,
                      heart_rate_series, rates_between)
 from .noise_flag import heart_rate_noise, noise_under, noisy_counts, noisy_stretches, seconds_under_noise
 from .pwave import BEFORE_S, COHERENT
@@ -115,6 +115,15 @@ def pause_counts(pauses):
     """"3 (1 in AF, 2 after an N beat)": how many pauses, and how many of each context."""
     kinds = Counter(pause_context(p) for p in pauses).most_common()  # ties in time order
     return f"{len(pauses)}" + (f" ({', '.join(f'{n} {k}' for k, n in kinds)})" if pauses else "")
+
+
+def episode_summary(durations_s, analyzable_s):
+    """report.json's atrial_fibrillation, bradycardia or tachycardia from the episodes' durations (s): episodes,
+    their total and longest duration, and the burden (% of the analyzable time)."""
+    total = float(np.sum(durations_s))
+    return {"episodes": len(durations_s), "total_s": round(total, 1),
+            "longest_s": round(float(np.max(durations_s, initial=0.0)), 1),
+            "burden_pct": round(100.0 * total / analyzable_s, 3) if analyzable_s > 0 else None}
 
 
 def build_report(table, rec, rules=Rules(), about=None, diary=None):
