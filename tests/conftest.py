@@ -120,3 +120,18 @@ def small_split(real_beats, template=False):
 
 def quiet(*_):
     """A log function that prints nothing."""
+
+
+def beats(classes, rr=0.8, segment=None, times=None):
+    """events.Beats of a string of classes ("NNV..."), every rr seconds or at `times`, in one segment unless given."""
+    from heartbeat.events import Beats
+
+    classes = np.array(list(classes))
+    t = np.arange(len(classes)) * rr if times is None else np.asarray(times, dtype=float)
+    seg = np.zeros(len(classes), dtype=np.int64) if segment is None else np.asarray(segment)
+    return Beats(t, classes, seg)
+
+
+def beat_times(rr):
+    """(n + 1,) beat times (s) from 0 of n intervals rr (s)."""
+    return np.r_[0, np.cumsum(rr)]

@@ -3,20 +3,13 @@ test_report.py)."""
 import numpy as np
 import pytest
 
-from conftest import MITDB, needs_mitdb
+from conftest import MITDB, beat_times, beats, needs_mitdb
 from heartbeat import CLASSES
 from heartbeat.database import aami_labels, rhythm_spans
-from heartbeat.events import Beats, Rules, af_events, all_events, heart_rate, heart_rate_series, nn_intervals
+from heartbeat.events import Beats, Rules, all_events, heart_rate, heart_rate_series, nn_intervals
 from heartbeat.hrv import hrv
 
 RULES = Rules()
-
-
-def beats(classes, rr=0.8, segment=None, times=None):
-    classes = np.array(list(classes))
-    t = np.arange(len(classes)) * rr if times is None else np.asarray(times, dtype=float)
-    seg = np.zeros(len(classes), dtype=np.int64) if segment is None else np.asarray(segment)
-    return Beats(t, classes, seg)
 
 
 def test_isolated_couplets_and_runs():
@@ -136,96 +129,6 @@ def test_hrv_uses_normal_to_normal_intervals_only():
     assert out["sdann_ms"] is not None  # 320 s: two 5-min windows
 
 
-def af_times(rr):
-    return np.r_[0, np.cumsum(rr)]
-
-
-def test_atrial_fibrillation_is_an_irregular_stretch_of_normal_beats():
-    rng = np.random.default_rng(1)
-    regular = 0.8 + 0.01 * rng.standard_normal(300)      # sinus rhythm: successive steps of ~1% of the interval
-    irregular = rng.uniform(0.4, 1.0, 200)                # AF: independent intervals, 140 s of them
-    times = af_times(np.r_[regular[:150], irregular, regular[150:]])
-    rows = af_events(beats("N" * len(times), times=times), RULES)
-    assert len(rows) == 1
-    _, start, end, n, _ = rows[0]
-    assert abs(start - times[150]) < 10 and abs(end - times[350]) < 10  # the window blurs the edges by a few beats
-    assert n > 180
-    # shorter than the rule's minimum: no episode; a clinic's longer rule keeps out what the 30-s rule finds
-    assert af_events(beats("N" * len(times), times=times), Rules(af_min_s=200)) == []
-    short = af_times(np.r_[regular[:150], irregular[:30], regular[150:]])  # 21 s of AF
-    assert af_events(beats("N" * len(short), times=short), RULES) == []
-
-
-def test_ectopic_beats_do_not_make_a_sinus_rhythm_fibrillate():
-    # bigeminy and frequent couplets: very irregular R-R, but no N-N interval touches an ectopic beat
-    classes = "NV" * 150 + "NNVV" * 60
-    rr = [0.5 if c == "V" else 1.0 for c in classes[1:]]  # premature, then the compensatory pause
-    b = beats(classes, times=af_times(rr))
-    assert af_events(b, RULES) == []
-    # the same beats all called N (a model that missed every V) read as fibrillation: the classes matter
-    assert len(af_events(beats("N" * len(classes), times=af_times(rr)), RULES)) == 1
-    # a lone early beat the model missed: two odd intervals among thirty do not move the medians
-    rr = np.full(400, 0.8)
-    rr[200], rr[201] = 0.45, 1.15
-    assert af_events(beats("N" * 401, times=af_times(rr)), RULES) == []
-
-
-@pytest.mark.parametrize("gap_s, episodes", [(60.0, 2), (5.0, 1)])
-def test_atrial_fibrillation_across_excluded_time(gap_s, episodes):
-    """AF on both sides of excluded time: a gap of af_min_s (30 s) or more ends the episode at it; a shorter one is
-    no evidence of sinus rhythm, and the episode runs across it."""
-    rng = np.random.default_rng(2)
-    rr = rng.uniform(0.4, 1.0, 300)
-    rr[149] = gap_s
-    times = af_times(rr)
-    segment = (np.arange(len(times)) >= 150).astype(np.int64)
-    rows = af_events(beats("N" * len(times), times=times, segment=segment), RULES)
-    assert len(rows) == episodes
-    if episodes == 2:
-        assert rows[0][2] <= times[149] and rows[1][1] >= times[150]
-    else:
-        assert rows[0][1] < times[149] - 30 and rows[0][2] > times[150] + 30
-
-
-def test_atrial_fibrillation_episodes_less_than_30_s_apart_are_one():
-    rng = np.random.default_rng(3)
-    regular = 0.8 + 0.01 * rng.standard_normal(300)
-    irregular = rng.uniform(0.4, 1.0, 200)
-    # 140 s of AF, 12 s of regular rhythm (15 intervals), 140 s of AF; then 60 s regular and 140 s of AF again
-    rr = np.r_[regular[:100], irregular, regular[100:115], irregular[::-1], regular[115:190], irregular, regular[190:]]
-    times = af_times(rr)
-    rows = af_events(beats("N" * len(times), times=times), RULES)
-    assert len(rows) == 2 and rows[0][2] - rows[0][1] > 250
-    # read back from the pipeline's marks, the same episodes, though a break (excluded time) splits the first one
-    marks = np.zeros(len(times), dtype=bool)
-    for _, start, end, _, _ in rows:
-        marks[(times >= start) & (times <= end)] = True
-    segment = (np.arange(len(times)) >= len(times) // 3).astype(np.int64)
-    marked = Beats(times, np.array(["N"] * len(times)), segment, marks)
-    assert [r[1:3] for r in af_events(marked, RULES)] == [r[1:3] for r in rows]
-
-
-@needs_mitdb
-@pytest.mark.parametrize("record, annotated", [("201", True), ("119", False)])
-def test_atrial_fibrillation_on_mitbih_reference_beats(record, annotated):
-    """201: three episodes of atrial fibrillation (rhythm marks '(AFIB'); 119: sinus rhythm with ventricular
-    bigeminy. Both DS1 records, where the rule's constants were chosen (docs/holter-report.md)."""
-    import wfdb
-
-    ann = wfdb.rdann(str(MITDB / record), "atr")
-    labels = aami_labels(ann.symbol)
-    beat = labels >= 0
-    times = ann.sample[beat] / ann.fs
-    rows = af_events(Beats(times, np.asarray(CLASSES)[labels[beat]], np.zeros(beat.sum(), dtype=np.int64)), RULES)
-    af = rhythm_spans(MITDB / record, ann.fs, times[-1])
-    found = sum(max(0.0, min(b, d) - max(a, c)) for _, a, b, _, _ in rows for c, d in af)
-    called = sum(b - a for _, a, b, _, _ in rows)
-    if annotated:
-        assert found > 0.9 * sum(d - c for c, d in af) and found > 0.85 * called
-    else:
-        assert called == 0
-
-
 @needs_mitdb
 def test_bradycardia_and_tachycardia_on_mitbih_reference_beats():
     """231: 2:1 AV block (rhythm marks '(BII') halves the ventricular rate; 215: about 110 bpm throughout;
@@ -255,7 +158,7 @@ def test_sustained_bradycardia_and_tachycardia_are_episodes_of_the_averaged_rate
     a segment break inside the slow stretch splits it into two too-short pieces."""
     rr = np.r_[[60 / 70] * 60, [60 / 40] * 27, [60 / 70] * 60, [60 / 130] * 43, [60 / 70] * 60, [60 / 130] * 130,
                [60 / 70] * 30]
-    times = af_times(rr)
+    times = beat_times(rr)
     _, _, events = all_events(beats("N" * len(times), times=times), RULES)
     slow, fast = events[events["type"] == "bradycardia"], events[events["type"] == "tachycardia"]
     assert len(slow) == 1 and len(fast) == 1
@@ -271,7 +174,7 @@ def test_sustained_bradycardia_and_tachycardia_are_episodes_of_the_averaged_rate
     assert (split["type"] == "bradycardia").sum() == 0
     # a premature beat and its pause lift a few averages over the line: the windows still under it overlap, so
     # the slow stretch stays one episode (no time counted twice)
-    times = af_times(np.r_[[1.25] * 40, 0.8, 1.4, [1.25] * 40])
+    times = beat_times(np.r_[[1.25] * 40, 0.8, 1.4, [1.25] * 40])
     _, _, events = all_events(beats("N" * len(times), times=times), RULES)
     assert events[["type", "start_s", "end_s"]].values.tolist() == [["bradycardia", 0.0, times[-1]]]
 
@@ -281,27 +184,7 @@ def test_tachycardia_interrupted_for_less_than_30_s_is_one_episode(between_s, ep
     """120 bpm for 60 s, 75 bpm for `between_s`, 120 bpm for 60 s: an interruption shorter than the shortest episode
     counted (rate_min_s, 30 s) does not end the episode."""
     rr = np.r_[np.full(120, 0.5), np.full(int(between_s / 0.8), 0.8), np.full(120, 0.5)]
-    b = beats("N" * (len(rr) + 1), times=af_times(rr))
+    b = beats("N" * (len(rr) + 1), times=beat_times(rr))
     rows = [r for r in all_events(b, RULES)[2].itertuples() if r.type == "tachycardia"]
     assert len(rows) == episodes
-    assert rows[0].start_s < 5 and rows[-1].end_s > af_times(rr)[-1] - 5
-
-
-def test_a_longer_af_min_s_keeps_only_longer_episodes_both_ways():
-    """Two 200-s AF stretches with 130 s of regular rhythm between: one episode each at 30 s, none at 360 s, read from
-    the beats or from the pipeline's marks alike (the marks are joined at AF_JOIN_S, whatever af_min_s a report
-    asks)."""
-    rng = np.random.default_rng(4)
-    rr = np.r_[0.8 + 0.01 * rng.standard_normal(50), rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(160),
-               rng.uniform(0.4, 1.0, 285), 0.8 + 0.01 * rng.standard_normal(50)]
-    times = af_times(rr)
-    found = af_events(beats("N" * len(times), times=times), RULES)
-    assert len(found) == 2
-    marks = np.zeros(len(times), dtype=bool)
-    for _, start, end, _, _ in found:
-        marks[(times >= start) & (times <= end)] = True
-    marked = Beats(times, np.array(["N"] * len(times)), np.zeros(len(times), dtype=np.int64), marks)
-    for rules in (RULES, Rules(af_min_s=360)):
-        assert [r[1:3] for r in af_events(marked, rules)] == [r[1:3] for r in af_events(beats("N" * len(times),
-                                                                                               times=times), rules)]
-    assert af_events(marked, Rules(af_min_s=360)) == []
+    assert rows[0].start_s < 5 and rows[-1].end_s > beat_times(rr)[-1] - 5
