@@ -173,8 +173,8 @@ def build_report(table, rec, rules=Rules(), about=None, diary=None):
                     for a, b in zip(flutter["start_s"], flutter["end_s"])],
         "hrv": variability,
         "hrt": hrt.turbulence(beats),
-        # no HRV number, no warning about what it is read from
         "rhythm_switches_s": [round(float(t), 3) for t in switches],  # the 2:1 warning's times, for its strip
+        # no HRV number, no warning about what it is read from
         "warnings": list(rec.warnings) + conduction_warnings(switches)
         + hrv_warnings(beats, events, rules, analyzable if variability["sdnn_ms"] is not None else None),
         "diary": None,
