@@ -42,9 +42,7 @@ from heartbeat.checkpoint import load_checkpoint
 from heartbeat.database import DS2, record_names, rhythm_spans
 from heartbeat.noise_flag import under_noise
 from heartbeat.recording import classify_recording
-from heartbeat.events import Beats
 from heartbeat.report import build_report, pause_context
-from heartbeat.report_warnings import warned_switches
 from heartbeat.sources import other_channel, read_wfdb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,8 +107,8 @@ def validate_record(model, path, both_leads=False):
             row["V run|in_vf"] = (match(ref_flutter, p)[1] & ~hit_pred).sum()
             row.update(tally("V run missed", (miss_cause(ev, table, rec) for ev in r[~hit_ref].itertuples())))
             row.update(tally("V run false", (false_cause(ev, ref_table) for ev in p[~hit_pred].itertuples())))
-    row.update({f"2:1 warning|{name}": len(warned_switches(Beats.from_table(t))) > 0
-                for name, t in (("pred", table), ("ref", ref_table))})
+    row.update({f"2:1 warning|{name}": len(report.summary["rhythm_switches_s"]) > 0
+                for name, report in (("pred", pred), ("ref", ref))})
     row.update(pause_context_row(pred.summary["pauses"], ref.summary["pauses"]))
     row["excluded_s"] = pred.summary["duration_s"] - pred.summary["analyzable_s"]
     row.update(flutter_row(pred, ref_flutter))

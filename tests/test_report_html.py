@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import MITDB, needs_mitdb
+from conftest import MITDB, beat_times, needs_mitdb
 from heartbeat.report import build_report
 from heartbeat.sources import Recording, read_wfdb
 
@@ -96,7 +96,7 @@ def test_a_rhythm_warned_of_a_two_to_one_switch_gets_a_strip_at_its_first_switch
     from heartbeat.report_html import strips
 
     def report_of(intervals):
-        times = np.r_[0.0, np.cumsum(intervals)]
+        times = beat_times(intervals)
         return build_report(pd.DataFrame({"time_s": times, "class": "N", "segment": 0, "p_N": 1.0,
                                           **{f"p_{c}": 0.0 for c in "SVFQ"}}), Recording(np.zeros(40 * 360), 360.0, "x"))
 

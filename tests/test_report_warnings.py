@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import wfdb
 
-from conftest import MITDB, needs_mitdb
+from conftest import MITDB, beat_times, beats, needs_mitdb
 from heartbeat.database import aami_labels, rhythm_spans
 from heartbeat.events import Beats
 from heartbeat.report_warnings import (SWITCH_MIN, conduction_warnings, hrv_warnings, rhythm_switches,
@@ -13,9 +13,9 @@ from heartbeat.report_warnings import (SWITCH_MIN, conduction_warnings, hrv_warn
 
 
 def beats_at(intervals, classes=None, segment=None):
-    times = np.r_[0.0, np.cumsum(intervals)]
-    classes = np.array(classes if classes is not None else ["N"] * len(times))
-    return Beats(times, classes, np.zeros(len(times), dtype=int) if segment is None else np.asarray(segment))
+    """Beats at these intervals from 0 s, N unless classes are given."""
+    return beats(classes if classes is not None else "N" * (len(intervals) + 1), times=beat_times(intervals),
+                 segment=segment)
 
 
 def test_a_steady_rhythm_that_halves_and_recovers_is_two_switches():
@@ -37,8 +37,8 @@ def test_patterns_that_are_not_a_steady_doubling_raise_no_warning():
     quiet = [beats_at([0.6, 1.0] * 15), beats_at([0.8] * 10 + [1.6] + [0.8] * 10),
              beats_at([0.8] * 10 + [1.2] * 10 + [0.8] * 10), beats_at([0.8] * 10 + [1.6] * 10),
              beats_at([0.8] * 6 + [1.6] * 5 + [0.8] * 6)]
-    for beats in quiet:
-        assert conduction_warnings(warned_switches(beats)) == []
+    for pattern in quiet:
+        assert conduction_warnings(warned_switches(pattern)) == []
     assert SWITCH_MIN == 2 and len(rhythm_switches(beats_at([0.8] * 10 + [1.6] * 10))) == 1
     twice = [0.8] * 10 + [1.6] * 10 + [0.8] * 10
     assert rhythm_switches(beats_at(twice, ["N"] * 10 + ["V"] + ["N"] * 20)).tolist() == pytest.approx([24.0])
